@@ -1,0 +1,608 @@
+//! One calendar object or contact: parsed once, validated with `calcard`, and
+//! edited line by line so that whatever davsync does not touch stays byte for byte.
+
+use crate::lines::{self, Line};
+use calcard::Entry;
+use calcard::icalendar::{ICalendar, ICalendarComponentType};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// What kind of object an item holds (its main component).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ItemKind {
+    /// A VCALENDAR whose main component is a VEVENT.
+    Event,
+    /// A VCALENDAR whose main component is a VTODO.
+    Task,
+    /// A VCALENDAR whose main component is a VJOURNAL.
+    Journal,
+    /// A VCARD.
+    Contact,
+}
+
+impl fmt::Display for ItemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ItemKind::Event => "event",
+            ItemKind::Task => "task",
+            ItemKind::Journal => "journal",
+            ItemKind::Contact => "contact",
+        })
+    }
+}
+
+/// Why a body is not a usable item.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ItemError {
+    /// Nothing but blank space.
+    #[error("the item is empty")]
+    Empty,
+    /// Neither iCalendar nor vCard, or broken beyond use.
+    #[error("malformed item: {0}")]
+    Malformed(String),
+    /// A VCALENDAR without a VEVENT, VTODO or VJOURNAL.
+    #[error("the calendar object holds no event, task or journal")]
+    NoMainComponent,
+    /// The main component has no UID.
+    #[error("the item has no UID")]
+    NoUid,
+    /// One resource must hold one UID (a series with its exceptions).
+    #[error("the item holds several UIDs ({0} and {1})")]
+    SeveralUids(String, String),
+}
+
+/// A parsed item: the body as stored plus the facts the engine needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    body: String,
+    kind: ItemKind,
+    uid: String,
+    modified: Option<DateTime<Utc>>,
+    categories: Vec<String>,
+    summary: Option<String>,
+    hash: String,
+}
+
+const MAIN_COMPONENTS: [&str; 3] = ["VEVENT", "VTODO", "VJOURNAL"];
+
+impl Item {
+    /// Parses and validates an iCalendar object or a vCard.
+    pub fn parse(body: impl Into<String>) -> Result<Item, ItemError> {
+        let body = body.into();
+        if body.trim().is_empty() {
+            return Err(ItemError::Empty);
+        }
+        let (kind, uid) = validate(&body)?;
+        let lines = lines::unfold(&body);
+        check_nesting(&lines)?;
+        let facts = Facts::collect(&lines, kind);
+        let hash = content_hash(&lines);
+        Ok(Item {
+            body,
+            kind,
+            uid,
+            modified: facts.modified,
+            categories: facts.categories,
+            summary: facts.summary,
+            hash,
+        })
+    }
+
+    /// The body exactly as stored.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    /// Gives up the body.
+    pub fn into_body(self) -> String {
+        self.body
+    }
+
+    /// Event, task, journal or contact.
+    pub fn kind(&self) -> ItemKind {
+        self.kind
+    }
+
+    /// The UID shared by all components of the resource.
+    pub fn uid(&self) -> &str {
+        &self.uid
+    }
+
+    /// LAST-MODIFIED (the latest over a series and its exceptions) or the vCard REV.
+    pub fn modified(&self) -> Option<DateTime<Utc>> {
+        self.modified
+    }
+
+    /// Every category of the main components, unescaped, in order, without repeats.
+    pub fn categories(&self) -> &[String] {
+        &self.categories
+    }
+
+    /// Whether the item carries `category` (compared without regard to case).
+    pub fn has_category(&self, category: &str) -> bool {
+        self.categories.iter().any(|c| same_category(c, category))
+    }
+
+    /// SUMMARY of the first main component, or FN of a vCard.
+    pub fn summary(&self) -> Option<&str> {
+        self.summary.as_deref()
+    }
+
+    /// A hash of the normalised content: independent of line folding, line ends,
+    /// property and component order, PRODID and DTSTAMP. Equal hashes mean equal items.
+    pub fn content_hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// The item with `category` added to every main component that lacks it.
+    pub fn with_category_added(&self, category: &str) -> Result<Item, ItemError> {
+        let escaped = lines::escape(category);
+        let mut doc = lines::unfold(&self.body);
+        let main = main_ranges(&doc, self.kind);
+        let mut inserts = Vec::new();
+        for (start, end) in main {
+            let found = doc[start..end].iter().any(|line| {
+                line.name() == "CATEGORIES"
+                    && lines::split_list(line.value())
+                        .iter()
+                        .any(|c| same_category(&lines::unescape(c), category))
+            });
+            if found {
+                continue;
+            }
+            if let Some(line) = doc[start..end]
+                .iter_mut()
+                .find(|l| l.name() == "CATEGORIES")
+            {
+                let value = line.value().trim_end().to_string();
+                let value = if value.is_empty() {
+                    escaped.clone()
+                } else {
+                    format!("{value},{escaped}")
+                };
+                line.set_value(&value);
+            } else {
+                inserts.push(end);
+            }
+        }
+        for at in inserts.into_iter().rev() {
+            doc.insert(at, Line::new(format!("CATEGORIES:{escaped}")));
+        }
+        Item::parse(lines::write(&doc))
+    }
+
+    /// The item with `category` removed wherever it appears; empty CATEGORIES lines go.
+    pub fn with_category_removed(&self, category: &str) -> Result<Item, ItemError> {
+        if !self.has_category(category) {
+            return Ok(self.clone());
+        }
+        let mut doc = lines::unfold(&self.body);
+        let mut drop = Vec::new();
+        for (start, end) in main_ranges(&doc, self.kind) {
+            for (offset, line) in doc[start..end].iter_mut().enumerate() {
+                if line.name() != "CATEGORIES" {
+                    continue;
+                }
+                let kept: Vec<String> = lines::split_list(line.value())
+                    .into_iter()
+                    .filter(|c| !same_category(&lines::unescape(c), category))
+                    .collect();
+                if kept.is_empty() {
+                    drop.push(start + offset);
+                } else {
+                    line.set_value(&kept.join(","));
+                }
+            }
+        }
+        for at in drop.into_iter().rev() {
+            doc.remove(at);
+        }
+        Item::parse(lines::write(&doc))
+    }
+
+    /// The item under another UID (the UID of every main component is replaced).
+    pub fn with_uid(&self, uid: &str) -> Result<Item, ItemError> {
+        let mut doc = lines::unfold(&self.body);
+        for (start, end) in main_ranges(&doc, self.kind) {
+            for line in doc[start..end].iter_mut() {
+                if line.name() == "UID" {
+                    line.set_value(uid);
+                }
+            }
+        }
+        Item::parse(lines::write(&doc))
+    }
+
+    /// The item with ` (note)` appended to its SUMMARY (or FN), added if missing.
+    pub fn with_summary_note(&self, note: &str) -> Result<Item, ItemError> {
+        let field = if self.kind == ItemKind::Contact {
+            "FN"
+        } else {
+            "SUMMARY"
+        };
+        let note = lines::escape(note);
+        let mut doc = lines::unfold(&self.body);
+        let mut inserts = Vec::new();
+        for (start, end) in main_ranges(&doc, self.kind) {
+            match doc[start..end].iter_mut().find(|l| l.name() == field) {
+                Some(line) => {
+                    let value = format!("{} ({note})", line.value().trim_end());
+                    line.set_value(&value);
+                }
+                None => inserts.push(end),
+            }
+        }
+        for at in inserts.into_iter().rev() {
+            doc.insert(at, Line::new(format!("{field}:({note})")));
+        }
+        Item::parse(lines::write(&doc))
+    }
+}
+
+/// Checks the body with calcard and finds its kind and UID.
+fn validate(body: &str) -> Result<(ItemKind, String), ItemError> {
+    let mut parser = calcard::Parser::new(body);
+    match parser.entry() {
+        Entry::ICalendar(cal) => validate_calendar(&cal),
+        Entry::VCard(card) => {
+            let uid = card
+                .uid()
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .ok_or(ItemError::NoUid)?;
+            Ok((ItemKind::Contact, uid.to_string()))
+        }
+        Entry::InvalidLine(line) => Err(ItemError::Malformed(format!(
+            "unexpected line {:?}",
+            truncate(&line, 60)
+        ))),
+        Entry::UnexpectedComponentEnd { expected, found } => Err(ItemError::Malformed(format!(
+            "END:{} where END:{} was expected",
+            found.as_str(),
+            expected.as_str()
+        ))),
+        Entry::UnterminatedComponent(name) => Err(ItemError::Malformed(format!(
+            "BEGIN:{name} is never closed"
+        ))),
+        Entry::TooManyComponents => Err(ItemError::Malformed("too many components".into())),
+        Entry::Eof => Err(ItemError::Malformed("no BEGIN:VCALENDAR or BEGIN:VCARD".into())),
+        _ => Err(ItemError::Malformed("unrecognised content".into())),
+    }
+}
+
+/// Components must nest and close: a truncated file is refused, never synced.
+fn check_nesting(doc: &[Line]) -> Result<(), ItemError> {
+    let mut stack: Vec<String> = Vec::new();
+    for line in doc {
+        match line.component_marker() {
+            Some((true, name)) => stack.push(name),
+            Some((false, name)) => match stack.pop() {
+                Some(open) if open == name => {}
+                Some(open) => {
+                    return Err(ItemError::Malformed(format!(
+                        "END:{name} where END:{open} was expected"
+                    )));
+                }
+                None => return Err(ItemError::Malformed(format!("END:{name} without BEGIN"))),
+            },
+            None => {}
+        }
+    }
+    match stack.first() {
+        Some(open) => Err(ItemError::Malformed(format!(
+            "BEGIN:{open} is never closed (truncated?)"
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn validate_calendar(cal: &ICalendar) -> Result<(ItemKind, String), ItemError> {
+    let mut kind = None;
+    let mut uid: Option<String> = None;
+    for component in &cal.components {
+        let this = match component.component_type {
+            ICalendarComponentType::VEvent => ItemKind::Event,
+            ICalendarComponentType::VTodo => ItemKind::Task,
+            ICalendarComponentType::VJournal => ItemKind::Journal,
+            _ => continue,
+        };
+        kind.get_or_insert(this);
+        let this_uid = component
+            .uid()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .ok_or(ItemError::NoUid)?;
+        match &uid {
+            None => uid = Some(this_uid.to_string()),
+            Some(u) if u != this_uid => {
+                return Err(ItemError::SeveralUids(u.clone(), this_uid.to_string()));
+            }
+            Some(_) => {}
+        }
+    }
+    let kind = kind.ok_or(ItemError::NoMainComponent)?;
+    Ok((kind, uid.ok_or(ItemError::NoUid)?))
+}
+
+/// Categories compare without regard to case, as Outlook and most clients do.
+fn same_category(a: &str, b: &str) -> bool {
+    a.to_lowercase() == b.to_lowercase()
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// Line ranges `[start, end)` of the main components' own properties; `end` is
+/// the index of the closing `END:` line. Nested components (VALARM) are excluded
+/// only in the sense that edits target the main component's properties, which
+/// come first in practice; a property of a nested component is never matched
+/// because ranges stop at the first nested BEGIN.
+fn main_ranges(doc: &[Line], kind: ItemKind) -> Vec<(usize, usize)> {
+    let mut ranges = Vec::new();
+    let mut stack: Vec<String> = Vec::new();
+    let mut open: Option<usize> = None;
+    for (i, line) in doc.iter().enumerate() {
+        let Some((begin, name)) = line.component_marker() else {
+            continue;
+        };
+        if begin {
+            if let Some(start) = open.take() {
+                // A nested component starts: the main component's properties end here.
+                ranges.push((start, i));
+            }
+            let is_main = if kind == ItemKind::Contact {
+                name == "VCARD" && stack.is_empty()
+            } else {
+                MAIN_COMPONENTS.contains(&name.as_str())
+                    && stack.last().map(String::as_str) == Some("VCALENDAR")
+            };
+            stack.push(name);
+            if is_main {
+                open = Some(i + 1);
+            }
+        } else {
+            if let Some(start) = open.take() {
+                ranges.push((start, i));
+            }
+            stack.pop();
+        }
+    }
+    ranges
+}
+
+/// Facts read from the lines of the main components.
+struct Facts {
+    modified: Option<DateTime<Utc>>,
+    categories: Vec<String>,
+    summary: Option<String>,
+}
+
+impl Facts {
+    fn collect(doc: &[Line], kind: ItemKind) -> Facts {
+        let mut facts = Facts {
+            modified: None,
+            categories: Vec::new(),
+            summary: None,
+        };
+        let (time_prop, summary_prop) = if kind == ItemKind::Contact {
+            ("REV", "FN")
+        } else {
+            ("LAST-MODIFIED", "SUMMARY")
+        };
+        for (start, end) in main_ranges(doc, kind) {
+            for line in &doc[start..end] {
+                let name = line.name();
+                if name == time_prop {
+                    if let Some(t) = parse_timestamp(line.value()) {
+                        facts.modified = Some(facts.modified.map_or(t, |m| m.max(t)));
+                    }
+                } else if name == "CATEGORIES" {
+                    for c in lines::split_list(line.value()) {
+                        let c = lines::unescape(&c);
+                        if !facts.categories.iter().any(|k| same_category(k, &c)) {
+                            facts.categories.push(c);
+                        }
+                    }
+                } else if name == summary_prop && facts.summary.is_none() {
+                    facts.summary = Some(lines::unescape(line.value()));
+                }
+            }
+        }
+        facts
+    }
+}
+
+/// Reads `20261124T101010Z`, `2026-11-24T10:10:10Z`, `2026-11-24T10:10:10.123+01:00`
+/// or a date alone; a time without zone is taken as UTC.
+pub fn parse_timestamp(value: &str) -> Option<DateTime<Utc>> {
+    let value = value.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let compact: String = value.chars().filter(|c| *c != '-' && *c != ':').collect();
+    let compact = compact.trim_end_matches(['Z', 'z']);
+    let compact = compact.split('.').next().unwrap_or(compact);
+    if let Ok(t) = NaiveDateTime::parse_from_str(compact, "%Y%m%dT%H%M%S") {
+        return Some(t.and_utc());
+    }
+    NaiveDate::parse_from_str(compact, "%Y%m%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+}
+
+/// Properties that say nothing about the item's content: producers and stamps.
+const VOLATILE: [&str; 2] = ["PRODID", "DTSTAMP"];
+
+/// SHA-256 of a canonical form: each component's property lines sorted, child
+/// components sorted by their canonical text, volatile properties left out.
+fn content_hash(doc: &[Line]) -> String {
+    struct Node {
+        props: Vec<String>,
+        children: Vec<String>,
+        name: String,
+    }
+    let mut stack: Vec<Node> = vec![Node {
+        props: Vec::new(),
+        children: Vec::new(),
+        name: String::new(),
+    }];
+    for line in doc {
+        match line.component_marker() {
+            Some((true, name)) => stack.push(Node {
+                props: Vec::new(),
+                children: Vec::new(),
+                name,
+            }),
+            Some((false, _)) if stack.len() > 1 => {
+                let mut node = stack.pop().expect("stack has a parent");
+                node.props.sort();
+                node.children.sort();
+                let mut text = format!("BEGIN:{}\n", node.name);
+                for p in node.props.iter().chain(node.children.iter()) {
+                    text.push_str(p);
+                    text.push('\n');
+                }
+                text.push_str(&format!("END:{}", node.name));
+                stack.last_mut().expect("root").children.push(text);
+            }
+            Some((false, _)) => {}
+            None => {
+                let name = line.name();
+                if VOLATILE.contains(&name.as_str()) {
+                    continue;
+                }
+                let rest = &line.logical[line.logical.find([';', ':']).unwrap_or(0)..];
+                let text = format!("{name}{}", rest.trim_end());
+                stack.last_mut().expect("root").props.push(text);
+            }
+        }
+    }
+    let mut hasher = Sha256::new();
+    // Unclosed components (never valid after `validate`) still hash deterministically.
+    for node in stack.iter().rev() {
+        for p in node.props.iter().chain(node.children.iter()) {
+            hasher.update(p.as_bytes());
+            hasher.update(b"\n");
+        }
+    }
+    let digest = hasher.finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn event(uid: &str, extra: &str) -> String {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260102T100000Z\r\nSUMMARY:Meeting\r\n{extra}END:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    }
+
+    #[test]
+    fn parses_event_facts() {
+        let item = Item::parse(event(
+            "a@b",
+            "LAST-MODIFIED:20260301T101010Z\r\nCATEGORIES:Work,Home\r\n",
+        ))
+        .unwrap();
+        assert_eq!(item.kind(), ItemKind::Event);
+        assert_eq!(item.uid(), "a@b");
+        assert_eq!(item.categories(), ["Work", "Home"]);
+        assert_eq!(item.summary(), Some("Meeting"));
+        assert_eq!(
+            item.modified().unwrap().to_rfc3339(),
+            "2026-03-01T10:10:10+00:00"
+        );
+    }
+
+    #[test]
+    fn parses_task_and_contact() {
+        let task = "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VTODO\nUID:t1\nSUMMARY:x\nEND:VTODO\nEND:VCALENDAR\n";
+        assert_eq!(Item::parse(task).unwrap().kind(), ItemKind::Task);
+        let card = "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:c1\r\nFN:Ann\r\nREV:2026-01-02T03:04:05Z\r\nEND:VCARD\r\n";
+        let card = Item::parse(card).unwrap();
+        assert_eq!(card.kind(), ItemKind::Contact);
+        assert_eq!(card.summary(), Some("Ann"));
+        assert!(card.modified().is_some());
+    }
+
+    #[test]
+    fn rejects_bad_items() {
+        assert_eq!(Item::parse("  \n"), Err(ItemError::Empty));
+        assert!(matches!(Item::parse("hello"), Err(ItemError::Malformed(_))));
+        assert_eq!(
+            Item::parse("BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:x\nEND:VEVENT\nEND:VCALENDAR\n"),
+            Err(ItemError::NoUid)
+        );
+        let two = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:a\nEND:VEVENT\nBEGIN:VEVENT\nUID:b\nEND:VEVENT\nEND:VCALENDAR\n";
+        assert!(matches!(Item::parse(two), Err(ItemError::SeveralUids(..))));
+        assert!(matches!(
+            Item::parse("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:a\n"),
+            Err(ItemError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn hash_ignores_order_folding_and_stamps() {
+        let a = Item::parse(event("u", "LOCATION:Room 1\r\n")).unwrap();
+        let b = "BEGIN:VCALENDAR\nPRODID:other\nVERSION:2.0\nBEGIN:VEVENT\nLOCATION:Ro\n om 1\nSUMMARY:Meeting\nDTSTART:20260102T100000Z\nUID:u\nDTSTAMP:20991231T000000Z\nEND:VEVENT\nEND:VCALENDAR\n";
+        let b = Item::parse(b).unwrap();
+        assert_eq!(a.content_hash(), b.content_hash());
+        let c = Item::parse(event("u", "LOCATION:Room 2\r\n")).unwrap();
+        assert_ne!(a.content_hash(), c.content_hash());
+    }
+
+    #[test]
+    fn category_edits_round_trip() {
+        let plain = Item::parse(event("u", "")).unwrap();
+        let tagged = plain.with_category_added("Work").unwrap();
+        assert!(tagged.has_category("work"));
+        assert!(tagged.body().contains("CATEGORIES:Work\r\nEND:VEVENT"));
+        let back = tagged.with_category_removed("Work").unwrap();
+        assert_eq!(back.body(), plain.body());
+
+        let multi = Item::parse(event("u", "CATEGORIES:Home,Work\r\n")).unwrap();
+        let removed = multi.with_category_removed("WORK").unwrap();
+        assert_eq!(removed.categories(), ["Home"]);
+        let again = removed.with_category_added("Work").unwrap();
+        assert_eq!(again.categories(), ["Home", "Work"]);
+    }
+
+    #[test]
+    fn category_added_to_exceptions_not_alarms() {
+        let body = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:r\r\nRRULE:FREQ=DAILY\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nEND:VALARM\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:r\r\nRECURRENCE-ID:20260103T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let item = Item::parse(body).unwrap().with_category_added("X").unwrap();
+        assert_eq!(item.body().matches("CATEGORIES:X").count(), 2);
+        assert!(!item.body().contains("ACTION:DISPLAY\r\nCATEGORIES"));
+    }
+
+    #[test]
+    fn uid_and_summary_edits() {
+        let item = Item::parse(event("old", "")).unwrap();
+        let renamed = item.with_uid("new").unwrap();
+        assert_eq!(renamed.uid(), "new");
+        let noted = renamed.with_summary_note("conflict copy").unwrap();
+        assert_eq!(noted.summary(), Some("Meeting (conflict copy)"));
+        let card = Item::parse("BEGIN:VCARD\nVERSION:3.0\nUID:c\nFN:Bo\nEND:VCARD\n").unwrap();
+        assert_eq!(
+            card.with_summary_note("copy").unwrap().summary(),
+            Some("Bo (copy)")
+        );
+    }
+
+    #[test]
+    fn timestamps() {
+        assert!(parse_timestamp("20260101T000000Z").is_some());
+        assert!(parse_timestamp("2026-01-01T00:00:00Z").is_some());
+        assert!(parse_timestamp("2026-01-01T00:00:00.5+02:00").is_some());
+        assert!(parse_timestamp("20260101").is_some());
+        assert!(parse_timestamp("garbage").is_none());
+    }
+}

@@ -1,0 +1,7 @@
+//! Calendar objects and contacts as davsync sees them: parsing and validation
+//! (through `calcard`), identity (UID), content hashes, and lossless edits.
+
+mod item;
+mod lines;
+
+pub use item::{Item, ItemError, ItemKind, parse_timestamp};

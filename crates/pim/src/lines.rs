@@ -1,0 +1,266 @@
+//! Content lines (RFC 5545 §3.1, RFC 6350 §3.2): unfolding, folding and the few
+//! lossless edits davsync makes, keeping every untouched line byte for byte.
+
+/// One logical content line together with the exact bytes it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Line {
+    /// The unfolded line, without its line break.
+    pub logical: String,
+    /// The raw, possibly folded text including its line breaks; `None` once edited.
+    raw: Option<String>,
+}
+
+impl Line {
+    /// A new line (not present in the source), written folded on output.
+    pub fn new(logical: String) -> Self {
+        Line { logical, raw: None }
+    }
+
+    /// Replaces the logical text; the line is then re-folded on output.
+    pub fn set(&mut self, logical: String) {
+        if logical != self.logical {
+            self.logical = logical;
+            self.raw = None;
+        }
+    }
+
+    /// The property name in upper case, without a vCard group prefix (`item1.EMAIL` → `EMAIL`).
+    pub fn name(&self) -> String {
+        let end = self
+            .logical
+            .find([';', ':'])
+            .unwrap_or(self.logical.len());
+        let name = &self.logical[..end];
+        let name = name.rsplit('.').next().unwrap_or(name);
+        name.trim().to_ascii_uppercase()
+    }
+
+    /// Byte offset of the colon that separates name and parameters from the value.
+    fn value_start(&self) -> Option<usize> {
+        let mut in_quotes = false;
+        for (i, c) in self.logical.char_indices() {
+            match c {
+                '"' => in_quotes = !in_quotes,
+                ':' if !in_quotes => return Some(i + 1),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// The raw (still escaped) value after the first unquoted colon.
+    pub fn value(&self) -> &str {
+        match self.value_start() {
+            Some(i) => &self.logical[i..],
+            None => "",
+        }
+    }
+
+    /// Replaces the value, keeping name and parameters.
+    pub fn set_value(&mut self, value: &str) {
+        let head = match self.value_start() {
+            Some(i) => self.logical[..i].to_string(),
+            None => format!("{}:", self.logical),
+        };
+        self.set(format!("{head}{value}"));
+    }
+
+    /// `BEGIN:X` → `Some(("BEGIN", "X"))`, likewise for `END`.
+    pub fn component_marker(&self) -> Option<(bool, String)> {
+        match self.name().as_str() {
+            "BEGIN" => Some((true, self.value().trim().to_ascii_uppercase())),
+            "END" => Some((false, self.value().trim().to_ascii_uppercase())),
+            _ => None,
+        }
+    }
+}
+
+/// Splits a body into logical lines, accepting CRLF, LF and lone CR line ends.
+pub(crate) fn unfold(body: &str) -> Vec<Line> {
+    let mut lines: Vec<Line> = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let (physical, consumed) = match rest.find(['\r', '\n']) {
+            Some(i) => {
+                let bytes = rest.as_bytes();
+                let brk = if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
+                (&rest[..i], i + brk)
+            }
+            None => (rest, rest.len()),
+        };
+        let raw = &rest[..consumed];
+        rest = &rest[consumed..];
+        if let Some(cont) = physical
+            .strip_prefix(' ')
+            .or_else(|| physical.strip_prefix('\t'))
+            && let Some(last) = lines.last_mut()
+        {
+            last.logical.push_str(cont);
+            if let Some(r) = last.raw.as_mut() {
+                r.push_str(raw);
+            }
+            continue;
+        }
+        if physical.is_empty() {
+            // Blank lines carry nothing; keep their bytes attached to the previous line.
+            if let Some(last) = lines.last_mut()
+                && let Some(r) = last.raw.as_mut()
+            {
+                r.push_str(raw);
+            }
+            continue;
+        }
+        lines.push(Line {
+            logical: physical.to_string(),
+            raw: Some(raw.to_string()),
+        });
+    }
+    lines
+}
+
+/// Folds a logical line at 75 octets (never inside a UTF-8 sequence) and ends it with CRLF.
+pub(crate) fn fold(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + line.len() / 70 * 3 + 2);
+    let mut width = 0;
+    for c in line.chars() {
+        let len = c.len_utf8();
+        if width + len > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += len;
+    }
+    out.push_str("\r\n");
+    out
+}
+
+/// Writes lines back: untouched lines exactly as read, edited or new lines folded.
+pub(crate) fn write(lines: &[Line]) -> String {
+    let mut out = String::new();
+    for line in lines {
+        match &line.raw {
+            Some(raw) => {
+                out.push_str(raw);
+                if !raw.ends_with('\n') && !raw.ends_with('\r') {
+                    out.push_str("\r\n");
+                }
+            }
+            None => out.push_str(&fold(&line.logical)),
+        }
+    }
+    out
+}
+
+/// Splits a list value (CATEGORIES) at commas that are not escaped.
+pub(crate) fn split_list(value: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut current = String::new();
+    let mut escaped = false;
+    for c in value.chars() {
+        if escaped {
+            current.push('\\');
+            current.push(c);
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == ',' {
+            items.push(std::mem::take(&mut current));
+        } else {
+            current.push(c);
+        }
+    }
+    if escaped {
+        current.push('\\');
+    }
+    items.push(current);
+    items
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Removes text escapes (`\,` `\;` `\n` `\\`).
+pub(crate) fn unescape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') | Some('N') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Adds text escapes for a TEXT value.
+pub(crate) fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ',' => out.push_str("\\,"),
+            ';' => out.push_str("\\;"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unfold_joins_continuations_and_write_keeps_bytes() {
+        let body = "BEGIN:VCALENDAR\r\nSUMMARY:a long\r\n  line\r\nEND:VCALENDAR\r\n";
+        let lines = unfold(body);
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[1].logical, "SUMMARY:a long line");
+        assert_eq!(write(&lines), body);
+    }
+
+    #[test]
+    fn lf_only_bodies_round_trip() {
+        let body = "BEGIN:VCARD\nFN:x\nEND:VCARD\n";
+        assert_eq!(write(&unfold(body)), body);
+    }
+
+    #[test]
+    fn fold_respects_utf8_and_width() {
+        let line = format!("SUMMARY:{}", "é".repeat(100));
+        let folded = fold(&line);
+        for physical in folded.split("\r\n") {
+            assert!(physical.len() <= 75, "{} octets", physical.len());
+        }
+        let back = unfold(&folded);
+        assert_eq!(back[0].logical, line);
+    }
+
+    #[test]
+    fn value_skips_quoted_colons() {
+        let line = Line::new("ATTENDEE;CN=\"a:b\":mailto:x@y".into());
+        assert_eq!(line.value(), "mailto:x@y");
+        assert_eq!(line.name(), "ATTENDEE");
+        assert_eq!(Line::new("item1.EMAIL;TYPE=x:a@b".into()).name(), "EMAIL");
+    }
+
+    #[test]
+    fn list_split_and_escapes() {
+        assert_eq!(split_list("a, b\\,c ,,d"), vec!["a", "b\\,c", "d"]);
+        assert_eq!(unescape("a\\,b\\nc"), "a,b\nc");
+        assert_eq!(escape("a,b;c\n"), "a\\,b\\;c\\n");
+    }
+}

@@ -1,0 +1,160 @@
+//! The storage contract of davsync: what the sync engine needs from any place
+//! that holds items (a vdir folder now, a CalDAV/CardDAV collection next), and
+//! the backends that fulfil it.
+
+mod names;
+mod platform;
+pub mod vdir;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use names::file_stem_for_uid;
+pub use vdir::VdirStore;
+
+/// An item's address within its store (a file name, or a URL path on a server).
+pub type Href = String;
+
+/// An opaque version: equal strings mean an unchanged item (mtime+size+inode
+/// for files, the ETag on a server).
+pub type Version = String;
+
+/// One entry of a listing: where an item is and which version it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Address within the store.
+    pub href: Href,
+    /// Cheap version, compared for equality only.
+    pub version: Version,
+}
+
+/// An item read from a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// Address within the store.
+    pub href: Href,
+    /// Version of exactly this body.
+    pub version: Version,
+    /// The body as stored.
+    pub body: String,
+    /// The store's own modification time of the item, where it has one (file mtime).
+    pub modified: Option<DateTime<Utc>>,
+}
+
+/// Where a write left an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Address of the item.
+    pub href: Href,
+    /// Version after the write.
+    pub version: Version,
+}
+
+/// Collection metadata (vdirsyncer's `displayname` and `color` files; DAV properties).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metadata {
+    /// Human name of the collection.
+    pub displayname: Option<String>,
+    /// Colour as `#RRGGBB` or `#RRGGBBAA`.
+    pub color: Option<String>,
+}
+
+/// What can go wrong in a store, per operation or per item.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The item is not there (any more).
+    #[error("{href}: not found")]
+    NotFound {
+        /// The missing item.
+        href: Href,
+    },
+    /// The item changed since it was listed; nothing was written.
+    #[error("{href}: changed since it was read (expected version {expected})")]
+    PreconditionFailed {
+        /// The item.
+        href: Href,
+        /// The version the caller expected.
+        expected: Version,
+    },
+    /// A create found an item already at that address; nothing was written.
+    #[error("{href}: an item already exists there")]
+    AlreadyExists {
+        /// The occupied address.
+        href: Href,
+    },
+    /// An address that does not name an item of this store.
+    #[error("{href:?}: not a valid item address in this store")]
+    InvalidHref {
+        /// The rejected address.
+        href: Href,
+    },
+    /// The item is larger than the store accepts.
+    #[error("{href}: {size} bytes is more than the limit of {limit} bytes")]
+    TooLarge {
+        /// The item.
+        href: Href,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The body is not UTF-8 text.
+    #[error("{href}: not UTF-8 text")]
+    NotText {
+        /// The item.
+        href: Href,
+    },
+    /// The collection itself is not there.
+    #[error("the collection {0} does not exist")]
+    NoCollection(String),
+    /// An I/O failure, with what was being done.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, and where.
+        context: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl StoreError {
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        StoreError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+/// A place that holds one collection of items.
+///
+/// Writes are conditional: `update` and `delete` take the version the caller
+/// last saw and fail with [`StoreError::PreconditionFailed`] when the item has
+/// changed since; `create` fails with [`StoreError::AlreadyExists`] rather than
+/// overwrite. Each write is atomic: a crash leaves the old or the new item.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// A short description for messages (never contains secrets).
+    fn describe(&self) -> String;
+
+    /// Every item with its cheap version.
+    async fn list(&self) -> Result<Vec<Listed>, StoreError>;
+
+    /// Reads the given items; each gets its own result, in the order asked.
+    async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>>;
+
+    /// Stores a new item whose UID is `uid`; the store chooses the address.
+    async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError>;
+
+    /// Replaces the item at `href` if it still has version `version`.
+    async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError>;
+
+    /// Deletes the item at `href` if it still has version `version`.
+    async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError>;
+
+    /// The collection's display name and colour.
+    async fn metadata(&self) -> Result<Metadata, StoreError>;
+
+    /// Sets the display name and colour (a `None` field is left as it is).
+    async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError>;
+}

@@ -1,0 +1,427 @@
+//! The vdir store: one folder per collection, one `.ics` or `.vcf` file per item,
+//! the layout khal, khard, todoman and vdirsyncer share.
+
+use crate::names::file_stem_for_uid;
+use crate::platform::{sync_dir, version_of};
+use crate::{Fetched, Href, Listed, Metadata, Store, StoreError, Written};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Default largest item read, as for server items.
+pub const DEFAULT_MAX_ITEM_SIZE: u64 = 10 * 1024 * 1024;
+
+/// A vdir collection on the local file system.
+#[derive(Debug, Clone)]
+pub struct VdirStore {
+    path: PathBuf,
+    extension: String,
+    trash: Option<PathBuf>,
+    max_item_size: u64,
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A name nobody else picks: process id, time and a counter.
+fn unique_suffix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}-{nanos:x}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl VdirStore {
+    /// A store over `path` whose items end in `extension` (`ics` or `vcf`, without the dot).
+    /// The folder is created when missing, but not its parent: a missing parent
+    /// (an unmounted disk) is an error, not a new empty collection.
+    pub fn open(path: impl Into<PathBuf>, extension: &str) -> Result<Self, StoreError> {
+        let path = path.into();
+        if !path.is_dir() {
+            match path.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() && !parent.is_dir() => {
+                    return Err(StoreError::NoCollection(format!(
+                        "{} (its parent folder is missing too)",
+                        path.display()
+                    )));
+                }
+                _ => fs::create_dir(&path)
+                    .map_err(|e| StoreError::io(format!("creating {}", path.display()), e))?,
+            }
+        }
+        Ok(VdirStore {
+            path,
+            extension: extension.trim_start_matches('.').to_string(),
+            trash: None,
+            max_item_size: DEFAULT_MAX_ITEM_SIZE,
+        })
+    }
+
+    /// Keeps a copy of every item this store overwrites or deletes in `dir`.
+    pub fn with_trash(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.trash = Some(dir.into());
+        self
+    }
+
+    /// Refuses to read items larger than `bytes`.
+    pub fn with_max_item_size(mut self, bytes: u64) -> Self {
+        self.max_item_size = bytes;
+        self
+    }
+
+    /// The collection folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Maps an href to a path, refusing anything that is not a plain item file name.
+    fn item_path(&self, href: &str) -> Result<PathBuf, StoreError> {
+        let valid = !href.is_empty()
+            && !href.starts_with('.')
+            && !href.contains(['/', '\\', '\0', '\n', '\r'])
+            && href.len() <= 255
+            && self.is_item_name(href);
+        if valid {
+            Ok(self.path.join(href))
+        } else {
+            Err(StoreError::InvalidHref {
+                href: href.to_string(),
+            })
+        }
+    }
+
+    fn is_item_name(&self, name: &str) -> bool {
+        name.strip_suffix(&self.extension)
+            .and_then(|stem| stem.strip_suffix('.'))
+            .is_some_and(|stem| !stem.is_empty())
+    }
+
+    fn current_version(&self, href: &str, path: &Path) -> Result<String, StoreError> {
+        match fs::metadata(path) {
+            Ok(meta) => Ok(version_of(&meta)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Err(StoreError::NotFound {
+                href: href.to_string(),
+            }),
+            Err(e) => Err(StoreError::io(format!("reading {}", path.display()), e)),
+        }
+    }
+
+    fn check_version(&self, href: &str, path: &Path, expected: &str) -> Result<(), StoreError> {
+        let current = self.current_version(href, path)?;
+        if current == expected {
+            Ok(())
+        } else {
+            Err(StoreError::PreconditionFailed {
+                href: href.to_string(),
+                expected: expected.to_string(),
+            })
+        }
+    }
+
+    /// Writes `body` to a fresh temporary file in the folder, flushed to disk.
+    fn write_temp(&self, body: &str) -> Result<PathBuf, StoreError> {
+        let tmp = self.path.join(format!(".davsync-{}.tmp", unique_suffix()));
+        let result = (|| {
+            let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            file.write_all(body.as_bytes())?;
+            file.sync_all()
+        })();
+        match result {
+            Ok(()) => Ok(tmp),
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                Err(StoreError::io(format!("writing {}", tmp.display()), e))
+            }
+        }
+    }
+
+    /// Copies the current file into the trash before it is overwritten or deleted.
+    fn keep_in_trash(&self, href: &str, path: &Path) -> Result<(), StoreError> {
+        let Some(trash) = &self.trash else {
+            return Ok(());
+        };
+        fs::create_dir_all(trash)
+            .map_err(|e| StoreError::io(format!("creating {}", trash.display()), e))?;
+        let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+        let target = trash.join(format!("{stamp}-{}-{href}", COUNTER.fetch_add(1, Ordering::Relaxed)));
+        fs::copy(path, &target)
+            .map_err(|e| StoreError::io(format!("keeping {} in the trash", path.display()), e))?;
+        Ok(())
+    }
+
+    fn written(&self, href: String, path: &Path) -> Result<Written, StoreError> {
+        sync_dir(&self.path).map_err(|e| StoreError::io(format!("syncing {}", self.path.display()), e))?;
+        let version = self.current_version(&href, path)?;
+        Ok(Written { href, version })
+    }
+
+    fn read_one(&self, href: &str) -> Result<Fetched, StoreError> {
+        let path = self.item_path(href)?;
+        let mut file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Err(StoreError::NotFound {
+                    href: href.to_string(),
+                });
+            }
+            Err(e) => return Err(StoreError::io(format!("reading {}", path.display()), e)),
+        };
+        let meta = file
+            .metadata()
+            .map_err(|e| StoreError::io(format!("reading {}", path.display()), e))?;
+        if meta.len() > self.max_item_size {
+            return Err(StoreError::TooLarge {
+                href: href.to_string(),
+                size: meta.len(),
+                limit: self.max_item_size,
+            });
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        Read::by_ref(&mut file)
+            .take(self.max_item_size + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| StoreError::io(format!("reading {}", path.display()), e))?;
+        let body = String::from_utf8(bytes).map_err(|_| StoreError::NotText {
+            href: href.to_string(),
+        })?;
+        Ok(Fetched {
+            href: href.to_string(),
+            version: version_of(&meta),
+            body,
+            modified: meta.modified().ok().map(DateTime::<Utc>::from),
+        })
+    }
+
+    fn read_meta_file(&self, name: &str) -> Result<Option<String>, StoreError> {
+        match fs::read_to_string(self.path.join(name)) {
+            Ok(s) => {
+                let s = s.trim().to_string();
+                Ok((!s.is_empty()).then_some(s))
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::io(format!("reading {name} in {}", self.path.display()), e)),
+        }
+    }
+
+    fn write_meta_file(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        let tmp = self.write_temp(&format!("{value}\n"))?;
+        let target = self.path.join(name);
+        fs::rename(&tmp, &target).map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            StoreError::io(format!("writing {}", target.display()), e)
+        })?;
+        sync_dir(&self.path).map_err(|e| StoreError::io(format!("syncing {}", self.path.display()), e))
+    }
+
+    /// Moves `tmp` to `target` only if `target` does not exist yet.
+    fn place_new(&self, tmp: &Path, target: &Path) -> std::io::Result<()> {
+        match fs::hard_link(tmp, target) {
+            Ok(()) => {
+                fs::remove_file(tmp)?;
+                Ok(())
+            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => Err(e),
+            Err(_) => {
+                // File systems without hard links (FAT, some network shares).
+                if target.exists() {
+                    return Err(std::io::Error::from(ErrorKind::AlreadyExists));
+                }
+                fs::rename(tmp, target)
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Store for VdirStore {
+    fn describe(&self) -> String {
+        format!("folder {}", self.path.display())
+    }
+
+    async fn list(&self) -> Result<Vec<Listed>, StoreError> {
+        let entries = fs::read_dir(&self.path).map_err(|e| match e.kind() {
+            ErrorKind::NotFound => StoreError::NoCollection(self.path.display().to_string()),
+            _ => StoreError::io(format!("listing {}", self.path.display()), e),
+        })?;
+        let mut listed = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| StoreError::io(format!("listing {}", self.path.display()), e))?;
+            let Ok(name) = entry.file_name().into_string() else {
+                continue; // not UTF-8: never one of ours, and not addressable
+            };
+            if name.starts_with('.') || !self.is_item_name(&name) {
+                continue;
+            }
+            let meta = match fs::metadata(entry.path()) {
+                Ok(m) => m,
+                Err(e) if e.kind() == ErrorKind::NotFound => continue, // deleted meanwhile
+                Err(e) => return Err(StoreError::io(format!("reading {}", entry.path().display()), e)),
+            };
+            if meta.is_file() {
+                listed.push(Listed {
+                    href: name,
+                    version: version_of(&meta),
+                });
+            }
+        }
+        listed.sort_by(|a, b| a.href.cmp(&b.href));
+        Ok(listed)
+    }
+
+    async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
+        hrefs.iter().map(|href| self.read_one(href)).collect()
+    }
+
+    async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
+        let stem = file_stem_for_uid(uid);
+        let tmp = self.write_temp(body)?;
+        let mut href = format!("{stem}.{}", self.extension);
+        let mut target = self.path.join(&href);
+        let mut result = self.place_new(&tmp, &target);
+        if matches!(&result, Err(e) if e.kind() == ErrorKind::AlreadyExists) {
+            // Another UID maps to this name (a case-insensitive file system, say):
+            // use a name of its own rather than overwrite.
+            href = format!("{stem}-{}.{}", unique_suffix(), self.extension);
+            target = self.path.join(&href);
+            result = self.place_new(&tmp, &target);
+        }
+        if let Err(e) = result {
+            let _ = fs::remove_file(&tmp);
+            return Err(match e.kind() {
+                ErrorKind::AlreadyExists => StoreError::AlreadyExists { href },
+                _ => StoreError::io(format!("creating {}", target.display()), e),
+            });
+        }
+        self.written(href, &target)
+    }
+
+    async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
+        let path = self.item_path(href)?;
+        self.check_version(href, &path, version)?;
+        self.keep_in_trash(href, &path)?;
+        let tmp = self.write_temp(body)?;
+        // The window between the check and the rename is as small as a folder allows.
+        self.check_version(href, &path, version).inspect_err(|_| {
+            let _ = fs::remove_file(&tmp);
+        })?;
+        fs::rename(&tmp, &path).map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            StoreError::io(format!("replacing {}", path.display()), e)
+        })?;
+        self.written(href.to_string(), &path)
+    }
+
+    async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError> {
+        let path = self.item_path(href)?;
+        self.check_version(href, &path, version)?;
+        self.keep_in_trash(href, &path)?;
+        fs::remove_file(&path).map_err(|e| match e.kind() {
+            ErrorKind::NotFound => StoreError::NotFound {
+                href: href.to_string(),
+            },
+            _ => StoreError::io(format!("deleting {}", path.display()), e),
+        })?;
+        sync_dir(&self.path).map_err(|e| StoreError::io(format!("syncing {}", self.path.display()), e))
+    }
+
+    async fn metadata(&self) -> Result<Metadata, StoreError> {
+        Ok(Metadata {
+            displayname: self.read_meta_file("displayname")?,
+            color: self.read_meta_file("color")?,
+        })
+    }
+
+    async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError> {
+        if let Some(name) = &metadata.displayname {
+            self.write_meta_file("displayname", name)?;
+        }
+        if let Some(color) = &metadata.color {
+            self.write_meta_file("color", color)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, VdirStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = VdirStore::open(dir.path().join("cal"), "ics").unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn hrefs_outside_the_folder_are_refused() {
+        let (_dir, store) = store();
+        for href in ["../x.ics", "/etc/passwd", "a/b.ics", ".hidden.ics", "x.vcf", ".ics", "a\0.ics"] {
+            let err = store.get_many(&[href.to_string()]).await.remove(0).unwrap_err();
+            assert!(matches!(err, StoreError::InvalidHref { .. }), "{href}: {err}");
+            assert!(matches!(
+                store.delete(href, "1").await,
+                Err(StoreError::InvalidHref { .. })
+            ));
+        }
+    }
+
+    #[tokio::test]
+    async fn missing_parent_is_an_error_not_a_new_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = VdirStore::open(dir.path().join("unmounted/cal"), "ics").unwrap_err();
+        assert!(matches!(err, StoreError::NoCollection(_)));
+        assert!(!dir.path().join("unmounted").exists());
+    }
+
+    #[tokio::test]
+    async fn trash_keeps_overwritten_and_deleted_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = VdirStore::open(dir.path().join("cal"), "ics")
+            .unwrap()
+            .with_trash(dir.path().join("trash"));
+        let w = store.create("u1", "one").await.unwrap();
+        let w = store.update(&w.href, &w.version, "two").await.unwrap();
+        store.delete(&w.href, &w.version).await.unwrap();
+        let mut kept: Vec<String> = fs::read_dir(dir.path().join("trash"))
+            .unwrap()
+            .map(|e| fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        kept.sort();
+        assert_eq!(kept, ["one", "two"]);
+    }
+
+    #[tokio::test]
+    async fn temp_files_and_other_extensions_are_not_listed() {
+        let (_dir, store) = store();
+        fs::write(store.path().join(".davsync-1.tmp"), "x").unwrap();
+        fs::write(store.path().join("notes.txt"), "x").unwrap();
+        fs::write(store.path().join("displayname"), "Work\n").unwrap();
+        fs::create_dir(store.path().join("sub.ics")).unwrap();
+        fs::write(store.path().join("a.ics"), "x").unwrap();
+        let hrefs: Vec<_> = store.list().await.unwrap().into_iter().map(|l| l.href).collect();
+        assert_eq!(hrefs, ["a.ics"]);
+        assert_eq!(store.metadata().await.unwrap().displayname.as_deref(), Some("Work"));
+    }
+
+    #[tokio::test]
+    async fn large_and_binary_items_are_per_item_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = VdirStore::open(dir.path().join("cal"), "ics")
+            .unwrap()
+            .with_max_item_size(10);
+        fs::write(store.path().join("big.ics"), "x".repeat(11)).unwrap();
+        fs::write(store.path().join("bin.ics"), [0xff, 0xfe]).unwrap();
+        let got = store
+            .get_many(&["big.ics".into(), "bin.ics".into()])
+            .await;
+        assert!(matches!(got[0], Err(StoreError::TooLarge { .. })));
+        assert!(matches!(got[1], Err(StoreError::NotText { .. })));
+    }
+}
