@@ -1,1 +1,18 @@
-//! placeholder
+//! The davsync engine: the status database, the planner (modes and conflict
+//! policies), mappings (category filter and later options), the executor with
+//! its safety rails, the per-profile lock, and run reports. It knows two
+//! [`Store`](davsync_store::Store)s, not what is behind them, and nothing of
+//! the command line or the configuration file.
+
+pub mod engine;
+pub mod lock;
+pub mod mapping;
+pub mod planner;
+pub mod report;
+pub mod status;
+
+pub use engine::{SyncJob, SyncOptions, sync};
+pub use mapping::{CategoryFilter, KindFilter, Mapping, Transform};
+pub use planner::{Action, ConflictPolicy, Mode, Side};
+pub use report::Report;
+pub use status::StatusDb;

@@ -1,0 +1,694 @@
+//! One sync run: update detection on both sides, the plan, the safety rails,
+//! and the execution of the plan with the status committed item by item.
+
+use crate::mapping::Mapping;
+use crate::planner::{self, Action, ConflictPolicy, Decision, Entry, Mode, Present, Side};
+use crate::report::{ItemReport, Message, Outcome, Report};
+use crate::status::{RunRecord, SideStatus, StatusDb, StatusRow};
+use chrono::{DateTime, Utc};
+use davsync_pim::Item;
+use davsync_store::{Fetched, Store, StoreError};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// How many items are read from a store per request.
+pub const DEFAULT_BATCH_SIZE: usize = 100;
+
+/// The settings of one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncOptions {
+    /// The synchronization mode.
+    pub mode: Mode,
+    /// How two-way conflicts are settled.
+    pub conflicts: ConflictPolicy,
+    /// Largest share (percent) of a side's items one run may delete.
+    pub max_delete_percent: u8,
+    /// Override the safety rails.
+    pub force: bool,
+    /// Plan only; write nothing.
+    pub dry_run: bool,
+    /// Items read per request.
+    pub batch_size: usize,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            mode: Mode::TwoWay,
+            conflicts: ConflictPolicy::Automatic,
+            max_delete_percent: 50,
+            force: false,
+            dry_run: false,
+            batch_size: DEFAULT_BATCH_SIZE,
+        }
+    }
+}
+
+/// What a run works on.
+pub struct SyncJob<'a> {
+    /// The profile's name (for reports).
+    pub name: &'a str,
+    /// The local store.
+    pub local: &'a dyn Store,
+    /// The server store.
+    pub server: &'a dyn Store,
+    /// The profile's mapping (filters and transforms).
+    pub mapping: &'a Mapping,
+    /// The profile's status database.
+    pub status: &'a StatusDb,
+    /// The run's settings.
+    pub options: SyncOptions,
+}
+
+/// An item as found on one side in this run.
+#[derive(Debug, Clone)]
+struct Found {
+    href: String,
+    version: String,
+    /// Content hash (from the status when the item was not read).
+    hash: String,
+    /// Changed since the status (true when there is no status).
+    changed: bool,
+    /// The parsed item, when it was read.
+    item: Option<Item>,
+    /// The store's own modification time, when it was read.
+    store_modified: Option<DateTime<Utc>>,
+}
+
+/// One side's items for this run, by UID.
+#[derive(Default)]
+struct SideView {
+    items: HashMap<String, Found>,
+    /// UIDs found on this side that do not belong to the profile (filtered out).
+    foreign: HashSet<String>,
+}
+
+/// The run's working state.
+struct Run<'a, 'j> {
+    job: &'j SyncJob<'a>,
+    report: Report,
+    status: HashMap<String, StatusRow>,
+    /// UIDs left alone this run (unreadable files, duplicate UIDs).
+    untouchable: BTreeSet<String>,
+}
+
+/// Runs one sync of a profile and returns its report (also recorded as the
+/// profile's last run in the status database, unless it was a dry run).
+pub async fn sync(job: &SyncJob<'_>) -> Report {
+    let mut run = Run {
+        job,
+        report: Report::new(job.name, job.options.dry_run),
+        status: HashMap::new(),
+        untouchable: BTreeSet::new(),
+    };
+    run.report.local_store = job.local.describe();
+    run.report.server_store = job.server.describe();
+    if let Err(message) = run.run().await {
+        run.report.errors.push(Message::run(message));
+    }
+    run.report.finish();
+    if !job.options.dry_run {
+        let record = RunRecord {
+            started: run.report.started.to_rfc3339(),
+            result: run.report.result.to_string(),
+            summary: run.report.summary_json(),
+        };
+        if let Err(e) = job.status.record_run(&record) {
+            run.report.errors.push(Message::run(e.to_string()));
+            run.report.finish();
+        }
+    }
+    run.report
+}
+
+fn side_status(row: &StatusRow, side: Side) -> &SideStatus {
+    match side {
+        Side::Local => &row.local,
+        Side::Server => &row.server,
+    }
+}
+
+impl<'a, 'j> Run<'a, 'j> {
+    fn store(&self, side: Side) -> &'a dyn Store {
+        match side {
+            Side::Local => self.job.local,
+            Side::Server => self.job.server,
+        }
+    }
+
+    fn item_error(&mut self, side: Side, href: Option<&str>, uid: Option<&str>, message: String) {
+        self.report.errors.push(Message {
+            side: Some(side),
+            href: href.map(str::to_string),
+            uid: uid.map(str::to_string),
+            message,
+        });
+    }
+
+    fn item_warning(&mut self, side: Side, href: Option<&str>, uid: Option<&str>, message: String) {
+        self.report.warnings.push(Message {
+            side: Some(side),
+            href: href.map(str::to_string),
+            uid: uid.map(str::to_string),
+            message,
+        });
+    }
+
+    async fn run(&mut self) -> Result<(), String> {
+        self.status = self.job.status.load().map_err(|e| e.to_string())?;
+        let local = self.scan(Side::Local).await?;
+        let server = self.scan(Side::Server).await?;
+        let entries = self.entries(&local, &server);
+        let decisions = planner::plan(&entries, self.job.options.mode, self.job.options.conflicts);
+        self.report.unchanged = decisions
+            .iter()
+            .filter(|d| d.action == Action::Nothing)
+            .count();
+        let refused = self.safety_rails(&decisions, &local, &server);
+        let mut views = [local, server];
+        for decision in &decisions {
+            if decision.action == Action::Nothing {
+                if !self.job.options.dry_run {
+                    self.refresh_status(&decision.uid, &views);
+                }
+                continue;
+            }
+            if decision.conflict.is_some() {
+                self.report.conflicts += 1;
+            }
+            let summary = self.summary_of(&decision.uid, &views);
+            let mut line = ItemReport {
+                uid: decision.uid.clone(),
+                action: decision.action,
+                local_state: decision.local,
+                server_state: decision.server,
+                conflict: decision.conflict,
+                summary,
+                outcome: Outcome::Planned,
+                message: None,
+            };
+            if refused || self.job.options.dry_run {
+                if !refused {
+                    self.count(decision, &views);
+                }
+                self.report.items.push(line);
+                continue;
+            }
+            match self.execute(decision, &mut views).await {
+                Ok(()) => {
+                    line.outcome = Outcome::Done;
+                    self.count(decision, &views);
+                }
+                Err(failure) => {
+                    line.outcome = Outcome::Failed;
+                    line.message = Some(failure.message.clone());
+                    let side = failure.side;
+                    if failure.transient {
+                        self.item_warning(side, failure.href.as_deref(), Some(&decision.uid), failure.message);
+                    } else {
+                        self.item_error(side, failure.href.as_deref(), Some(&decision.uid), failure.message);
+                    }
+                }
+            }
+            self.report.items.push(line);
+        }
+        Ok(())
+    }
+
+    /// Lists one side, reads what changed, and sorts the items by UID.
+    async fn scan(&mut self, side: Side) -> Result<SideView, String> {
+        let store = self.store(side);
+        let listed = store
+            .list()
+            .await
+            .map_err(|e| format!("listing the {side} store ({}): {e}", store.describe()))?;
+        let mut by_href: HashMap<&str, &StatusRow> = HashMap::new();
+        for row in self.status.values() {
+            by_href.insert(side_status(row, side).href.as_str(), row);
+        }
+        let mut view = SideView::default();
+        let mut found: Vec<(String, Found)> = Vec::new();
+        let mut to_read = Vec::new();
+        for entry in listed {
+            match by_href.get(entry.href.as_str()) {
+                Some(row) if side_status(row, side).version == entry.version => {
+                    let known = side_status(row, side);
+                    found.push((
+                        row.uid.clone(),
+                        Found {
+                            href: entry.href,
+                            version: entry.version,
+                            hash: known.hash.clone(),
+                            changed: false,
+                            item: None,
+                            store_modified: None,
+                        },
+                    ));
+                }
+                _ => to_read.push(entry.href),
+            }
+        }
+        let owner_of: HashMap<String, String> = by_href
+            .iter()
+            .map(|(href, row)| (href.to_string(), row.uid.clone()))
+            .collect();
+        for chunk in to_read.chunks(self.job.options.batch_size.max(1)) {
+            let results = store.get_many(chunk).await;
+            for (href, result) in chunk.iter().zip(results) {
+                let owner = owner_of.get(href).cloned();
+                let fetched = match result {
+                    Ok(f) => f,
+                    Err(StoreError::NotFound { .. }) => continue, // gone since the listing
+                    Err(e) => {
+                        self.item_error(side, Some(href), owner.as_deref(), format!("cannot read: {e}; left alone"));
+                        self.untouchable.extend(owner);
+                        continue;
+                    }
+                };
+                let Fetched {
+                    href,
+                    version,
+                    body,
+                    modified,
+                } = fetched;
+                let item = match Item::parse(body) {
+                    Ok(item) => item,
+                    Err(e) => {
+                        self.item_error(side, Some(&href), owner.as_deref(), format!("cannot be parsed: {e}; left alone"));
+                        self.untouchable.extend(owner);
+                        continue;
+                    }
+                };
+                let uid = item.uid().to_string();
+                if !self.job.mapping.admits(side, &item) {
+                    view.foreign.insert(uid);
+                    continue;
+                }
+                let changed = match self.status.get(&uid) {
+                    Some(row) => {
+                        let known = side_status(row, side);
+                        known.version != version && known.hash != item.content_hash()
+                    }
+                    None => true,
+                };
+                found.push((
+                    uid,
+                    Found {
+                        href,
+                        version,
+                        hash: item.content_hash().to_string(),
+                        changed,
+                        item: Some(item),
+                        store_modified: modified,
+                    },
+                ));
+            }
+        }
+        for (uid, item) in found {
+            if let Some(other) = view.items.get(&uid) {
+                let message = format!(
+                    "UID {uid} is held by both {} and {}; both are left alone until one is removed",
+                    other.href, item.href
+                );
+                self.item_error(side, Some(&item.href), Some(&uid), message);
+                self.untouchable.insert(uid);
+                continue;
+            }
+            view.items.insert(uid, item);
+        }
+        Ok(view)
+    }
+
+    /// One entry per UID known to the status or found on a side.
+    fn entries(&self, local: &SideView, server: &SideView) -> Vec<Entry> {
+        let mut uids: BTreeSet<&String> = self.status.keys().collect();
+        uids.extend(local.items.keys());
+        uids.extend(server.items.keys());
+        uids.into_iter()
+            .filter(|uid| !self.untouchable.contains(*uid))
+            .map(|uid| {
+                let known = self.status.contains_key(uid);
+                let l = local.items.get(uid);
+                let s = server.items.get(uid);
+                let present = |f: &Found, side: Side| Present {
+                    href: f.href.clone(),
+                    version: f.version.clone(),
+                    changed: !known || f.changed,
+                    modified: f.item.as_ref().and_then(Item::modified).or(match side {
+                        Side::Local => f.store_modified,
+                        Side::Server => None,
+                    }),
+                };
+                let same_content = match (l.and_then(|f| f.item.as_ref()), s) {
+                    (Some(li), Some(s)) => self
+                        .job
+                        .mapping
+                        .map(Side::Server, li.clone())
+                        .is_ok_and(|mapped| mapped.content_hash() == s.hash),
+                    _ => false,
+                };
+                Entry {
+                    uid: uid.clone(),
+                    known,
+                    local: l.map(|f| present(f, Side::Local)),
+                    server: s.map(|f| present(f, Side::Server)),
+                    same_content,
+                }
+            })
+            .collect()
+    }
+
+    /// Refuses every write when a side turned empty or too much would be deleted.
+    fn safety_rails(&mut self, decisions: &[Decision], local: &SideView, server: &SideView) -> bool {
+        if self.job.options.force {
+            return false;
+        }
+        let mut refused = false;
+        for (side, view, other) in [(Side::Local, local, server), (Side::Server, server, local)] {
+            let deletes = decisions
+                .iter()
+                .filter(|d| d.action == Action::Delete { on: side })
+                .count();
+            if deletes == 0 {
+                continue;
+            }
+            let other_side = side.other();
+            if other.items.is_empty() && !self.status.is_empty() {
+                self.report.errors.push(Message::run(format!(
+                    "the {other_side} store ({}) has no items although {} were synced before; \
+                     refusing to delete {deletes} items on the {side} side. If the {other_side} store \
+                     really was emptied on purpose, run again with --force",
+                    self.store(other_side).describe(),
+                    self.status.len(),
+                )));
+                refused = true;
+                continue;
+            }
+            let base = view.items.len().max(self.status.len());
+            let limit = self.job.options.max_delete_percent as usize;
+            if deletes * 100 > limit * base {
+                self.report.errors.push(Message::run(format!(
+                    "{deletes} of {base} items ({}%) would be deleted on the {side} side, more than \
+                     max_delete = {limit}%; nothing was written. Check the plan with --dry-run, then run \
+                     with --force (or raise max_delete) if it is intended",
+                    deletes * 100 / base.max(1)
+                )));
+                refused = true;
+            }
+        }
+        refused
+    }
+
+    fn summary_of(&self, uid: &str, views: &[SideView; 2]) -> Option<String> {
+        views
+            .iter()
+            .filter_map(|v| v.items.get(uid))
+            .find_map(|f| f.item.as_ref().and_then(|i| i.summary().map(str::to_string)))
+    }
+
+    fn count(&mut self, decision: &Decision, views: &[SideView; 2]) {
+        let present = |side: Side| views[side as usize].items.contains_key(&decision.uid);
+        match decision.action {
+            Action::Copy { to } => {
+                if present(to) {
+                    self.report.counts_mut(to).updated += 1;
+                } else {
+                    self.report.counts_mut(to).created += 1;
+                }
+            }
+            Action::Delete { on } => {
+                if present(on) {
+                    self.report.counts_mut(on).deleted += 1;
+                }
+            }
+            Action::KeepBoth { winner } => {
+                self.report.counts_mut(winner).created += 1;
+                let loser = self.report.counts_mut(winner.other());
+                loser.created += 1;
+                loser.updated += 1;
+            }
+            Action::Nothing | Action::Link | Action::Forget => {}
+        }
+    }
+
+    /// Writes a fresh status row when an unchanged item moved or got a new version.
+    fn refresh_status(&mut self, uid: &str, views: &[SideView; 2]) {
+        let (Some(row), Some(l), Some(s)) = (
+            self.status.get(uid),
+            views[Side::Local as usize].items.get(uid),
+            views[Side::Server as usize].items.get(uid),
+        ) else {
+            return;
+        };
+        let fresh = StatusRow {
+            uid: uid.to_string(),
+            local: SideStatus {
+                href: l.href.clone(),
+                version: l.version.clone(),
+                hash: l.hash.clone(),
+            },
+            server: SideStatus {
+                href: s.href.clone(),
+                version: s.version.clone(),
+                hash: s.hash.clone(),
+            },
+        };
+        if &fresh != row
+            && let Err(e) = self.job.status.put(&fresh)
+        {
+            self.report.errors.push(Message::run(e.to_string()));
+        }
+    }
+
+    /// Reads an item that was not read during the scan (it had not changed).
+    async fn load(&self, side: Side, uid: &str, views: &mut [SideView; 2]) -> Result<Item, Failure> {
+        let found = views[side as usize]
+            .items
+            .get(uid)
+            .ok_or_else(|| Failure::new(side, None, format!("the {side} item is gone")))?;
+        if let Some(item) = &found.item {
+            return Ok(item.clone());
+        }
+        let href = found.href.clone();
+        let fetched = self
+            .store(side)
+            .get_many(std::slice::from_ref(&href))
+            .await
+            .pop()
+            .unwrap_or(Err(StoreError::NotFound { href: href.clone() }))
+            .map_err(|e| Failure::from_store(side, &href, e))?;
+        if fetched.version != found.version {
+            return Err(Failure::transient(
+                side,
+                Some(href),
+                "changed since it was listed; it will be synced on the next run".into(),
+            ));
+        }
+        let item = Item::parse(fetched.body)
+            .map_err(|e| Failure::new(side, Some(href.clone()), format!("cannot be parsed: {e}")))?;
+        if let Some(f) = views[side as usize].items.get_mut(uid) {
+            f.item = Some(item.clone());
+        }
+        Ok(item)
+    }
+
+    async fn execute(&mut self, decision: &Decision, views: &mut [SideView; 2]) -> Result<(), Failure> {
+        let uid = decision.uid.as_str();
+        match decision.action {
+            Action::Nothing => Ok(()),
+            Action::Link => {
+                let local = self.load(Side::Local, uid, views).await?;
+                let server = self.load(Side::Server, uid, views).await?;
+                let row = self.row_for(uid, views, &local, &server);
+                self.put(row)
+            }
+            Action::Forget => self.forget(uid),
+            Action::Delete { on } => {
+                if let Some(found) = views[on as usize].items.get(uid) {
+                    self.store(on)
+                        .delete(&found.href, &found.version)
+                        .await
+                        .map_err(|e| Failure::from_store(on, &found.href, e))?;
+                }
+                self.forget(uid)
+            }
+            Action::Copy { to } => self.copy(uid, to, views).await,
+            Action::KeepBoth { winner } => {
+                let loser = winner.other();
+                let loser_item = self.load(loser, uid, views).await?;
+                self.keep_copy(uid, loser, &loser_item).await?;
+                self.copy(uid, loser, views).await
+            }
+        }
+    }
+
+    /// Writes the version of `to.other()` onto `to`.
+    async fn copy(&mut self, uid: &str, to: Side, views: &mut [SideView; 2]) -> Result<(), Failure> {
+        let from = to.other();
+        if views[to as usize].foreign.contains(uid) {
+            return Err(Failure::new(
+                to,
+                None,
+                format!(
+                    "an item with this UID exists on the {to} side but does not belong to this \
+                     profile (category or content filter); it is left alone and not duplicated"
+                ),
+            ));
+        }
+        let source = self.load(from, uid, views).await?;
+        let mapped = self
+            .job
+            .mapping
+            .map(to, source.clone())
+            .map_err(|e| Failure::new(to, None, e.to_string()))?;
+        let target = views[to as usize].items.get(uid).cloned();
+        let store = self.store(to);
+        let written = match &target {
+            Some(t) => store.update(&t.href, &t.version, mapped.body()).await,
+            None => store.create(uid, mapped.body()).await,
+        }
+        .map_err(|e| Failure::from_store(to, target.as_ref().map_or("", |t| t.href.as_str()), e))?;
+        let written_found = Found {
+            href: written.href,
+            version: written.version,
+            hash: mapped.content_hash().to_string(),
+            changed: false,
+            item: Some(mapped.clone()),
+            store_modified: None,
+        };
+        views[to as usize].items.insert(uid.to_string(), written_found);
+        let (local, server) = match to {
+            Side::Local => (mapped, source),
+            Side::Server => (source, mapped),
+        };
+        let row = self.row_for(uid, views, &local, &server);
+        self.put(row)
+    }
+
+    /// Keeps `item` (the losing version, as held on `side`) as a new item with
+    /// its own UID on both sides, so that nothing is lost.
+    async fn keep_copy(&mut self, uid: &str, side: Side, item: &Item) -> Result<(), Failure> {
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        let copy_uid = format!("{uid}-conflict-{}", &suffix[..8]);
+        let note = format!(
+            "conflict copy: {side} version of {}",
+            Utc::now().format("%Y-%m-%d %H:%M UTC")
+        );
+        let copy = item
+            .with_uid(&copy_uid)
+            .and_then(|i| i.with_summary_note(&note))
+            .map_err(|e| Failure::new(side, None, format!("cannot make the conflict copy: {e}")))?;
+        let other = side.other();
+        let mapped = self
+            .job
+            .mapping
+            .map(other, copy.clone())
+            .map_err(|e| Failure::new(other, None, e.to_string()))?;
+        let here = self
+            .store(side)
+            .create(&copy_uid, copy.body())
+            .await
+            .map_err(|e| Failure::from_store(side, "", e))?;
+        let there = self
+            .store(other)
+            .create(&copy_uid, mapped.body())
+            .await
+            .map_err(|e| Failure::from_store(other, "", e))?;
+        let (here_status, there_status) = (
+            SideStatus {
+                href: here.href,
+                version: here.version,
+                hash: copy.content_hash().to_string(),
+            },
+            SideStatus {
+                href: there.href,
+                version: there.version,
+                hash: mapped.content_hash().to_string(),
+            },
+        );
+        let (local, server) = match side {
+            Side::Local => (here_status, there_status),
+            Side::Server => (there_status, here_status),
+        };
+        self.put(StatusRow {
+            uid: copy_uid,
+            local,
+            server,
+        })
+    }
+
+    fn row_for(&self, uid: &str, views: &[SideView; 2], local: &Item, server: &Item) -> StatusRow {
+        let side = |s: Side, item: &Item| {
+            let f = &views[s as usize].items[uid];
+            SideStatus {
+                href: f.href.clone(),
+                version: f.version.clone(),
+                hash: item.content_hash().to_string(),
+            }
+        };
+        StatusRow {
+            uid: uid.to_string(),
+            local: side(Side::Local, local),
+            server: side(Side::Server, server),
+        }
+    }
+
+    fn put(&mut self, row: StatusRow) -> Result<(), Failure> {
+        self.job
+            .status
+            .put(&row)
+            .map_err(|e| Failure::new(Side::Local, None, e.to_string()))?;
+        self.status.insert(row.uid.clone(), row);
+        Ok(())
+    }
+
+    fn forget(&mut self, uid: &str) -> Result<(), Failure> {
+        self.job
+            .status
+            .remove(uid)
+            .map_err(|e| Failure::new(Side::Local, None, e.to_string()))?;
+        self.status.remove(uid);
+        Ok(())
+    }
+}
+
+/// Why one item's operation failed.
+#[derive(Debug)]
+struct Failure {
+    side: Side,
+    href: Option<String>,
+    message: String,
+    /// Changed under our feet: the next run re-plans it; a warning, not an error.
+    transient: bool,
+}
+
+impl Failure {
+    fn new(side: Side, href: Option<String>, message: String) -> Self {
+        Failure {
+            side,
+            href,
+            message,
+            transient: false,
+        }
+    }
+
+    fn transient(side: Side, href: Option<String>, message: String) -> Self {
+        Failure {
+            side,
+            href,
+            message,
+            transient: true,
+        }
+    }
+
+    fn from_store(side: Side, href: &str, e: StoreError) -> Self {
+        let href = (!href.is_empty()).then(|| href.to_string());
+        match e {
+            StoreError::PreconditionFailed { .. } | StoreError::NotFound { .. } => Failure::transient(
+                side,
+                href,
+                format!("{e}; it changed on the {side} side during the run and will be synced on the next run"),
+            ),
+            other => Failure::new(side, href, format!("{side} store: {other}")),
+        }
+    }
+}

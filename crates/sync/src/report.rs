@@ -1,0 +1,189 @@
+//! The report of one run: per item what was done, every warning and error,
+//! and per side the counts; written as JSON, one file per run.
+
+use crate::planner::{Action, Conflict, Side, SideState};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Counts of writes on one side.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Items created.
+    pub created: usize,
+    /// Items overwritten.
+    pub updated: usize,
+    /// Items deleted.
+    pub deleted: usize,
+}
+
+/// How one item's operation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Done (or, in a dry run, what would be done).
+    Done,
+    /// Planned only (dry run, or refused by a safety rail).
+    Planned,
+    /// Not done; retried on the next run.
+    Failed,
+}
+
+/// One item's line in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemReport {
+    /// The UID.
+    pub uid: String,
+    /// What the planner decided.
+    #[serde(flatten)]
+    pub action: Action,
+    /// Local state before the run.
+    pub local_state: SideState,
+    /// Server state before the run.
+    pub server_state: SideState,
+    /// Set for conflicts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<Conflict>,
+    /// SUMMARY or FN, where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Why it failed, or a note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A warning or an error, about an item or the whole run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    /// The side concerned, if one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<Side>,
+    /// The item's address, if one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub href: Option<String>,
+    /// The item's UID, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    /// What happened, in words.
+    pub message: String,
+}
+
+impl Message {
+    /// A message about the whole run.
+    pub fn run(message: impl Into<String>) -> Self {
+        Message {
+            side: None,
+            href: None,
+            uid: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// The report of one profile's run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The profile's name.
+    pub profile: String,
+    /// When the run started.
+    pub started: DateTime<Utc>,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u64,
+    /// Whether nothing was written.
+    pub dry_run: bool,
+    /// `ok`, `warnings` or `errors`.
+    pub result: &'static str,
+    /// The local store, described.
+    pub local_store: String,
+    /// The server store, described.
+    pub server_store: String,
+    /// Writes done on the local side.
+    pub local: Counts,
+    /// Writes done on the server side.
+    pub server: Counts,
+    /// Number of conflicts met.
+    pub conflicts: usize,
+    /// Items left alone because they did not change.
+    pub unchanged: usize,
+    /// Every item the run touched (or would touch).
+    pub items: Vec<ItemReport>,
+    /// Errors: the run, or an item, failed.
+    pub errors: Vec<Message>,
+    /// Warnings: something was skipped or looked wrong, and the run went on.
+    pub warnings: Vec<Message>,
+}
+
+impl Report {
+    /// An empty report for a run starting now.
+    pub fn new(profile: &str, dry_run: bool) -> Self {
+        Report {
+            profile: profile.to_string(),
+            started: Utc::now(),
+            duration_ms: 0,
+            dry_run,
+            result: "ok",
+            local_store: String::new(),
+            server_store: String::new(),
+            local: Counts::default(),
+            server: Counts::default(),
+            conflicts: 0,
+            unchanged: 0,
+            items: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Sets the duration and the result from what was collected.
+    pub fn finish(&mut self) {
+        let elapsed = Utc::now() - self.started;
+        self.duration_ms = elapsed.num_milliseconds().max(0) as u64;
+        self.result = if !self.errors.is_empty() {
+            "errors"
+        } else if !self.warnings.is_empty() {
+            "warnings"
+        } else {
+            "ok"
+        };
+    }
+
+    /// Whether anything failed.
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// The counts of `side`, for updating.
+    pub fn counts_mut(&mut self, side: Side) -> &mut Counts {
+        match side {
+            Side::Local => &mut self.local,
+            Side::Server => &mut self.server,
+        }
+    }
+
+    /// A short summary (counts, no item list) as JSON, for the status database.
+    pub fn summary_json(&self) -> String {
+        serde_json::json!({
+            "local": self.local,
+            "server": self.server,
+            "conflicts": self.conflicts,
+            "errors": self.errors.len(),
+            "warnings": self.warnings.len(),
+            "duration_ms": self.duration_ms,
+        })
+        .to_string()
+    }
+
+    /// Writes the report as `<dir>/<started>-<profile>.json`, atomically.
+    pub fn save(&self, dir: &Path) -> std::io::Result<PathBuf> {
+        std::fs::create_dir_all(dir)?;
+        let stamp = self.started.format("%Y%m%dT%H%M%S%.3fZ");
+        let path = dir.join(format!("{stamp}-{}.json", self.profile));
+        let tmp = dir.join(format!(".{stamp}-{}.json.tmp", self.profile));
+        let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(&tmp, json)?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(path)
+    }
+}

@@ -1,0 +1,308 @@
+//! The status database: what both sides held after the last successful
+//! operation on each item, one SQLite file per profile, committed per item.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Schema version written to `PRAGMA user_version`.
+const SCHEMA_VERSION: i64 = 1;
+
+/// Errors of the status database.
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    /// SQLite failed.
+    #[error("status database {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: String,
+        /// The cause.
+        source: rusqlite::Error,
+    },
+    /// A database written by a newer davsync.
+    #[error("status database {path} has schema {found}, newer than this davsync ({SCHEMA_VERSION}); upgrade davsync")]
+    TooNew {
+        /// The database file.
+        path: String,
+        /// Its schema version.
+        found: i64,
+    },
+}
+
+/// One side of a synced item as last seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SideStatus {
+    /// Address in that store.
+    pub href: String,
+    /// Version after the last operation.
+    pub version: String,
+    /// Content hash of the body that version holds.
+    pub hash: String,
+}
+
+/// A synced item: its UID and both sides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusRow {
+    /// The item's UID.
+    pub uid: String,
+    /// The local side.
+    pub local: SideStatus,
+    /// The server side.
+    pub server: SideStatus,
+}
+
+/// The outcome of a run, for `davsync status`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RunRecord {
+    /// When the run started (RFC 3339).
+    pub started: String,
+    /// `ok`, `warnings` or `errors`.
+    pub result: String,
+    /// The run's counts and messages, as JSON (the report's summary).
+    pub summary: String,
+}
+
+/// The status database of one profile.
+pub struct StatusDb {
+    conn: Connection,
+    path: String,
+}
+
+impl StatusDb {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, StatusError> {
+        let name = path.display().to_string();
+        let conn = Connection::open(path).map_err(|source| StatusError::Sqlite {
+            path: name.clone(),
+            source,
+        })?;
+        Self::init(conn, name)
+    }
+
+    /// A database that lives in memory only (tests, dry runs of unknown profiles).
+    pub fn in_memory() -> Result<Self, StatusError> {
+        let conn = Connection::open_in_memory().map_err(|source| StatusError::Sqlite {
+            path: ":memory:".into(),
+            source,
+        })?;
+        Self::init(conn, ":memory:".into())
+    }
+
+    fn init(conn: Connection, path: String) -> Result<Self, StatusError> {
+        let db = StatusDb { conn, path };
+        let version: i64 = db
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| db.err(e))?;
+        if version > SCHEMA_VERSION {
+            return Err(StatusError::TooNew {
+                path: db.path,
+                found: version,
+            });
+        }
+        // WAL keeps every committed row through a crash of the process; NORMAL
+        // sync is enough for that and avoids an fsync per item.
+        db.conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA busy_timeout = 5000;
+                 CREATE TABLE IF NOT EXISTS items (
+                     uid TEXT PRIMARY KEY NOT NULL,
+                     local_href TEXT NOT NULL,
+                     local_version TEXT NOT NULL,
+                     local_hash TEXT NOT NULL,
+                     server_href TEXT NOT NULL,
+                     server_version TEXT NOT NULL,
+                     server_hash TEXT NOT NULL
+                 );
+                 CREATE TABLE IF NOT EXISTS runs (
+                     id INTEGER PRIMARY KEY AUTOINCREMENT,
+                     started TEXT NOT NULL,
+                     result TEXT NOT NULL,
+                     summary TEXT NOT NULL
+                 );
+                 PRAGMA user_version = 1;",
+            )
+            .map_err(|e| db.err(e))?;
+        Ok(db)
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StatusError {
+        StatusError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Every row, by UID.
+    pub fn load(&self) -> Result<HashMap<String, StatusRow>, StatusError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT uid, local_href, local_version, local_hash,
+                        server_href, server_version, server_hash FROM items",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(StatusRow {
+                    uid: r.get(0)?,
+                    local: SideStatus {
+                        href: r.get(1)?,
+                        version: r.get(2)?,
+                        hash: r.get(3)?,
+                    },
+                    server: SideStatus {
+                        href: r.get(4)?,
+                        version: r.get(5)?,
+                        hash: r.get(6)?,
+                    },
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let row = row.map_err(|e| self.err(e))?;
+            out.insert(row.uid.clone(), row);
+        }
+        Ok(out)
+    }
+
+    /// Number of rows.
+    pub fn count(&self) -> Result<usize, StatusError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM items", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as usize)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Inserts or replaces a row (committed at once).
+    pub fn put(&self, row: &StatusRow) -> Result<(), StatusError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO items VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    row.uid,
+                    row.local.href,
+                    row.local.version,
+                    row.local.hash,
+                    row.server.href,
+                    row.server.version,
+                    row.server.hash
+                ],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Removes a row (committed at once).
+    pub fn remove(&self, uid: &str) -> Result<(), StatusError> {
+        self.conn
+            .execute("DELETE FROM items WHERE uid = ?1", params![uid])
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records a finished run, keeping the last 100.
+    pub fn record_run(&self, run: &RunRecord) -> Result<(), StatusError> {
+        self.conn
+            .execute(
+                "INSERT INTO runs (started, result, summary) VALUES (?1, ?2, ?3)",
+                params![run.started, run.result, run.summary],
+            )
+            .and_then(|_| {
+                self.conn.execute(
+                    "DELETE FROM runs WHERE id <= (SELECT MAX(id) FROM runs) - 100",
+                    [],
+                )
+            })
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The latest run, if any.
+    pub fn last_run(&self) -> Result<Option<RunRecord>, StatusError> {
+        self.conn
+            .query_row(
+                "SELECT started, result, summary FROM runs ORDER BY id DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok(RunRecord {
+                        started: r.get(0)?,
+                        result: r.get(1)?,
+                        summary: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(uid: &str, v: &str) -> StatusRow {
+        let side = |h: &str| SideStatus {
+            href: format!("{uid}.{h}"),
+            version: v.into(),
+            hash: "h".into(),
+        };
+        StatusRow {
+            uid: uid.into(),
+            local: side("ics"),
+            server: side("srv"),
+        }
+    }
+
+    #[test]
+    fn rows_persist_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.sqlite");
+        {
+            let db = StatusDb::open(&path).unwrap();
+            db.put(&row("a", "1")).unwrap();
+            db.put(&row("b", "1")).unwrap();
+            db.put(&row("a", "2")).unwrap();
+            db.remove("b").unwrap();
+        }
+        let db = StatusDb::open(&path).unwrap();
+        let rows = db.load().unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows["a"], row("a", "2"));
+        assert_eq!(db.count().unwrap(), 1);
+    }
+
+    #[test]
+    fn runs_keep_the_latest() {
+        let db = StatusDb::in_memory().unwrap();
+        assert_eq!(db.last_run().unwrap(), None);
+        for i in 0..105 {
+            db.record_run(&RunRecord {
+                started: format!("t{i}"),
+                result: "ok".into(),
+                summary: "{}".into(),
+            })
+            .unwrap();
+        }
+        assert_eq!(db.last_run().unwrap().unwrap().started, "t104");
+        let n: i64 = db
+            .conn
+            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 100);
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.sqlite");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 99")
+            .unwrap();
+        assert!(matches!(StatusDb::open(&path), Err(StatusError::TooNew { .. })));
+    }
+}
