@@ -1,1 +1,112 @@
-fn main() {}
+//! The `davsync` command: parses the command line, loads the configuration and
+//! runs the requested command; errors become messages and exit codes here.
+
+mod config;
+mod paths;
+mod status_cmd;
+mod sync_cmd;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit status when some item or profile failed.
+const EXIT_FAILED: u8 = 1;
+/// Exit status for a usage or configuration error.
+const EXIT_USAGE: u8 = 2;
+
+/// Two-way sync of calendars, tasks and contacts between folders and servers.
+///
+/// davsync keeps a local vdir folder (one .ics/.vcf file per item, as khal,
+/// khard and todoman read it) in sync with another store, in one of five modes,
+/// with a conflict policy, a category filter and safety rails against mass
+/// deletion. Profiles are defined in a TOML configuration file.
+#[derive(Debug, Parser)]
+#[command(name = "davsync", version, about, long_about, after_long_help = AFTER_HELP)]
+struct Cli {
+    /// Configuration file [default: $XDG_CONFIG_HOME/davsync/config.toml, or $DAVSYNC_CONFIG].
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Where status databases, reports, locks and the trash live
+    /// [default: $DAVSYNC_DATA_DIR, else general.data_dir, else $XDG_DATA_HOME/davsync].
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Log more (-v: info, -vv: debug); also DAVSYNC_LOG=debug.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Synchronize profiles (all when none is named).
+    ///
+    /// Exit status: 0 when every profile ran without error, 1 when an item or
+    /// a profile failed (see the report), 2 on a usage or configuration error.
+    Sync(sync_cmd::SyncArgs),
+    /// Show every profile's last run: when, result and counts.
+    Status(status_cmd::StatusArgs),
+}
+
+const AFTER_HELP: &str = "\
+Configuration (TOML):
+  [profiles.work]
+  content = \"events\"          # events | tasks | contacts
+  mode = \"two-way\"            # two-way | to-server | to-local | to-server-merge | to-local-merge
+  conflicts = \"automatic\"     # automatic | local-wins | server-wins | keep-both
+  max_delete = 50             # percent of a side's items one run may delete
+  category = \"Work\"           # optional category filter
+  local = { type = \"vdir\", path = \"~/calendars/work\" }
+  server = { type = \"vdir\", path = \"/media/backup/work\" }
+
+See the README for every key, the modes, the policies and the category filter.";
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DAVSYNC_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Where the configuration file is, from the flag, the environment or the default.
+fn config_path(flag: Option<PathBuf>) -> PathBuf {
+    flag.or_else(|| std::env::var_os("DAVSYNC_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from))
+        .unwrap_or_else(config::default_config_path)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let path = config_path(cli.config);
+    let config = match config::Config::load(&path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("davsync: {e:#}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let data_dir = config::data_dir(cli.data_dir.as_deref(), &config);
+    let result = match cli.command {
+        Command::Sync(args) => sync_cmd::run(&config, &data_dir, &args),
+        Command::Status(args) => status_cmd::run(&config, &data_dir, &args),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(EXIT_FAILED),
+        Err(e) => {
+            eprintln!("davsync: {e:#}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}

@@ -108,7 +108,7 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
     run.report.finish();
     if !job.options.dry_run {
         let record = RunRecord {
-            started: run.report.started.to_rfc3339(),
+            started: run.report.started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             result: run.report.result.to_string(),
             summary: run.report.summary_json(),
         };
@@ -186,9 +186,10 @@ impl<'a, 'j> Run<'a, 'j> {
                 outcome: Outcome::Planned,
                 message: None,
             };
+            let writes = writes_of(decision, &views);
             if refused || self.job.options.dry_run {
                 if !refused {
-                    self.count(decision, &views);
+                    self.tally(&writes);
                 }
                 self.report.items.push(line);
                 continue;
@@ -196,7 +197,7 @@ impl<'a, 'j> Run<'a, 'j> {
             match self.execute(decision, &mut views).await {
                 Ok(()) => {
                     line.outcome = Outcome::Done;
-                    self.count(decision, &views);
+                    self.tally(&writes);
                 }
                 Err(failure) => {
                     line.outcome = Outcome::Failed;
@@ -405,28 +406,14 @@ impl<'a, 'j> Run<'a, 'j> {
             .find_map(|f| f.item.as_ref().and_then(|i| i.summary().map(str::to_string)))
     }
 
-    fn count(&mut self, decision: &Decision, views: &[SideView; 2]) {
-        let present = |side: Side| views[side as usize].items.contains_key(&decision.uid);
-        match decision.action {
-            Action::Copy { to } => {
-                if present(to) {
-                    self.report.counts_mut(to).updated += 1;
-                } else {
-                    self.report.counts_mut(to).created += 1;
-                }
+    fn tally(&mut self, writes: &[(Side, Write)]) {
+        for (side, write) in writes {
+            let counts = self.report.counts_mut(*side);
+            match write {
+                Write::Create => counts.created += 1,
+                Write::Update => counts.updated += 1,
+                Write::Delete => counts.deleted += 1,
             }
-            Action::Delete { on } => {
-                if present(on) {
-                    self.report.counts_mut(on).deleted += 1;
-                }
-            }
-            Action::KeepBoth { winner } => {
-                self.report.counts_mut(winner).created += 1;
-                let loser = self.report.counts_mut(winner.other());
-                loser.created += 1;
-                loser.updated += 1;
-            }
-            Action::Nothing | Action::Link | Action::Forget => {}
         }
     }
 
@@ -648,6 +635,30 @@ impl<'a, 'j> Run<'a, 'j> {
             .map_err(|e| Failure::new(Side::Local, None, e.to_string()))?;
         self.status.remove(uid);
         Ok(())
+    }
+}
+
+/// One write to a store, for the counts.
+#[derive(Debug, Clone, Copy)]
+enum Write {
+    Create,
+    Update,
+    Delete,
+}
+
+/// The writes a decision makes, judged before it runs.
+fn writes_of(decision: &Decision, views: &[SideView; 2]) -> Vec<(Side, Write)> {
+    let present = |side: Side| views[side as usize].items.contains_key(&decision.uid);
+    match decision.action {
+        Action::Copy { to } if present(to) => vec![(to, Write::Update)],
+        Action::Copy { to } => vec![(to, Write::Create)],
+        Action::Delete { on } if present(on) => vec![(on, Write::Delete)],
+        Action::KeepBoth { winner } => vec![
+            (winner, Write::Create),
+            (winner.other(), Write::Create),
+            (winner.other(), Write::Update),
+        ],
+        Action::Delete { .. } | Action::Nothing | Action::Link | Action::Forget => Vec::new(),
     }
 }
 

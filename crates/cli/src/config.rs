@@ -1,0 +1,452 @@
+//! The configuration file: parsing, validation with file/line/key in every
+//! error, and resolution of paths and the data directory.
+
+use anyhow::{Context, Result, bail};
+use davsync_pim::ItemKind;
+use davsync_sync::{ConflictPolicy, Mode};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// What a profile syncs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Content {
+    /// VEVENTs, in `.ics` files.
+    Events,
+    /// VTODOs, in `.ics` files.
+    Tasks,
+    /// vCards, in `.vcf` files.
+    Contacts,
+}
+
+impl Content {
+    /// The item kind a profile of this content keeps.
+    pub fn kind(self) -> ItemKind {
+        match self {
+            Content::Events => ItemKind::Event,
+            Content::Tasks => ItemKind::Task,
+            Content::Contacts => ItemKind::Contact,
+        }
+    }
+
+    /// The vdir file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Content::Events | Content::Tasks => "ics",
+            Content::Contacts => "vcf",
+        }
+    }
+}
+
+/// Where one side of a profile lives, as written (`{ type = "vdir", path = "…" }`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    /// The store type (`vdir`).
+    #[serde(rename = "type")]
+    kind: Spanned<String>,
+    /// The folder of a vdir store (`~` and paths relative to the configuration file are resolved).
+    path: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    general: RawGeneral,
+    #[serde(default)]
+    profiles: BTreeMap<Spanned<String>, RawProfile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGeneral {
+    data_dir: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    content: Content,
+    #[serde(default = "default_mode")]
+    mode: Mode,
+    #[serde(default = "default_conflicts")]
+    conflicts: ConflictPolicy,
+    #[serde(default = "default_max_delete")]
+    max_delete: Spanned<i64>,
+    category: Option<Spanned<String>>,
+    #[serde(default)]
+    category_include_uncategorized: bool,
+    #[serde(default)]
+    category_negate: bool,
+    local: Spanned<RawStore>,
+    server: Spanned<RawStore>,
+}
+
+fn default_mode() -> Mode {
+    Mode::TwoWay
+}
+
+fn default_conflicts() -> ConflictPolicy {
+    ConflictPolicy::Automatic
+}
+
+fn default_max_delete() -> Spanned<i64> {
+    Spanned::new(0..0, 50)
+}
+
+/// A validated profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// Its name (safe as a file name).
+    pub name: String,
+    /// Events, tasks or contacts.
+    pub content: Content,
+    /// Synchronization mode.
+    pub mode: Mode,
+    /// Conflict policy (two-way only).
+    pub conflicts: ConflictPolicy,
+    /// Largest share of a side's items one run may delete, in percent.
+    pub max_delete: u8,
+    /// The category filter, if any.
+    pub category: Option<CategoryOptions>,
+    /// The local store, with paths resolved.
+    pub local: ResolvedStore,
+    /// The server store, with paths resolved.
+    pub server: ResolvedStore,
+}
+
+/// The category filter's settings.
+#[derive(Debug, Clone)]
+pub struct CategoryOptions {
+    /// The category.
+    pub name: String,
+    /// Also own items without any category.
+    pub include_uncategorized: bool,
+    /// Own everything except the category.
+    pub negate: bool,
+}
+
+/// A store with its paths made absolute.
+#[derive(Debug, Clone)]
+pub enum ResolvedStore {
+    /// A vdir folder.
+    Vdir {
+        /// The folder.
+        path: PathBuf,
+    },
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from.
+    pub file: PathBuf,
+    /// `general.data_dir`, resolved.
+    pub data_dir: Option<PathBuf>,
+    /// Profiles by name, in name order.
+    pub profiles: Vec<Profile>,
+}
+
+/// 1-based line of a byte offset.
+fn line_of(source: &str, offset: usize) -> usize {
+    source[..offset.min(source.len())].matches('\n').count() + 1
+}
+
+/// Expands `~` and makes a path relative to the configuration file's folder absolute.
+fn resolve_path(raw: &str, base: &Path) -> PathBuf {
+    let expanded = if raw == "~" {
+        home_dir()
+    } else if let Some(rest) = raw.strip_prefix("~/") {
+        home_dir().join(rest)
+    } else {
+        PathBuf::from(raw)
+    };
+    if expanded.is_absolute() {
+        expanded
+    } else {
+        base.join(expanded)
+    }
+}
+
+fn home_dir() -> PathBuf {
+    directories::BaseDirs::new()
+        .map(|d| d.home_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Profile names become file names: keep them plain.
+fn valid_profile_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+impl Config {
+    /// Reads and validates the file at `path`.
+    pub fn load(path: &Path) -> Result<Config> {
+        let source = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+        Config::parse(&source, path)
+    }
+
+    /// Parses and validates `source`, naming `path`, the line and the key in errors.
+    pub fn parse(source: &str, path: &Path) -> Result<Config> {
+        let file = path.display();
+        let raw: RawFile = toml::from_str(source).map_err(|e| {
+            let at = e
+                .span()
+                .map(|s| format!(", line {}", line_of(source, s.start)))
+                .unwrap_or_default();
+            anyhow::anyhow!("{file}{at}: {}", e.message())
+        })?;
+        let base = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let base = std::path::absolute(&base).unwrap_or(base);
+        let err = |span: std::ops::Range<usize>, key: &str, msg: String| {
+            anyhow::anyhow!("{file}, line {}, key `{key}`: {msg}", line_of(source, span.start))
+        };
+        let mut profiles = Vec::new();
+        for (name, raw) in raw.profiles {
+            let span = name.span();
+            let name = name.into_inner();
+            if !valid_profile_name(&name) {
+                return Err(err(
+                    span,
+                    &format!("profiles.{name}"),
+                    "a profile name may hold only letters, digits, `-`, `_` and `.`, and may not start with `.`".into(),
+                ));
+            }
+            let key = |k: &str| format!("profiles.{name}.{k}");
+            let max_delete = *raw.max_delete.get_ref();
+            if !(0..=100).contains(&max_delete) {
+                return Err(err(
+                    raw.max_delete.span(),
+                    &key("max_delete"),
+                    format!("{max_delete} is not a percentage from 0 to 100"),
+                ));
+            }
+            let category = match raw.category {
+                None => {
+                    if raw.category_include_uncategorized || raw.category_negate {
+                        return Err(err(
+                            span,
+                            &key("category"),
+                            "category_include_uncategorized and category_negate need a `category`".into(),
+                        ));
+                    }
+                    None
+                }
+                Some(cat) => {
+                    let value = cat.get_ref().trim().to_string();
+                    if value.is_empty() || value.contains([',', ';']) || value.contains(char::is_control) {
+                        return Err(err(
+                            cat.span(),
+                            &key("category"),
+                            "the category must be non-empty, without commas, semicolons or line breaks".into(),
+                        ));
+                    }
+                    if raw.category_include_uncategorized && raw.category_negate {
+                        return Err(err(
+                            cat.span(),
+                            &key("category_negate"),
+                            "category_negate and category_include_uncategorized exclude each other".into(),
+                        ));
+                    }
+                    Some(CategoryOptions {
+                        name: value,
+                        include_uncategorized: raw.category_include_uncategorized,
+                        negate: raw.category_negate,
+                    })
+                }
+            };
+            let resolve = |store: Spanned<RawStore>, side: &str| -> Result<ResolvedStore> {
+                let span = store.span();
+                let store = store.into_inner();
+                match store.kind.get_ref().as_str() {
+                    "vdir" => {
+                        let Some(path) = store.path else {
+                            return Err(err(span, &key(&format!("{side}.path")), "a vdir store needs a `path`".into()));
+                        };
+                        if path.get_ref().trim().is_empty() {
+                            return Err(err(path.span(), &key(&format!("{side}.path")), "the path is empty".into()));
+                        }
+                        Ok(ResolvedStore::Vdir {
+                            path: resolve_path(path.get_ref(), &base),
+                        })
+                    }
+                    other => Err(err(
+                        store.kind.span(),
+                        &key(&format!("{side}.type")),
+                        format!("unknown store type `{other}` (known: vdir)"),
+                    )),
+                }
+            };
+            let local = resolve(raw.local, "local")?;
+            let server = resolve(raw.server, "server")?;
+            let (ResolvedStore::Vdir { path: l }, ResolvedStore::Vdir { path: s }) = (&local, &server);
+            if l == s {
+                return Err(err(
+                    span,
+                    &key("server.path"),
+                    format!("local and server are the same folder ({})", l.display()),
+                ));
+            }
+            profiles.push(Profile {
+                name,
+                content: raw.content,
+                mode: raw.mode,
+                conflicts: raw.conflicts,
+                max_delete: max_delete as u8,
+                category,
+                local,
+                server,
+            });
+        }
+        let data_dir = raw.general.data_dir.map(|d| resolve_path(d.get_ref(), &base));
+        if profiles.is_empty() {
+            bail!("{file}: no profiles are configured (add a [profiles.NAME] table; see `davsync --help`)");
+        }
+        Ok(Config {
+            file: path.to_path_buf(),
+            data_dir,
+            profiles,
+        })
+    }
+
+    /// The named profiles, or all when `names` is empty; an unknown name is an error.
+    pub fn select(&self, names: &[String]) -> Result<Vec<&Profile>> {
+        if names.is_empty() {
+            return Ok(self.profiles.iter().collect());
+        }
+        names
+            .iter()
+            .map(|n| {
+                self.profiles.iter().find(|p| &p.name == n).with_context(|| {
+                    let known: Vec<&str> = self.profiles.iter().map(|p| p.name.as_str()).collect();
+                    format!(
+                        "{}: no profile named `{n}` (configured: {})",
+                        self.file.display(),
+                        known.join(", ")
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+/// The default configuration file: `$XDG_CONFIG_HOME/davsync/config.toml` or the platform's equivalent.
+pub fn default_config_path() -> PathBuf {
+    directories::ProjectDirs::from("", "", "davsync")
+        .map(|d| d.config_dir().join("config.toml"))
+        .unwrap_or_else(|| PathBuf::from("davsync.toml"))
+}
+
+/// The data directory: `--data-dir`, else `DAVSYNC_DATA_DIR`, else `general.data_dir`,
+/// else `$XDG_DATA_HOME/davsync` or the platform's equivalent.
+pub fn data_dir(flag: Option<&Path>, config: &Config) -> PathBuf {
+    if let Some(dir) = flag {
+        return dir.to_path_buf();
+    }
+    if let Some(dir) = std::env::var_os("DAVSYNC_DATA_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = &config.data_dir {
+        return dir.clone();
+    }
+    directories::ProjectDirs::from("", "", "davsync")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".davsync"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[general]
+data_dir = "state"
+
+[profiles.work]
+content = "events"
+mode = "to-server-merge"
+conflicts = "keep-both"
+max_delete = 20
+category = "Work"
+category_include_uncategorized = true
+local = { type = "vdir", path = "cal" }
+server = { type = "vdir", path = "/media/backup/work" }
+
+[profiles.people]
+content = "contacts"
+local = { type = "vdir", path = "~/contacts" }
+server = { type = "vdir", path = "/srv/contacts" }
+"#;
+
+    #[test]
+    fn parses_the_documented_example() {
+        let cfg = Config::parse(GOOD, Path::new("/etc/davsync/config.toml")).unwrap();
+        assert_eq!(cfg.data_dir.as_deref(), Some(Path::new("/etc/davsync/state")));
+        let work = &cfg.profiles[1];
+        assert_eq!(work.name, "work");
+        assert_eq!(work.mode, Mode::ToServerMerge);
+        assert_eq!(work.conflicts, ConflictPolicy::KeepBoth);
+        assert_eq!(work.max_delete, 20);
+        assert!(work.category.as_ref().unwrap().include_uncategorized);
+        let ResolvedStore::Vdir { path } = &work.local;
+        assert_eq!(path, Path::new("/etc/davsync/cal"));
+        let people = &cfg.profiles[0];
+        assert_eq!(people.mode, Mode::TwoWay);
+        assert_eq!(people.max_delete, 50);
+        let ResolvedStore::Vdir { path } = &people.local;
+        assert!(path.ends_with("contacts") && path.is_absolute());
+    }
+
+    fn error_of(source: &str) -> String {
+        Config::parse(source, Path::new("/x/config.toml"))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn errors_name_file_line_and_key() {
+        let bad_mode = GOOD.replace("\"to-server-merge\"", "\"sideways\"");
+        let e = error_of(&bad_mode);
+        assert!(e.starts_with("/x/config.toml, line 7"), "{e}");
+        assert!(e.contains("sideways"), "{e}");
+
+        let e = error_of(&GOOD.replace("max_delete = 20", "max_delete = 200"));
+        assert!(e.contains("line 9") && e.contains("profiles.work.max_delete"), "{e}");
+
+        let e = error_of(&GOOD.replace("category = \"Work\"", "category = \"A,B\""));
+        assert!(e.contains("line 10") && e.contains("profiles.work.category"), "{e}");
+
+        let e = error_of(&GOOD.replace("mode = ", "moed = "));
+        assert!(e.contains("line 7") && e.contains("moed"), "{e}");
+
+        let missing = GOOD.replace("content = \"contacts\"\n", "");
+        let e = error_of(&missing);
+        assert!(e.contains("content") && e.contains("line"), "{e}");
+
+        let e = error_of(&GOOD.replace("[profiles.work]", "[profiles.\"a/b\"]"));
+        assert!(e.contains("profiles.a/b") && e.contains("line 5"), "{e}");
+
+        let e = error_of(&GOOD.replace("type = \"vdir\", path = \"cal\"", "type = \"ftp\", path = \"cal\""));
+        assert!(e.contains("ftp") && e.contains("line 12"), "{e}");
+    }
+
+    #[test]
+    fn select_names_unknown_profiles() {
+        let cfg = Config::parse(GOOD, Path::new("/x/c.toml")).unwrap();
+        assert_eq!(cfg.select(&[]).unwrap().len(), 2);
+        let e = cfg.select(&["nope".into()]).unwrap_err().to_string();
+        assert!(e.contains("nope") && e.contains("people, work"), "{e}");
+    }
+}

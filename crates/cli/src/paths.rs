@@ -1,0 +1,30 @@
+//! The layout of the data directory: one status database, report folder, lock
+//! and trash per profile.
+
+use davsync_sync::Side;
+use std::path::PathBuf;
+
+/// The data directory.
+pub struct DataDir(pub PathBuf);
+
+impl DataDir {
+    /// `status/<profile>.sqlite`
+    pub fn status_db(&self, profile: &str) -> PathBuf {
+        self.0.join("status").join(format!("{profile}.sqlite"))
+    }
+
+    /// `reports/<profile>/`
+    pub fn reports(&self, profile: &str) -> PathBuf {
+        self.0.join("reports").join(profile)
+    }
+
+    /// `locks/<profile>.lock`
+    pub fn lock(&self, profile: &str) -> PathBuf {
+        self.0.join("locks").join(format!("{profile}.lock"))
+    }
+
+    /// `trash/<profile>/<side>/`: every item davsync overwrote or deleted in a folder.
+    pub fn trash(&self, profile: &str, side: Side) -> PathBuf {
+        self.0.join("trash").join(profile).join(side.to_string())
+    }
+}

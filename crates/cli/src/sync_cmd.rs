@@ -1,0 +1,192 @@
+//! `davsync sync`: runs profiles, prints what happened, saves a report per run.
+
+use crate::config::{Config, Profile, ResolvedStore};
+use crate::paths::DataDir;
+use anyhow::Result;
+use davsync_store::{Store, VdirStore};
+use davsync_sync::lock::ProfileLock;
+use davsync_sync::report::{Message, Outcome, Report};
+use davsync_sync::{Action, CategoryFilter, KindFilter, Mapping, Side, StatusDb, SyncJob, SyncOptions};
+use std::path::Path;
+
+/// Arguments of `davsync sync`.
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// Profiles to run (default: all).
+    #[arg(value_name = "PROFILE")]
+    profiles: Vec<String>,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Override the safety rails (a side that turned empty, max_delete).
+    #[arg(long)]
+    force: bool,
+    /// Print the reports as JSON on stdout: {"ok": bool, "reports": [...]}.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the selected profiles; `Ok(false)` when any failed.
+pub fn run(config: &Config, data_dir: &Path, args: &SyncArgs) -> Result<bool> {
+    let profiles = config.select(&args.profiles)?;
+    let data = DataDir(data_dir.to_path_buf());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut reports = Vec::new();
+    for profile in profiles {
+        let mut report = runtime.block_on(run_profile(profile, &data, args));
+        if !args.dry_run {
+            match report.save(&data.reports(&profile.name)) {
+                Ok(path) => tracing::info!("report written to {}", path.display()),
+                Err(e) => {
+                    report.errors.push(Message::run(format!(
+                        "cannot write the report under {}: {e}",
+                        data.reports(&profile.name).display()
+                    )));
+                    report.finish();
+                }
+            }
+        }
+        if !args.json {
+            print_human(&report);
+        }
+        reports.push(report);
+    }
+    let ok = reports.iter().all(|r| !r.has_errors());
+    if args.json {
+        let out = serde_json::json!({ "ok": ok, "reports": reports });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    Ok(ok)
+}
+
+fn open_store(store: &ResolvedStore, profile: &Profile, data: &DataDir, side: Side) -> Result<Box<dyn Store>, String> {
+    match store {
+        ResolvedStore::Vdir { path } => VdirStore::open(path, profile.content.extension())
+            .map(|s| Box::new(s.with_trash(data.trash(&profile.name, side))) as Box<dyn Store>)
+            .map_err(|e| format!("{side} store: {e}")),
+    }
+}
+
+fn mapping_for(profile: &Profile) -> Mapping {
+    let mut mapping = Mapping::new().with(KindFilter(profile.content.kind()));
+    if let Some(cat) = &profile.category {
+        mapping = mapping.with(CategoryFilter {
+            category: cat.name.clone(),
+            include_uncategorized: cat.include_uncategorized,
+            negate: cat.negate,
+        });
+    }
+    mapping
+}
+
+async fn run_profile(profile: &Profile, data: &DataDir, args: &SyncArgs) -> Report {
+    let failed = |message: String| {
+        let mut report = Report::new(&profile.name, args.dry_run);
+        report.errors.push(Message::run(message));
+        report.finish();
+        report
+    };
+    let _lock = match ProfileLock::acquire(&data.lock(&profile.name)) {
+        Ok(lock) => lock,
+        Err(e) => return failed(e.to_string()),
+    };
+    let local = match open_store(&profile.local, profile, data, Side::Local) {
+        Ok(s) => s,
+        Err(e) => return failed(e),
+    };
+    let server = match open_store(&profile.server, profile, data, Side::Server) {
+        Ok(s) => s,
+        Err(e) => return failed(e),
+    };
+    let db_path = data.status_db(&profile.name);
+    if let Some(parent) = db_path.parent()
+        && let Err(e) = std::fs::create_dir_all(parent)
+    {
+        return failed(format!("cannot create {}: {e}", parent.display()));
+    }
+    let status = match StatusDb::open(&db_path) {
+        Ok(s) => s,
+        Err(e) => return failed(e.to_string()),
+    };
+    let mapping = mapping_for(profile);
+    let job = SyncJob {
+        name: &profile.name,
+        local: local.as_ref(),
+        server: server.as_ref(),
+        mapping: &mapping,
+        status: &status,
+        options: SyncOptions {
+            mode: profile.mode,
+            conflicts: profile.conflicts,
+            max_delete_percent: profile.max_delete,
+            force: args.force,
+            dry_run: args.dry_run,
+            ..SyncOptions::default()
+        },
+    };
+    davsync_sync::sync(&job).await
+}
+
+fn describe(action: Action) -> String {
+    match action {
+        Action::Nothing => "nothing".into(),
+        Action::Link => "link (equal on both sides)".into(),
+        Action::Forget => "forget (gone from both sides)".into(),
+        Action::Copy { to } => format!("copy to {to}"),
+        Action::Delete { on } => format!("delete on {on}"),
+        Action::KeepBoth { winner } => format!("keep both ({winner} version keeps the UID)"),
+    }
+}
+
+fn print_human(report: &Report) {
+    let counts = |c: &davsync_sync::report::Counts| format!("+{} ~{} -{}", c.created, c.updated, c.deleted);
+    let verb = if report.dry_run { "would change" } else { "changed" };
+    println!(
+        "{}: {verb} local {}, server {}; {} conflicts, {} unchanged; {} ({} ms)",
+        report.profile,
+        counts(&report.local),
+        counts(&report.server),
+        report.conflicts,
+        report.unchanged,
+        report.result,
+        report.duration_ms
+    );
+    for item in &report.items {
+        let show = report.dry_run || item.outcome == Outcome::Failed || item.conflict.is_some();
+        if !show {
+            continue;
+        }
+        let conflict = item
+            .conflict
+            .map(|c| format!(" [conflict: {}]", serde_json::to_value(c).unwrap_or_default().as_str().unwrap_or("")))
+            .unwrap_or_default();
+        let summary = item.summary.as_deref().map(|s| format!(" \"{s}\"")).unwrap_or_default();
+        println!("  {:<40} {}{summary}{conflict}", describe(item.action), item.uid);
+    }
+    for w in &report.warnings {
+        println!("  warning: {}", located(w));
+    }
+    for e in &report.errors {
+        println!("  error: {}", located(e));
+    }
+}
+
+fn located(m: &Message) -> String {
+    let mut at = Vec::new();
+    if let Some(side) = m.side {
+        at.push(side.to_string());
+    }
+    if let Some(href) = &m.href {
+        at.push(href.clone());
+    }
+    if let Some(uid) = &m.uid {
+        at.push(format!("UID {uid}"));
+    }
+    if at.is_empty() {
+        m.message.clone()
+    } else {
+        format!("{}: {}", at.join(" "), m.message)
+    }
+}
