@@ -4,7 +4,7 @@ use std::fs::{File, Metadata};
 use std::path::Path;
 
 /// A cheap version string: modification time in nanoseconds, size, and (on Unix) inode.
-pub(crate) fn version_of(meta: &Metadata) -> String {
+pub(crate) fn stat_version(meta: &Metadata) -> String {
     let mtime = meta
         .modified()
         .ok()

@@ -2,7 +2,8 @@
 //! the layout khal, khard, todoman and vdirsyncer share.
 
 use crate::names::file_stem_for_uid;
-use crate::platform::{sync_dir, version_of};
+use crate::platform::{stat_version, sync_dir};
+use sha2::{Digest, Sha256};
 use crate::{Fetched, Href, Listed, Metadata, Store, StoreError, Written};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -24,6 +25,45 @@ pub struct VdirStore {
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Files modified this recently may change again within the same tick of the
+/// file system's clock without their stat data changing ("racy" files, as git
+/// calls them); their version also carries a hash of their content.
+const RACY_WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Temporary files left by a killed run are removed once they are this old.
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(600);
+
+fn is_racy(meta: &fs::Metadata) -> bool {
+    match meta.modified() {
+        Ok(mtime) => match std::time::SystemTime::now().duration_since(mtime) {
+            Ok(age) => age < RACY_WINDOW,
+            Err(_) => true, // modified "in the future": trust nothing
+        },
+        Err(_) => true,
+    }
+}
+
+/// The version of a file with this metadata and content.
+fn version_of(meta: &fs::Metadata, content: &[u8]) -> String {
+    let base = stat_version(meta);
+    if !is_racy(meta) {
+        return base;
+    }
+    let digest = Sha256::digest(content);
+    let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("{base}-{short}")
+}
+
+/// The version of the file at `path`; its content is read only when it is racy.
+fn version_at(path: &Path) -> std::io::Result<String> {
+    let meta = fs::metadata(path)?;
+    if is_racy(&meta) {
+        Ok(version_of(&meta, &fs::read(path)?))
+    } else {
+        Ok(stat_version(&meta))
+    }
+}
 
 /// A name nobody else picks: process id, time and a counter.
 fn unique_suffix() -> String {
@@ -56,12 +96,14 @@ impl VdirStore {
                     .map_err(|e| StoreError::io(format!("creating {}", path.display()), e))?,
             }
         }
-        Ok(VdirStore {
+        let store = VdirStore {
             path,
             extension: extension.trim_start_matches('.').to_string(),
             trash: None,
             max_item_size: DEFAULT_MAX_ITEM_SIZE,
-        })
+        };
+        store.remove_stale_temps();
+        Ok(store)
     }
 
     /// Keeps a copy of every item this store overwrites or deletes in `dir`.
@@ -104,12 +146,35 @@ impl VdirStore {
     }
 
     fn current_version(&self, href: &str, path: &Path) -> Result<String, StoreError> {
-        match fs::metadata(path) {
-            Ok(meta) => Ok(version_of(&meta)),
+        match version_at(path) {
+            Ok(v) => Ok(v),
             Err(e) if e.kind() == ErrorKind::NotFound => Err(StoreError::NotFound {
                 href: href.to_string(),
             }),
             Err(e) => Err(StoreError::io(format!("reading {}", path.display()), e)),
+        }
+    }
+
+    /// Removes temporary files that a killed run left behind.
+    fn remove_stale_temps(&self) {
+        let Ok(entries) = fs::read_dir(&self.path) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if !(name.starts_with(".davsync-") && name.ends_with(".tmp")) {
+                continue;
+            }
+            let stale = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > STALE_TEMP);
+            if stale {
+                let _ = fs::remove_file(entry.path());
+            }
         }
     }
 
@@ -188,12 +253,13 @@ impl VdirStore {
             .take(self.max_item_size + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| StoreError::io(format!("reading {}", path.display()), e))?;
+        let version = version_of(&meta, &bytes);
         let body = String::from_utf8(bytes).map_err(|_| StoreError::NotText {
             href: href.to_string(),
         })?;
         Ok(Fetched {
             href: href.to_string(),
-            version: version_of(&meta),
+            version,
             body,
             modified: meta.modified().ok().map(DateTime::<Utc>::from),
         })
@@ -265,10 +331,13 @@ impl Store for VdirStore {
                 Err(e) => return Err(StoreError::io(format!("reading {}", entry.path().display()), e)),
             };
             if meta.is_file() {
-                listed.push(Listed {
-                    href: name,
-                    version: version_of(&meta),
-                });
+                let path = entry.path();
+                let version = match version_at(&path) {
+                    Ok(v) => v,
+                    Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                    Err(e) => return Err(StoreError::io(format!("reading {}", path.display()), e)),
+                };
+                listed.push(Listed { href: name, version });
             }
         }
         listed.sort_by(|a, b| a.href.cmp(&b.href));
