@@ -1,0 +1,66 @@
+//! Sample items: events (plain, all-day, recurring with exceptions), tasks, vCards 3 and 4.
+
+/// A timed event with `extra` lines (CRLF-terminated) inside the VEVENT.
+pub fn event(uid: &str, summary: &str, extra: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davsync//tests//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n\
+         DTSTAMP:20260101T000000Z\r\nDTSTART:20261124T100000Z\r\nDTEND:20261124T110000Z\r\n\
+         SUMMARY:{summary}\r\n{extra}END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+/// An event whose LAST-MODIFIED is `modified` (`YYYYMMDDTHHMMSSZ`).
+pub fn event_modified(uid: &str, summary: &str, modified: &str) -> String {
+    event(uid, summary, &format!("LAST-MODIFIED:{modified}\r\n"))
+}
+
+/// A weekly series in Europe/Vienna with VTIMEZONE, an alarm and one moved occurrence.
+pub fn recurring_event(uid: &str, summary: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davsync//tests//EN\r\n\
+         BEGIN:VTIMEZONE\r\nTZID:Europe/Vienna\r\n\
+         BEGIN:DAYLIGHT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\nDTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\n\
+         BEGIN:STANDARD\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET\r\nDTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\n\
+         END:VTIMEZONE\r\n\
+         BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Europe/Vienna:20261102T090000\r\n\
+         DTEND;TZID=Europe/Vienna:20261102T093000\r\nRRULE:FREQ=WEEKLY;COUNT=10\r\nSUMMARY:{summary}\r\n\
+         BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Reminder\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nRECURRENCE-ID;TZID=Europe/Vienna:20261109T090000\r\n\
+         DTSTART;TZID=Europe/Vienna:20261109T100000\r\nDTEND;TZID=Europe/Vienna:20261109T103000\r\n\
+         SUMMARY:{summary} (moved)\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+/// An all-day event.
+pub fn all_day_event(uid: &str, summary: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davsync//tests//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n\
+         DTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:20261224\r\nDTEND;VALUE=DATE:20261225\r\n\
+         SUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+/// A task.
+pub fn task(uid: &str, summary: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davsync//tests//EN\r\nBEGIN:VTODO\r\nUID:{uid}\r\n\
+         DTSTAMP:20260101T000000Z\r\nDUE:20261130T170000Z\r\nSUMMARY:{summary}\r\nSTATUS:NEEDS-ACTION\r\n\
+         END:VTODO\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+/// A vCard 3.0.
+pub fn vcard3(uid: &str, name: &str) -> String {
+    format!(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{name};;;;\r\n\
+         EMAIL;TYPE=INTERNET,WORK:{uid}@example.org\r\nTEL;TYPE=CELL:+43 1 234567\r\nEND:VCARD\r\n"
+    )
+}
+
+/// A vCard 4.0.
+pub fn vcard4(uid: &str, name: &str) -> String {
+    format!(
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{name};;;;\r\n\
+         EMAIL;TYPE=work:{uid}@example.org\r\nREV:20260101T000000Z\r\nEND:VCARD\r\n"
+    )
+}

@@ -1,0 +1,8 @@
+//! Shared test helpers of davsync (used by the tests of every crate, never by
+//! the program): realistic sample items, helpers to edit and inspect vdir
+//! folders as other programs do, and the storage contract suite that every
+//! [`Store`](davsync_store::Store) backend must pass.
+
+pub mod contract;
+pub mod folder;
+pub mod items;

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test of davsync: formatting, lints, then the whole test suite
+# (unit, property, storage-contract, CLI and kill tests on real folders).
+# Needs only the Rust toolchain; uses cargo-nextest when it is installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Property tests: enough cases to find real bugs, bounded so CI stays fast.
+export PROPTEST_CASES="${PROPTEST_CASES:-64}"
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+  # nextest does not run doctests
+  cargo test --workspace --locked --doc
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
