@@ -512,12 +512,15 @@ impl<'a, 'j> Run<'a, 'j> {
     async fn copy(&mut self, uid: &str, to: Side, views: &mut [SideView; 2]) -> Result<(), Failure> {
         let from = to.other();
         if views[to as usize].foreign.contains(uid) {
-            return Err(Failure::new(
+            // The same UID outside the profile (another profile's category, or a
+            // task in an events profile): copying would put two files with one UID
+            // in the folder, deleting could lose data. Leave both alone and say so.
+            return Err(Failure::transient(
                 to,
                 None,
                 format!(
                     "an item with this UID exists on the {to} side but does not belong to this \
-                     profile (category or content filter); it is left alone and not duplicated"
+                     profile (category or content filter); both are left alone"
                 ),
             ));
         }
