@@ -292,7 +292,9 @@ impl Config {
             let local = resolve(raw.local, "local")?;
             let server = resolve(raw.server, "server")?;
             let (ResolvedStore::Vdir { path: l }, ResolvedStore::Vdir { path: s }) = (&local, &server);
-            if l == s {
+            // Compare real folders where they exist (symlinks, `..`).
+            let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+            if real(l) == real(s) {
                 return Err(err(
                     span,
                     &key("server.path"),

@@ -7,7 +7,7 @@ use crate::report::{ItemReport, Message, Outcome, Report};
 use crate::status::{RunRecord, SideStatus, StatusDb, StatusRow};
 use chrono::{DateTime, Utc};
 use davsync_pim::Item;
-use davsync_store::{Fetched, Store, StoreError};
+use davsync_store::{Fetched, Metadata, Store, StoreError};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// How many items are read from a store per request.
@@ -164,6 +164,18 @@ impl<'a, 'j> Run<'a, 'j> {
             .filter(|d| d.action == Action::Nothing)
             .count();
         let refused = self.safety_rails(&decisions, &local, &server);
+        tracing::info!(
+            profile = self.job.name,
+            local = local.items.len(),
+            server = server.items.len(),
+            known = self.status.len(),
+            planned = decisions.iter().filter(|d| d.action != Action::Nothing).count(),
+            refused,
+            "planned"
+        );
+        if !refused {
+            self.sync_metadata().await;
+        }
         let mut views = [local, server];
         for decision in &decisions {
             if decision.action == Action::Nothing {
@@ -194,6 +206,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 self.report.items.push(line);
                 continue;
             }
+            tracing::debug!(uid = %decision.uid, action = ?decision.action, "executing");
             match self.execute(decision, &mut views).await {
                 Ok(()) => {
                     line.outcome = Outcome::Done;
@@ -213,6 +226,52 @@ impl<'a, 'j> Run<'a, 'j> {
             self.report.items.push(line);
         }
         Ok(())
+    }
+
+    /// Carries the collection's display name and colour across: in one-way modes
+    /// from the source, in two-way mode only into a side that has none.
+    async fn sync_metadata(&mut self) {
+        let (local, server) = match (self.job.local.metadata().await, self.job.server.metadata().await) {
+            (Ok(l), Ok(s)) => (l, s),
+            (Err(e), _) | (_, Err(e)) => {
+                self.report.warnings.push(Message::run(format!("collection metadata: {e}")));
+                return;
+            }
+        };
+        let pick = |source: &Option<String>, target: &Option<String>, overwrite: bool| match (source, target) {
+            (Some(s), Some(t)) if overwrite && s != t => Some(s.clone()),
+            (Some(s), None) => Some(s.clone()),
+            _ => None,
+        };
+        let mut updates = Vec::new();
+        for to in [Side::Local, Side::Server] {
+            let (source, target) = match to {
+                Side::Local => (&server, &local),
+                Side::Server => (&local, &server),
+            };
+            let overwrite = match self.job.options.mode.one_way() {
+                Some((src, _)) if src == to => continue,
+                Some(_) => true,
+                None => false,
+            };
+            let update = Metadata {
+                displayname: pick(&source.displayname, &target.displayname, overwrite),
+                color: pick(&source.color, &target.color, overwrite),
+            };
+            if update != Metadata::default() {
+                updates.push((to, update));
+            }
+        }
+        for (to, update) in updates {
+            if self.job.options.dry_run {
+                continue;
+            }
+            if let Err(e) = self.store(to).set_metadata(&update).await {
+                self.report
+                    .warnings
+                    .push(Message::run(format!("writing collection metadata on the {to} side: {e}")));
+            }
+        }
     }
 
     /// Lists one side, reads what changed, and sorts the items by UID.
@@ -330,14 +389,13 @@ impl<'a, 'j> Run<'a, 'j> {
                 let known = self.status.contains_key(uid);
                 let l = local.items.get(uid);
                 let s = server.items.get(uid);
-                let present = |f: &Found, side: Side| Present {
+                // The item's own LAST-MODIFIED/REV, else the store's time (a file's
+                // mtime; a server without one leaves it empty, and then wins).
+                let present = |f: &Found| Present {
                     href: f.href.clone(),
                     version: f.version.clone(),
                     changed: !known || f.changed,
-                    modified: f.item.as_ref().and_then(Item::modified).or(match side {
-                        Side::Local => f.store_modified,
-                        Side::Server => None,
-                    }),
+                    modified: f.item.as_ref().and_then(Item::modified).or(f.store_modified),
                 };
                 let same_content = match (l.and_then(|f| f.item.as_ref()), s) {
                     (Some(li), Some(s)) => self
@@ -350,8 +408,8 @@ impl<'a, 'j> Run<'a, 'j> {
                 Entry {
                     uid: uid.clone(),
                     known,
-                    local: l.map(|f| present(f, Side::Local)),
-                    server: s.map(|f| present(f, Side::Server)),
+                    local: l.map(present),
+                    server: s.map(present),
                     same_content,
                 }
             })
@@ -502,7 +560,14 @@ impl<'a, 'j> Run<'a, 'j> {
             Action::KeepBoth { winner } => {
                 let loser = winner.other();
                 let loser_item = self.load(loser, uid, views).await?;
-                self.keep_copy(uid, loser, &loser_item).await?;
+                let copy_uid = conflict_copy_uid(uid, &loser_item);
+                // A run killed after making the copy left it behind: the copy's own
+                // entry carries it on, and no second copy is made.
+                let exists = self.status.contains_key(&copy_uid)
+                    || views.iter().any(|v| v.items.contains_key(&copy_uid));
+                if !exists {
+                    self.keep_copy(&copy_uid, loser, &loser_item).await?;
+                }
                 self.copy(uid, loser, views).await
             }
         }
@@ -556,15 +621,13 @@ impl<'a, 'j> Run<'a, 'j> {
 
     /// Keeps `item` (the losing version, as held on `side`) as a new item with
     /// its own UID on both sides, so that nothing is lost.
-    async fn keep_copy(&mut self, uid: &str, side: Side, item: &Item) -> Result<(), Failure> {
-        let suffix = uuid::Uuid::new_v4().simple().to_string();
-        let copy_uid = format!("{uid}-conflict-{}", &suffix[..8]);
+    async fn keep_copy(&mut self, copy_uid: &str, side: Side, item: &Item) -> Result<(), Failure> {
         let note = format!(
             "conflict copy: {side} version of {}",
             Utc::now().format("%Y-%m-%d %H:%M UTC")
         );
         let copy = item
-            .with_uid(&copy_uid)
+            .with_uid(copy_uid)
             .and_then(|i| i.with_summary_note(&note))
             .map_err(|e| Failure::new(side, None, format!("cannot make the conflict copy: {e}")))?;
         let other = side.other();
@@ -575,12 +638,12 @@ impl<'a, 'j> Run<'a, 'j> {
             .map_err(|e| Failure::new(other, None, e.to_string()))?;
         let here = self
             .store(side)
-            .create(&copy_uid, copy.body())
+            .create(copy_uid, copy.body())
             .await
             .map_err(|e| Failure::from_store(side, "", e))?;
         let there = self
             .store(other)
-            .create(&copy_uid, mapped.body())
+            .create(copy_uid, mapped.body())
             .await
             .map_err(|e| Failure::from_store(other, "", e))?;
         let (here_status, there_status) = (
@@ -600,7 +663,7 @@ impl<'a, 'j> Run<'a, 'j> {
             Side::Server => (there_status, here_status),
         };
         self.put(StatusRow {
-            uid: copy_uid,
+            uid: copy_uid.to_string(),
             local,
             server,
         })
@@ -639,6 +702,12 @@ impl<'a, 'j> Run<'a, 'j> {
         self.status.remove(uid);
         Ok(())
     }
+}
+
+/// The UID of the conflict copy of `loser`: the same for the same losing
+/// version, so that a run killed half-way never makes a second copy.
+fn conflict_copy_uid(uid: &str, loser: &Item) -> String {
+    format!("{uid}-conflict-{}", &loser.content_hash()[..8])
 }
 
 /// One write to a store, for the counts.

@@ -21,7 +21,7 @@ pub struct Counts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
-    /// Done (or, in a dry run, what would be done).
+    /// Done.
     Done,
     /// Planned only (dry run, or refused by a safety rail).
     Planned,
@@ -182,7 +182,9 @@ impl Report {
         let path = dir.join(format!("{stamp}-{}.json", self.profile));
         let tmp = dir.join(format!(".{stamp}-{}.json.tmp", self.profile));
         let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(&tmp, json)?;
+        let mut file = std::fs::File::create(&tmp)?;
+        std::io::Write::write_all(&mut file, &json)?;
+        file.sync_all()?;
         std::fs::rename(&tmp, &path)?;
         Ok(path)
     }

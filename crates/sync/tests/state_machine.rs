@@ -361,3 +361,24 @@ fn check_category_sync(world: &World, filter: &CategoryFilter, policy: ConflictP
     prop_assert_eq!(writes(&again), 0, "second run wrote: {:?}", again.items);
     Ok(())
 }
+
+/// Display name and colour: one-way modes copy them from the source, two-way
+/// fills a side that has none and never overwrites.
+#[test]
+fn collection_metadata_follows_the_mode() {
+    let world = World::new(None);
+    let write = |side: Side, name: &str, value: &str| std::fs::write(world.folder(side).join(name), value).unwrap();
+    let read = |side: Side, name: &str| std::fs::read_to_string(world.folder(side).join(name)).ok().map(|s| s.trim().to_string());
+    write(Side::Server, "displayname", "Work");
+    write(Side::Server, "color", "#ff0000");
+    write(Side::Local, "color", "#00ff00");
+    let (report, _) = world.sync(Mode::TwoWay, ConflictPolicy::Automatic);
+    assert!(report.errors.is_empty() && report.warnings.is_empty(), "{report:?}");
+    assert_eq!(read(Side::Local, "displayname").as_deref(), Some("Work"));
+    assert_eq!(read(Side::Local, "color").as_deref(), Some("#00ff00"), "two-way never overwrites");
+    world.sync(Mode::ToLocal, ConflictPolicy::Automatic);
+    assert_eq!(read(Side::Local, "color").as_deref(), Some("#ff0000"), "to-local copies the server's");
+    write(Side::Local, "displayname", "Mine");
+    world.sync(Mode::ToServerMerge, ConflictPolicy::Automatic);
+    assert_eq!(read(Side::Server, "displayname").as_deref(), Some("Mine"));
+}
