@@ -266,7 +266,9 @@ fn validate(body: &str) -> Result<(ItemKind, String), ItemError> {
             "BEGIN:{name} is never closed"
         ))),
         Entry::TooManyComponents => Err(ItemError::Malformed("too many components".into())),
-        Entry::Eof => Err(ItemError::Malformed("no BEGIN:VCALENDAR or BEGIN:VCARD".into())),
+        Entry::Eof => Err(ItemError::Malformed(
+            "no BEGIN:VCALENDAR or BEGIN:VCARD".into(),
+        )),
         _ => Err(ItemError::Malformed("unrecognised content".into())),
     }
 }

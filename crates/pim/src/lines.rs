@@ -26,10 +26,7 @@ impl Line {
 
     /// The property name in upper case, without a vCard group prefix (`item1.EMAIL` → `EMAIL`).
     pub fn name(&self) -> String {
-        let end = self
-            .logical
-            .find([';', ':'])
-            .unwrap_or(self.logical.len());
+        let end = self.logical.find([';', ':']).unwrap_or(self.logical.len());
         let name = &self.logical[..end];
         let name = name.rsplit('.').next().unwrap_or(name);
         name.trim().to_ascii_uppercase()

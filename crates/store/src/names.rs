@@ -28,7 +28,13 @@ pub fn file_stem_for_uid(uid: &str) -> String {
         && uid.len() <= MAX_READABLE
         && !uid.starts_with('.')
         && uid.chars().all(is_plain)
-        && !RESERVED.contains(&uid.split('.').next().unwrap_or("").to_ascii_uppercase().as_str());
+        && !RESERVED.contains(
+            &uid.split('.')
+                .next()
+                .unwrap_or("")
+                .to_ascii_uppercase()
+                .as_str(),
+        );
     if plain {
         return uid.to_string();
     }
@@ -53,7 +59,10 @@ mod tests {
 
     #[test]
     fn plain_uids_are_kept() {
-        assert_eq!(file_stem_for_uid("abc-123@example.org"), "abc-123@example.org");
+        assert_eq!(
+            file_stem_for_uid("abc-123@example.org"),
+            "abc-123@example.org"
+        );
     }
 
     #[test]

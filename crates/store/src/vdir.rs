@@ -3,10 +3,10 @@
 
 use crate::names::file_stem_for_uid;
 use crate::platform::{stat_version, sync_dir};
-use sha2::{Digest, Sha256};
 use crate::{Fetched, Href, Listed, Metadata, Store, StoreError, Written};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
@@ -215,14 +215,18 @@ impl VdirStore {
         fs::create_dir_all(trash)
             .map_err(|e| StoreError::io(format!("creating {}", trash.display()), e))?;
         let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-        let target = trash.join(format!("{stamp}-{}-{href}", COUNTER.fetch_add(1, Ordering::Relaxed)));
+        let target = trash.join(format!(
+            "{stamp}-{}-{href}",
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
         fs::copy(path, &target)
             .map_err(|e| StoreError::io(format!("keeping {} in the trash", path.display()), e))?;
         Ok(())
     }
 
     fn written(&self, href: String, path: &Path) -> Result<Written, StoreError> {
-        sync_dir(&self.path).map_err(|e| StoreError::io(format!("syncing {}", self.path.display()), e))?;
+        sync_dir(&self.path)
+            .map_err(|e| StoreError::io(format!("syncing {}", self.path.display()), e))?;
         let version = self.current_version(&href, path)?;
         Ok(Written { href, version })
     }
@@ -272,7 +276,10 @@ impl VdirStore {
                 Ok((!s.is_empty()).then_some(s))
             }
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(StoreError::io(format!("reading {name} in {}", self.path.display()), e)),
+            Err(e) => Err(StoreError::io(
+                format!("reading {name} in {}", self.path.display()),
+                e,
+            )),
         }
     }
 
@@ -283,7 +290,8 @@ impl VdirStore {
             let _ = fs::remove_file(&tmp);
             StoreError::io(format!("writing {}", target.display()), e)
         })?;
-        sync_dir(&self.path).map_err(|e| StoreError::io(format!("syncing {}", self.path.display()), e))
+        sync_dir(&self.path)
+            .map_err(|e| StoreError::io(format!("syncing {}", self.path.display()), e))
     }
 
     /// Moves `tmp` to `target` only if `target` does not exist yet.
@@ -318,7 +326,8 @@ impl Store for VdirStore {
         })?;
         let mut listed = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(|e| StoreError::io(format!("listing {}", self.path.display()), e))?;
+            let entry =
+                entry.map_err(|e| StoreError::io(format!("listing {}", self.path.display()), e))?;
             let Ok(name) = entry.file_name().into_string() else {
                 continue; // not UTF-8: never one of ours, and not addressable
             };
@@ -328,7 +337,12 @@ impl Store for VdirStore {
             let meta = match fs::metadata(entry.path()) {
                 Ok(m) => m,
                 Err(e) if e.kind() == ErrorKind::NotFound => continue, // deleted meanwhile
-                Err(e) => return Err(StoreError::io(format!("reading {}", entry.path().display()), e)),
+                Err(e) => {
+                    return Err(StoreError::io(
+                        format!("reading {}", entry.path().display()),
+                        e,
+                    ));
+                }
             };
             if meta.is_file() {
                 let path = entry.path();
@@ -337,7 +351,10 @@ impl Store for VdirStore {
                     Err(e) if e.kind() == ErrorKind::NotFound => continue,
                     Err(e) => return Err(StoreError::io(format!("reading {}", path.display()), e)),
                 };
-                listed.push(Listed { href: name, version });
+                listed.push(Listed {
+                    href: name,
+                    version,
+                });
             }
         }
         listed.sort_by(|a, b| a.href.cmp(&b.href));
@@ -397,7 +414,8 @@ impl Store for VdirStore {
             },
             _ => StoreError::io(format!("deleting {}", path.display()), e),
         })?;
-        sync_dir(&self.path).map_err(|e| StoreError::io(format!("syncing {}", self.path.display()), e))
+        sync_dir(&self.path)
+            .map_err(|e| StoreError::io(format!("syncing {}", self.path.display()), e))
     }
 
     async fn metadata(&self) -> Result<Metadata, StoreError> {
@@ -431,9 +449,24 @@ mod tests {
     #[tokio::test]
     async fn hrefs_outside_the_folder_are_refused() {
         let (_dir, store) = store();
-        for href in ["../x.ics", "/etc/passwd", "a/b.ics", ".hidden.ics", "x.vcf", ".ics", "a\0.ics"] {
-            let err = store.get_many(&[href.to_string()]).await.remove(0).unwrap_err();
-            assert!(matches!(err, StoreError::InvalidHref { .. }), "{href}: {err}");
+        for href in [
+            "../x.ics",
+            "/etc/passwd",
+            "a/b.ics",
+            ".hidden.ics",
+            "x.vcf",
+            ".ics",
+            "a\0.ics",
+        ] {
+            let err = store
+                .get_many(&[href.to_string()])
+                .await
+                .remove(0)
+                .unwrap_err();
+            assert!(
+                matches!(err, StoreError::InvalidHref { .. }),
+                "{href}: {err}"
+            );
             assert!(matches!(
                 store.delete(href, "1").await,
                 Err(StoreError::InvalidHref { .. })
@@ -474,9 +507,18 @@ mod tests {
         fs::write(store.path().join("displayname"), "Work\n").unwrap();
         fs::create_dir(store.path().join("sub.ics")).unwrap();
         fs::write(store.path().join("a.ics"), "x").unwrap();
-        let hrefs: Vec<_> = store.list().await.unwrap().into_iter().map(|l| l.href).collect();
+        let hrefs: Vec<_> = store
+            .list()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| l.href)
+            .collect();
         assert_eq!(hrefs, ["a.ics"]);
-        assert_eq!(store.metadata().await.unwrap().displayname.as_deref(), Some("Work"));
+        assert_eq!(
+            store.metadata().await.unwrap().displayname.as_deref(),
+            Some("Work")
+        );
     }
 
     #[tokio::test]
@@ -487,9 +529,7 @@ mod tests {
             .with_max_item_size(10);
         fs::write(store.path().join("big.ics"), "x".repeat(11)).unwrap();
         fs::write(store.path().join("bin.ics"), [0xff, 0xfe]).unwrap();
-        let got = store
-            .get_many(&["big.ics".into(), "bin.ics".into()])
-            .await;
+        let got = store.get_many(&["big.ics".into(), "bin.ics".into()]).await;
         assert!(matches!(got[0], Err(StoreError::TooLarge { .. })));
         assert!(matches!(got[1], Err(StoreError::NotText { .. })));
     }

@@ -108,7 +108,10 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
     run.report.finish();
     if !job.options.dry_run {
         let record = RunRecord {
-            started: run.report.started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            started: run
+                .report
+                .started
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             result: run.report.result.to_string(),
             summary: run.report.summary_json(),
         };
@@ -169,7 +172,10 @@ impl<'a, 'j> Run<'a, 'j> {
             local = local.items.len(),
             server = server.items.len(),
             known = self.status.len(),
-            planned = decisions.iter().filter(|d| d.action != Action::Nothing).count(),
+            planned = decisions
+                .iter()
+                .filter(|d| d.action != Action::Nothing)
+                .count(),
             refused,
             "planned"
         );
@@ -217,9 +223,19 @@ impl<'a, 'j> Run<'a, 'j> {
                     line.message = Some(failure.message.clone());
                     let side = failure.side;
                     if failure.transient {
-                        self.item_warning(side, failure.href.as_deref(), Some(&decision.uid), failure.message);
+                        self.item_warning(
+                            side,
+                            failure.href.as_deref(),
+                            Some(&decision.uid),
+                            failure.message,
+                        );
                     } else {
-                        self.item_error(side, failure.href.as_deref(), Some(&decision.uid), failure.message);
+                        self.item_error(
+                            side,
+                            failure.href.as_deref(),
+                            Some(&decision.uid),
+                            failure.message,
+                        );
                     }
                 }
             }
@@ -231,14 +247,21 @@ impl<'a, 'j> Run<'a, 'j> {
     /// Carries the collection's display name and colour across: in one-way modes
     /// from the source, in two-way mode only into a side that has none.
     async fn sync_metadata(&mut self) {
-        let (local, server) = match (self.job.local.metadata().await, self.job.server.metadata().await) {
+        let (local, server) = match (
+            self.job.local.metadata().await,
+            self.job.server.metadata().await,
+        ) {
             (Ok(l), Ok(s)) => (l, s),
             (Err(e), _) | (_, Err(e)) => {
-                self.report.warnings.push(Message::run(format!("collection metadata: {e}")));
+                self.report
+                    .warnings
+                    .push(Message::run(format!("collection metadata: {e}")));
                 return;
             }
         };
-        let pick = |source: &Option<String>, target: &Option<String>, overwrite: bool| match (source, target) {
+        let pick = |source: &Option<String>, target: &Option<String>, overwrite: bool| match (
+            source, target,
+        ) {
             (Some(s), Some(t)) if overwrite && s != t => Some(s.clone()),
             (Some(s), None) => Some(s.clone()),
             _ => None,
@@ -267,9 +290,9 @@ impl<'a, 'j> Run<'a, 'j> {
                 continue;
             }
             if let Err(e) = self.store(to).set_metadata(&update).await {
-                self.report
-                    .warnings
-                    .push(Message::run(format!("writing collection metadata on the {to} side: {e}")));
+                self.report.warnings.push(Message::run(format!(
+                    "writing collection metadata on the {to} side: {e}"
+                )));
             }
         }
     }
@@ -319,7 +342,12 @@ impl<'a, 'j> Run<'a, 'j> {
                     Ok(f) => f,
                     Err(StoreError::NotFound { .. }) => continue, // gone since the listing
                     Err(e) => {
-                        self.item_error(side, Some(href), owner.as_deref(), format!("cannot read: {e}; left alone"));
+                        self.item_error(
+                            side,
+                            Some(href),
+                            owner.as_deref(),
+                            format!("cannot read: {e}; left alone"),
+                        );
                         self.untouchable.extend(owner);
                         continue;
                     }
@@ -333,7 +361,12 @@ impl<'a, 'j> Run<'a, 'j> {
                 let item = match Item::parse(body) {
                     Ok(item) => item,
                     Err(e) => {
-                        self.item_error(side, Some(&href), owner.as_deref(), format!("cannot be parsed: {e}; left alone"));
+                        self.item_error(
+                            side,
+                            Some(&href),
+                            owner.as_deref(),
+                            format!("cannot be parsed: {e}; left alone"),
+                        );
                         self.untouchable.extend(owner);
                         continue;
                     }
@@ -395,7 +428,11 @@ impl<'a, 'j> Run<'a, 'j> {
                     href: f.href.clone(),
                     version: f.version.clone(),
                     changed: !known || f.changed,
-                    modified: f.item.as_ref().and_then(Item::modified).or(f.store_modified),
+                    modified: f
+                        .item
+                        .as_ref()
+                        .and_then(Item::modified)
+                        .or(f.store_modified),
                 };
                 let same_content = match (l.and_then(|f| f.item.as_ref()), s) {
                     (Some(li), Some(s)) => self
@@ -417,7 +454,12 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     /// Refuses every write when a side turned empty or too much would be deleted.
-    fn safety_rails(&mut self, decisions: &[Decision], local: &SideView, server: &SideView) -> bool {
+    fn safety_rails(
+        &mut self,
+        decisions: &[Decision],
+        local: &SideView,
+        server: &SideView,
+    ) -> bool {
         if self.job.options.force {
             return false;
         }
@@ -458,10 +500,11 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     fn summary_of(&self, uid: &str, views: &[SideView; 2]) -> Option<String> {
-        views
-            .iter()
-            .filter_map(|v| v.items.get(uid))
-            .find_map(|f| f.item.as_ref().and_then(|i| i.summary().map(str::to_string)))
+        views.iter().filter_map(|v| v.items.get(uid)).find_map(|f| {
+            f.item
+                .as_ref()
+                .and_then(|i| i.summary().map(str::to_string))
+        })
     }
 
     fn tally(&mut self, writes: &[(Side, Write)]) {
@@ -505,7 +548,12 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     /// Reads an item that was not read during the scan (it had not changed).
-    async fn load(&self, side: Side, uid: &str, views: &mut [SideView; 2]) -> Result<Item, Failure> {
+    async fn load(
+        &self,
+        side: Side,
+        uid: &str,
+        views: &mut [SideView; 2],
+    ) -> Result<Item, Failure> {
         let found = views[side as usize]
             .items
             .get(uid)
@@ -528,15 +576,20 @@ impl<'a, 'j> Run<'a, 'j> {
                 "changed since it was listed; it will be synced on the next run".into(),
             ));
         }
-        let item = Item::parse(fetched.body)
-            .map_err(|e| Failure::new(side, Some(href.clone()), format!("cannot be parsed: {e}")))?;
+        let item = Item::parse(fetched.body).map_err(|e| {
+            Failure::new(side, Some(href.clone()), format!("cannot be parsed: {e}"))
+        })?;
         if let Some(f) = views[side as usize].items.get_mut(uid) {
             f.item = Some(item.clone());
         }
         Ok(item)
     }
 
-    async fn execute(&mut self, decision: &Decision, views: &mut [SideView; 2]) -> Result<(), Failure> {
+    async fn execute(
+        &mut self,
+        decision: &Decision,
+        views: &mut [SideView; 2],
+    ) -> Result<(), Failure> {
         let uid = decision.uid.as_str();
         match decision.action {
             Action::Nothing => Ok(()),
@@ -574,7 +627,12 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     /// Writes the version of `to.other()` onto `to`.
-    async fn copy(&mut self, uid: &str, to: Side, views: &mut [SideView; 2]) -> Result<(), Failure> {
+    async fn copy(
+        &mut self,
+        uid: &str,
+        to: Side,
+        views: &mut [SideView; 2],
+    ) -> Result<(), Failure> {
         let from = to.other();
         if views[to as usize].foreign.contains(uid) {
             // The same UID outside the profile (another profile's category, or a
@@ -610,7 +668,9 @@ impl<'a, 'j> Run<'a, 'j> {
             item: Some(mapped.clone()),
             store_modified: None,
         };
-        views[to as usize].items.insert(uid.to_string(), written_found);
+        views[to as usize]
+            .items
+            .insert(uid.to_string(), written_found);
         let (local, server) = match to {
             Side::Local => (mapped, source),
             Side::Server => (source, mapped),
@@ -766,11 +826,15 @@ impl Failure {
     fn from_store(side: Side, href: &str, e: StoreError) -> Self {
         let href = (!href.is_empty()).then(|| href.to_string());
         match e {
-            StoreError::PreconditionFailed { .. } | StoreError::NotFound { .. } => Failure::transient(
-                side,
-                href,
-                format!("{e}; it changed on the {side} side during the run and will be synced on the next run"),
-            ),
+            StoreError::PreconditionFailed { .. } | StoreError::NotFound { .. } => {
+                Failure::transient(
+                    side,
+                    href,
+                    format!(
+                        "{e}; it changed on the {side} side during the run and will be synced on the next run"
+                    ),
+                )
+            }
             other => Failure::new(side, href, format!("{side} store: {other}")),
         }
     }

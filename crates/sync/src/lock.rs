@@ -67,7 +67,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("locks/p.lock");
         let first = ProfileLock::acquire(&path).unwrap();
-        assert!(matches!(ProfileLock::acquire(&path), Err(LockError::Busy(_))));
+        assert!(matches!(
+            ProfileLock::acquire(&path),
+            Err(LockError::Busy(_))
+        ));
         drop(first);
         ProfileLock::acquire(&path).unwrap();
     }

@@ -47,15 +47,22 @@ impl Mapping {
 
     /// The item as it is to be written on `to`; the error names the failing transform.
     pub fn map(&self, to: Side, item: Item) -> Result<Item, MappingError> {
-        let apply = |item: Item, t: &Box<dyn Transform>| {
+        let apply = |item: Item, t: &dyn Transform| {
             t.map(to, item).map_err(|source| MappingError {
                 transform: t.name(),
                 source,
             })
         };
         match to {
-            Side::Local => self.transforms.iter().try_fold(item, apply),
-            Side::Server => self.transforms.iter().rev().try_fold(item, apply),
+            Side::Local => self
+                .transforms
+                .iter()
+                .try_fold(item, |i, t| apply(i, t.as_ref())),
+            Side::Server => self
+                .transforms
+                .iter()
+                .rev()
+                .try_fold(item, |i, t| apply(i, t.as_ref())),
         }
     }
 }
@@ -162,9 +169,21 @@ mod tests {
         ];
         for (cats, plain, uncat, neg) in cases {
             let item = event(cats);
-            assert_eq!(filter(false, false).admits(Side::Local, &item), plain, "{cats}");
-            assert_eq!(filter(true, false).admits(Side::Local, &item), uncat, "{cats}");
-            assert_eq!(filter(false, true).admits(Side::Local, &item), neg, "{cats}");
+            assert_eq!(
+                filter(false, false).admits(Side::Local, &item),
+                plain,
+                "{cats}"
+            );
+            assert_eq!(
+                filter(true, false).admits(Side::Local, &item),
+                uncat,
+                "{cats}"
+            );
+            assert_eq!(
+                filter(false, true).admits(Side::Local, &item),
+                neg,
+                "{cats}"
+            );
             assert!(filter(false, false).admits(Side::Server, &item));
         }
     }
@@ -177,7 +196,9 @@ mod tests {
         assert!(m.admits(Side::Local, &local));
         let server = m.map(Side::Server, local).unwrap();
         assert_eq!(server.categories(), ["Home"]);
-        let negated = filter(false, true).map(Side::Local, event("Work,Home")).unwrap();
+        let negated = filter(false, true)
+            .map(Side::Local, event("Work,Home"))
+            .unwrap();
         assert_eq!(negated.categories(), ["Home"]);
     }
 
@@ -185,7 +206,8 @@ mod tests {
     fn kind_filter_keeps_one_kind() {
         let m = Mapping::new().with(KindFilter(ItemKind::Task));
         assert!(!m.admits(Side::Server, &event("")));
-        let task = Item::parse("BEGIN:VCALENDAR\nBEGIN:VTODO\nUID:t\nEND:VTODO\nEND:VCALENDAR\n").unwrap();
+        let task =
+            Item::parse("BEGIN:VCALENDAR\nBEGIN:VTODO\nUID:t\nEND:VTODO\nEND:VCALENDAR\n").unwrap();
         assert!(m.admits(Side::Local, &task));
     }
 }

@@ -230,7 +230,9 @@ pub fn decide(entry: &Entry, mode: Mode, policy: ConflictPolicy) -> Decision {
         (Unchanged, Unchanged) => Action::Nothing,
         // Equal content on both sides needs no write, in every mode; this also
         // heals a run that was killed after a write and before its status.
-        (New | Changed | Unchanged, New | Changed | Unchanged) if entry.same_content => Action::Link,
+        (New | Changed | Unchanged, New | Changed | Unchanged) if entry.same_content => {
+            Action::Link
+        }
         _ => match mode.one_way() {
             Some((source, replicate)) => one_way(local, server, source, replicate),
             None => {
@@ -302,15 +304,23 @@ fn two_way(
         }
         (Changed, Deleted) => {
             let action = match policy {
-                ConflictPolicy::LocalWins | ConflictPolicy::KeepBoth => Action::Copy { to: Side::Server },
-                ConflictPolicy::ServerWins | ConflictPolicy::Automatic => Action::Delete { on: Side::Local },
+                ConflictPolicy::LocalWins | ConflictPolicy::KeepBoth => {
+                    Action::Copy { to: Side::Server }
+                }
+                ConflictPolicy::ServerWins | ConflictPolicy::Automatic => {
+                    Action::Delete { on: Side::Local }
+                }
             };
             (Some(Conflict::LocalChangedServerDeleted), action)
         }
         (Deleted, Changed) => {
             let action = match policy {
-                ConflictPolicy::ServerWins | ConflictPolicy::KeepBoth => Action::Copy { to: Side::Local },
-                ConflictPolicy::LocalWins | ConflictPolicy::Automatic => Action::Delete { on: Side::Server },
+                ConflictPolicy::ServerWins | ConflictPolicy::KeepBoth => {
+                    Action::Copy { to: Side::Local }
+                }
+                ConflictPolicy::LocalWins | ConflictPolicy::Automatic => {
+                    Action::Delete { on: Side::Server }
+                }
             };
             (Some(Conflict::LocalDeletedServerChanged), action)
         }

@@ -20,7 +20,9 @@ pub enum StatusError {
         source: rusqlite::Error,
     },
     /// A database written by a newer davsync.
-    #[error("status database {path} has schema {found}, newer than this davsync ({SCHEMA_VERSION}); upgrade davsync")]
+    #[error(
+        "status database {path} has schema {found}, newer than this davsync ({SCHEMA_VERSION}); upgrade davsync"
+    )]
     TooNew {
         /// The database file.
         path: String,
@@ -303,6 +305,9 @@ mod tests {
             .unwrap()
             .execute_batch("PRAGMA user_version = 99")
             .unwrap();
-        assert!(matches!(StatusDb::open(&path), Err(StatusError::TooNew { .. })));
+        assert!(matches!(
+            StatusDb::open(&path),
+            Err(StatusError::TooNew { .. })
+        ));
     }
 }

@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use davsync_pim::ItemKind;
 use davsync_store::{Fetched, Href, Listed, Metadata, Store, StoreError, VdirStore, Written};
 use davsync_sync::report::{Outcome, Report};
-use davsync_sync::{Action, ConflictPolicy, KindFilter, Mapping, Mode, Side, StatusDb, SyncJob, SyncOptions};
+use davsync_sync::{
+    Action, ConflictPolicy, KindFilter, Mapping, Mode, Side, StatusDb, SyncJob, SyncOptions,
+};
 use davsync_testkit::folder::{content_by_uid, files, write_file};
 use davsync_testkit::items;
 use std::path::{Path, PathBuf};
@@ -55,7 +57,11 @@ impl Fixture {
     }
 
     fn run(&self, options: SyncOptions) -> Report {
-        self.run_with(&self.store(&self.local()), &self.store(&self.server()), options)
+        self.run_with(
+            &self.store(&self.local()),
+            &self.store(&self.server()),
+            options,
+        )
     }
 }
 
@@ -68,7 +74,11 @@ fn mode(mode: Mode) -> SyncOptions {
 
 fn fill(dir: &Path, n: usize) {
     for i in 0..n {
-        write_file(dir, &format!("e{i}.ics"), &items::event(&format!("e{i}"), &format!("Event {i}"), ""));
+        write_file(
+            dir,
+            &format!("e{i}.ics"),
+            &items::event(&format!("e{i}"), &format!("Event {i}"), ""),
+        );
     }
 }
 
@@ -76,12 +86,23 @@ fn fill(dir: &Path, n: usize) {
 fn unparseable_files_are_reported_and_never_deleted_even_when_replicating() {
     let f = Fixture::new();
     fill(&f.server(), 3);
-    std::fs::write(f.local().join("broken.ics"), "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\n").unwrap();
+    std::fs::write(
+        f.local().join("broken.ics"),
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\n",
+    )
+    .unwrap();
     std::fs::write(f.local().join("binary.ics"), [0xff, 0xfe, 0x00]).unwrap();
     let report = f.run(mode(Mode::ToLocal));
     assert_eq!(report.local.created, 3);
-    let hrefs: Vec<_> = report.errors.iter().filter_map(|e| e.href.clone()).collect();
-    assert!(hrefs.contains(&"broken.ics".to_string()) && hrefs.contains(&"binary.ics".to_string()), "{hrefs:?}");
+    let hrefs: Vec<_> = report
+        .errors
+        .iter()
+        .filter_map(|e| e.href.clone())
+        .collect();
+    assert!(
+        hrefs.contains(&"broken.ics".to_string()) && hrefs.contains(&"binary.ics".to_string()),
+        "{hrefs:?}"
+    );
     assert!(f.local().join("broken.ics").exists() && f.local().join("binary.ics").exists());
 }
 
@@ -93,8 +114,15 @@ fn a_file_that_turns_bad_is_left_alone_on_both_sides() {
     write_file(&f.local(), "e0.ics", "not a calendar");
     let report = f.run(mode(Mode::TwoWay));
     assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
-    assert_eq!(report.errors[0].uid.as_deref(), Some("e0"), "the error names the UID the file held");
-    assert_eq!(report.server.deleted, 0, "a broken local file is no deletion");
+    assert_eq!(
+        report.errors[0].uid.as_deref(),
+        Some("e0"),
+        "the error names the UID the file held"
+    );
+    assert_eq!(
+        report.server.deleted, 0,
+        "a broken local file is no deletion"
+    );
     assert!(f.server().join("e0.ics").exists());
 }
 
@@ -105,7 +133,12 @@ fn duplicate_uids_in_one_folder_are_left_alone() {
     write_file(&f.local(), "b.ics", &items::event("dup", "Two", ""));
     fill(&f.local(), 1);
     let report = f.run(mode(Mode::TwoWay));
-    assert!(report.errors.iter().any(|e| e.uid.as_deref() == Some("dup") && e.message.contains("a.ics")));
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.uid.as_deref() == Some("dup") && e.message.contains("a.ics"))
+    );
     assert_eq!(report.server.created, 1, "the other item still syncs");
     assert!(!content_by_uid(&f.server(), "ics").contains_key("dup"));
 }
@@ -119,7 +152,11 @@ fn an_emptied_side_is_not_propagated_without_force() {
         std::fs::remove_file(f.local().join(name)).unwrap();
     }
     let report = f.run(mode(Mode::TwoWay));
-    assert!(report.errors.iter().any(|e| e.message.contains("--force")), "{:?}", report.errors);
+    assert!(
+        report.errors.iter().any(|e| e.message.contains("--force")),
+        "{:?}",
+        report.errors
+    );
     assert_eq!(files(&f.server(), "ics").len(), 5, "nothing deleted");
     assert!(report.items.iter().all(|i| i.outcome == Outcome::Planned));
     let forced = f.run(SyncOptions {
@@ -139,7 +176,12 @@ fn max_delete_refuses_large_deletions() {
         std::fs::remove_file(f.local().join(format!("e{i}.ics"))).unwrap();
     }
     let refused = f.run(mode(Mode::TwoWay));
-    assert!(refused.errors.iter().any(|e| e.message.contains("max_delete")));
+    assert!(
+        refused
+            .errors
+            .iter()
+            .any(|e| e.message.contains("max_delete"))
+    );
     assert_eq!(files(&f.server(), "ics").len(), 10);
     let allowed = f.run(SyncOptions {
         max_delete_percent: 60,
@@ -153,10 +195,19 @@ fn max_delete_refuses_large_deletions() {
 fn replicating_onto_a_folder_of_unknown_items_needs_force() {
     let f = Fixture::new();
     fill(&f.local(), 4);
-    write_file(&f.server(), "mine.ics", &items::event("mine", "Server only", ""));
+    write_file(
+        &f.server(),
+        "mine.ics",
+        &items::event("mine", "Server only", ""),
+    );
     // First to-server run: replicate would delete the one server-only item of one (100 %).
     let report = f.run(mode(Mode::ToServer));
-    assert!(report.errors.iter().any(|e| e.message.contains("max_delete")));
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.message.contains("max_delete"))
+    );
     assert!(f.server().join("mine.ics").exists());
 }
 
@@ -183,7 +234,11 @@ impl Store for Racing {
     }
     async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
         if !self.fired.swap(true, Ordering::SeqCst) {
-            write_file(self.inner.path(), href, &items::event("e0", "Edited during the run", ""));
+            write_file(
+                self.inner.path(),
+                href,
+                &items::event("e0", "Edited during the run", ""),
+            );
         }
         self.inner.update(href, version, body).await
     }
@@ -203,17 +258,29 @@ fn an_edit_racing_the_run_is_not_overwritten_and_syncs_next_time() {
     let f = Fixture::new();
     fill(&f.local(), 1);
     f.run(mode(Mode::TwoWay));
-    write_file(&f.server(), "e0.ics", &items::event("e0", "Changed on the server", ""));
+    write_file(
+        &f.server(),
+        "e0.ics",
+        &items::event("e0", "Changed on the server", ""),
+    );
     let racing = Racing {
         inner: f.store(&f.local()),
         fired: AtomicBool::new(false),
     };
     let report = f.run_with(&racing, &f.store(&f.server()), mode(Mode::TwoWay));
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    assert_eq!(report.warnings.len(), 1, "a changed item is a warning: {:?}", report.warnings);
+    assert_eq!(
+        report.warnings.len(),
+        1,
+        "a changed item is a warning: {:?}",
+        report.warnings
+    );
     assert_eq!(report.items[0].outcome, Outcome::Failed);
     let local = std::fs::read_to_string(f.local().join("e0.ics")).unwrap();
-    assert!(local.contains("Edited during the run"), "the racing edit survives");
+    assert!(
+        local.contains("Edited during the run"),
+        "the racing edit survives"
+    );
     // Next run: both changed → a conflict settled by the policy; nothing lost (keep-both).
     let next = f.run(SyncOptions {
         conflicts: ConflictPolicy::KeepBoth,
@@ -231,8 +298,16 @@ fn keep_both_interrupted_after_the_copy_makes_no_second_copy() {
     let f = Fixture::new();
     fill(&f.local(), 1);
     f.run(mode(Mode::TwoWay));
-    write_file(&f.local(), "e0.ics", &items::event_modified("e0", "Local edit", "20260101T100000Z"));
-    write_file(&f.server(), "e0.ics", &items::event_modified("e0", "Server edit", "20260101T110000Z"));
+    write_file(
+        &f.local(),
+        "e0.ics",
+        &items::event_modified("e0", "Local edit", "20260101T100000Z"),
+    );
+    write_file(
+        &f.server(),
+        "e0.ics",
+        &items::event_modified("e0", "Server edit", "20260101T110000Z"),
+    );
     let keep_both = SyncOptions {
         conflicts: ConflictPolicy::KeepBoth,
         ..mode(Mode::TwoWay)
@@ -243,7 +318,12 @@ fn keep_both_interrupted_after_the_copy_makes_no_second_copy() {
         dry_run: true,
         ..keep_both
     });
-    assert_eq!(plan.items[0].action, Action::KeepBoth { winner: Side::Server });
+    assert_eq!(
+        plan.items[0].action,
+        Action::KeepBoth {
+            winner: Side::Server
+        }
+    );
     let report = f.run(keep_both);
     let copies: Vec<String> = content_by_uid(&f.local(), "ics")
         .into_keys()
@@ -253,13 +333,21 @@ fn keep_both_interrupted_after_the_copy_makes_no_second_copy() {
     assert_eq!(report.local.created, 1);
     // Put the loser back as if the overwrite never happened, and drop the
     // original's status so the conflict comes up again.
-    write_file(&f.local(), "e0.ics", &items::event_modified("e0", "Local edit", "20260101T100000Z"));
+    write_file(
+        &f.local(),
+        "e0.ics",
+        &items::event_modified("e0", "Local edit", "20260101T100000Z"),
+    );
     let status = StatusDb::open(&f.root.join("status.sqlite")).unwrap();
     status.remove("e0").unwrap();
     drop(status);
     let again = f.run(keep_both);
     assert!(again.errors.is_empty(), "{:?}", again.errors);
     let local = content_by_uid(&f.local(), "ics");
-    assert_eq!(local.keys().filter(|u| u.contains("-conflict-")).count(), 1, "{local:?}");
+    assert_eq!(
+        local.keys().filter(|u| u.contains("-conflict-")).count(),
+        1,
+        "{local:?}"
+    );
     assert_eq!(local, content_by_uid(&f.server(), "ics"));
 }

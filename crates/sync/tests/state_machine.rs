@@ -14,7 +14,8 @@ use davsync_pim::Item;
 use davsync_store::VdirStore;
 use davsync_sync::report::{Outcome, Report};
 use davsync_sync::{
-    Action, CategoryFilter, ConflictPolicy, KindFilter, Mapping, Mode, Side, StatusDb, SyncJob, SyncOptions, Transform,
+    Action, CategoryFilter, ConflictPolicy, KindFilter, Mapping, Mode, Side, StatusDb, SyncJob,
+    SyncOptions, Transform,
 };
 use davsync_testkit::folder::{items_by_uid, write_file};
 use davsync_testkit::items;
@@ -29,7 +30,12 @@ enum Step {
     /// The same new UID on both sides (equal or different content).
     CreateBoth { local: u8, server: u8 },
     /// An edit of the `pick`-th item of a side (`modified`: LAST-MODIFIED hour, if any).
-    Edit { side: Side, pick: usize, summary: u8, modified: Option<u8> },
+    Edit {
+        side: Side,
+        pick: usize,
+        summary: u8,
+        modified: Option<u8>,
+    },
     /// Deletion of the `pick`-th item of a side.
     Delete { side: Side, pick: usize },
     /// The status database is lost.
@@ -81,7 +87,9 @@ impl World {
             _dir: dir,
             root,
             next_uid: 0,
-            runtime: tokio::runtime::Builder::new_current_thread().build().unwrap(),
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap(),
             category,
         }
     }
@@ -113,21 +121,38 @@ impl World {
         match *step {
             Step::Create { side, summary } => {
                 let uid = self.fresh_uid();
-                write_file(&self.folder(side), &format!("{uid}.ics"), &items::event(&uid, &format!("S{summary}"), ""));
+                write_file(
+                    &self.folder(side),
+                    &format!("{uid}.ics"),
+                    &items::event(&uid, &format!("S{summary}"), ""),
+                );
             }
             Step::CreateBoth { local, server } => {
                 let uid = self.fresh_uid();
                 for (side, s) in [(Side::Local, local), (Side::Server, server)] {
-                    write_file(&self.folder(side), &format!("{uid}.ics"), &items::event(&uid, &format!("S{s}"), ""));
+                    write_file(
+                        &self.folder(side),
+                        &format!("{uid}.ics"),
+                        &items::event(&uid, &format!("S{s}"), ""),
+                    );
                 }
             }
-            Step::Edit { side, pick, summary, modified } => {
+            Step::Edit {
+                side,
+                pick,
+                summary,
+                modified,
+            } => {
                 let files = self.files(side);
                 if let Some((name, uid)) = files.get(pick % files.len().max(1)) {
                     let extra = modified
                         .map(|h| format!("LAST-MODIFIED:20260101T{h:02}0000Z\r\n"))
                         .unwrap_or_default();
-                    write_file(&self.folder(side), name, &items::event(uid, &format!("E{summary}"), &extra));
+                    write_file(
+                        &self.folder(side),
+                        name,
+                        &items::event(uid, &format!("E{summary}"), &extra),
+                    );
                 }
             }
             Step::Delete { side, pick } => {
@@ -148,7 +173,11 @@ impl World {
                         "" => String::new(),
                         cats => format!("CATEGORIES:{cats}\r\n"),
                     };
-                    write_file(&self.folder(Side::Local), name, &items::event(uid, "R", &extra));
+                    write_file(
+                        &self.folder(Side::Local),
+                        name,
+                        &items::event(uid, "R", &extra),
+                    );
                 }
             }
             Step::Sync { mode, policy } => return Some((mode, policy)),
@@ -189,7 +218,13 @@ impl World {
     fn contents(&self, side: Side) -> Result<BTreeMap<String, String>, TestCaseError> {
         let mut out = BTreeMap::new();
         for (uid, files) in items_by_uid(&self.folder(side), "ics") {
-            prop_assert_eq!(files.len(), 1, "UID {} held by several files on the {} side", uid, side);
+            prop_assert_eq!(
+                files.len(),
+                1,
+                "UID {} held by several files on the {} side",
+                uid,
+                side
+            );
             out.insert(uid, files[0].1.content_hash().to_string());
         }
         Ok(out)
@@ -216,7 +251,11 @@ fn check_sync(world: &World, mode: Mode, policy: ConflictPolicy) -> Result<(), T
     let before = [world.contents(Side::Local)?, world.contents(Side::Server)?];
     let (report, known) = world.sync(mode, policy);
     prop_assert!(report.errors.is_empty(), "errors: {:?}", report.errors);
-    prop_assert!(report.warnings.is_empty(), "warnings: {:?}", report.warnings);
+    prop_assert!(
+        report.warnings.is_empty(),
+        "warnings: {:?}",
+        report.warnings
+    );
     prop_assert!(report.items.iter().all(|i| i.outcome == Outcome::Done));
     let after = [world.contents(Side::Local)?, world.contents(Side::Server)?];
     let decision = |uid: &str| report.items.iter().find(|i| i.uid == uid).map(|i| i.action);
@@ -234,18 +273,37 @@ fn check_sync(world: &World, mode: Mode, policy: ConflictPolicy) -> Result<(), T
                 Some(Action::Copy { to }) if to == side
             ) || matches!(action, Some(Action::Delete { on }) if on == side)
                 || matches!(action, Some(Action::KeepBoth { winner }) if winner != side);
-            prop_assert!(allowed, "{} on the {} side changed without a decision ({:?})", uid, side, action);
-            prop_assert!(trash.contains(hash), "the old {} version of {} is not in the trash", side, uid);
+            prop_assert!(
+                allowed,
+                "{} on the {} side changed without a decision ({:?})",
+                uid,
+                side,
+                action
+            );
+            prop_assert!(
+                trash.contains(hash),
+                "the old {} version of {} is not in the trash",
+                side,
+                uid
+            );
         }
     }
-    let conflict_copies = |side: Side| after[side as usize].keys().filter(|u| u.contains("-conflict-")).count();
+    let conflict_copies = |side: Side| {
+        after[side as usize]
+            .keys()
+            .filter(|u| u.contains("-conflict-"))
+            .count()
+    };
     let keep_boths = report
         .items
         .iter()
         .filter(|i| matches!(i.action, Action::KeepBoth { .. }))
         .count();
     if keep_boths > 0 {
-        prop_assert!(conflict_copies(Side::Local) >= keep_boths && conflict_copies(Side::Server) >= keep_boths);
+        prop_assert!(
+            conflict_copies(Side::Local) >= keep_boths
+                && conflict_copies(Side::Server) >= keep_boths
+        );
     }
 
     match mode.one_way() {
@@ -256,13 +314,23 @@ fn check_sync(world: &World, mode: Mode, policy: ConflictPolicy) -> Result<(), T
                 prop_assert_eq!(src, tgt, "replicate: target differs from source");
             } else {
                 for (uid, hash) in src {
-                    prop_assert_eq!(tgt.get(uid), Some(hash), "merge: {} missing or different on target", uid);
+                    prop_assert_eq!(
+                        tgt.get(uid),
+                        Some(hash),
+                        "merge: {} missing or different on target",
+                        uid
+                    );
                 }
                 let tgt_before = &before[source.other() as usize];
                 let src_before = &before[source as usize];
                 for (uid, hash) in tgt_before {
                     if !src_before.contains_key(uid) && !known.contains(uid) {
-                        prop_assert_eq!(tgt.get(uid), Some(hash), "merge touched target-only {}", uid);
+                        prop_assert_eq!(
+                            tgt.get(uid),
+                            Some(hash),
+                            "merge touched target-only {}",
+                            uid
+                        );
                     }
                 }
             }
@@ -315,7 +383,11 @@ proptest! {
 /// Two-way with a category filter: the server holds exactly the local items the
 /// profile owns (without the category, unless negated), local items it does not
 /// own are never touched, and a second run writes nothing.
-fn check_category_sync(world: &World, filter: &CategoryFilter, policy: ConflictPolicy) -> Result<(), TestCaseError> {
+fn check_category_sync(
+    world: &World,
+    filter: &CategoryFilter,
+    policy: ConflictPolicy,
+) -> Result<(), TestCaseError> {
     let local_before = items_by_uid(&world.folder(Side::Local), "ics");
     let (report, _) = world.sync(Mode::TwoWay, policy);
     prop_assert!(report.errors.is_empty(), "errors: {:?}", report.errors);
@@ -336,9 +408,16 @@ fn check_category_sync(world: &World, filter: &CategoryFilter, policy: ConflictP
             None => {
                 // Only a server item whose UID is taken locally by an item outside
                 // the profile may stay unsynced, and the report must say so.
-                prop_assert!(local.contains_key(uid), "server {} is not in the local folder", uid);
                 prop_assert!(
-                    report.warnings.iter().any(|w| w.uid.as_deref() == Some(uid.as_str())),
+                    local.contains_key(uid),
+                    "server {} is not in the local folder",
+                    uid
+                );
+                prop_assert!(
+                    report
+                        .warnings
+                        .iter()
+                        .any(|w| w.uid.as_deref() == Some(uid.as_str())),
                     "no warning for server {} left unsynced",
                     uid
                 );
@@ -346,13 +425,24 @@ fn check_category_sync(world: &World, filter: &CategoryFilter, policy: ConflictP
         }
     }
     for uid in owned.keys() {
-        prop_assert!(server.contains_key(uid), "owned local {} is not on the server", uid);
+        prop_assert!(
+            server.contains_key(uid),
+            "owned local {} is not on the server",
+            uid
+        );
     }
     for (uid, files) in &local_before {
         for (name, item) in files {
             if !filter.admits(Side::Local, item) {
-                let now = local.get(uid).and_then(|f| f.iter().find(|(n, _)| n == name));
-                prop_assert_eq!(now.map(|(_, i)| i.body()), Some(item.body()), "foreign local {} was touched", uid);
+                let now = local
+                    .get(uid)
+                    .and_then(|f| f.iter().find(|(n, _)| n == name));
+                prop_assert_eq!(
+                    now.map(|(_, i)| i.body()),
+                    Some(item.body()),
+                    "foreign local {} was touched",
+                    uid
+                );
             }
         }
     }
@@ -367,17 +457,34 @@ fn check_category_sync(world: &World, filter: &CategoryFilter, policy: ConflictP
 #[test]
 fn collection_metadata_follows_the_mode() {
     let world = World::new(None);
-    let write = |side: Side, name: &str, value: &str| std::fs::write(world.folder(side).join(name), value).unwrap();
-    let read = |side: Side, name: &str| std::fs::read_to_string(world.folder(side).join(name)).ok().map(|s| s.trim().to_string());
+    let write = |side: Side, name: &str, value: &str| {
+        std::fs::write(world.folder(side).join(name), value).unwrap()
+    };
+    let read = |side: Side, name: &str| {
+        std::fs::read_to_string(world.folder(side).join(name))
+            .ok()
+            .map(|s| s.trim().to_string())
+    };
     write(Side::Server, "displayname", "Work");
     write(Side::Server, "color", "#ff0000");
     write(Side::Local, "color", "#00ff00");
     let (report, _) = world.sync(Mode::TwoWay, ConflictPolicy::Automatic);
-    assert!(report.errors.is_empty() && report.warnings.is_empty(), "{report:?}");
+    assert!(
+        report.errors.is_empty() && report.warnings.is_empty(),
+        "{report:?}"
+    );
     assert_eq!(read(Side::Local, "displayname").as_deref(), Some("Work"));
-    assert_eq!(read(Side::Local, "color").as_deref(), Some("#00ff00"), "two-way never overwrites");
+    assert_eq!(
+        read(Side::Local, "color").as_deref(),
+        Some("#00ff00"),
+        "two-way never overwrites"
+    );
     world.sync(Mode::ToLocal, ConflictPolicy::Automatic);
-    assert_eq!(read(Side::Local, "color").as_deref(), Some("#ff0000"), "to-local copies the server's");
+    assert_eq!(
+        read(Side::Local, "color").as_deref(),
+        Some("#ff0000"),
+        "to-local copies the server's"
+    );
     write(Side::Local, "displayname", "Mine");
     world.sync(Mode::ToServerMerge, ConflictPolicy::Automatic);
     assert_eq!(read(Side::Server, "displayname").as_deref(), Some("Mine"));

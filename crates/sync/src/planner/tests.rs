@@ -67,31 +67,63 @@ fn two_way_table_without_conflicts() {
 fn two_way_conflicts_per_policy() {
     use ConflictPolicy::*;
     // Local newer than server in these entries.
-    let cells: [(&str, bool, Conflict, [(ConflictPolicy, Action); 4]); 4] = [
-        ("CC", true, Conflict::BothChanged, [
-            (LocalWins, TO_S),
-            (ServerWins, TO_L),
-            (Automatic, TO_S),
-            (KeepBoth, Action::KeepBoth { winner: Side::Local }),
-        ]),
-        ("NN", false, Conflict::BothNew, [
-            (LocalWins, TO_S),
-            (ServerWins, TO_L),
-            (Automatic, TO_S),
-            (KeepBoth, Action::KeepBoth { winner: Side::Local }),
-        ]),
-        ("C-", true, Conflict::LocalChangedServerDeleted, [
-            (LocalWins, TO_S),
-            (ServerWins, DEL_L),
-            (Automatic, DEL_L),
-            (KeepBoth, TO_S),
-        ]),
-        ("-C", true, Conflict::LocalDeletedServerChanged, [
-            (LocalWins, DEL_S),
-            (ServerWins, TO_L),
-            (Automatic, DEL_S),
-            (KeepBoth, TO_L),
-        ]),
+    /// (cell, known to the status, conflict, action per policy)
+    type Cell = (&'static str, bool, Conflict, [(ConflictPolicy, Action); 4]);
+    let cells: [Cell; 4] = [
+        (
+            "CC",
+            true,
+            Conflict::BothChanged,
+            [
+                (LocalWins, TO_S),
+                (ServerWins, TO_L),
+                (Automatic, TO_S),
+                (
+                    KeepBoth,
+                    Action::KeepBoth {
+                        winner: Side::Local,
+                    },
+                ),
+            ],
+        ),
+        (
+            "NN",
+            false,
+            Conflict::BothNew,
+            [
+                (LocalWins, TO_S),
+                (ServerWins, TO_L),
+                (Automatic, TO_S),
+                (
+                    KeepBoth,
+                    Action::KeepBoth {
+                        winner: Side::Local,
+                    },
+                ),
+            ],
+        ),
+        (
+            "C-",
+            true,
+            Conflict::LocalChangedServerDeleted,
+            [
+                (LocalWins, TO_S),
+                (ServerWins, DEL_L),
+                (Automatic, DEL_L),
+                (KeepBoth, TO_S),
+            ],
+        ),
+        (
+            "-C",
+            true,
+            Conflict::LocalDeletedServerChanged,
+            [
+                (LocalWins, DEL_S),
+                (ServerWins, TO_L),
+                (Automatic, DEL_S),
+                (KeepBoth, TO_L),
+            ],
+        ),
     ];
     for (code, known, conflict, rows) in cells {
         for (policy, want) in rows {
@@ -114,10 +146,22 @@ fn automatic_newer_wins_and_missing_server_time_means_server() {
         (None, None, TO_L),
     ];
     for (lt, st, want) in cases {
-        let d = decide(&entry_timed("CC", true, lt, st), Mode::TwoWay, ConflictPolicy::Automatic);
+        let d = decide(
+            &entry_timed("CC", true, lt, st),
+            Mode::TwoWay,
+            ConflictPolicy::Automatic,
+        );
         assert_eq!(d.action, want, "{lt:?} {st:?}");
-        let d = decide(&entry_timed("CC", true, lt, st), Mode::TwoWay, ConflictPolicy::KeepBoth);
-        let winner = if want == TO_S { Side::Local } else { Side::Server };
+        let d = decide(
+            &entry_timed("CC", true, lt, st),
+            Mode::TwoWay,
+            ConflictPolicy::KeepBoth,
+        );
+        let winner = if want == TO_S {
+            Side::Local
+        } else {
+            Side::Server
+        };
         assert_eq!(d.action, Action::KeepBoth { winner });
     }
 }
@@ -184,7 +228,10 @@ fn equal_content_links_in_every_mode() {
 #[test]
 fn states_are_reported() {
     let d = decide(&entry("C-", true), Mode::TwoWay, ConflictPolicy::Automatic);
-    assert_eq!((d.local, d.server), (SideState::Changed, SideState::Deleted));
+    assert_eq!(
+        (d.local, d.server),
+        (SideState::Changed, SideState::Deleted)
+    );
     let d = decide(&entry("-N", false), Mode::TwoWay, ConflictPolicy::Automatic);
     assert_eq!((d.local, d.server), (SideState::Absent, SideState::New));
 }
