@@ -211,7 +211,10 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("."));
         let base = std::path::absolute(&base).unwrap_or(base);
         let err = |span: std::ops::Range<usize>, key: &str, msg: String| {
-            anyhow::anyhow!("{file}, line {}, key `{key}`: {msg}", line_of(source, span.start))
+            anyhow::anyhow!(
+                "{file}, line {}, key `{key}`: {msg}",
+                line_of(source, span.start)
+            )
         };
         let mut profiles = Vec::new();
         for (name, raw) in raw.profiles {
@@ -239,14 +242,18 @@ impl Config {
                         return Err(err(
                             span,
                             &key("category"),
-                            "category_include_uncategorized and category_negate need a `category`".into(),
+                            "category_include_uncategorized and category_negate need a `category`"
+                                .into(),
                         ));
                     }
                     None
                 }
                 Some(cat) => {
                     let value = cat.get_ref().trim().to_string();
-                    if value.is_empty() || value.contains([',', ';']) || value.contains(char::is_control) {
+                    if value.is_empty()
+                        || value.contains([',', ';'])
+                        || value.contains(char::is_control)
+                    {
                         return Err(err(
                             cat.span(),
                             &key("category"),
@@ -257,7 +264,8 @@ impl Config {
                         return Err(err(
                             cat.span(),
                             &key("category_negate"),
-                            "category_negate and category_include_uncategorized exclude each other".into(),
+                            "category_negate and category_include_uncategorized exclude each other"
+                                .into(),
                         ));
                     }
                     Some(CategoryOptions {
@@ -273,10 +281,18 @@ impl Config {
                 match store.kind.get_ref().as_str() {
                     "vdir" => {
                         let Some(path) = store.path else {
-                            return Err(err(span, &key(&format!("{side}.path")), "a vdir store needs a `path`".into()));
+                            return Err(err(
+                                span,
+                                &key(&format!("{side}.path")),
+                                "a vdir store needs a `path`".into(),
+                            ));
                         };
                         if path.get_ref().trim().is_empty() {
-                            return Err(err(path.span(), &key(&format!("{side}.path")), "the path is empty".into()));
+                            return Err(err(
+                                path.span(),
+                                &key(&format!("{side}.path")),
+                                "the path is empty".into(),
+                            ));
                         }
                         Ok(ResolvedStore::Vdir {
                             path: resolve_path(path.get_ref(), &base),
@@ -291,7 +307,8 @@ impl Config {
             };
             let local = resolve(raw.local, "local")?;
             let server = resolve(raw.server, "server")?;
-            let (ResolvedStore::Vdir { path: l }, ResolvedStore::Vdir { path: s }) = (&local, &server);
+            let (ResolvedStore::Vdir { path: l }, ResolvedStore::Vdir { path: s }) =
+                (&local, &server);
             // Compare real folders where they exist (symlinks, `..`).
             let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
             if real(l) == real(s) {
@@ -312,9 +329,14 @@ impl Config {
                 server,
             });
         }
-        let data_dir = raw.general.data_dir.map(|d| resolve_path(d.get_ref(), &base));
+        let data_dir = raw
+            .general
+            .data_dir
+            .map(|d| resolve_path(d.get_ref(), &base));
         if profiles.is_empty() {
-            bail!("{file}: no profiles are configured (add a [profiles.NAME] table; see `davsync --help`)");
+            bail!(
+                "{file}: no profiles are configured (add a [profiles.NAME] table; see `davsync --help`)"
+            );
         }
         Ok(Config {
             file: path.to_path_buf(),
@@ -331,14 +353,18 @@ impl Config {
         names
             .iter()
             .map(|n| {
-                self.profiles.iter().find(|p| &p.name == n).with_context(|| {
-                    let known: Vec<&str> = self.profiles.iter().map(|p| p.name.as_str()).collect();
-                    format!(
-                        "{}: no profile named `{n}` (configured: {})",
-                        self.file.display(),
-                        known.join(", ")
-                    )
-                })
+                self.profiles
+                    .iter()
+                    .find(|p| &p.name == n)
+                    .with_context(|| {
+                        let known: Vec<&str> =
+                            self.profiles.iter().map(|p| p.name.as_str()).collect();
+                        format!(
+                            "{}: no profile named `{n}` (configured: {})",
+                            self.file.display(),
+                            known.join(", ")
+                        )
+                    })
             })
             .collect()
     }
@@ -395,7 +421,10 @@ server = { type = "vdir", path = "/srv/contacts" }
     #[test]
     fn parses_the_documented_example() {
         let cfg = Config::parse(GOOD, Path::new("/etc/davsync/config.toml")).unwrap();
-        assert_eq!(cfg.data_dir.as_deref(), Some(Path::new("/etc/davsync/state")));
+        assert_eq!(
+            cfg.data_dir.as_deref(),
+            Some(Path::new("/etc/davsync/state"))
+        );
         let work = &cfg.profiles[1];
         assert_eq!(work.name, "work");
         assert_eq!(work.mode, Mode::ToServerMerge);
@@ -425,10 +454,16 @@ server = { type = "vdir", path = "/srv/contacts" }
         assert!(e.contains("sideways"), "{e}");
 
         let e = error_of(&GOOD.replace("max_delete = 20", "max_delete = 200"));
-        assert!(e.contains("line 9") && e.contains("profiles.work.max_delete"), "{e}");
+        assert!(
+            e.contains("line 9") && e.contains("profiles.work.max_delete"),
+            "{e}"
+        );
 
         let e = error_of(&GOOD.replace("category = \"Work\"", "category = \"A,B\""));
-        assert!(e.contains("line 10") && e.contains("profiles.work.category"), "{e}");
+        assert!(
+            e.contains("line 10") && e.contains("profiles.work.category"),
+            "{e}"
+        );
 
         let e = error_of(&GOOD.replace("mode = ", "moed = "));
         assert!(e.contains("line 7") && e.contains("moed"), "{e}");
@@ -440,7 +475,10 @@ server = { type = "vdir", path = "/srv/contacts" }
         let e = error_of(&GOOD.replace("[profiles.work]", "[profiles.\"a/b\"]"));
         assert!(e.contains("profiles.a/b") && e.contains("line 5"), "{e}");
 
-        let e = error_of(&GOOD.replace("type = \"vdir\", path = \"cal\"", "type = \"ftp\", path = \"cal\""));
+        let e = error_of(&GOOD.replace(
+            "type = \"vdir\", path = \"cal\"",
+            "type = \"ftp\", path = \"cal\"",
+        ));
         assert!(e.contains("ftp") && e.contains("line 12"), "{e}");
     }
 

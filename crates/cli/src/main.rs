@@ -82,8 +82,12 @@ fn init_logging(verbose: u8) {
 
 /// Where the configuration file is, from the flag, the environment or the default.
 fn config_path(flag: Option<PathBuf>) -> PathBuf {
-    flag.or_else(|| std::env::var_os("DAVSYNC_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from))
-        .unwrap_or_else(config::default_config_path)
+    flag.or_else(|| {
+        std::env::var_os("DAVSYNC_CONFIG")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+    .unwrap_or_else(config::default_config_path)
 }
 
 fn main() -> ExitCode {

@@ -34,7 +34,10 @@ pub fn run(config: &Config, data_dir: &Path, args: &StatusArgs) -> Result<bool> 
         rows.push(json!({ "name": profile.name, "items": items, "last_run": last }));
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&json!({ "profiles": rows }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "profiles": rows }))?
+        );
     } else {
         for row in &rows {
             let name = row["name"].as_str().unwrap_or("");

@@ -6,7 +6,9 @@ use anyhow::Result;
 use davsync_store::{Store, VdirStore};
 use davsync_sync::lock::ProfileLock;
 use davsync_sync::report::{Message, Outcome, Report};
-use davsync_sync::{Action, CategoryFilter, KindFilter, Mapping, Side, StatusDb, SyncJob, SyncOptions};
+use davsync_sync::{
+    Action, CategoryFilter, KindFilter, Mapping, Side, StatusDb, SyncJob, SyncOptions,
+};
 use std::path::Path;
 
 /// Arguments of `davsync sync`.
@@ -61,7 +63,12 @@ pub fn run(config: &Config, data_dir: &Path, args: &SyncArgs) -> Result<bool> {
     Ok(ok)
 }
 
-fn open_store(store: &ResolvedStore, profile: &Profile, data: &DataDir, side: Side) -> Result<Box<dyn Store>, String> {
+fn open_store(
+    store: &ResolvedStore,
+    profile: &Profile,
+    data: &DataDir,
+    side: Side,
+) -> Result<Box<dyn Store>, String> {
     match store {
         ResolvedStore::Vdir { path } => VdirStore::open(path, profile.content.extension())
             .map(|s| Box::new(s.with_trash(data.trash(&profile.name, side))) as Box<dyn Store>)
@@ -141,8 +148,13 @@ fn describe(action: Action) -> String {
 }
 
 fn print_human(report: &Report) {
-    let counts = |c: &davsync_sync::report::Counts| format!("+{} ~{} -{}", c.created, c.updated, c.deleted);
-    let verb = if report.dry_run { "would change" } else { "changed" };
+    let counts =
+        |c: &davsync_sync::report::Counts| format!("+{} ~{} -{}", c.created, c.updated, c.deleted);
+    let verb = if report.dry_run {
+        "would change"
+    } else {
+        "changed"
+    };
     println!(
         "{}: {verb} local {}, server {}; {} conflicts, {} unchanged; {} ({} ms)",
         report.profile,
@@ -160,10 +172,26 @@ fn print_human(report: &Report) {
         }
         let conflict = item
             .conflict
-            .map(|c| format!(" [conflict: {}]", serde_json::to_value(c).unwrap_or_default().as_str().unwrap_or("")))
+            .map(|c| {
+                format!(
+                    " [conflict: {}]",
+                    serde_json::to_value(c)
+                        .unwrap_or_default()
+                        .as_str()
+                        .unwrap_or("")
+                )
+            })
             .unwrap_or_default();
-        let summary = item.summary.as_deref().map(|s| format!(" \"{s}\"")).unwrap_or_default();
-        println!("  {:<40} {}{summary}{conflict}", describe(item.action), item.uid);
+        let summary = item
+            .summary
+            .as_deref()
+            .map(|s| format!(" \"{s}\""))
+            .unwrap_or_default();
+        println!(
+            "  {:<40} {}{summary}{conflict}",
+            describe(item.action),
+            item.uid
+        );
     }
     for w in &report.warnings {
         println!("  warning: {}", located(w));
