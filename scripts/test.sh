@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Property tests: enough cases to find real bugs, bounded so CI stays fast.
-export PROPTEST_CASES="${PROPTEST_CASES:-64}"
+export PROPTEST_CASES="${PROPTEST_CASES:-256}"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
