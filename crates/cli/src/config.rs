@@ -155,6 +155,67 @@ fn line_of(source: &str, offset: usize) -> usize {
     source[..offset.min(source.len())].matches('\n').count() + 1
 }
 
+/// The dotted key whose value (or which key itself) starts at `offset`: the
+/// last `[table]` header before it, then the keys of the inline tables it sits
+/// in, then its own key. Best effort, for error messages.
+fn key_at(source: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(source.len());
+    let before = &source[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let mut path: Vec<String> = before[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .map(|h| {
+            h.trim_matches(['[', ']'])
+                .split('.')
+                .map(|k| k.trim().trim_matches('"').to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    // Walk the line up to the offset: `key =` names the next value, `{` opens a table.
+    let mut token = String::new();
+    let mut pending: Option<String> = None;
+    let mut in_string = false;
+    for c in before[line_start..].chars() {
+        match c {
+            '"' => in_string = !in_string,
+            _ if in_string => {}
+            '=' => {
+                pending = Some(
+                    std::mem::take(&mut token)
+                        .trim()
+                        .trim_matches('"')
+                        .to_string(),
+                )
+            }
+            '{' => path.extend(pending.take()),
+            '}' => {
+                path.pop();
+            }
+            ',' => {
+                pending = None;
+                token.clear();
+            }
+            c => token.push(c),
+        }
+    }
+    match pending {
+        Some(key) => path.push(key),
+        None => {
+            // The offset is at a key (an unknown or misplaced one).
+            let rest = &source[offset..];
+            let end = rest.find(['=', '\n', ']']).unwrap_or(rest.len());
+            let key = rest[..end].trim().trim_matches('"');
+            if !key.is_empty() && !rest.starts_with('[') {
+                path.push(key.to_string());
+            }
+        }
+    }
+    (!path.is_empty()).then(|| path.join("."))
+}
+
 /// Expands `~` and makes a path relative to the configuration file's folder absolute.
 fn resolve_path(raw: &str, base: &Path) -> PathBuf {
     let expanded = if raw == "~" {
@@ -201,7 +262,12 @@ impl Config {
         let raw: RawFile = toml::from_str(source).map_err(|e| {
             let at = e
                 .span()
-                .map(|s| format!(", line {}", line_of(source, s.start)))
+                .map(|s| {
+                    let key = key_at(source, s.start)
+                        .map(|k| format!(", key `{k}`"))
+                        .unwrap_or_default();
+                    format!(", line {}{key}", line_of(source, s.start))
+                })
                 .unwrap_or_default();
             anyhow::anyhow!("{file}{at}: {}", e.message())
         })?;

@@ -44,15 +44,31 @@ fn is_racy(meta: &fs::Metadata) -> bool {
     }
 }
 
-/// The version of a file with this metadata and content.
+/// A short hash of a file's content.
+fn content_tag(content: &[u8]) -> String {
+    Sha256::digest(content)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The version of a file with this metadata and content: its stat data, and
+/// for a racy file `-h` and a hash of its content.
 fn version_of(meta: &fs::Metadata, content: &[u8]) -> String {
     let base = stat_version(meta);
     if !is_racy(meta) {
         return base;
     }
-    let digest = Sha256::digest(content);
-    let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("{base}-{short}")
+    format!("{base}-h{}", content_tag(content))
+}
+
+/// Splits a version into its stat part and its content hash, if it has one.
+fn split_version(version: &str) -> (&str, Option<&str>) {
+    match version.rsplit_once("-h") {
+        Some((stat, tag)) => (stat, Some(tag)),
+        None => (version, None),
+    }
 }
 
 /// The version of the file at `path`; its content is read only when it is racy.
@@ -178,9 +194,24 @@ impl VdirStore {
         }
     }
 
+    /// Whether the file still is the version `expected`. A version taken while
+    /// the file was racy carries a content hash; the file may have aged since, so
+    /// the stat data must match and, where there is a hash, the content too.
     fn check_version(&self, href: &str, path: &Path, expected: &str) -> Result<(), StoreError> {
-        let current = self.current_version(href, path)?;
-        if current == expected {
+        let io = |e: std::io::Error| match e.kind() {
+            ErrorKind::NotFound => StoreError::NotFound {
+                href: href.to_string(),
+            },
+            _ => StoreError::io(format!("reading {}", path.display()), e),
+        };
+        let meta = fs::metadata(path).map_err(io)?;
+        let (stat, tag) = split_version(expected);
+        let same = stat == stat_version(&meta)
+            && match tag {
+                None => true,
+                Some(tag) => content_tag(&fs::read(path).map_err(io)?) == tag,
+            };
+        if same {
             Ok(())
         } else {
             Err(StoreError::PreconditionFailed {

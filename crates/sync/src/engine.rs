@@ -569,18 +569,15 @@ impl<'a, 'j> Run<'a, 'j> {
             .pop()
             .unwrap_or(Err(StoreError::NotFound { href: href.clone() }))
             .map_err(|e| Failure::from_store(side, &href, e))?;
-        if fetched.version != found.version {
-            return Err(Failure::transient(
-                side,
-                Some(href),
-                "changed since it was listed; it will be synced on the next run".into(),
-            ));
-        }
+        // A newer version than the listing showed is what a copy should carry
+        // (only unchanged sources are read here); the status records it.
+        let version = fetched.version;
         let item = Item::parse(fetched.body).map_err(|e| {
             Failure::new(side, Some(href.clone()), format!("cannot be parsed: {e}"))
         })?;
         if let Some(f) = views[side as usize].items.get_mut(uid) {
             f.item = Some(item.clone());
+            f.version = version;
         }
         Ok(item)
     }

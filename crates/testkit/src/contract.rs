@@ -61,7 +61,10 @@ pub async fn create_list_read(store: &dyn Store, flavor: Flavor) {
         .iter()
         .find(|l| l.href == written.href)
         .expect("created item is listed");
-    assert_eq!(entry.version, written.version, "listing shows the version create returned");
+    assert_eq!(
+        entry.version, written.version,
+        "listing shows the version create returned"
+    );
     let fetched = read(store, &written.href).await;
     assert_eq!(fetched.version, written.version);
     assert_eq!(hash(&fetched.body), hash(&body));
@@ -70,14 +73,20 @@ pub async fn create_list_read(store: &dyn Store, flavor: Flavor) {
 /// `update` succeeds with the current version and fails, writing nothing, with a stale one.
 pub async fn update_checks_version(store: &dyn Store, flavor: Flavor) {
     let uid = fresh_uid("update");
-    let first = store.create(&uid, &sample(flavor, &uid, "One")).await.expect("create");
+    let first = store
+        .create(&uid, &sample(flavor, &uid, "One"))
+        .await
+        .expect("create");
     let second_body = sample(flavor, &uid, "Two");
     let second = store
         .update(&first.href, &first.version, &second_body)
         .await
         .expect("update with the current version");
     assert_eq!(second.href, first.href);
-    assert_ne!(second.version, first.version, "an update changes the version");
+    assert_ne!(
+        second.version, first.version,
+        "an update changes the version"
+    );
     let stale = store
         .update(&first.href, &first.version, &sample(flavor, &uid, "Three"))
         .await;
@@ -85,13 +94,19 @@ pub async fn update_checks_version(store: &dyn Store, flavor: Flavor) {
         matches!(stale, Err(StoreError::PreconditionFailed { .. })),
         "update with a stale version must fail: {stale:?}"
     );
-    assert_eq!(hash(&read(store, &first.href).await.body), hash(&second_body));
+    assert_eq!(
+        hash(&read(store, &first.href).await.body),
+        hash(&second_body)
+    );
 }
 
 /// `delete` fails with a stale version (the item stays) and succeeds with the current one.
 pub async fn delete_checks_version(store: &dyn Store, flavor: Flavor) {
     let uid = fresh_uid("delete");
-    let first = store.create(&uid, &sample(flavor, &uid, "One")).await.expect("create");
+    let first = store
+        .create(&uid, &sample(flavor, &uid, "One"))
+        .await
+        .expect("create");
     let second = store
         .update(&first.href, &first.version, &sample(flavor, &uid, "Two"))
         .await
@@ -101,11 +116,31 @@ pub async fn delete_checks_version(store: &dyn Store, flavor: Flavor) {
         matches!(stale, Err(StoreError::PreconditionFailed { .. })),
         "delete with a stale version must fail: {stale:?}"
     );
-    assert!(store.list().await.unwrap().iter().any(|l| l.href == first.href));
-    store.delete(&second.href, &second.version).await.expect("delete");
-    assert!(!store.list().await.unwrap().iter().any(|l| l.href == first.href));
+    assert!(
+        store
+            .list()
+            .await
+            .unwrap()
+            .iter()
+            .any(|l| l.href == first.href)
+    );
+    store
+        .delete(&second.href, &second.version)
+        .await
+        .expect("delete");
+    assert!(
+        !store
+            .list()
+            .await
+            .unwrap()
+            .iter()
+            .any(|l| l.href == first.href)
+    );
     let again = store.delete(&second.href, &second.version).await;
-    assert!(matches!(again, Err(StoreError::NotFound { .. })), "{again:?}");
+    assert!(
+        matches!(again, Err(StoreError::NotFound { .. })),
+        "{again:?}"
+    );
 }
 
 /// Creating a second item with a UID already present never overwrites the first.
@@ -118,7 +153,10 @@ pub async fn create_never_overwrites(store: &dyn Store, flavor: Flavor) {
         Ok(second) => assert_ne!(second.href, first.href, "a create reused an occupied href"),
         Err(e) => panic!("unexpected error: {e}"),
     }
-    assert_eq!(hash(&read(store, &first.href).await.body), hash(&first_body));
+    assert_eq!(
+        hash(&read(store, &first.href).await.body),
+        hash(&first_body)
+    );
 }
 
 /// UIDs with `/`, `..`, spaces, non-ASCII and great length are stored, listed and
@@ -141,13 +179,22 @@ pub async fn special_uids(store: &dyn Store, flavor: Flavor) {
             .create(uid, &body)
             .await
             .unwrap_or_else(|e| panic!("create {uid:?}: {e}"));
-        assert!(hrefs.insert(written.href.clone()), "two UIDs share {}", written.href);
+        assert!(
+            hrefs.insert(written.href.clone()),
+            "two UIDs share {}",
+            written.href
+        );
         let fetched = read(store, &written.href).await;
         let item = Item::parse(&fetched.body).expect("parses");
         assert_eq!(item.uid(), uid);
     }
-    let listed: std::collections::HashSet<String> =
-        store.list().await.unwrap().into_iter().map(|l| l.href).collect();
+    let listed: std::collections::HashSet<String> = store
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.href)
+        .collect();
     assert!(hrefs.is_subset(&listed), "every special item is listed");
 }
 
@@ -195,7 +242,10 @@ pub async fn many_items(store: &dyn Store, flavor: Flavor, count: usize) {
     for i in 0..count {
         let uid = fresh_uid("many");
         let body = sample(flavor, &uid, &format!("Item {i}"));
-        written.push((store.create(&uid, &body).await.expect("create"), hash(&body)));
+        written.push((
+            store.create(&uid, &body).await.expect("create"),
+            hash(&body),
+        ));
     }
     let listed = store.list().await.unwrap();
     for (w, _) in &written {
@@ -204,7 +254,10 @@ pub async fn many_items(store: &dyn Store, flavor: Flavor, count: usize) {
     let mut hrefs: Vec<String> = written.iter().map(|(w, _)| w.href.clone()).collect();
     let missing = {
         let uid = fresh_uid("missing");
-        let w = store.create(&uid, &sample(flavor, &uid, "gone")).await.unwrap();
+        let w = store
+            .create(&uid, &sample(flavor, &uid, "gone"))
+            .await
+            .unwrap();
         store.delete(&w.href, &w.version).await.unwrap();
         w.href
     };
@@ -212,10 +265,15 @@ pub async fn many_items(store: &dyn Store, flavor: Flavor, count: usize) {
     let results = store.get_many(&hrefs).await;
     assert_eq!(results.len(), hrefs.len(), "one result per href");
     for ((w, h), result) in written.iter().zip(&results) {
-        let fetched = result.as_ref().unwrap_or_else(|e| panic!("{}: {e}", w.href));
+        let fetched = result
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{}: {e}", w.href));
         assert_eq!(&hash(&fetched.body), h);
     }
-    assert!(matches!(results.last(), Some(Err(StoreError::NotFound { .. }))));
+    assert!(matches!(
+        results.last(),
+        Some(Err(StoreError::NotFound { .. }))
+    ));
 }
 
 /// A recurring event with an exception in the same resource stays one item.

@@ -35,7 +35,9 @@ pub fn items_by_uid(dir: &Path, ext: &str) -> BTreeMap<String, Vec<(String, Item
     let mut out: BTreeMap<String, Vec<(String, Item)>> = BTreeMap::new();
     for (name, body) in files(dir, ext) {
         let item = Item::parse(body).unwrap_or_else(|e| panic!("{name} does not parse: {e}"));
-        out.entry(item.uid().to_string()).or_default().push((name, item));
+        out.entry(item.uid().to_string())
+            .or_default()
+            .push((name, item));
     }
     out
 }
@@ -45,7 +47,12 @@ pub fn content_by_uid(dir: &Path, ext: &str) -> BTreeMap<String, String> {
     items_by_uid(dir, ext)
         .into_iter()
         .map(|(uid, files)| {
-            assert_eq!(files.len(), 1, "UID {uid} is held by several files: {:?}", files.iter().map(|f| &f.0).collect::<Vec<_>>());
+            assert_eq!(
+                files.len(),
+                1,
+                "UID {uid} is held by several files: {:?}",
+                files.iter().map(|f| &f.0).collect::<Vec<_>>()
+            );
             (uid, files[0].1.content_hash().to_string())
         })
         .collect()

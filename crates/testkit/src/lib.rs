@@ -3,6 +3,7 @@
 //! folders as other programs do, and the storage contract suite that every
 //! [`Store`](davsync_store::Store) backend must pass.
 
+pub mod cli;
 pub mod contract;
 pub mod folder;
 pub mod items;
