@@ -138,22 +138,26 @@ impl<'a, 'j> Run<'a, 'j> {
         }
     }
 
-    fn item_error(&mut self, side: Side, href: Option<&str>, uid: Option<&str>, message: String) {
-        self.report.errors.push(Message {
+    /// Records an error (or, with `warning`, a warning) about one item.
+    fn item_message(
+        &mut self,
+        warning: bool,
+        side: Side,
+        href: Option<&str>,
+        uid: Option<&str>,
+        message: String,
+    ) {
+        let message = Message {
             side: Some(side),
             href: href.map(str::to_string),
             uid: uid.map(str::to_string),
             message,
-        });
-    }
-
-    fn item_warning(&mut self, side: Side, href: Option<&str>, uid: Option<&str>, message: String) {
-        self.report.warnings.push(Message {
-            side: Some(side),
-            href: href.map(str::to_string),
-            uid: uid.map(str::to_string),
-            message,
-        });
+        };
+        if warning {
+            self.report.warnings.push(message);
+        } else {
+            self.report.errors.push(message);
+        }
     }
 
     async fn run(&mut self) -> Result<(), String> {
@@ -221,22 +225,13 @@ impl<'a, 'j> Run<'a, 'j> {
                 Err(failure) => {
                     line.outcome = Outcome::Failed;
                     line.message = Some(failure.message.clone());
-                    let side = failure.side;
-                    if failure.transient {
-                        self.item_warning(
-                            side,
-                            failure.href.as_deref(),
-                            Some(&decision.uid),
-                            failure.message,
-                        );
-                    } else {
-                        self.item_error(
-                            side,
-                            failure.href.as_deref(),
-                            Some(&decision.uid),
-                            failure.message,
-                        );
-                    }
+                    self.item_message(
+                        failure.transient,
+                        failure.side,
+                        failure.href.as_deref(),
+                        Some(&decision.uid),
+                        failure.message,
+                    );
                 }
             }
             self.report.items.push(line);
@@ -342,7 +337,8 @@ impl<'a, 'j> Run<'a, 'j> {
                     Ok(f) => f,
                     Err(StoreError::NotFound { .. }) => continue, // gone since the listing
                     Err(e) => {
-                        self.item_error(
+                        self.item_message(
+                            false,
                             side,
                             Some(href),
                             owner.as_deref(),
@@ -361,7 +357,8 @@ impl<'a, 'j> Run<'a, 'j> {
                 let item = match Item::parse(body) {
                     Ok(item) => item,
                     Err(e) => {
-                        self.item_error(
+                        self.item_message(
+                            false,
                             side,
                             Some(&href),
                             owner.as_deref(),
@@ -402,7 +399,7 @@ impl<'a, 'j> Run<'a, 'j> {
                     "UID {uid} is held by both {} and {}; both are left alone until one is removed",
                     other.href, item.href
                 );
-                self.item_error(side, Some(&item.href), Some(&uid), message);
+                self.item_message(false, side, Some(&item.href), Some(&uid), message);
                 self.untouchable.insert(uid);
                 continue;
             }

@@ -1,0 +1,370 @@
+#!/usr/bin/env bash
+# Starts one real DAV server on 127.0.0.1 with all its state in STATE_DIR (see README.md).
+#
+#   tests/servers/start.sh radicale|xandikos|sogo STATE_DIR
+#
+# Waits until the server answers DAV requests for alice, makes sure alice's calendar and
+# address book exist, writes STATE_DIR/env (KEY=value lines, shell-sourceable) and prints it.
+# On failure: prints the server's logs to stderr, stops whatever it started, exits non-zero.
+# Stop with tests/servers/stop.sh STATE_DIR. Run tests/servers/install.sh first.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+VENV="${DAVSYNC_SERVERS_VENV:-$HOME/.cache/davsync/servers-venv}"
+TIMEOUT="${DAVSYNC_SERVER_START_TIMEOUT:-60}"
+DAV_USER=alice
+DAV_PASSWORD=alice-secret-pw
+
+log() { printf 'start.sh: %s\n' "$*" >&2; }
+
+if [ "$#" -ne 2 ]; then
+  echo "usage: $0 radicale|xandikos|sogo STATE_DIR" >&2
+  exit 2
+fi
+NAME="$1"
+case "$NAME" in
+  radicale | xandikos | sogo) ;;
+  *) log "unknown server '$NAME' (expected radicale, xandikos or sogo)"; exit 2 ;;
+esac
+mkdir -p "$2"
+STATE_DIR="$(cd "$2" && pwd)"
+case "$STATE_DIR" in
+  *[[:space:]\"\$\`\\]*) log "STATE_DIR must not contain spaces, quotes, \$, \` or \\: $STATE_DIR"; exit 2 ;;
+esac
+ENV_FILE="$STATE_DIR/env"
+PIDS_FILE="$STATE_DIR/pids"
+
+# Refuse to start twice into one state dir while something from the last start still runs
+# (a zombie, whose parent may never reap it, counts as gone).
+if [ -s "$PIDS_FILE" ]; then
+  while read -r pid start _label; do
+    stat="$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null || true)"
+    if [ -n "$stat" ] && [ "$(echo "$stat" | cut -d' ' -f1)" != Z ] &&
+      [ "$(echo "$stat" | cut -d' ' -f20)" = "$start" ]; then
+      log "$STATE_DIR is in use (pid $pid still runs): run stop.sh on it first"
+      exit 1
+    fi
+  done <"$PIDS_FILE"
+fi
+rm -f "$ENV_FILE" "$PIDS_FILE"
+
+PIDS=()
+LOGS=()
+STARTED_OK=""
+
+# Records a started process: "PID STARTTIME LABEL" in STATE_DIR/pids (stop.sh checks the start
+# time so that it never kills a process that merely re-uses a PID).
+record_pid() {
+  local pid="$1" label="$2" start
+  # (A process that has already died is recorded with start time 0; stop.sh skips it.)
+  start="$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f20)"
+  start="${start:-0}"
+  printf '%s %s %s\n' "$pid" "$start" "$label" >>"$PIDS_FILE"
+  PIDS+=("$pid")
+}
+
+on_exit() {
+  local rc=$?
+  if [ -z "$STARTED_OK" ]; then
+    [ "$rc" -ne 0 ] || rc=1
+    log "$NAME failed to start"
+    local f
+    for f in "${LOGS[@]}"; do
+      if [ -f "$f" ]; then
+        printf '==== %s (last 200 lines)\n' "$f" >&2
+        tail -n 200 "$f" >&2 || true
+      fi
+    done
+    "$HERE/stop.sh" "$STATE_DIR" >&2 || true
+    rm -f "$ENV_FILE"
+  fi
+  exit "$rc"
+}
+trap on_exit EXIT
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# dav_status METHOD URL [curl args...] -> prints the HTTP status code (000 when no answer)
+dav_status() {
+  local method="$1" url="$2"
+  shift 2
+  curl -s -o /dev/null -w '%{http_code}' --max-time 10 -u "$DAV_USER:$DAV_PASSWORD" \
+    -X "$method" "$@" "$url" || true
+}
+
+# wait_for URL PID...: polls PROPFIND Depth 0 as alice until 207, while all PIDs live.
+wait_for() {
+  local url="$1" deadline code pid
+  shift
+  deadline=$((SECONDS + TIMEOUT))
+  while :; do
+    code="$(dav_status PROPFIND "$url" -H 'Depth: 0')"
+    [ "$code" != 207 ] || return 0
+    for pid in "$@"; do
+      if ! kill -0 "$pid" 2>/dev/null; then
+        log "process $pid exited while waiting for $url"
+        return 1
+      fi
+    done
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      log "timeout after ${TIMEOUT}s waiting for $url (last status $code)"
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# ensure_collection KIND URL: makes a calendar (VEVENT+VTODO) or address book at URL unless one
+# is there already.
+ensure_collection() {
+  local kind="$1" url="$2" code
+  code="$(dav_status PROPFIND "$url" -H 'Depth: 0')"
+  [ "$code" != 207 ] || return 0
+  if [ "$kind" = calendar ]; then
+    code="$(dav_status MKCALENDAR "$url" -H 'Content-Type: application/xml; charset=utf-8' \
+      --data-binary '<?xml version="1.0" encoding="utf-8"?>
+<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+  <D:set><D:prop>
+    <D:displayname>Calendar</D:displayname>
+    <C:supported-calendar-component-set><C:comp name="VEVENT"/><C:comp name="VTODO"/></C:supported-calendar-component-set>
+  </D:prop></D:set>
+</C:mkcalendar>')"
+  else
+    code="$(dav_status MKCOL "$url" -H 'Content-Type: application/xml; charset=utf-8' \
+      --data-binary '<?xml version="1.0" encoding="utf-8"?>
+<D:mkcol xmlns:D="DAV:" xmlns:CR="urn:ietf:params:xml:ns:carddav">
+  <D:set><D:prop>
+    <D:resourcetype><D:collection/><CR:addressbook/></D:resourcetype>
+    <D:displayname>Contacts</D:displayname>
+  </D:prop></D:set>
+</D:mkcol>')"
+  fi
+  case "$code" in
+    200 | 201) ;;
+    *) log "could not create $kind at $url (status $code)"; return 1 ;;
+  esac
+}
+
+# ------------------------------------------------------------------------------------------
+start_radicale() {
+  local port dir="$STATE_DIR"
+  [ -x "$VENV/bin/python" ] || { log "no venv at $VENV: run tests/servers/install.sh radicale"; return 1; }
+  port="$(free_port)"
+  mkdir -p "$dir/collections"
+  printf '%s:%s\n' "$DAV_USER" "$DAV_PASSWORD" >"$dir/users"
+  cat >"$dir/radicale.conf" <<EOF
+[server]
+hosts = 127.0.0.1:$port
+
+[auth]
+type = htpasswd
+htpasswd_filename = $dir/users
+htpasswd_encryption = plain
+# no 1 s pause after a wrong password: tests of 401 stay fast
+delay = 0
+
+[rights]
+type = owner_only
+
+[storage]
+filesystem_folder = $dir/collections
+
+[logging]
+level = info
+EOF
+  LOGS+=("$dir/radicale.log")
+  "$VENV/bin/python" -m radicale --config "$dir/radicale.conf" </dev/null >"$dir/radicale.log" 2>&1 &
+  record_pid "$!" radicale
+
+  BASE_URL="http://127.0.0.1:$port/"
+  PRINCIPAL_URL="${BASE_URL}alice/"
+  CALENDAR_URL="${BASE_URL}alice/calendar/"
+  ADDRESSBOOK_URL="${BASE_URL}alice/contacts/"
+  wait_for "$PRINCIPAL_URL" "${PIDS[@]}"
+  ensure_collection calendar "$CALENDAR_URL"
+  ensure_collection addressbook "$ADDRESSBOOK_URL"
+}
+
+# ------------------------------------------------------------------------------------------
+start_xandikos() {
+  local port dir="$STATE_DIR"
+  [ -x "$VENV/bin/xandikos" ] || { log "no xandikos in $VENV: run tests/servers/install.sh xandikos"; return 1; }
+  port="$(free_port)"
+  mkdir -p "$dir/data" "$dir/xandikos-state"
+  LOGS+=("$dir/xandikos.log")
+  # `serve` has no authentication: it ignores the Basic credentials that clients send.
+  "$VENV/bin/xandikos" serve -d "$dir/data" --defaults --current-user-principal /alice/ \
+    --state-dir "$dir/xandikos-state" --no-detect-systemd -l 127.0.0.1 -p "$port" \
+    </dev/null >"$dir/xandikos.log" 2>&1 &
+  record_pid "$!" xandikos
+
+  BASE_URL="http://127.0.0.1:$port/"
+  PRINCIPAL_URL="${BASE_URL}alice/"
+  CALENDAR_URL="${BASE_URL}alice/calendars/calendar/"
+  ADDRESSBOOK_URL="${BASE_URL}alice/contacts/addressbook/"
+  wait_for "$PRINCIPAL_URL" "${PIDS[@]}"
+  ensure_collection calendar "$CALENDAR_URL"
+  ensure_collection addressbook "$ADDRESSBOOK_URL"
+}
+
+# ------------------------------------------------------------------------------------------
+# SOGo: sogod (as user sogo) + a private PostgreSQL cluster + a private memcached, all under
+# STATE_DIR/sogo, which belongs to the user that runs them.
+start_sogo() {
+  local dir="$STATE_DIR/sogo" pg_bin run_as=() pg_port mc_port port pid db_url deadline
+  command -v sogod >/dev/null || { log "no sogod: run tests/servers/install.sh sogo"; return 1; }
+  pg_bin="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)"
+  [ -x "$pg_bin/initdb" ] || { log "no PostgreSQL server binaries: run tests/servers/install.sh sogo"; return 1; }
+  command -v memcached >/dev/null || { log "no memcached: run tests/servers/install.sh sogo"; return 1; }
+
+  mkdir -p "$dir"
+  if [ "$(id -u)" -eq 0 ]; then
+    # sogod, postgres and initdb refuse to run as root: run them all as the package's user sogo.
+    run_as=(setpriv --reuid=sogo --regid=sogo --init-groups --)
+    chown sogo:sogo "$dir"
+    # sogo must be able to reach STATE_DIR/sogo: let it traverse (not list) STATE_DIR and any
+    # parent folder that is closed to it, e.g. the 0700 temporary folder of a test.
+    local d="$STATE_DIR"
+    while [ "$d" != / ]; do
+      if ! setpriv --reuid=sogo --regid=sogo --init-groups -- test -x "$d"; then
+        [ "$d" = "$STATE_DIR" ] || log "letting user sogo traverse $d (chmod o+x)"
+        chmod o+x "$d"
+      fi
+      d="$(dirname "$d")"
+    done
+    if ! "${run_as[@]}" test -w "$dir"; then
+      log "user sogo cannot write $dir (is a parent folder closed to other users?)"
+      return 1
+    fi
+  fi
+  chmod 700 "$dir"
+  # Everything below runs as (and is created by) that user.
+  local sh=("${run_as[@]}" env HOME="$dir" LC_ALL=C)
+
+  pg_port="$(free_port)"
+  mc_port="$(free_port)"
+  port="$(free_port)"
+
+  # --- PostgreSQL: private cluster, TCP on 127.0.0.1 only, no unix socket, trust auth.
+  LOGS+=("$dir/postgres.log")
+  echo "$dir/pgdata" >"$STATE_DIR/pg_data_dir"
+  if [ ! -f "$dir/pgdata/PG_VERSION" ]; then
+    "${sh[@]}" "$pg_bin/initdb" -D "$dir/pgdata" -U sogo -A trust -E UTF8 --no-sync \
+      >"$dir/initdb.log" 2>&1 || { LOGS+=("$dir/initdb.log"); return 1; }
+  fi
+  "${sh[@]}" "$pg_bin/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -w -t "$TIMEOUT" \
+    -o "-h 127.0.0.1 -p $pg_port -c unix_socket_directories= -c fsync=off -c full_page_writes=off -c shared_buffers=16MB -c max_connections=40" \
+    start >/dev/null
+  pid="$(head -n 1 "$dir/pgdata/postmaster.pid")"
+  record_pid "$pid" postgres
+
+  local psql=("${sh[@]}" "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U sogo)
+  if [ "$("${psql[@]}" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'sogo'")" != 1 ]; then
+    "${psql[@]}" -d postgres -c 'CREATE DATABASE sogo'
+  fi
+  # On a restart into the same STATE_DIR, PostgreSQL has a new port: SOGo keeps the URL (with
+  # the port) of each folder's tables in sogo_folder_info, so point those at the new port.
+  "${psql[@]}" -d sogo <<EOF
+SET client_min_messages = warning;
+DO \$\$
+BEGIN
+  IF to_regclass('sogo_folder_info') IS NOT NULL THEN
+    UPDATE sogo_folder_info SET
+      c_location = regexp_replace(c_location, '@127\.0\.0\.1:[0-9]+/', '@127.0.0.1:$pg_port/'),
+      c_quick_location = regexp_replace(c_quick_location, '@127\.0\.0\.1:[0-9]+/', '@127.0.0.1:$pg_port/'),
+      c_acl_location = regexp_replace(c_acl_location, '@127\.0\.0\.1:[0-9]+/', '@127.0.0.1:$pg_port/');
+  END IF;
+END
+\$\$;
+CREATE TABLE IF NOT EXISTS sogo_users (
+  c_uid VARCHAR(128) PRIMARY KEY,
+  c_name VARCHAR(128) NOT NULL,
+  c_password VARCHAR(128) NOT NULL,
+  c_cn VARCHAR(128),
+  mail VARCHAR(128)
+);
+INSERT INTO sogo_users (c_uid, c_name, c_password, c_cn, mail)
+VALUES ('$DAV_USER', '$DAV_USER', md5('$DAV_PASSWORD'), 'Alice Example', 'alice@example.org')
+ON CONFLICT (c_uid) DO UPDATE SET c_password = EXCLUDED.c_password;
+EOF
+
+  # --- memcached
+  LOGS+=("$dir/memcached.log")
+  "${sh[@]}" memcached -l 127.0.0.1 -p "$mc_port" -U 0 -m 32 </dev/null >"$dir/memcached.log" 2>&1 &
+  record_pid "$!" memcached
+
+  # --- sogod: GNUstep defaults (domain "sogod") in $dir/GNUstep/Defaults/sogod.plist; they win
+  # over /etc/sogo/sogo.conf.
+  db_url="postgresql://sogo:sogo@127.0.0.1:$pg_port/sogo"
+  "${sh[@]}" mkdir -p "$dir/GNUstep/Defaults"
+  sed "s|^GNUSTEP_USER_DEFAULTS_DIR=.*|GNUSTEP_USER_DEFAULTS_DIR=$dir/GNUstep/Defaults|" \
+    /etc/GNUstep/GNUstep.conf | "${sh[@]}" tee "$dir/GNUstep.conf" >/dev/null
+  "${sh[@]}" tee "$dir/GNUstep/Defaults/sogod.plist" >/dev/null <<EOF
+{
+  WOPort = "127.0.0.1:$port";
+  WOWorkersCount = 2;
+  WOLogFile = "$dir/sogod.log";
+  WOPidFile = "$dir/sogod.pid";
+  SOGoProfileURL = "$db_url/sogo_user_profile";
+  OCSFolderInfoURL = "$db_url/sogo_folder_info";
+  OCSSessionsFolderURL = "$db_url/sogo_sessions_folder";
+  OCSEMailAlarmsFolderURL = "$db_url/sogo_alarms_folder";
+  SOGoMemcachedHost = "127.0.0.1:$mc_port";
+  SOGoTimeZone = UTC;
+  SOGoLanguage = English;
+  SOGoMailDomain = example.org;
+  SOGoAppointmentSendEMailNotifications = NO;
+  SOGoUserSources = (
+    {
+      type = sql;
+      id = users;
+      viewURL = "$db_url/sogo_users";
+      canAuthenticate = YES;
+      isAddressBook = NO;
+      userPasswordAlgorithm = md5;
+    }
+  );
+}
+EOF
+  LOGS+=("$dir/sogod.log" "$dir/sogod.out")
+  "${sh[@]}" GNUSTEP_CONFIG_FILE="$dir/GNUstep.conf" sogod -WONoDetach YES \
+    </dev/null >"$dir/sogod.out" 2>&1 &
+  record_pid "$!" sogod
+  local sogod_pid="$!"
+
+  BASE_URL="http://127.0.0.1:$port/"
+  PRINCIPAL_URL="${BASE_URL}SOGo/dav/alice/"
+  CALENDAR_URL="${BASE_URL}SOGo/dav/alice/Calendar/personal/"
+  ADDRESSBOOK_URL="${BASE_URL}SOGo/dav/alice/Contacts/personal/"
+  wait_for "$PRINCIPAL_URL" "${PIDS[@]}"
+  # The personal calendar and address book are made on first access.
+  deadline=$((SECONDS + TIMEOUT))
+  while [ "$(dav_status PROPFIND "$CALENDAR_URL" -H 'Depth: 0')" != 207 ] ||
+    [ "$(dav_status PROPFIND "$ADDRESSBOOK_URL" -H 'Depth: 0')" != 207 ]; do
+    [ "$SECONDS" -lt "$deadline" ] || { log "timeout waiting for alice's SOGo collections"; return 1; }
+    sleep 0.5
+  done
+  # Its prefork workers ignore SIGTERM: list them too, so that stop.sh can kill them.
+  for pid in $(pgrep -P "$sogod_pid" || true); do
+    record_pid "$pid" sogod-worker
+  done
+}
+
+"start_$NAME"
+
+{
+  printf 'DAV_SERVER=%s\n' "$NAME"
+  printf 'DAV_BASE_URL=%s\n' "$BASE_URL"
+  printf 'DAV_USER=%s\n' "$DAV_USER"
+  printf 'DAV_PASSWORD=%s\n' "$DAV_PASSWORD"
+  printf 'DAV_CALENDAR_URL=%s\n' "$CALENDAR_URL"
+  printf 'DAV_ADDRESSBOOK_URL=%s\n' "$ADDRESSBOOK_URL"
+  printf 'DAV_PRINCIPAL_URL=%s\n' "$PRINCIPAL_URL"
+  printf 'DAV_PIDS="%s"\n' "${PIDS[*]}"
+  printf 'DAV_STATE_DIR=%s\n' "$STATE_DIR"
+} >"$ENV_FILE.tmp"
+mv "$ENV_FILE.tmp" "$ENV_FILE"
+STARTED_OK=1
+cat "$ENV_FILE"
