@@ -65,7 +65,7 @@ for name in "$@"; do
   echo "stop $name: $(elapsed "$t")"
 done
 for pid in "${pids[@]}"; do
-  st="$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)"
+  st="$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1 || true)"
   if [ -n "$st" ] && [ "$st" != Z ]; then
     echo "FAIL: process $pid is still running: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
     failed=1

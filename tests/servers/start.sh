@@ -57,7 +57,7 @@ STARTED_OK=""
 record_pid() {
   local pid="$1" label="$2" start
   # (A process that has already died is recorded with start time 0; stop.sh skips it.)
-  start="$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f20)"
+  start="$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f20 || true)"
   start="${start:-0}"
   printf '%s %s %s\n' "$pid" "$start" "$label" >>"$PIDS_FILE"
   PIDS+=("$pid")

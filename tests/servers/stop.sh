@@ -17,7 +17,7 @@ STATE_DIR="$1"
 [ -d "$STATE_DIR" ] || exit 0
 PIDS_FILE="$STATE_DIR/pids"
 
-proc_start() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+proc_start() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20 || true; }
 
 # PIDs still alive that are the very processes start.sh recorded (PID and start time match).
 pids=()
@@ -69,7 +69,7 @@ done
 alive() {
   local p st out=()
   for p in "$@"; do
-    st="$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)"
+    st="$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1 || true)"
     if [ -n "$st" ] && [ "$st" != Z ]; then
       out+=("$p")
     fi
