@@ -1,0 +1,291 @@
+//! The HTTP side of the DAV facade: libdav's sans-IO requests, sent with
+//! reqwest, with pre-emptive Basic authentication, timeouts, a body size limit,
+//! and HTTP statuses turned into typed errors.
+
+use base64::Engine;
+use http::{HeaderValue, Uri};
+use libdav::requests::DavRequest;
+use std::fmt;
+use std::time::Duration;
+
+/// A user name and password (the password never appears in `Debug` output).
+#[derive(Clone)]
+pub struct Credentials {
+    /// The user name.
+    pub username: String,
+    /// The password.
+    pub password: String,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Connection settings.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Timeout of one request (the guide's default: 90 s).
+    pub timeout: Duration,
+    /// Largest response body accepted.
+    pub max_body: u64,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(90),
+            max_body: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// What went wrong talking to a server. Messages name the URL, never credentials.
+#[derive(Debug, thiserror::Error)]
+pub enum DavError {
+    /// 401: wrong user name or password.
+    #[error("{url}: the server refused the user name or password (401 Unauthorized)")]
+    Unauthorized {
+        /// The URL requested.
+        url: String,
+    },
+    /// 403.
+    #[error("{url}: forbidden (403)")]
+    Forbidden {
+        /// The URL requested.
+        url: String,
+    },
+    /// 404.
+    #[error("{url}: not found (404)")]
+    NotFound {
+        /// The URL requested.
+        url: String,
+    },
+    /// 412: the resource is not in the state the request required.
+    #[error("{url}: precondition failed (412)")]
+    PreconditionFailed {
+        /// The URL requested.
+        url: String,
+    },
+    /// Any other unexpected status.
+    #[error("{url}: the server answered {status}")]
+    Status {
+        /// The URL requested.
+        url: String,
+        /// The status.
+        status: http::StatusCode,
+    },
+    /// The connection failed, timed out, or the response could not be read.
+    #[error("{url}: {message}")]
+    Transport {
+        /// The URL requested.
+        url: String,
+        /// What happened.
+        message: String,
+    },
+    /// The response body is larger than the limit.
+    #[error("{url}: the response is larger than {limit} bytes")]
+    TooLarge {
+        /// The URL requested.
+        url: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// The response did not make sense (bad XML, missing fields).
+    #[error("{url}: unexpected response: {message}")]
+    Protocol {
+        /// The URL requested.
+        url: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// The configured URL is unusable.
+    #[error("invalid URL {0:?}")]
+    InvalidUrl(String),
+}
+
+/// A response as read: status, headers and the body.
+pub struct RawResponse {
+    /// Status, headers, version.
+    pub parts: http::response::Parts,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// A client for one server (one base URL and one set of credentials).
+#[derive(Clone)]
+pub struct DavClient {
+    http: reqwest::Client,
+    base: Uri,
+    authorization: Option<HeaderValue>,
+    max_body: u64,
+}
+
+impl fmt::Debug for DavClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DavClient").field("base", &self.base).finish()
+    }
+}
+
+impl DavClient {
+    /// A client for the server of `base_url`.
+    pub fn new(
+        base_url: &str,
+        credentials: Option<&Credentials>,
+        options: &ClientOptions,
+    ) -> Result<Self, DavError> {
+        let base: Uri = base_url
+            .parse()
+            .map_err(|_| DavError::InvalidUrl(base_url.to_string()))?;
+        if !matches!(base.scheme_str(), Some("http" | "https")) || base.host().is_none() {
+            return Err(DavError::InvalidUrl(base_url.to_string()));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .user_agent(concat!("davsync/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| DavError::Transport {
+                url: base_url.to_string(),
+                message: format!("cannot set up HTTP: {e}"),
+            })?;
+        let authorization = credentials.map(|c| {
+            let token = base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", c.username, c.password));
+            let mut value = HeaderValue::from_str(&format!("Basic {token}"))
+                .expect("base64 is a valid header value");
+            value.set_sensitive(true);
+            value
+        });
+        Ok(DavClient {
+            http,
+            base,
+            authorization,
+            max_body: options.max_body,
+        })
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &Uri {
+        &self.base
+    }
+
+    /// The absolute URL of an href, for messages.
+    pub fn url_of(&self, href: &str) -> String {
+        match libdav::dav::make_relative_url(self.base.clone(), href) {
+            Ok(uri) => uri.to_string(),
+            Err(_) => href.to_string(),
+        }
+    }
+
+    /// Sends a prepared request and reads the whole response (within the size limit).
+    pub async fn send(&self, request: http::Request<String>) -> Result<RawResponse, DavError> {
+        let url = request.uri().to_string();
+        let mut request = reqwest::Request::try_from(request).map_err(|e| DavError::Transport {
+            url: url.clone(),
+            message: format!("cannot build the request: {e}"),
+        })?;
+        if let Some(auth) = &self.authorization {
+            request
+                .headers_mut()
+                .insert(http::header::AUTHORIZATION, auth.clone());
+        }
+        let method = request.method().clone();
+        let mut response = self.http.execute(request).await.map_err(|e| transport(&url, &e))?;
+        let status = response.status();
+        tracing::debug!(%method, %url, %status, "dav request");
+        if let Some(len) = response.content_length()
+            && len > self.max_body
+        {
+            return Err(DavError::TooLarge {
+                url,
+                limit: self.max_body,
+            });
+        }
+        let mut builder = http::Response::builder()
+            .status(status)
+            .version(response.version());
+        for (name, value) in response.headers() {
+            builder = builder.header(name, value);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| transport(&url, &e))? {
+            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                return Err(DavError::TooLarge {
+                    url,
+                    limit: self.max_body,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let (parts, ()) = builder
+            .body(())
+            .map_err(|e| DavError::Protocol {
+                url: url.clone(),
+                message: e.to_string(),
+            })?
+            .into_parts();
+        Ok(RawResponse { parts, body })
+    }
+
+    /// Runs a libdav request: statuses that mean the same thing on every
+    /// request become typed errors; the rest is parsed by the request.
+    pub async fn run<R>(&self, request: &R) -> Result<R::Response, DavError>
+    where
+        R: DavRequest,
+        R::ParseError: fmt::Display,
+    {
+        let prepared = request
+            .prepare_request(self.base.clone())
+            .map_err(|e| DavError::Protocol {
+                url: self.base.to_string(),
+                message: format!("cannot prepare the request: {e}"),
+            })?;
+        let url = prepared.uri().to_string();
+        let response = self.send(prepared).await?;
+        check_status(&url, response.parts.status)?;
+        request
+            .parse_response(&response.parts, &response.body)
+            .map_err(|e| DavError::Protocol {
+                url,
+                message: e.to_string(),
+            })
+    }
+}
+
+/// Turns the statuses every request treats alike into errors.
+pub fn check_status(url: &str, status: http::StatusCode) -> Result<(), DavError> {
+    let url = url.to_string();
+    match status.as_u16() {
+        401 => Err(DavError::Unauthorized { url }),
+        403 => Err(DavError::Forbidden { url }),
+        404 | 410 => Err(DavError::NotFound { url }),
+        412 => Err(DavError::PreconditionFailed { url }),
+        s if s >= 500 => Err(DavError::Status { url, status }),
+        _ => Ok(()),
+    }
+}
+
+fn transport(url: &str, e: &reqwest::Error) -> DavError {
+    // reqwest's message names the URL already; keep ours and the cause chain.
+    let mut message = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "cannot connect".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    DavError::Transport {
+        url: url.to_string(),
+        message,
+    }
+}
