@@ -15,6 +15,23 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== real servers (Radicale, Xandikos, SOGo)"
+tests/servers/install.sh
+servers_dir=$(mktemp -d "${TMPDIR:-/tmp}/davsync-servers.XXXXXX")
+stop_servers() {
+  for name in radicale xandikos sogo; do
+    [ -f "$servers_dir/$name/env" ] && tests/servers/stop.sh "$servers_dir/$name" >/dev/null 2>&1 || true
+  done
+  rm -rf "$servers_dir"
+}
+trap stop_servers EXIT
+for name in radicale xandikos sogo; do
+  # A server that does not start fails the run with its log (start.sh prints it).
+  tests/servers/start.sh "$name" "$servers_dir/$name" >/dev/null
+  echo "$name started"
+done
+export DAVSYNC_TEST_SERVERS="$servers_dir"
+
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then
   # (nextest skips doctests; the crates have none: examples live in tests/)

@@ -1,6 +1,7 @@
 //! The configuration file: parsing, validation with file/line/key in every
 //! error, and resolution of paths and the data directory.
 
+use crate::secrets::PasswordSource;
 use anyhow::{Context, Result, bail};
 use davsync_pim::ItemKind;
 use davsync_sync::{ConflictPolicy, Mode};
@@ -49,6 +50,21 @@ struct RawStore {
     kind: Spanned<String>,
     /// The folder of a vdir store (`~` and paths relative to the configuration file are resolved).
     path: Option<Spanned<String>>,
+    /// The collection URL of a caldav or carddav store.
+    url: Option<Spanned<String>>,
+    /// The user name on the server.
+    username: Option<Spanned<String>>,
+    /// A shell command whose first line of output is the password.
+    password_command: Option<String>,
+    /// Take the password from the system keyring.
+    #[serde(default)]
+    password_keyring: bool,
+    /// The environment variable holding the password.
+    password_env: Option<String>,
+    /// The password itself (works, with a warning).
+    password: Option<String>,
+    /// Request timeout in seconds (default 90).
+    timeout_seconds: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,6 +153,23 @@ pub enum ResolvedStore {
         /// The folder.
         path: PathBuf,
     },
+    /// A CalDAV calendar or CardDAV address book.
+    Dav(DavStoreConfig),
+}
+
+/// A server collection and how to log in.
+#[derive(Debug, Clone)]
+pub struct DavStoreConfig {
+    /// Calendar or address book.
+    pub kind: davsync_dav::CollectionKind,
+    /// The collection's URL.
+    pub url: String,
+    /// The user name.
+    pub username: String,
+    /// Where the password comes from (`None`: no authentication).
+    pub password: Option<PasswordSource>,
+    /// Request timeout.
+    pub timeout: std::time::Duration,
 }
 
 /// The whole configuration.
@@ -148,6 +181,14 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// Profiles by name, in name order.
     pub profiles: Vec<Profile>,
+}
+
+fn content_name(content: Content) -> &'static str {
+    match content {
+        Content::Events => "events",
+        Content::Tasks => "tasks",
+        Content::Contacts => "contacts",
+    }
 }
 
 /// 1-based line of a byte offset.
@@ -364,25 +405,107 @@ impl Config {
                             path: resolve_path(path.get_ref(), &base),
                         })
                     }
+                    kind @ ("caldav" | "carddav") => {
+                        let (collection, fits) = match kind {
+                            "caldav" => (
+                                davsync_dav::CollectionKind::Calendar,
+                                raw.content != Content::Contacts,
+                            ),
+                            _ => (
+                                davsync_dav::CollectionKind::AddressBook,
+                                raw.content == Content::Contacts,
+                            ),
+                        };
+                        if !fits {
+                            return Err(err(
+                                store.kind.span(),
+                                &key(&format!("{side}.type")),
+                                format!(
+                                    "a {kind} store cannot hold {} (caldav: events, tasks; carddav: contacts)",
+                                    content_name(raw.content)
+                                ),
+                            ));
+                        }
+                        let Some(url) = store.url else {
+                            return Err(err(
+                                span,
+                                &key(&format!("{side}.url")),
+                                format!("a {kind} store needs a `url`"),
+                            ));
+                        };
+                        let url_text = url.get_ref().trim().to_string();
+                        let parsed: Option<http::Uri> = url_text.parse().ok();
+                        let host = parsed
+                            .as_ref()
+                            .filter(|u| matches!(u.scheme_str(), Some("http" | "https")))
+                            .and_then(|u| u.host().map(str::to_string));
+                        let Some(host) = host else {
+                            return Err(err(
+                                url.span(),
+                                &key(&format!("{side}.url")),
+                                format!("{url_text:?} is not an http:// or https:// URL"),
+                            ));
+                        };
+                        if parsed
+                            .as_ref()
+                            .and_then(|u| u.authority())
+                            .is_some_and(|a| a.as_str().contains('@'))
+                        {
+                            return Err(err(
+                                url.span(),
+                                &key(&format!("{side}.url")),
+                                "put the user name in `username` and the password in a password key, not in the URL".into(),
+                            ));
+                        }
+                        let username = store.username.map(|u| u.into_inner()).unwrap_or_default();
+                        let password = PasswordSource::from_keys(
+                            store.password_command,
+                            store.password_keyring,
+                            store.password_env,
+                            store.password,
+                            &format!("{username}@{host}"),
+                        )
+                        .map_err(|e| err(span.clone(), &key(side), e.to_string()))?;
+                        let timeout = match store.timeout_seconds {
+                            None => 90,
+                            Some(t) if (1..=3600).contains(t.get_ref()) => *t.get_ref() as u64,
+                            Some(t) => {
+                                return Err(err(
+                                    t.span(),
+                                    &key(&format!("{side}.timeout_seconds")),
+                                    "the timeout must be from 1 to 3600 seconds".into(),
+                                ));
+                            }
+                        };
+                        Ok(ResolvedStore::Dav(DavStoreConfig {
+                            kind: collection,
+                            url: url_text,
+                            username,
+                            password,
+                            timeout: std::time::Duration::from_secs(timeout),
+                        }))
+                    }
                     other => Err(err(
                         store.kind.span(),
                         &key(&format!("{side}.type")),
-                        format!("unknown store type `{other}` (known: vdir)"),
+                        format!("unknown store type `{other}` (known: vdir, caldav, carddav)"),
                     )),
                 }
             };
             let local = resolve(raw.local, "local")?;
             let server = resolve(raw.server, "server")?;
-            let (ResolvedStore::Vdir { path: l }, ResolvedStore::Vdir { path: s }) =
-                (&local, &server);
-            // Compare real folders where they exist (symlinks, `..`).
-            let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-            if real(l) == real(s) {
-                return Err(err(
-                    span,
-                    &key("server.path"),
-                    format!("local and server are the same folder ({})", l.display()),
-                ));
+            if let (ResolvedStore::Vdir { path: l }, ResolvedStore::Vdir { path: s }) =
+                (&local, &server)
+            {
+                // Compare real folders where they exist (symlinks, `..`).
+                let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+                if real(l) == real(s) {
+                    return Err(err(
+                        span,
+                        &key("server.path"),
+                        format!("local and server are the same folder ({})", l.display()),
+                    ));
+                }
             }
             profiles.push(Profile {
                 name,
@@ -497,12 +620,16 @@ server = { type = "vdir", path = "/srv/contacts" }
         assert_eq!(work.conflicts, ConflictPolicy::KeepBoth);
         assert_eq!(work.max_delete, 20);
         assert!(work.category.as_ref().unwrap().include_uncategorized);
-        let ResolvedStore::Vdir { path } = &work.local;
+        let ResolvedStore::Vdir { path } = &work.local else {
+            panic!("vdir expected")
+        };
         assert_eq!(path, Path::new("/etc/davsync/cal"));
         let people = &cfg.profiles[0];
         assert_eq!(people.mode, Mode::TwoWay);
         assert_eq!(people.max_delete, 50);
-        let ResolvedStore::Vdir { path } = &people.local;
+        let ResolvedStore::Vdir { path } = &people.local else {
+            panic!("vdir expected")
+        };
         assert!(path.ends_with("contacts") && path.is_absolute());
     }
 
@@ -546,6 +673,44 @@ server = { type = "vdir", path = "/srv/contacts" }
             "type = \"ftp\", path = \"cal\"",
         ));
         assert!(e.contains("ftp") && e.contains("line 12"), "{e}");
+    }
+
+    #[test]
+    fn server_stores() {
+        let source = r#"
+[profiles.cal]
+content = "tasks"
+local = { type = "vdir", path = "tasks" }
+server = { type = "caldav", url = "https://dav.example.org/alice/tasks/", username = "alice", password_env = "DAV_PW", timeout_seconds = 30 }
+"#;
+        let cfg = Config::parse(source, Path::new("/x/c.toml")).unwrap();
+        let ResolvedStore::Dav(dav) = &cfg.profiles[0].server else {
+            panic!("dav expected")
+        };
+        assert_eq!(dav.url, "https://dav.example.org/alice/tasks/");
+        assert_eq!(dav.timeout.as_secs(), 30);
+        assert!(matches!(dav.password, Some(PasswordSource::Env(ref v)) if v == "DAV_PW"));
+
+        let e = error_of(&source.replace("\"caldav\"", "\"carddav\""));
+        assert!(
+            e.contains("profiles.cal.server.type") && e.contains("tasks"),
+            "{e}"
+        );
+        let e = error_of(&source.replace("https://dav.example.org", "ftp://x"));
+        assert!(e.contains("profiles.cal.server.url"), "{e}");
+        let e = error_of(&source.replace(
+            "https://dav.example.org",
+            "https://alice:pw@dav.example.org",
+        ));
+        assert!(e.contains("username") && !e.contains("pw@"), "{e}");
+        let e = error_of(&source.replace(
+            "password_env = \"DAV_PW\"",
+            "password_env = \"X\", password = \"p\"",
+        ));
+        assert!(
+            e.contains("password_env") && e.contains("password") && e.contains("line 5"),
+            "{e}"
+        );
     }
 
     #[test]

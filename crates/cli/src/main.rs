@@ -3,6 +3,7 @@
 
 mod config;
 mod paths;
+mod secrets;
 mod status_cmd;
 mod sync_cmd;
 

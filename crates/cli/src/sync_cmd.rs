@@ -2,8 +2,10 @@
 
 use crate::config::{Config, Profile, ResolvedStore};
 use crate::paths::DataDir;
+use crate::secrets;
 use anyhow::Result;
-use davsync_store::{Store, VdirStore};
+use davsync_dav::{ClientOptions, Collection, Credentials, DavClient};
+use davsync_store::{DavStore, Store, VdirStore};
 use davsync_sync::lock::ProfileLock;
 use davsync_sync::report::{Message, Outcome, Report};
 use davsync_sync::{
@@ -73,6 +75,44 @@ fn open_store(
         ResolvedStore::Vdir { path } => VdirStore::open(path, profile.content.extension())
             .map(|s| Box::new(s.with_trash(data.trash(&profile.name, side))) as Box<dyn Store>)
             .map_err(|e| format!("{side} store: {e}")),
+        ResolvedStore::Dav(dav) => {
+            let credentials = match &dav.password {
+                Some(source) => {
+                    if source.is_plain() {
+                        eprintln!(
+                            "davsync: warning: profile {}: the {side} password is written in the \
+                             configuration file; use password_command, password_keyring or password_env",
+                            profile.name
+                        );
+                    }
+                    let secret = secrets::fetch(source).map_err(|e| {
+                        format!(
+                            "{side} store: cannot get the password for {} from {}: {e}",
+                            dav.url,
+                            source.describe()
+                        )
+                    })?;
+                    Some(Credentials {
+                        username: dav.username.clone(),
+                        password: secret.expose().to_string(),
+                    })
+                }
+                None if dav.username.is_empty() => None,
+                None => Some(Credentials {
+                    username: dav.username.clone(),
+                    password: String::new(),
+                }),
+            };
+            let options = ClientOptions {
+                timeout: dav.timeout,
+                ..ClientOptions::default()
+            };
+            let client = DavClient::new(&dav.url, credentials.as_ref(), &options)
+                .map_err(|e| format!("{side} store: {e}"))?;
+            let collection = Collection::new(client, &dav.url, dav.kind)
+                .map_err(|e| format!("{side} store: {e}"))?;
+            Ok(Box::new(DavStore::new(collection)))
+        }
     }
 }
 

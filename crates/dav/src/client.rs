@@ -65,6 +65,12 @@ pub enum DavError {
         /// The URL requested.
         url: String,
     },
+    /// 409: for a create, another item already has this UID in the collection.
+    #[error("{url}: conflict (409)")]
+    Conflict {
+        /// The URL requested.
+        url: String,
+    },
     /// 412: the resource is not in the state the request required.
     #[error("{url}: precondition failed (412)")]
     PreconditionFailed {
@@ -127,7 +133,9 @@ pub struct DavClient {
 
 impl fmt::Debug for DavClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DavClient").field("base", &self.base).finish()
+        f.debug_struct("DavClient")
+            .field("base", &self.base)
+            .finish()
     }
 }
 
@@ -194,7 +202,33 @@ impl DavClient {
                 .insert(http::header::AUTHORIZATION, auth.clone());
         }
         let method = request.method().clone();
-        let mut response = self.http.execute(request).await.map_err(|e| transport(&url, &e))?;
+        let mut attempt = 0;
+        let mut response = loop {
+            let retry = request.try_clone();
+            let result = self.http.execute(request).await;
+            let pause = match &result {
+                // A dropped connection (SOGo closes busy ones), a locked
+                // repository (Xandikos under concurrent writes), or an overloaded
+                // server: try again a little later. Every write davsync sends is
+                // conditional, so a repeat cannot overwrite anything.
+                Err(e) if !e.is_timeout() => Some(Duration::from_millis(200 << attempt)),
+                Ok(r) if matches!(r.status().as_u16(), 423 | 429 | 503) => Some(
+                    retry_after(r.headers())
+                        .unwrap_or(Duration::from_millis(200 << attempt))
+                        .min(Duration::from_secs(10)),
+                ),
+                _ => None,
+            };
+            match (pause, retry) {
+                (Some(pause), Some(again)) if attempt < MAX_RETRIES => {
+                    tracing::debug!(%method, %url, attempt, "retrying");
+                    tokio_sleep(pause).await;
+                    attempt += 1;
+                    request = again;
+                }
+                _ => break result.map_err(|e| transport(&url, &e))?,
+            }
+        };
         let status = response.status();
         tracing::debug!(%method, %url, %status, "dav request");
         if let Some(len) = response.content_length()
@@ -238,12 +272,13 @@ impl DavClient {
         R: DavRequest,
         R::ParseError: fmt::Display,
     {
-        let prepared = request
-            .prepare_request(self.base.clone())
-            .map_err(|e| DavError::Protocol {
-                url: self.base.to_string(),
-                message: format!("cannot prepare the request: {e}"),
-            })?;
+        let prepared =
+            request
+                .prepare_request(self.base.clone())
+                .map_err(|e| DavError::Protocol {
+                    url: self.base.to_string(),
+                    message: format!("cannot prepare the request: {e}"),
+                })?;
         let url = prepared.uri().to_string();
         let response = self.send(prepared).await?;
         check_status(&url, response.parts.status)?;
@@ -256,6 +291,25 @@ impl DavClient {
     }
 }
 
+/// Retries of one request after a transient failure.
+const MAX_RETRIES: u32 = 3;
+
+/// `Retry-After` in seconds (the HTTP-date form is rare on DAV servers).
+fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
+    headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+async fn tokio_sleep(pause: Duration) {
+    tokio::time::sleep(pause).await;
+}
+
 /// Turns the statuses every request treats alike into errors.
 pub fn check_status(url: &str, status: http::StatusCode) -> Result<(), DavError> {
     let url = url.to_string();
@@ -263,6 +317,7 @@ pub fn check_status(url: &str, status: http::StatusCode) -> Result<(), DavError>
         401 => Err(DavError::Unauthorized { url }),
         403 => Err(DavError::Forbidden { url }),
         404 | 410 => Err(DavError::NotFound { url }),
+        409 => Err(DavError::Conflict { url }),
         412 => Err(DavError::PreconditionFailed { url }),
         s if s >= 500 => Err(DavError::Status { url, status }),
         _ => Ok(()),

@@ -6,7 +6,7 @@ use crate::client::{DavClient, DavError, check_status};
 use libdav::PropertyName;
 use libdav::caldav::GetCalendarResources;
 use libdav::carddav::GetAddressBookResources;
-use libdav::dav::{Delete, GetEtag, GetProperties, ListResources, PutResource};
+use libdav::dav::{Delete, GetProperties, ListResources, PutResource, SetProperty};
 use libdav::names;
 use std::collections::HashMap;
 
@@ -45,11 +45,19 @@ impl CollectionKind {
         let Some(ct) = content_type else {
             return true;
         };
-        let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let ct = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         match self {
             CollectionKind::Calendar => ct == "text/calendar" || ct.is_empty(),
             CollectionKind::AddressBook => {
-                matches!(ct.as_str(), "text/vcard" | "text/x-vcard" | "text/directory" | "")
+                matches!(
+                    ct.as_str(),
+                    "text/vcard" | "text/x-vcard" | "text/directory" | ""
+                )
             }
         }
     }
@@ -107,7 +115,9 @@ pub struct Collection {
 impl Collection {
     /// The collection at `url` (an absolute URL, or a path on the client's server).
     pub fn new(client: DavClient, url: &str, kind: CollectionKind) -> Result<Self, DavError> {
-        let uri: http::Uri = url.parse().map_err(|_| DavError::InvalidUrl(url.to_string()))?;
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|_| DavError::InvalidUrl(url.to_string()))?;
         let mut href = uri.path().to_string();
         if !href.ends_with('/') {
             href.push('/');
@@ -132,8 +142,9 @@ impl Collection {
 
     /// Whether `href` names an item directly inside this collection.
     pub fn owns(&self, href: &str) -> bool {
-        href.strip_prefix(&self.href)
-            .is_some_and(|rest| !rest.is_empty() && !rest.contains('/') && rest != "." && rest != "..")
+        href.strip_prefix(&self.href).is_some_and(|rest| {
+            !rest.is_empty() && !rest.contains('/') && rest != "." && rest != ".."
+        })
     }
 
     /// Every item with its ETag (PROPFIND Depth 1). Sub-collections, items of
@@ -159,7 +170,10 @@ impl Collection {
     /// Reads `hrefs` with one multiget. Every href gets an answer: its body, a
     /// `NotFound` when the server says it is gone, or an error when the server
     /// did not mention it at all (never to be read as a deletion).
-    pub async fn multiget(&self, hrefs: &[String]) -> Result<Vec<Result<Body, DavError>>, DavError> {
+    pub async fn multiget(
+        &self,
+        hrefs: &[String],
+    ) -> Result<Vec<Result<Body, DavError>>, DavError> {
         if hrefs.is_empty() {
             return Ok(Vec::new());
         }
@@ -211,7 +225,12 @@ impl Collection {
     }
 
     /// Replaces the item at `href` if its ETag still is `etag`; returns the new ETag if sent.
-    pub async fn update(&self, href: &str, etag: &str, data: &str) -> Result<Option<String>, DavError> {
+    pub async fn update(
+        &self,
+        href: &str,
+        etag: &str,
+        data: &str,
+    ) -> Result<Option<String>, DavError> {
         let request = PutResource::new(href).update(data, self.kind.content_type(), etag);
         Ok(self.put(&request).await?.1)
     }
@@ -247,9 +266,43 @@ impl Collection {
             .map(drop)
     }
 
-    /// The current ETag of one item.
+    /// The current ETag of one item (`NotFound` when it is gone). Asked with a
+    /// multiget, which every server answers per href, gone or not.
     pub async fn etag(&self, href: &str) -> Result<String, DavError> {
-        Ok(self.client.run(&GetEtag::new(href)).await?.etag)
+        let mut answers = self.multiget(&[href.to_string()]).await?;
+        answers
+            .pop()
+            .expect("one answer per href")
+            .map(|body| body.etag)
+    }
+
+    /// Sets the display name and (for calendars) the colour; `None` leaves a value alone.
+    pub async fn set_properties(
+        &self,
+        displayname: Option<&str>,
+        color: Option<&str>,
+    ) -> Result<(), DavError> {
+        if let Some(name) = displayname {
+            self.client
+                .run(&SetProperty::new(
+                    &self.href,
+                    &names::DISPLAY_NAME,
+                    Some(name),
+                ))
+                .await?;
+        }
+        if let Some(color) = color
+            && self.kind == CollectionKind::Calendar
+        {
+            self.client
+                .run(&SetProperty::new(
+                    &self.href,
+                    &names::CALENDAR_COLOUR,
+                    Some(color),
+                ))
+                .await?;
+        }
+        Ok(())
     }
 
     /// Display name, colour, ctag and sync token.
@@ -260,10 +313,15 @@ impl Collection {
             &GETCTAG,
             &names::SYNC_TOKEN,
         ];
-        let response = self.client.run(&GetProperties::new(&self.href, &wanted)).await?;
+        let response = self
+            .client
+            .run(&GetProperties::new(&self.href, &wanted))
+            .await?;
         let mut props = Properties::default();
         for (name, value) in response.values {
-            let value = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+            let value = value
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty());
             if *name == names::DISPLAY_NAME {
                 props.displayname = value;
             } else if *name == names::CALENDAR_COLOUR {
@@ -284,7 +342,8 @@ mod tests {
     use crate::client::ClientOptions;
 
     fn collection(kind: CollectionKind) -> Collection {
-        let client = DavClient::new("http://127.0.0.1:1/", None, &ClientOptions::default()).unwrap();
+        let client =
+            DavClient::new("http://127.0.0.1:1/", None, &ClientOptions::default()).unwrap();
         Collection::new(client, "http://127.0.0.1:1/alice/cal", kind).unwrap()
     }
 
@@ -293,7 +352,13 @@ mod tests {
         let c = collection(CollectionKind::Calendar);
         assert_eq!(c.href(), "/alice/cal/");
         assert!(c.owns("/alice/cal/a.ics"));
-        for href in ["/alice/cal/", "/alice/cal/sub/a.ics", "/alice/other/a.ics", "/alice/cal/..", "/etc/passwd"] {
+        for href in [
+            "/alice/cal/",
+            "/alice/cal/sub/a.ics",
+            "/alice/other/a.ics",
+            "/alice/cal/..",
+            "/etc/passwd",
+        ] {
             assert!(!c.owns(href), "{href}");
         }
     }

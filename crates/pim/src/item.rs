@@ -135,6 +135,28 @@ impl Item {
         &self.hash
     }
 
+    /// Every content line, normalised as for the hash and prefixed with the path
+    /// of its component (`VCALENDAR/VEVENT/SUMMARY:x`): for checking that a
+    /// server which rewrote an item kept everything that was sent.
+    pub fn content_lines(&self) -> std::collections::BTreeSet<String> {
+        let mut path: Vec<String> = Vec::new();
+        let mut out = std::collections::BTreeSet::new();
+        for line in lines::unfold(&self.body) {
+            match line.component_marker() {
+                Some((true, name)) => path.push(name),
+                Some((false, _)) => {
+                    path.pop();
+                }
+                None => {
+                    if let Some(text) = normalized_property(&line) {
+                        out.insert(format!("{}/{text}", path.join("/")));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The item with `category` added to every main component that lacks it.
     pub fn with_category_added(&self, category: &str) -> Result<Item, ItemError> {
         let escaped = lines::escape(category);
@@ -441,6 +463,32 @@ pub fn parse_timestamp(value: &str) -> Option<DateTime<Utc>> {
 /// Properties that say nothing about the item's content: producers and stamps.
 const VOLATILE: [&str; 2] = ["PRODID", "DTSTAMP"];
 
+/// A property line with its name in upper case and trailing space removed;
+/// `None` for volatile properties.
+fn normalized_property(line: &Line) -> Option<String> {
+    let name = line.name();
+    if VOLATILE.contains(&name.as_str()) {
+        return None;
+    }
+    let rest = &line.logical[line.logical.find([';', ':']).unwrap_or(0)..];
+    let text = format!("{name}{}", rest.trim_end());
+    // Servers rewrite some values without changing their meaning: the parts of a
+    // recurrence rule come back in another order (Xandikos), trailing empty
+    // components of N and ADR are dropped (SOGo).
+    let value = line.value().trim_end();
+    let head = &text[..text.len() - value.len()];
+    let value = match name.as_str() {
+        "RRULE" | "EXRULE" => {
+            let mut parts: Vec<&str> = value.split(';').filter(|p| !p.is_empty()).collect();
+            parts.sort_unstable();
+            parts.join(";")
+        }
+        "N" | "ADR" => value.trim_end_matches(';').to_string(),
+        _ => return Some(text),
+    };
+    Some(format!("{head}{value}"))
+}
+
 /// SHA-256 of a canonical form: each component's property lines sorted, child
 /// components sorted by their canonical text, volatile properties left out.
 fn content_hash(doc: &[Line]) -> String {
@@ -475,13 +523,9 @@ fn content_hash(doc: &[Line]) -> String {
             }
             Some((false, _)) => {}
             None => {
-                let name = line.name();
-                if VOLATILE.contains(&name.as_str()) {
-                    continue;
+                if let Some(text) = normalized_property(line) {
+                    stack.last_mut().expect("root").props.push(text);
                 }
-                let rest = &line.logical[line.logical.find([';', ':']).unwrap_or(0)..];
-                let text = format!("{name}{}", rest.trim_end());
-                stack.last_mut().expect("root").props.push(text);
             }
         }
     }
@@ -596,6 +640,33 @@ mod tests {
         assert_eq!(
             card.with_summary_note("copy").unwrap().summary(),
             Some("Bo (copy)")
+        );
+    }
+
+    #[test]
+    fn hash_ignores_equivalent_rewrites() {
+        let rule = |r: &str| Item::parse(event("u", &format!("RRULE:{r}\r\n"))).unwrap();
+        assert_eq!(
+            rule("FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU").content_hash(),
+            rule("FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3").content_hash()
+        );
+        assert_ne!(
+            rule("FREQ=YEARLY").content_hash(),
+            rule("FREQ=MONTHLY").content_hash()
+        );
+        let card = |n: &str| {
+            Item::parse(format!(
+                "BEGIN:VCARD\nVERSION:3.0\nUID:c\nFN:A\nN:{n}\nEND:VCARD\n"
+            ))
+            .unwrap()
+        };
+        assert_eq!(
+            card("Doe;Ann;;;").content_hash(),
+            card("Doe;Ann").content_hash()
+        );
+        assert_ne!(
+            card("Doe;Ann").content_hash(),
+            card("Doe;Bob").content_hash()
         );
     }
 

@@ -2,6 +2,7 @@
 //! that holds items (a vdir folder now, a CalDAV/CardDAV collection next), and
 //! the backends that fulfil it.
 
+pub mod dav;
 mod names;
 mod platform;
 pub mod vdir;
@@ -9,6 +10,7 @@ pub mod vdir;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use dav::DavStore;
 pub use names::file_stem_for_uid;
 pub use vdir::VdirStore;
 
@@ -104,6 +106,9 @@ pub enum StoreError {
         /// The item.
         href: Href,
     },
+    /// The server failed or refused (the message names the URL, never credentials).
+    #[error("{0}")]
+    Server(String),
     /// The collection itself is not there.
     #[error("the collection {0} does not exist")]
     NoCollection(String),

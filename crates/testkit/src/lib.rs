@@ -7,3 +7,4 @@ pub mod cli;
 pub mod contract;
 pub mod folder;
 pub mod items;
+pub mod servers;

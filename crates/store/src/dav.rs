@@ -1,0 +1,272 @@
+//! The CalDAV/CardDAV store: one server collection behind the `Store` trait.
+
+use crate::names::file_stem_for_uid;
+use crate::{Fetched, Href, Listed, Metadata, Store, StoreError, Written};
+use async_trait::async_trait;
+use davsync_dav::{Collection, Created, DavError};
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+/// Items per multiget request.
+pub const DEFAULT_MULTIGET_BATCH: usize = 100;
+
+/// A calendar or address book on a server.
+pub struct DavStore {
+    collection: Collection,
+    /// Hrefs of the last listing: a create never targets one of them, even on
+    /// servers that ignore `If-None-Match: *`.
+    listed: Mutex<HashSet<String>>,
+    batch: usize,
+}
+
+impl DavStore {
+    /// A store over `collection`.
+    pub fn new(collection: Collection) -> Self {
+        DavStore {
+            collection,
+            listed: Mutex::new(HashSet::new()),
+            batch: DEFAULT_MULTIGET_BATCH,
+        }
+    }
+
+    /// Items per multiget request.
+    pub fn with_batch(mut self, batch: usize) -> Self {
+        self.batch = batch.max(1);
+        self
+    }
+
+    /// The collection.
+    pub fn collection(&self) -> &Collection {
+        &self.collection
+    }
+
+    fn owned(&self, href: &str) -> Result<(), StoreError> {
+        if self.collection.owns(href) {
+            Ok(())
+        } else {
+            Err(StoreError::InvalidHref {
+                href: href.to_string(),
+            })
+        }
+    }
+
+    /// The ETag after a write: the one the server sent, else asked for.
+    async fn etag_after_write(
+        &self,
+        href: &str,
+        sent: Option<String>,
+    ) -> Result<String, StoreError> {
+        match sent {
+            Some(etag) => Ok(etag),
+            None => self
+                .collection
+                .etag(href)
+                .await
+                .map_err(|e| store_error(href, e)),
+        }
+    }
+}
+
+/// Maps a DAV error about `href` to a store error.
+fn store_error(href: &str, e: DavError) -> StoreError {
+    match e {
+        DavError::NotFound { .. } => StoreError::NotFound {
+            href: href.to_string(),
+        },
+        DavError::PreconditionFailed { .. } => StoreError::PreconditionFailed {
+            href: href.to_string(),
+            expected: String::new(),
+        },
+        other => StoreError::Server(other.to_string()),
+    }
+}
+
+#[async_trait]
+impl Store for DavStore {
+    fn describe(&self) -> String {
+        let kind = match self.collection.kind() {
+            davsync_dav::CollectionKind::Calendar => "calendar",
+            davsync_dav::CollectionKind::AddressBook => "address book",
+        };
+        format!(
+            "{kind} {}",
+            self.collection.client().url_of(self.collection.href())
+        )
+    }
+
+    async fn list(&self) -> Result<Vec<Listed>, StoreError> {
+        let resources = self
+            .collection
+            .list()
+            .await
+            .map_err(|e| StoreError::Server(e.to_string()))?;
+        let listed: Vec<Listed> = resources
+            .into_iter()
+            .map(|r| Listed {
+                href: r.href,
+                version: r.etag,
+            })
+            .collect();
+        *self.listed.lock().expect("listing lock") =
+            listed.iter().map(|l| l.href.clone()).collect();
+        Ok(listed)
+    }
+
+    async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
+        let mut out = Vec::with_capacity(hrefs.len());
+        for chunk in hrefs.chunks(self.batch) {
+            let (valid, invalid): (Vec<&Href>, Vec<&Href>) =
+                chunk.iter().partition(|h| self.collection.owns(h));
+            let asked: Vec<String> = valid.iter().map(|h| h.to_string()).collect();
+            let answers = match self.collection.multiget(&asked).await {
+                Ok(answers) => answers,
+                Err(e) => {
+                    let message = e.to_string();
+                    asked
+                        .iter()
+                        .map(|_| {
+                            Err(DavError::Protocol {
+                                url: String::new(),
+                                message: message.clone(),
+                            })
+                        })
+                        .collect()
+                }
+            };
+            let mut answers: std::collections::HashMap<&str, Result<davsync_dav::Body, DavError>> =
+                asked.iter().map(String::as_str).zip(answers).collect();
+            for href in chunk {
+                if invalid.contains(&href) {
+                    out.push(Err(StoreError::InvalidHref { href: href.clone() }));
+                    continue;
+                }
+                let result = answers.remove(href.as_str()).unwrap_or_else(|| {
+                    Err(DavError::Protocol {
+                        url: href.clone(),
+                        message: "asked twice".into(),
+                    })
+                });
+                out.push(match result {
+                    Ok(body) => Ok(Fetched {
+                        href: href.clone(),
+                        version: body.etag,
+                        body: body.data,
+                        modified: None,
+                    }),
+                    Err(e) => Err(store_error(href, e)),
+                });
+            }
+        }
+        out
+    }
+
+    async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
+        let kind = self.collection.kind();
+        let mut href = format!(
+            "{}{}.{}",
+            self.collection.href(),
+            file_stem_for_uid(uid),
+            kind.extension()
+        );
+        if self.listed.lock().expect("listing lock").contains(&href) {
+            // Another UID already lives at this name: take a name of its own.
+            href = format!(
+                "{}{}-{:x}.{}",
+                self.collection.href(),
+                file_stem_for_uid(uid),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0),
+                kind.extension()
+            );
+        }
+        match self.collection.create(&href, body).await {
+            Ok(Created::New(etag)) => {
+                let version = self.etag_after_write(&href, etag).await?;
+                self.listed
+                    .lock()
+                    .expect("listing lock")
+                    .insert(href.clone());
+                Ok(Written { href, version })
+            }
+            Ok(Created::Replaced(_)) => Err(StoreError::Server(format!(
+                "{}: the server answered the create as an overwrite although it was told not to \
+                 overwrite (If-None-Match: *); an item appeared there during the run. The next run \
+                 re-reads it",
+                self.collection.client().url_of(&href)
+            ))),
+            // 412: something is at this href; 409: another item has this UID.
+            Err(DavError::PreconditionFailed { .. } | DavError::Conflict { .. }) => {
+                Err(StoreError::AlreadyExists { href })
+            }
+            Err(e) => Err(store_error(&href, e)),
+        }
+    }
+
+    async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
+        self.owned(href)?;
+        let sent =
+            self.collection
+                .update(href, version, body)
+                .await
+                .map_err(|e| match store_error(href, e) {
+                    StoreError::PreconditionFailed { href, .. } => StoreError::PreconditionFailed {
+                        href,
+                        expected: version.to_string(),
+                    },
+                    other => other,
+                })?;
+        let version = self.etag_after_write(href, sent).await?;
+        Ok(Written {
+            href: href.to_string(),
+            version,
+        })
+    }
+
+    async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError> {
+        self.owned(href)?;
+        // Some servers (SOGo) ignore If-Match on DELETE: check first, so that an
+        // item changed since it was listed is never deleted unseen.
+        let current = self
+            .collection
+            .etag(href)
+            .await
+            .map_err(|e| store_error(href, e))?;
+        if current != version {
+            return Err(StoreError::PreconditionFailed {
+                href: href.to_string(),
+                expected: version.to_string(),
+            });
+        }
+        self.collection
+            .delete(href, version)
+            .await
+            .map_err(|e| match store_error(href, e) {
+                StoreError::PreconditionFailed { href, .. } => StoreError::PreconditionFailed {
+                    href,
+                    expected: version.to_string(),
+                },
+                other => other,
+            })
+    }
+
+    async fn metadata(&self) -> Result<Metadata, StoreError> {
+        let props = self
+            .collection
+            .properties()
+            .await
+            .map_err(|e| StoreError::Server(e.to_string()))?;
+        Ok(Metadata {
+            displayname: props.displayname,
+            color: props.color,
+        })
+    }
+
+    async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError> {
+        self.collection
+            .set_properties(metadata.displayname.as_deref(), metadata.color.as_deref())
+            .await
+            .map_err(|e| StoreError::Server(e.to_string()))
+    }
+}
