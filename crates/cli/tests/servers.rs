@@ -1,0 +1,391 @@
+//! End-to-end: `davsync sync` between folders and real servers (Radicale,
+//! Xandikos, SOGo), each test in fresh collections of its own.
+
+use davsync_dav::{Collection, CollectionKind};
+use davsync_pim::Item;
+use davsync_testkit::cli::{Davsync, toml_string};
+use davsync_testkit::folder::write_file;
+use davsync_testkit::items::{event, event_modified, recurring_event, task, vcard3, vcard4};
+use davsync_testkit::servers::{self, Server};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const PASSWORD_VAR: &str = "DAVSYNC_TEST_DAV_PASSWORD";
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    server: Server,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Setup {
+    fn new(name: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Setup {
+            root: dir.path().to_path_buf(),
+            _dir: dir,
+            server: servers::get(name),
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+        }
+    }
+
+    fn collection(&self, kind: CollectionKind) -> Collection {
+        self.runtime.block_on(self.server.new_collection(kind))
+    }
+
+    fn folder(&self, name: &str) -> PathBuf {
+        let path = self.root.join(name);
+        std::fs::create_dir_all(&path).unwrap();
+        path
+    }
+
+    /// A profile syncing `folder` with `collection`.
+    fn profile(
+        &self,
+        name: &str,
+        content: &str,
+        folder: &Path,
+        collection: &Collection,
+        extra: &str,
+    ) -> String {
+        let kind = match collection.kind() {
+            CollectionKind::Calendar => "caldav",
+            CollectionKind::AddressBook => "carddav",
+        };
+        format!(
+            "[profiles.{name}]\ncontent = \"{content}\"\n{extra}\nlocal = {{ type = \"vdir\", path = {} }}\n\
+             server = {{ type = \"{kind}\", url = {}, username = {}, password_env = \"{PASSWORD_VAR}\" }}\n",
+            toml_string(&folder.display().to_string()),
+            toml_string(&self.server.url_of(collection)),
+            toml_string(&self.server.user),
+        )
+    }
+
+    /// Runs `davsync sync --json ARGS` with `config`; returns exit code and JSON.
+    fn sync_with(&self, config: &str, password: &str, args: &[&str]) -> (i32, Value) {
+        let path = self.root.join("config.toml");
+        std::fs::write(&path, config).unwrap();
+        let davsync = Davsync::new(env!("CARGO_BIN_EXE_davsync"), &path, self.root.join("data"));
+        let mut all = vec!["sync", "--json"];
+        all.extend_from_slice(args);
+        let out = davsync
+            .command(&all)
+            .env(PASSWORD_VAR, password)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stdout.contains(password) && !stderr.contains(password),
+            "the password appears in the output"
+        );
+        let json: Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("{e}: stdout {stdout}\nstderr {stderr}"));
+        (out.status.code().unwrap_or(-1), json)
+    }
+
+    /// A sync that must succeed; returns the reports by profile.
+    fn sync(&self, config: &str, args: &[&str]) -> BTreeMap<String, Value> {
+        let (code, json) = self.sync_with(config, &self.server.password, args);
+        assert_eq!(code, 0, "{}: {json:#}", self.server.name);
+        json["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["profile"].as_str().unwrap().to_string(), r.clone()))
+            .collect()
+    }
+
+    /// UID → SUMMARY (or FN) of every item in a collection.
+    fn server_items(&self, collection: &Collection) -> BTreeMap<String, String> {
+        self.runtime.block_on(async {
+            let listed = collection.list().await.unwrap();
+            let hrefs: Vec<String> = listed.into_iter().map(|r| r.href).collect();
+            collection
+                .multiget(&hrefs)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|b| {
+                    let item = Item::parse(b.unwrap().data).unwrap();
+                    (
+                        item.uid().to_string(),
+                        item.summary().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+    }
+
+    /// Writes an item straight to the server (as another client would).
+    fn put(&self, collection: &Collection, uid: &str, body: &str) {
+        let href = format!(
+            "{}{uid}.{}",
+            collection.href(),
+            collection.kind().extension()
+        );
+        self.runtime.block_on(async {
+            let existing = collection
+                .list()
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|r| r.href == href);
+            match existing {
+                Some(r) => drop(collection.update(&href, &r.etag, body).await.unwrap()),
+                None => drop(collection.create(&href, body).await.unwrap()),
+            }
+        });
+    }
+
+    /// Deletes an item straight on the server.
+    fn remove(&self, collection: &Collection, uid: &str) {
+        self.runtime.block_on(async {
+            let listed = collection.list().await.unwrap();
+            let hrefs: Vec<String> = listed.iter().map(|r| r.href.clone()).collect();
+            let bodies = collection.multiget(&hrefs).await.unwrap();
+            for (r, b) in listed.iter().zip(bodies) {
+                if Item::parse(b.unwrap().data).unwrap().uid() == uid {
+                    collection.delete(&r.href, &r.etag).await.unwrap();
+                }
+            }
+        });
+    }
+}
+
+/// UID → SUMMARY (or FN) of the items in a folder; panics on duplicate UIDs.
+fn folder_items(dir: &Path, ext: &str) -> BTreeMap<String, String> {
+    davsync_testkit::folder::items_by_uid(dir, ext)
+        .into_iter()
+        .map(|(uid, files)| {
+            assert_eq!(files.len(), 1, "duplicate UID {uid}");
+            (uid, files[0].1.summary().unwrap_or("").to_string())
+        })
+        .collect()
+}
+
+fn writes(report: &Value) -> u64 {
+    ["local", "server"]
+        .iter()
+        .flat_map(|side| {
+            ["created", "updated", "deleted"].map(|k| report[side][k].as_u64().unwrap())
+        })
+        .sum()
+}
+
+fn two_way_with_changes_on_both_sides(name: &str) {
+    let s = Setup::new(name);
+    let cal = s.collection(CollectionKind::Calendar);
+    let local = s.folder("local");
+    for i in 0..5 {
+        write_file(
+            &local,
+            &format!("e{i}.ics"),
+            &event(&format!("e{i}"), &format!("Event {i}"), ""),
+        );
+    }
+    write_file(&local, "series.ics", &recurring_event("series", "Weekly"));
+    let config = s.profile("cal", "events", &local, &cal, "");
+    let r = &s.sync(&config, &[])["cal"];
+    assert_eq!(r["server"]["created"], 6, "{r:#}");
+    assert_eq!(s.server_items(&cal), folder_items(&local, "ics"));
+
+    // A second run writes nothing.
+    let r = &s.sync(&config, &[])["cal"];
+    assert_eq!(writes(r), 0, "{r:#}");
+
+    // Changes on both sides.
+    write_file(&local, "e0.ics", &event("e0", "Edited locally", ""));
+    std::fs::remove_file(local.join("e1.ics")).unwrap();
+    write_file(&local, "new-local.ics", &event("new-local", "New here", ""));
+    s.put(&cal, "e2", &event("e2", "Edited on the server", ""));
+    s.remove(&cal, "e3");
+    s.put(&cal, "new-server", &event("new-server", "New there", ""));
+    let r = &s.sync(&config, &[])["cal"];
+    assert_eq!(r["conflicts"], 0, "{r:#}");
+    let expected: BTreeMap<String, String> = [
+        ("e0", "Edited locally"),
+        ("e2", "Edited on the server"),
+        ("e4", "Event 4"),
+        ("new-local", "New here"),
+        ("new-server", "New there"),
+        ("series", "Weekly"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(folder_items(&local, "ics"), expected);
+    assert_eq!(s.server_items(&cal), expected);
+
+    // The server rewrote what was sent (SOGo adds CLASS, others reorder): still no change.
+    let r = &s.sync(&config, &[])["cal"];
+    assert_eq!(writes(r), 0, "{r:#}");
+    assert!(r["errors"].as_array().unwrap().is_empty());
+}
+
+fn conflicts_and_modes(name: &str) {
+    let s = Setup::new(name);
+    let cal = s.collection(CollectionKind::Calendar);
+    let local = s.folder("local");
+    write_file(
+        &local,
+        "c.ics",
+        &event_modified("c", "Original", "20260101T000000Z"),
+    );
+    let keep_both = s.profile("cal", "events", &local, &cal, "conflicts = \"keep-both\"");
+    s.sync(&keep_both, &[]);
+    write_file(
+        &local,
+        "c.ics",
+        &event_modified("c", "Local edit", "20260102T000000Z"),
+    );
+    s.put(
+        &cal,
+        "c",
+        &event_modified("c", "Server edit", "20260103T000000Z"),
+    );
+    let r = &s.sync(&keep_both, &[])["cal"];
+    assert_eq!(r["conflicts"], 1, "{r:#}");
+    let items = folder_items(&local, "ics");
+    assert_eq!(items["c"], "Server edit", "the newer version keeps the UID");
+    assert!(
+        items
+            .iter()
+            .any(|(u, summary)| u.starts_with("c-conflict-") && summary.starts_with("Local edit")),
+        "{items:?}"
+    );
+    assert_eq!(s.server_items(&cal), items);
+
+    // to-local replicate: the folder becomes a copy; a local-only item goes.
+    write_file(&local, "mine.ics", &event("mine", "Only here", ""));
+    let to_local = s.profile(
+        "cal",
+        "events",
+        &local,
+        &cal,
+        "mode = \"to-local\"\nmax_delete = 100",
+    );
+    let r = &s.sync(&to_local, &[])["cal"];
+    assert_eq!(r["local"]["deleted"], 1, "{r:#}");
+    assert_eq!(folder_items(&local, "ics"), s.server_items(&cal));
+
+    // to-server-merge: local changes go up, an item made on the server stays.
+    s.put(&cal, "theirs", &event("theirs", "Made on the server", ""));
+    write_file(&local, "c.ics", &event("c", "Pushed", ""));
+    let merge = s.profile("cal", "events", &local, &cal, "mode = \"to-server-merge\"");
+    s.sync(&merge, &[]);
+    let server = s.server_items(&cal);
+    assert_eq!(server["c"], "Pushed");
+    assert_eq!(server["theirs"], "Made on the server");
+    assert!(!folder_items(&local, "ics").contains_key("theirs"));
+}
+
+fn events_and_tasks_share_a_collection(name: &str) {
+    let s = Setup::new(name);
+    let cal = s.collection(CollectionKind::Calendar);
+    s.put(&cal, "ev", &event("ev", "An event", ""));
+    s.put(&cal, "td", &task("td", "A task"));
+    let events = s.folder("events");
+    let tasks = s.folder("tasks");
+    let config = format!(
+        "{}\n{}",
+        s.profile("events", "events", &events, &cal, ""),
+        s.profile("tasks", "tasks", &tasks, &cal, "")
+    );
+    s.sync(&config, &[]);
+    assert_eq!(
+        folder_items(&events, "ics").keys().collect::<Vec<_>>(),
+        ["ev"]
+    );
+    assert_eq!(
+        folder_items(&tasks, "ics").keys().collect::<Vec<_>>(),
+        ["td"]
+    );
+    write_file(&tasks, "td2.ics", &task("td2", "Another task"));
+    let reports = s.sync(&config, &[]);
+    assert_eq!(reports["tasks"]["server"]["created"], 1);
+    assert_eq!(
+        writes(&reports["events"]),
+        0,
+        "the events profile leaves tasks alone"
+    );
+    assert_eq!(s.server_items(&cal).len(), 3);
+    let reports = s.sync(&config, &[]);
+    assert!(reports.values().all(|r| writes(r) == 0));
+}
+
+fn contacts_two_way(name: &str) {
+    let s = Setup::new(name);
+    let book = s.collection(CollectionKind::AddressBook);
+    let local = s.folder("contacts");
+    write_file(&local, "ann.vcf", &vcard3("ann", "Ann Example"));
+    write_file(&local, "bob.vcf", &vcard4("bob", "Bob Example"));
+    s.put(&book, "cy", &vcard3("cy", "Cy Server"));
+    let config = s.profile("people", "contacts", &local, &book, "");
+    let r = &s.sync(&config, &[])["people"];
+    assert_eq!(
+        (
+            r["server"]["created"].as_u64(),
+            r["local"]["created"].as_u64()
+        ),
+        (Some(2), Some(1)),
+        "{r:#}"
+    );
+    assert_eq!(folder_items(&local, "vcf"), s.server_items(&book));
+    let r = &s.sync(&config, &[])["people"];
+    assert_eq!(writes(r), 0, "{r:#}");
+}
+
+fn wrong_password_is_a_clear_error(name: &str) {
+    let s = Setup::new(name);
+    let local = s.folder("local");
+    write_file(&local, "e.ics", &event("e", "E", ""));
+    let cal = s.server.default_collection(CollectionKind::Calendar);
+    let config = s.profile("cal", "events", &local, &cal, "");
+    let wrong = "not-the-password-4711";
+    let (code, json) = s.sync_with(&config, wrong, &[]);
+    assert_eq!(code, 1);
+    let message = json["reports"][0]["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("401") && message.contains("127.0.0.1"),
+        "{message}"
+    );
+    assert!(!message.contains(wrong));
+}
+
+macro_rules! per_server {
+    ($($server:ident),*) => {$(
+        mod $server {
+            const NAME: &str = stringify!($server);
+            #[test]
+            fn two_way_with_changes_on_both_sides() { super::two_way_with_changes_on_both_sides(NAME) }
+            #[test]
+            fn conflicts_and_modes() { super::conflicts_and_modes(NAME) }
+            #[test]
+            fn events_and_tasks_share_a_collection() { super::events_and_tasks_share_a_collection(NAME) }
+            #[test]
+            fn contacts_two_way() { super::contacts_two_way(NAME) }
+        }
+    )*};
+}
+
+per_server!(radicale, xandikos, sogo);
+
+// Xandikos serves without authentication, so only the other two can refuse a password.
+#[test]
+fn radicale_wrong_password_is_a_clear_error() {
+    wrong_password_is_a_clear_error("radicale");
+}
+
+#[test]
+fn sogo_wrong_password_is_a_clear_error() {
+    wrong_password_is_a_clear_error("sogo");
+}
