@@ -361,6 +361,91 @@ fn wrong_password_is_a_clear_error(name: &str) {
     assert!(!message.contains(wrong));
 }
 
+fn deletion_after_a_sync_token_reset(name: &str) {
+    let s = Setup::new(name);
+    let cal = s.collection(CollectionKind::Calendar);
+    let local = s.folder("local");
+    for i in 0..4 {
+        write_file(
+            &local,
+            &format!("e{i}.ics"),
+            &event(&format!("e{i}"), "E", ""),
+        );
+    }
+    let config = s.profile("cal", "events", &local, &cal, "");
+    s.sync(&config, &[]);
+    s.sync(&config, &[]);
+    // The server forgets the token (or it expired): the next run must list
+    // everything and notice the deletion, not take the silence for "unchanged".
+    let db = davsync_sync::StatusDb::open(&s.root.join("data/status/cal.sqlite")).unwrap();
+    assert!(
+        db.state(davsync_sync::Side::Server).unwrap().is_some(),
+        "a listing state was kept"
+    );
+    db.set_state(
+        davsync_sync::Side::Server,
+        Some("token=http://example.invalid/bogus-token\nctag="),
+    )
+    .unwrap();
+    drop(db);
+    s.remove(&cal, "e2");
+    let r = &s.sync(&config, &[])["cal"];
+    assert_eq!(r["local"]["deleted"], 1, "{r:#}");
+    assert!(!folder_items(&local, "ics").contains_key("e2"));
+    assert_eq!(folder_items(&local, "ics"), s.server_items(&cal));
+}
+
+fn hundreds_of_items_then_a_run_with_nothing_to_do(name: &str) {
+    let s = Setup::new(name);
+    let cal = s.collection(CollectionKind::Calendar);
+    let book = s.collection(CollectionKind::AddressBook);
+    let events = s.folder("events");
+    let contacts = s.folder("contacts");
+    for i in 0..200 {
+        let uid = format!("ev{i:03}");
+        let body = if i % 10 == 0 {
+            recurring_event(&uid, &format!("Series {i}"))
+        } else {
+            event(&uid, &format!("Event {i}"), "")
+        };
+        write_file(&events, &format!("{uid}.ics"), &body);
+    }
+    for i in 0..100 {
+        let uid = format!("card{i:03}");
+        let body = if i % 2 == 0 {
+            vcard3(&uid, &format!("Person {i}"))
+        } else {
+            vcard4(&uid, &format!("Person {i}"))
+        };
+        write_file(&contacts, &format!("{uid}.vcf"), &body);
+    }
+    let config = format!(
+        "{}\n{}",
+        s.profile("cal", "events", &events, &cal, ""),
+        s.profile("people", "contacts", &contacts, &book, "")
+    );
+    let first = s.sync(&config, &[]);
+    assert_eq!(first["cal"]["server"]["created"], 200);
+    assert_eq!(first["people"]["server"]["created"], 100);
+    // The server may have rewritten items; the run after the upload sees its own
+    // writes come back once; then a run with nothing to do writes nothing and asks
+    // one request per collection.
+    s.sync(&config, &[]);
+    // SOGo's sync token counts seconds and reports the changes of its last
+    // second again; an idle run is one where nothing changed for longer.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let idle = s.sync(&config, &[]);
+    for (profile, report) in &idle {
+        assert_eq!(writes(report), 0, "{profile}: {report:#}");
+        assert_eq!(
+            report["requests"][1], 1,
+            "{profile}: one request per collection: {report:#}"
+        );
+    }
+    assert_eq!(folder_items(&events, "ics"), s.server_items(&cal));
+    assert_eq!(folder_items(&contacts, "vcf"), s.server_items(&book));
+}
+
 macro_rules! per_server {
     ($($server:ident),*) => {$(
         mod $server {
@@ -373,6 +458,12 @@ macro_rules! per_server {
             fn events_and_tasks_share_a_collection() { super::events_and_tasks_share_a_collection(NAME) }
             #[test]
             fn contacts_two_way() { super::contacts_two_way(NAME) }
+            #[test]
+            fn deletion_after_a_sync_token_reset() { super::deletion_after_a_sync_token_reset(NAME) }
+            #[test]
+            fn hundreds_of_items_then_a_run_with_nothing_to_do() {
+                super::hundreds_of_items_then_a_run_with_nothing_to_do(NAME)
+            }
         }
     )*};
 }

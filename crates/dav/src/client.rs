@@ -129,6 +129,8 @@ pub struct DavClient {
     base: Uri,
     authorization: Option<HeaderValue>,
     max_body: u64,
+    /// Requests sent so far (shared by clones), for reports and tests.
+    requests: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl fmt::Debug for DavClient {
@@ -173,7 +175,13 @@ impl DavClient {
             base,
             authorization,
             max_body: options.max_body,
+            requests: Default::default(),
         })
+    }
+
+    /// How many HTTP requests this client (and its clones) sent, retries included.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The base URL.
@@ -205,6 +213,8 @@ impl DavClient {
         let mut attempt = 0;
         let mut response = loop {
             let retry = request.try_clone();
+            self.requests
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let result = self.http.execute(request).await;
             let pause = match &result {
                 // A dropped connection (SOGo closes busy ones), a locked

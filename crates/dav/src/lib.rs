@@ -6,4 +6,4 @@ mod client;
 mod collection;
 
 pub use client::{ClientOptions, Credentials, DavClient, DavError, RawResponse};
-pub use collection::{Body, Collection, CollectionKind, Created, Properties, Resource};
+pub use collection::{Body, Collection, CollectionKind, Created, Properties, Resource, SyncReport};

@@ -1,9 +1,9 @@
 //! The CalDAV/CardDAV store: one server collection behind the `Store` trait.
 
 use crate::names::file_stem_for_uid;
-use crate::{Fetched, Href, Listed, Metadata, Store, StoreError, Written};
+use crate::{ChangeSet, Changes, Fetched, Href, Listed, Metadata, Store, StoreError, Written};
 use async_trait::async_trait;
-use davsync_dav::{Collection, Created, DavError};
+use davsync_dav::{Collection, Created, DavError, Properties, SyncReport};
 use std::collections::HashSet;
 use std::sync::Mutex;
 
@@ -16,7 +16,44 @@ pub struct DavStore {
     /// Hrefs of the last listing: a create never targets one of them, even on
     /// servers that ignore `If-None-Match: *`.
     listed: Mutex<HashSet<String>>,
+    /// Properties read by the last `list_changes`, so `metadata` needs no request.
+    properties: Mutex<Option<Properties>>,
     batch: usize,
+}
+
+/// The state kept between runs: the sync token and the ctag, one per line.
+fn encode_state(props: &Properties) -> Option<String> {
+    if props.sync_token.is_none() && props.ctag.is_none() {
+        return None;
+    }
+    Some(format!(
+        "token={}\nctag={}",
+        props.sync_token.as_deref().unwrap_or(""),
+        props.ctag.as_deref().unwrap_or("")
+    ))
+}
+
+fn decode_state(state: &str) -> (Option<&str>, Option<&str>) {
+    let mut token = None;
+    let mut ctag = None;
+    for line in state.lines() {
+        if let Some(t) = line.strip_prefix("token=") {
+            token = Some(t).filter(|t| !t.is_empty());
+        } else if let Some(c) = line.strip_prefix("ctag=") {
+            ctag = Some(c).filter(|c| !c.is_empty());
+        }
+    }
+    (token, ctag)
+}
+
+fn listed(resources: Vec<davsync_dav::Resource>) -> Vec<Listed> {
+    resources
+        .into_iter()
+        .map(|r| Listed {
+            href: r.href,
+            version: r.etag,
+        })
+        .collect()
 }
 
 impl DavStore {
@@ -25,6 +62,7 @@ impl DavStore {
         DavStore {
             collection,
             listed: Mutex::new(HashSet::new()),
+            properties: Mutex::new(None),
             batch: DEFAULT_MULTIGET_BATCH,
         }
     }
@@ -100,16 +138,74 @@ impl Store for DavStore {
             .list()
             .await
             .map_err(|e| StoreError::Server(e.to_string()))?;
-        let listed: Vec<Listed> = resources
-            .into_iter()
-            .map(|r| Listed {
-                href: r.href,
-                version: r.etag,
-            })
-            .collect();
+        let listed = listed(resources);
         *self.listed.lock().expect("listing lock") =
             listed.iter().map(|l| l.href.clone()).collect();
         Ok(listed)
+    }
+
+    async fn list_changes(&self, since: Option<&str>) -> Result<ChangeSet, StoreError> {
+        let server = |e: DavError| StoreError::Server(e.to_string());
+        let (old_token, old_ctag) = since.map(decode_state).unwrap_or((None, None));
+        // With a token, sync-collection is the cheap check itself: one request,
+        // and it returns the next token. (Comparing tokens instead would miss
+        // changes on SOGo, whose token only has a resolution of one second.)
+        if let Some(token) = old_token {
+            match self
+                .collection
+                .sync_collection(Some(token))
+                .await
+                .map_err(server)?
+            {
+                SyncReport::Changes {
+                    token,
+                    changed,
+                    deleted,
+                } => {
+                    let changed = listed(changed);
+                    self.listed
+                        .lock()
+                        .expect("listing lock")
+                        .extend(changed.iter().map(|l| l.href.clone()));
+                    return Ok(ChangeSet {
+                        changes: Changes::Delta { changed, deleted },
+                        state: Some(format!("token={token}\nctag=")),
+                    });
+                }
+                SyncReport::InvalidToken => {
+                    tracing::info!(
+                        "{}: sync token no longer valid; listing everything",
+                        self.describe()
+                    );
+                }
+            }
+        }
+        let props = self.collection.properties().await.map_err(server)?;
+        *self.properties.lock().expect("properties lock") = Some(props.clone());
+        // The state is read before the listing: changes made meanwhile show up
+        // again next time, never get lost.
+        let state = encode_state(&props);
+        if props.sync_token.is_none()
+            && let (Some(now), Some(then)) = (&props.ctag, old_ctag)
+            && now == then
+        {
+            tracing::debug!("{}: collection tag unchanged", self.describe());
+            return Ok(ChangeSet {
+                changes: Changes::Delta {
+                    changed: Vec::new(),
+                    deleted: Vec::new(),
+                },
+                state,
+            });
+        }
+        Ok(ChangeSet {
+            changes: Changes::Full(self.list().await?),
+            state,
+        })
+    }
+
+    fn requests(&self) -> Option<u64> {
+        Some(self.collection.client().requests())
     }
 
     async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
@@ -252,11 +348,15 @@ impl Store for DavStore {
     }
 
     async fn metadata(&self) -> Result<Metadata, StoreError> {
-        let props = self
-            .collection
-            .properties()
-            .await
-            .map_err(|e| StoreError::Server(e.to_string()))?;
+        let cached = self.properties.lock().expect("properties lock").clone();
+        let props = match cached {
+            Some(props) => props,
+            None => self
+                .collection
+                .properties()
+                .await
+                .map_err(|e| StoreError::Server(e.to_string()))?,
+        };
         Ok(Metadata {
             displayname: props.displayname,
             color: props.color,
@@ -264,6 +364,7 @@ impl Store for DavStore {
     }
 
     async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError> {
+        *self.properties.lock().expect("properties lock") = None;
         self.collection
             .set_properties(metadata.displayname.as_deref(), metadata.color.as_deref())
             .await

@@ -52,6 +52,30 @@ pub struct Written {
     pub version: Version,
 }
 
+/// What changed in a store since an earlier listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changes {
+    /// Every item (what is not listed is not there).
+    Full(Vec<Listed>),
+    /// Only what changed since the state given; every other item is as it was.
+    Delta {
+        /// Items added or changed.
+        changed: Vec<Listed>,
+        /// Items deleted.
+        deleted: Vec<Href>,
+    },
+}
+
+/// A listing together with the state to ask from next time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSet {
+    /// What changed.
+    pub changes: Changes,
+    /// Opaque state (sync token, ctag) for the next `list_changes`; `None` when
+    /// the store has no cheaper way than a full listing.
+    pub state: Option<String>,
+}
+
 /// Collection metadata (vdirsyncer's `displayname` and `color` files; DAV properties).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Metadata {
@@ -144,6 +168,22 @@ pub trait Store: Send + Sync {
 
     /// Every item with its cheap version.
     async fn list(&self) -> Result<Vec<Listed>, StoreError>;
+
+    /// What changed since `since` (a state an earlier call returned), as
+    /// cheaply as the store can tell: nothing at all when its collection tag is
+    /// unchanged, a delta where it keeps a change log, else a full listing.
+    async fn list_changes(&self, since: Option<&str>) -> Result<ChangeSet, StoreError> {
+        let _ = since;
+        Ok(ChangeSet {
+            changes: Changes::Full(self.list().await?),
+            state: None,
+        })
+    }
+
+    /// How many requests the store has sent to a server, if it talks to one.
+    fn requests(&self) -> Option<u64> {
+        None
+    }
 
     /// Reads the given items; each gets its own result, in the order asked.
     async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>>;

@@ -7,7 +7,7 @@ use crate::report::{ItemReport, Message, Outcome, Report};
 use crate::status::{RunRecord, SideStatus, StatusDb, StatusRow};
 use chrono::{DateTime, Utc};
 use davsync_pim::Item;
-use davsync_store::{Fetched, Metadata, Store, StoreError};
+use davsync_store::{Changes, Fetched, Listed, Metadata, Store, StoreError};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// How many items are read from a store per request.
@@ -89,6 +89,12 @@ struct Run<'a, 'j> {
     status: HashMap<String, StatusRow>,
     /// UIDs left alone this run (unreadable files, duplicate UIDs).
     untouchable: BTreeSet<String>,
+    /// Each side's listing state to keep for the next run, if this one ends clean.
+    new_state: [Option<String>; 2],
+    /// Whether the plan was refused by a safety rail.
+    refused: bool,
+    /// Whether each side was listed in full (rather than as changes since last time).
+    full_listing: [bool; 2],
 }
 
 /// Runs one sync of a profile and returns its report (also recorded as the
@@ -99,12 +105,33 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
         report: Report::new(job.name, job.options.dry_run),
         status: HashMap::new(),
         untouchable: BTreeSet::new(),
+        new_state: [None, None],
+        refused: false,
+        full_listing: [false, false],
     };
     run.report.local_store = job.local.describe();
     run.report.server_store = job.server.describe();
-    if let Err(message) = run.run().await {
-        run.report.errors.push(Message::run(message));
+    let result = run.run().await;
+    if let Err(message) = &result {
+        run.report.errors.push(Message::run(message.clone()));
     }
+    // A listing state is kept only after a clean run: otherwise the next run
+    // must see the same changes again (never advance past what was not applied).
+    let clean = result.is_ok()
+        && !run.refused
+        && run.report.errors.is_empty()
+        && run.report.items.iter().all(|i| i.outcome == Outcome::Done);
+    if clean && !job.options.dry_run {
+        for side in [Side::Local, Side::Server] {
+            if let Err(e) = job
+                .status
+                .set_state(side, run.new_state[side as usize].as_deref())
+            {
+                run.report.errors.push(Message::run(e.to_string()));
+            }
+        }
+    }
+    run.report.requests = [job.local.requests(), job.server.requests()];
     run.report.finish();
     if !job.options.dry_run {
         let record = RunRecord {
@@ -171,6 +198,7 @@ impl<'a, 'j> Run<'a, 'j> {
             .filter(|d| d.action == Action::Nothing)
             .count();
         let refused = self.safety_rails(&decisions, &local, &server);
+        self.refused = refused;
         tracing::info!(
             profile = self.job.name,
             local = local.items.len(),
@@ -183,7 +211,10 @@ impl<'a, 'j> Run<'a, 'j> {
             refused,
             "planned"
         );
-        if !refused {
+        // Collection metadata is compared when a side was listed in full (first
+        // run, reset token, stores without change tracking), so that a run with
+        // nothing to do stays one request per collection.
+        if !refused && self.full_listing.iter().all(|f| *f) {
             self.sync_metadata().await;
         }
         let mut views = [local, server];
@@ -295,14 +326,48 @@ impl<'a, 'j> Run<'a, 'j> {
     /// Lists one side, reads what changed, and sorts the items by UID.
     async fn scan(&mut self, side: Side) -> Result<SideView, String> {
         let store = self.store(side);
-        let listed = store
-            .list()
+        let since = self.job.status.state(side).map_err(|e| e.to_string())?;
+        let changes = store
+            .list_changes(since.as_deref())
             .await
             .map_err(|e| format!("listing the {side} store ({}): {e}", store.describe()))?;
+        self.new_state[side as usize] = changes.state;
+        self.full_listing[side as usize] = matches!(changes.changes, Changes::Full(_));
         let mut by_href: HashMap<&str, &StatusRow> = HashMap::new();
         for row in self.status.values() {
             by_href.insert(side_status(row, side).href.as_str(), row);
         }
+        let listed = match changes.changes {
+            Changes::Full(listed) => listed,
+            // A delta as long as everything known may be a full listing in
+            // disguise (SOGo and DAViCal answer an expired token with one), in
+            // which an item not named is gone, not "unchanged": list everything
+            // to be sure.
+            Changes::Delta { changed, .. }
+                if !by_href.is_empty() && changed.len() >= by_href.len() =>
+            {
+                self.full_listing[side as usize] = true;
+                store
+                    .list()
+                    .await
+                    .map_err(|e| format!("listing the {side} store ({}): {e}", store.describe()))?
+            }
+            Changes::Delta { changed, deleted } => {
+                let deleted: HashSet<&str> = deleted.iter().map(String::as_str).collect();
+                let mut listed: HashMap<String, String> = by_href
+                    .iter()
+                    .filter(|(href, _)| !deleted.contains(*href))
+                    .map(|(href, row)| (href.to_string(), side_status(row, side).version.clone()))
+                    .collect();
+                for entry in changed {
+                    listed.insert(entry.href, entry.version);
+                }
+                listed
+                    .into_iter()
+                    .map(|(href, version)| Listed { href, version })
+                    .collect()
+            }
+        };
         let mut view = SideView::default();
         let mut found: Vec<(String, Found)> = Vec::new();
         let mut to_read = Vec::new();

@@ -107,6 +107,8 @@ pub struct Report {
     pub conflicts: usize,
     /// Items left alone because they did not change.
     pub unchanged: usize,
+    /// HTTP requests sent to each side (`[local, server]`; `null` for a folder).
+    pub requests: [Option<u64>; 2],
     /// Every item the run touched (or would touch).
     pub items: Vec<ItemReport>,
     /// Errors: the run, or an item, failed.
@@ -130,6 +132,7 @@ impl Report {
             server: Counts::default(),
             conflicts: 0,
             unchanged: 0,
+            requests: [None, None],
             items: Vec::new(),
             errors: Vec::new(),
             warnings: Vec::new(),

@@ -118,6 +118,10 @@ impl StatusDb {
                      server_version TEXT NOT NULL,
                      server_hash TEXT NOT NULL
                  );
+                 CREATE TABLE IF NOT EXISTS listing_state (
+                     side TEXT PRIMARY KEY NOT NULL,
+                     state TEXT NOT NULL
+                 );
                  CREATE TABLE IF NOT EXISTS runs (
                      id INTEGER PRIMARY KEY AUTOINCREMENT,
                      started TEXT NOT NULL,
@@ -204,6 +208,38 @@ impl StatusDb {
             .execute("DELETE FROM items WHERE uid = ?1", params![uid])
             .map(drop)
             .map_err(|e| self.err(e))
+    }
+
+    /// The listing state (sync token, ctag) a side's store gave at the end of
+    /// the last clean run.
+    pub fn state(&self, side: crate::planner::Side) -> Result<Option<String>, StatusError> {
+        self.conn
+            .query_row(
+                "SELECT state FROM listing_state WHERE side = ?1",
+                params![side.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Keeps (or, with `None`, forgets) a side's listing state.
+    pub fn set_state(
+        &self,
+        side: crate::planner::Side,
+        state: Option<&str>,
+    ) -> Result<(), StatusError> {
+        let result = match state {
+            Some(state) => self.conn.execute(
+                "INSERT OR REPLACE INTO listing_state VALUES (?1, ?2)",
+                params![side.to_string(), state],
+            ),
+            None => self.conn.execute(
+                "DELETE FROM listing_state WHERE side = ?1",
+                params![side.to_string()],
+            ),
+        };
+        result.map(drop).map_err(|e| self.err(e))
     }
 
     /// Records a finished run, keeping the last 100.
