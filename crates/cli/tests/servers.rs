@@ -446,6 +446,42 @@ fn hundreds_of_items_then_a_run_with_nothing_to_do(name: &str) {
     assert_eq!(folder_items(&contacts, "vcf"), s.server_items(&book));
 }
 
+fn lost_status_database_links_without_writes(name: &str) {
+    let s = Setup::new(name);
+    let cal = s.collection(CollectionKind::Calendar);
+    let book = s.collection(CollectionKind::AddressBook);
+    let events = s.folder("events");
+    let contacts = s.folder("contacts");
+    for i in 0..5 {
+        write_file(
+            &events,
+            &format!("e{i}.ics"),
+            &event(&format!("e{i}"), "E", ""),
+        );
+        write_file(
+            &contacts,
+            &format!("c{i}.vcf"),
+            &vcard3(&format!("c{i}"), "C"),
+        );
+    }
+    write_file(&events, "series.ics", &recurring_event("series", "Weekly"));
+    let config = format!(
+        "{}\n{}",
+        s.profile("cal", "events", &events, &cal, ""),
+        s.profile("people", "contacts", &contacts, &book, "")
+    );
+    s.sync(&config, &[]);
+    std::fs::remove_dir_all(s.root.join("data/status")).unwrap();
+    // Items the server rewrote (SOGo adds CLASS:PUBLIC, shortens N, reorders)
+    // still match their local files: linked, no write, no conflict, no duplicate.
+    for (profile, report) in s.sync(&config, &[]) {
+        assert_eq!(writes(&report), 0, "{profile}: {report:#}");
+        assert_eq!(report["conflicts"], 0, "{profile}: {report:#}");
+    }
+    assert_eq!(folder_items(&events, "ics"), s.server_items(&cal));
+    assert_eq!(folder_items(&contacts, "vcf"), s.server_items(&book));
+}
+
 macro_rules! per_server {
     ($($server:ident),*) => {$(
         mod $server {
@@ -458,6 +494,10 @@ macro_rules! per_server {
             fn events_and_tasks_share_a_collection() { super::events_and_tasks_share_a_collection(NAME) }
             #[test]
             fn contacts_two_way() { super::contacts_two_way(NAME) }
+            #[test]
+            fn lost_status_database_links_without_writes() {
+                super::lost_status_database_links_without_writes(NAME)
+            }
             #[test]
             fn deletion_after_a_sync_token_reset() { super::deletion_after_a_sync_token_reset(NAME) }
             #[test]

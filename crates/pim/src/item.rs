@@ -470,6 +470,10 @@ fn normalized_property(line: &Line) -> Option<String> {
     if VOLATILE.contains(&name.as_str()) {
         return None;
     }
+    // CLASS:PUBLIC is the default (RFC 5545 §3.8.1.3); SOGo adds it to every item.
+    if name == "CLASS" && line.value().trim().eq_ignore_ascii_case("PUBLIC") {
+        return None;
+    }
     let rest = &line.logical[line.logical.find([';', ':']).unwrap_or(0)..];
     let text = format!("{name}{}", rest.trim_end());
     // Servers rewrite some values without changing their meaning: the parts of a
