@@ -482,6 +482,69 @@ fn lost_status_database_links_without_writes(name: &str) {
     assert_eq!(folder_items(&contacts, "vcf"), s.server_items(&book));
 }
 
+/// The modes and policies `conflicts_and_modes` does not cover, each once.
+fn remaining_modes_and_policies(name: &str) {
+    let s = Setup::new(name);
+    let cal = s.collection(CollectionKind::Calendar);
+    let local = s.folder("local");
+    write_file(
+        &local,
+        "a.ics",
+        &event_modified("a", "Original", "20260101T000000Z"),
+    );
+    let with = |extra: &str| s.profile("cal", "events", &local, &cal, extra);
+    s.sync(&with(""), &[]);
+
+    // Both sides change; each policy settles it its way.
+    let both_change =
+        |local_summary: &str, local_time: &str, server_summary: &str, server_time: &str| {
+            write_file(
+                &local,
+                "a.ics",
+                &event_modified("a", local_summary, local_time),
+            );
+            s.put(&cal, "a", &event_modified("a", server_summary, server_time));
+        };
+    both_change("L1", "20260102T000000Z", "S1", "20260103T000000Z");
+    s.sync(&with("conflicts = \"local-wins\""), &[]);
+    assert_eq!(
+        s.server_items(&cal)["a"],
+        "L1",
+        "local-wins, although older"
+    );
+    both_change("L2", "20260105T000000Z", "S2", "20260104T000000Z");
+    s.sync(&with("conflicts = \"server-wins\""), &[]);
+    assert_eq!(
+        folder_items(&local, "ics")["a"],
+        "S2",
+        "server-wins, although older"
+    );
+    both_change("L3", "20260107T000000Z", "S3", "20260106T000000Z");
+    s.sync(&with("conflicts = \"automatic\""), &[]);
+    assert_eq!(
+        s.server_items(&cal)["a"],
+        "L3",
+        "automatic: the newer (local) wins"
+    );
+    assert_eq!(folder_items(&local, "ics"), s.server_items(&cal));
+
+    // to-server: the server becomes a copy of the folder.
+    s.put(&cal, "extra", &event("extra", "Only on the server", ""));
+    s.put(&cal, "a", &event("a", "Edited on the server", ""));
+    s.sync(&with("mode = \"to-server\"\nmax_delete = 100"), &[]);
+    assert_eq!(s.server_items(&cal), folder_items(&local, "ics"));
+    assert_eq!(s.server_items(&cal)["a"], "L3");
+
+    // to-local-merge: server changes come down, a local-only item stays.
+    write_file(&local, "mine.ics", &event("mine", "Only here", ""));
+    s.put(&cal, "a", &event("a", "From the server", ""));
+    s.sync(&with("mode = \"to-local-merge\""), &[]);
+    let items = folder_items(&local, "ics");
+    assert_eq!(items["a"], "From the server");
+    assert_eq!(items["mine"], "Only here");
+    assert!(!s.server_items(&cal).contains_key("mine"));
+}
+
 macro_rules! per_server {
     ($($server:ident),*) => {$(
         mod $server {
@@ -490,6 +553,8 @@ macro_rules! per_server {
             fn two_way_with_changes_on_both_sides() { super::two_way_with_changes_on_both_sides(NAME) }
             #[test]
             fn conflicts_and_modes() { super::conflicts_and_modes(NAME) }
+            #[test]
+            fn remaining_modes_and_policies() { super::remaining_modes_and_policies(NAME) }
             #[test]
             fn events_and_tasks_share_a_collection() { super::events_and_tasks_share_a_collection(NAME) }
             #[test]
