@@ -17,6 +17,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== real servers (Radicale, Xandikos, SOGo)"
 tests/servers/install.sh
+tests/servers/dns.sh install   # dnsmasq, for the DNS SRV discovery test
 servers_dir=$(mktemp -d "${TMPDIR:-/tmp}/davsync-servers.XXXXXX")
 stop_servers() {
   for name in radicale xandikos sogo; do

@@ -2,6 +2,7 @@
 //! runs the requested command; errors become messages and exit codes here.
 
 mod config;
+mod discover_cmd;
 mod paths;
 mod secrets;
 mod status_cmd;
@@ -51,6 +52,9 @@ enum Command {
     Sync(sync_cmd::SyncArgs),
     /// Show every profile's last run: when, result and counts.
     Status(status_cmd::StatusArgs),
+    /// Find the calendars, task lists and address books on a server; with
+    /// --write, add a profile for each to the configuration file.
+    Discover(discover_cmd::DiscoverArgs),
 }
 
 const AFTER_HELP: &str = "\
@@ -95,17 +99,21 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let path = config_path(cli.config);
-    let config = match config::Config::load(&path) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("davsync: {e:#}");
-            return ExitCode::from(EXIT_USAGE);
-        }
+    let data_dir_flag = cli.data_dir;
+    let load = || -> anyhow::Result<(config::Config, PathBuf)> {
+        let config = config::Config::load(&path)?;
+        let data_dir = config::data_dir(data_dir_flag.as_deref(), &config);
+        Ok((config, data_dir))
     };
-    let data_dir = config::data_dir(cli.data_dir.as_deref(), &config);
-    let result = match cli.command {
-        Command::Sync(args) => sync_cmd::run(&config, &data_dir, &args),
-        Command::Status(args) => status_cmd::run(&config, &data_dir, &args),
+    let result = match &cli.command {
+        // Needs no configuration; with --write it may create the file.
+        Command::Discover(args) => discover_cmd::run(&path, args),
+        Command::Sync(args) => {
+            load().and_then(|(config, data)| sync_cmd::run(&config, &data, args))
+        }
+        Command::Status(args) => {
+            load().and_then(|(config, data)| status_cmd::run(&config, &data, args))
+        }
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

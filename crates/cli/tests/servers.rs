@@ -84,6 +84,15 @@ impl Setup {
             !stdout.contains(password) && !stderr.contains(password),
             "the password appears in the output"
         );
+        // Nor in any file davsync wrote (reports, status database).
+        for entry in walk(&self.root.join("data")) {
+            let bytes = std::fs::read(&entry).unwrap_or_default();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(password),
+                "the password appears in {}",
+                entry.display()
+            );
+        }
         let json: Value = serde_json::from_str(&stdout)
             .unwrap_or_else(|e| panic!("{e}: stdout {stdout}\nstderr {stderr}"));
         (out.status.code().unwrap_or(-1), json)
@@ -156,6 +165,23 @@ impl Setup {
             }
         });
     }
+}
+
+/// Every file below `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
 
 /// UID → SUMMARY (or FN) of the items in a folder; panics on duplicate UIDs.

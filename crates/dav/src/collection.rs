@@ -136,7 +136,10 @@ impl Collection {
         let uri: http::Uri = url
             .parse()
             .map_err(|_| DavError::InvalidUrl(url.to_string()))?;
-        let mut href = uri.path().to_string();
+        // Hrefs in responses come back normalised by libdav; compare like with like.
+        let mut href = libdav::encoding::normalise_percent_encoded(uri.path())
+            .map_err(|_| DavError::InvalidUrl(url.to_string()))?
+            .into_owned();
         if !href.ends_with('/') {
             href.push('/');
         }
@@ -423,6 +426,20 @@ mod tests {
         ] {
             assert!(!c.owns(href), "{href}");
         }
+    }
+
+    #[test]
+    fn encoded_collection_paths_match_normalised_hrefs() {
+        let client =
+            DavClient::new("http://127.0.0.1:1/", None, &ClientOptions::default()).unwrap();
+        let c = Collection::new(
+            client,
+            "http://127.0.0.1:1/alice/my%20cal/",
+            CollectionKind::Calendar,
+        )
+        .unwrap();
+        let item = libdav::encoding::normalise_percent_encoded("/alice/my%20cal/a.ics").unwrap();
+        assert!(c.owns(&item), "{} vs {item}", c.href());
     }
 
     #[test]

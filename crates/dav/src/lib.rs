@@ -4,6 +4,7 @@
 
 mod client;
 mod collection;
+pub mod discovery;
 
 pub use client::{ClientOptions, Credentials, DavClient, DavError, RawResponse};
 pub use collection::{Body, Collection, CollectionKind, Created, Properties, Resource, SyncReport};

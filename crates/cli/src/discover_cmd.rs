@@ -1,0 +1,862 @@
+//! `davsync discover`: finds a user's calendars, task lists and address books
+//! on a server (from a URL or an e-mail address), prints them, and with
+//! `--write` adds one profile per collection to the configuration file.
+
+use crate::config::Config;
+use crate::secrets::{self, PasswordSource};
+use anyhow::{Context, Result, bail};
+use clap::ArgGroup;
+use davsync_dav::discovery::{self, DiscoveredCollection, DiscoveryError, DiscoveryOptions, Start};
+use davsync_dav::{CollectionKind, Credentials};
+use serde_json::json;
+use std::collections::HashSet;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The environment variable naming a DNS server for SRV/TXT look-ups.
+pub const DNS_SERVER_VAR: &str = "DAVSYNC_DNS_SERVER";
+
+/// Arguments of `davsync discover`.
+#[derive(Debug, clap::Args)]
+#[command(
+    group(ArgGroup::new("start").required(true).args(["url", "email"])),
+    group(ArgGroup::new("password").args(["password_command", "password_env", "password_keyring"])),
+    after_long_help = DISCOVER_HELP
+)]
+pub struct DiscoverArgs {
+    /// A URL on the server: its root, its DAV base (SOGo: https://HOST/SOGo/dav/),
+    /// a principal or a collection.
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// An e-mail address: its domain's DNS SRV/TXT records and well-known URLs say
+    /// where the server is.
+    #[arg(long, value_name = "ADDRESS")]
+    email: Option<String>,
+    /// The user name on the server [default with --email: the address].
+    #[arg(long, value_name = "NAME", required_unless_present = "email")]
+    user: Option<String>,
+    /// A shell command whose first line of output is the password.
+    #[arg(long, value_name = "CMD")]
+    password_command: Option<String>,
+    /// The environment variable holding the password.
+    #[arg(long, value_name = "VAR")]
+    password_env: Option<String>,
+    /// Take the password from the system keyring (service "davsync", user NAME@HOST).
+    #[arg(long)]
+    password_keyring: bool,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Add one profile per collection to the configuration file (created if missing).
+    #[arg(long, requires = "local_root")]
+    write: bool,
+    /// With --write: the folder under which each profile gets its local folder.
+    #[arg(long, value_name = "DIR", requires = "write")]
+    local_root: Option<PathBuf>,
+}
+
+const DISCOVER_HELP: &str = "\
+Discovery order: for --email NAME@DOMAIN the DNS SRV records _caldavs._tcp.DOMAIN and then
+_caldav._tcp.DOMAIN (and _carddavs/_carddav), by priority and weight, with the TXT record's
+path=; then https://DOMAIN/.well-known/caldav (carddav). On each server: current-user-principal
+from the URL itself, /.well-known/caldav, /.well-known/carddav, then /; then every
+calendar-home-set and addressbook-home-set, then every collection in them.
+
+--write adds, per collection, a [profiles.NAME] table (NAME from the display name): content
+\"events\" for a calendar of events, \"tasks\" for a task list, both (NAME and NAME-tasks) for a
+calendar that takes both, \"contacts\" for an address book; mode \"to-local\" for a collection you
+may only read. The local folder is DIR/NAME, with vdirsyncer's `displayname` and `color` files.
+The password option given here is written as the profile's password key (never the password).
+Collections already configured (same URL and content) are skipped.
+
+Testing and special setups: DAVSYNC_DNS_SERVER=IP[:PORT] sends the SRV/TXT queries to that DNS
+server instead of the system's resolvers.
+
+Exit status: 0 when discovery worked, 1 when it failed (unreachable, 401, nothing found), 2 on a
+usage or configuration error.";
+
+/// Runs `davsync discover`; `Ok(false)` when discovery failed.
+pub fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
+    let (start, host) = match (&args.url, &args.email) {
+        (Some(url), _) => {
+            let host = url
+                .parse::<http::Uri>()
+                .ok()
+                .and_then(|u| u.host().map(str::to_string))
+                .with_context(|| format!("{url:?} is not an http:// or https:// URL"))?;
+            (Start::Url(url.trim().to_string()), host)
+        }
+        (None, Some(address)) => {
+            let domain = address
+                .rsplit_once('@')
+                .map(|(_, d)| d.to_ascii_lowercase())
+                .filter(|d| !d.is_empty())
+                .with_context(|| format!("{address:?} is not an e-mail address (NAME@DOMAIN)"))?;
+            (Start::Email(address.trim().to_string()), domain)
+        }
+        (None, None) => bail!("give --url or --email"),
+    };
+    let user = match (&args.user, &args.email) {
+        (Some(user), _) => user.clone(),
+        (None, Some(address)) => address.trim().to_string(),
+        (None, None) => bail!("give --user"),
+    };
+    let source = PasswordSource::from_keys(
+        args.password_command.clone(),
+        args.password_keyring,
+        args.password_env.clone(),
+        None,
+        &format!("{user}@{host}"),
+    )
+    .map_err(|e| anyhow::anyhow!("{}", e.to_string().replace("password_", "--password-")))?;
+    let credentials = match &source {
+        Some(source) => match secrets::fetch(source) {
+            Ok(secret) => Credentials {
+                username: user.clone(),
+                password: secret.expose().to_string(),
+            },
+            Err(e) => {
+                eprintln!(
+                    "davsync: cannot get the password from {}: {e}",
+                    source.describe()
+                );
+                return Ok(false);
+            }
+        },
+        // As `sync` does without a password key: the user name and an empty password.
+        None => Credentials {
+            username: user.clone(),
+            password: String::new(),
+        },
+    };
+    let options = DiscoveryOptions {
+        dns_server: dns_server_from_env()?,
+        ..DiscoveryOptions::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let found = match runtime.block_on(discovery::discover(&start, Some(&credentials), &options)) {
+        Ok(found) => found,
+        Err(e @ (DiscoveryError::InvalidUrl(_) | DiscoveryError::InvalidEmail(_))) => {
+            return Err(e.into());
+        }
+        Err(e) => {
+            eprintln!("davsync: {e}");
+            if matches!(e, DiscoveryError::NotFound { .. }) && args.url.is_some() {
+                eprintln!(
+                    "davsync: hint: give the server's DAV address, e.g. https://HOST/SOGo/dav/ \
+                     (SOGo), https://HOST/remote.php/dav/ (Nextcloud), or a calendar's URL"
+                );
+            }
+            if matches!(e, DiscoveryError::Unauthorized(_)) {
+                let from = source.as_ref().map_or_else(
+                    || "no password option given".to_string(),
+                    |s| format!("password from {}", s.describe()),
+                );
+                eprintln!("davsync: (user {user:?}; {from})");
+            }
+            return Ok(false);
+        }
+    };
+    let mut collections = found.collections.clone();
+    collections.sort_by_cached_key(|c| {
+        (
+            c.kind == CollectionKind::AddressBook,
+            c.displayname.clone().unwrap_or_default().to_lowercase(),
+            c.url.clone(),
+        )
+    });
+
+    let written = match (&args.local_root, args.write) {
+        (Some(root), true) => Some(write_profiles(
+            config_path,
+            root,
+            &collections,
+            &user,
+            args,
+            &start,
+        )?),
+        _ => None,
+    };
+
+    if args.json {
+        let mut out = json!({
+            "principals": found.principals,
+            "collections": collections.iter().map(collection_json).collect::<Vec<_>>(),
+        });
+        if let Some(w) = &written {
+            out["config"] = json!(config_path.display().to_string());
+            out["added"] = w.added.iter().map(Planned::to_json).collect();
+            out["skipped"] = w
+                .skipped
+                .iter()
+                .map(|(url, content, profile)| {
+                    json!({ "url": url, "content": content, "profile": profile })
+                })
+                .collect();
+        }
+        print_out(&(serde_json::to_string_pretty(&out)? + "\n"))?;
+        return Ok(true);
+    }
+
+    let mut out = String::new();
+    for principal in &found.principals {
+        out.push_str(&format!("Principal: {principal}\n"));
+    }
+    if collections.is_empty() {
+        out.push_str("No calendars or address books found.\n");
+    } else {
+        out.push_str(&table(&collections));
+    }
+    if let Some(w) = &written {
+        out.push_str(&written_text(w, config_path, source.is_some()));
+        if matches!(start, Start::Email(_)) && args.password_keyring {
+            let hosts: HashSet<String> = w
+                .added
+                .iter()
+                .filter_map(|p| p.url.parse::<http::Uri>().ok()?.host().map(str::to_string))
+                .filter(|h| h != &host)
+                .collect();
+            for h in hosts {
+                out.push_str(&format!(
+                    "Note: `davsync sync` looks the password up in the keyring as user \"{user}@{h}\".\n"
+                ));
+            }
+        }
+    }
+    print_out(&out)?;
+    Ok(true)
+}
+
+/// `DAVSYNC_DNS_SERVER`: `IP:PORT`, or an IP (port 53).
+fn dns_server_from_env() -> Result<Option<SocketAddr>> {
+    let Some(value) = std::env::var_os(DNS_SERVER_VAR).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let value = value.to_string_lossy().trim().to_string();
+    if let Ok(addr) = value.parse::<SocketAddr>() {
+        return Ok(Some(addr));
+    }
+    if let Ok(ip) = value.parse::<std::net::IpAddr>() {
+        return Ok(Some(SocketAddr::new(ip, 53)));
+    }
+    bail!("{DNS_SERVER_VAR}={value:?} is not an IP address with an optional port (127.0.0.1:5353)")
+}
+
+fn collection_json(c: &DiscoveredCollection) -> serde_json::Value {
+    json!({
+        "url": c.url,
+        "type": match c.kind {
+            CollectionKind::Calendar => "calendar",
+            CollectionKind::AddressBook => "addressbook",
+        },
+        "kind": c.kind_label(),
+        "displayname": c.displayname,
+        "color": c.color,
+        "description": c.description,
+        "components": c.components,
+        "read_only": c.read_only,
+        "supports_sync": c.supports_sync,
+    })
+}
+
+/// Text for a table cell: one line, no control characters.
+fn cell(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn table(collections: &[DiscoveredCollection]) -> String {
+    let rows: Vec<[String; 5]> = collections
+        .iter()
+        .map(|c| {
+            [
+                c.kind_label().to_string(),
+                cell(c.displayname.as_deref().unwrap_or("-")),
+                cell(c.color.as_deref().unwrap_or("-")),
+                if c.read_only { "yes" } else { "no" }.to_string(),
+                c.url.clone(),
+            ]
+        })
+        .collect();
+    let header = ["KIND", "NAME", "COLOR", "READ-ONLY", "URL"].map(str::to_string);
+    let mut widths = [0usize; 5];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (w, text) in widths.iter_mut().zip(row) {
+            *w = (*w).max(text.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (i, text) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(text);
+            } else {
+                line.push_str(text);
+                line.push_str(&" ".repeat(widths[i] - text.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// --write
+
+/// A profile to add.
+#[derive(Debug, Clone)]
+struct Planned {
+    name: String,
+    content: &'static str,
+    read_only: bool,
+    local: PathBuf,
+    url: String,
+    server_type: &'static str,
+    displayname: Option<String>,
+    color: Option<String>,
+}
+
+impl Planned {
+    fn mode(&self) -> &'static str {
+        if self.read_only {
+            "to-local"
+        } else {
+            "two-way"
+        }
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        json!({
+            "profile": self.name,
+            "content": self.content,
+            "mode": self.mode(),
+            "local": self.local.display().to_string(),
+            "url": self.url,
+        })
+    }
+}
+
+/// What `--write` did.
+#[derive(Debug, Default)]
+struct Written {
+    added: Vec<Planned>,
+    /// (url, content, existing profile) of collections already configured.
+    skipped: Vec<(String, &'static str, String)>,
+    /// Collections no profile can sync (calendars of neither events nor tasks).
+    unsupported: Vec<String>,
+}
+
+/// The profiles already in the file, as written (the file need not be valid
+/// for davsync yet: it may have no profiles at all).
+#[derive(Debug, Default)]
+struct Existing {
+    names: HashSet<String>,
+    /// (normalised server URL, content) → profile name.
+    dav: Vec<(String, String, String)>,
+    local_paths: HashSet<String>,
+}
+
+fn existing_profiles(text: &str, file: &Path) -> Result<Existing> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not valid TOML ({}); nothing was added",
+            file.display(),
+            e.message()
+        )
+    })?;
+    let mut existing = Existing::default();
+    let Some(profiles) = table.get("profiles").and_then(|p| p.as_table()) else {
+        return Ok(existing);
+    };
+    for (name, profile) in profiles {
+        existing.names.insert(name.clone());
+        let get = |side: &str, key: &str| {
+            profile
+                .get(side)
+                .and_then(|s| s.get(key))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        if let Some(path) = get("local", "path") {
+            existing.local_paths.insert(path);
+        }
+        let content = profile
+            .get("content")
+            .and_then(|c| c.as_str())
+            .unwrap_or("")
+            .to_string();
+        for side in ["server", "local"] {
+            if let Some(url) = get(side, "url") {
+                existing
+                    .dav
+                    .push((normalise_url(&url), content.clone(), name.clone()));
+            }
+        }
+    }
+    Ok(existing)
+}
+
+/// A URL for comparisons: scheme and host in lower case, a final `/`.
+fn normalise_url(url: &str) -> String {
+    let url = url.trim();
+    let (head, path) = match url.find("://") {
+        Some(i) => {
+            let rest = &url[i + 3..];
+            let end = rest.find('/').map_or(url.len(), |j| i + 3 + j);
+            (url[..end].to_ascii_lowercase(), &url[end..])
+        }
+        None => (String::new(), url),
+    };
+    let mut out = format!("{head}{path}");
+    if !out.ends_with('/') {
+        out.push('/');
+    }
+    out
+}
+
+/// A profile name from a display name: ASCII letters (accents dropped, lower
+/// case), digits, `-`, `_` and `.`; anything else becomes `-`.
+fn safe_name(raw: &str) -> String {
+    const FOLD: [(&str, &str); 12] = [
+        ("àáâãåāÀÁÂÃÅĀ", "a"),
+        ("äæÄÆ", "ae"),
+        ("çčÇČ", "c"),
+        ("èéêëēěÈÉÊËĒĚ", "e"),
+        ("ìíîïÌÍÎÏ", "i"),
+        ("ñńÑŃ", "n"),
+        ("òóôõøÒÓÔÕØ", "o"),
+        ("öœÖŒ", "oe"),
+        ("ùúûůÙÚÛŮ", "u"),
+        ("üÜ", "ue"),
+        ("ýÿÝ", "y"),
+        ("ß", "ss"),
+    ];
+    let mut out = String::new();
+    for c in raw.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '_' | '.') {
+            out.push(c.to_ascii_lowercase());
+        } else if let Some((_, to)) = FOLD.iter().find(|(from, _)| from.contains(c)) {
+            out.push_str(to);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let trimmed = out.trim_matches(['-', '.', '_']);
+    // Room for "-tasks" and "-NN" within the 64 characters a name may have.
+    let mut name: String = trimmed.chars().take(48).collect();
+    while name.ends_with(['-', '.', '_']) {
+        name.pop();
+    }
+    name
+}
+
+/// The base of a collection's profile names.
+fn base_name(c: &DiscoveredCollection) -> String {
+    let from_name = c.displayname.as_deref().map(safe_name).unwrap_or_default();
+    if !from_name.is_empty() {
+        return from_name;
+    }
+    let last = c
+        .url
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .map(safe_name)
+        .unwrap_or_default();
+    if !last.is_empty() {
+        return last;
+    }
+    match c.kind {
+        CollectionKind::Calendar => "calendar".into(),
+        CollectionKind::AddressBook => "contacts".into(),
+    }
+}
+
+/// Whether `dir` can become a new profile's folder: missing or empty.
+fn folder_free(dir: &Path) -> bool {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => entries.next().is_none(),
+        Err(_) => !dir.exists(),
+    }
+}
+
+/// `key = "value"` value syntax for TOML.
+fn toml_str(value: &str) -> String {
+    toml::Value::String(value.to_string()).to_string()
+}
+
+fn plan_profiles(
+    collections: &[DiscoveredCollection],
+    existing: &Existing,
+    root: &Path,
+) -> Written {
+    let mut written = Written::default();
+    let mut taken: HashSet<String> = existing.names.clone();
+    let free = |name: &str, taken: &HashSet<String>| {
+        let dir = root.join(name);
+        !taken.contains(name)
+            && !existing
+                .local_paths
+                .contains(dir.to_string_lossy().as_ref())
+            && folder_free(&dir)
+    };
+    for c in collections {
+        let mut contents: Vec<&'static str> = Vec::new();
+        match c.kind {
+            CollectionKind::AddressBook => contents.push("contacts"),
+            CollectionKind::Calendar => {
+                if c.holds_events() {
+                    contents.push("events");
+                }
+                if c.holds_tasks() {
+                    contents.push("tasks");
+                }
+            }
+        }
+        if contents.is_empty() {
+            written.unsupported.push(c.url.clone());
+            continue;
+        }
+        let url = normalise_url(&c.url);
+        let both = contents.len() == 2;
+        contents.retain(|content| {
+            match existing
+                .dav
+                .iter()
+                .find(|(u, k, _)| u == &url && k == content)
+            {
+                Some((_, _, profile)) => {
+                    written
+                        .skipped
+                        .push((c.url.clone(), content, profile.clone()));
+                    false
+                }
+                None => true,
+            }
+        });
+        if contents.is_empty() {
+            continue;
+        }
+        let base = base_name(c);
+        // The names of this collection's profiles with the n-th suffix.
+        let names_for = |n: usize| -> Vec<String> {
+            let stem = if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            };
+            contents
+                .iter()
+                .map(|content| {
+                    if *content == "tasks" && (both || c.holds_events()) {
+                        format!("{stem}-tasks")
+                    } else {
+                        stem.clone()
+                    }
+                })
+                .collect()
+        };
+        let names = (1..)
+            .map(names_for)
+            .find(|names| names.iter().all(|n| free(n, &taken)))
+            .expect("some suffix is free");
+        for (name, content) in names.into_iter().zip(&contents) {
+            taken.insert(name.clone());
+            written.added.push(Planned {
+                local: root.join(&name),
+                name,
+                content,
+                read_only: c.read_only,
+                url: c.url.clone(),
+                server_type: match c.kind {
+                    CollectionKind::Calendar => "caldav",
+                    CollectionKind::AddressBook => "carddav",
+                },
+                displayname: c.displayname.clone(),
+                color: c.color.clone(),
+            });
+        }
+    }
+    written
+}
+
+/// The TOML text of the planned profiles.
+fn render_profiles(
+    planned: &[Planned],
+    user: &str,
+    password_key: Option<String>,
+    start: &Start,
+) -> String {
+    let mut out = format!(
+        "# Added by `davsync discover` on {} for {} ({}).\n",
+        chrono::Local::now().format("%Y-%m-%d %H:%M"),
+        cell(user),
+        cell(&start.to_string()),
+    );
+    for p in planned {
+        let key = if p.name.contains('.') {
+            format!("\"{}\"", p.name)
+        } else {
+            p.name.clone()
+        };
+        out.push_str(&format!("\n[profiles.{key}]\n"));
+        if let Some(name) = &p.displayname {
+            out.push_str(&format!("# {}\n", cell(name)));
+        }
+        out.push_str(&format!("content = \"{}\"\n", p.content));
+        if p.read_only {
+            out.push_str("mode = \"to-local\"  # read-only on the server\n");
+        }
+        out.push_str(&format!(
+            "local = {{ type = \"vdir\", path = {} }}\n",
+            toml_str(&p.local.to_string_lossy())
+        ));
+        let mut server = format!(
+            "server = {{ type = \"{}\", url = {}, username = {}",
+            p.server_type,
+            toml_str(&p.url),
+            toml_str(user)
+        );
+        if let Some(key) = &password_key {
+            server.push_str(", ");
+            server.push_str(key);
+        }
+        server.push_str(" }\n");
+        out.push_str(&server);
+    }
+    out
+}
+
+fn write_profiles(
+    config_path: &Path,
+    root: &Path,
+    collections: &[DiscoveredCollection],
+    user: &str,
+    args: &DiscoverArgs,
+    start: &Start,
+) -> Result<Written> {
+    let root = std::path::absolute(root)
+        .with_context(|| format!("cannot use {} as the local root", root.display()))?;
+    let old = match std::fs::read(config_path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", config_path.display()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read {}", config_path.display()));
+        }
+    };
+    let existing = existing_profiles(&old, config_path)?;
+    let written = plan_profiles(collections, &existing, &root);
+    if written.added.is_empty() {
+        return Ok(written);
+    }
+    let password_key = if let Some(cmd) = &args.password_command {
+        Some(format!("password_command = {}", toml_str(cmd)))
+    } else if let Some(var) = &args.password_env {
+        Some(format!("password_env = {}", toml_str(var)))
+    } else if args.password_keyring {
+        Some("password_keyring = true".to_string())
+    } else {
+        None
+    };
+    let addition = render_profiles(&written.added, user, password_key, start);
+    let mut new_text = old.clone();
+    if !new_text.is_empty() && !new_text.ends_with('\n') {
+        new_text.push('\n');
+    }
+    if !new_text.is_empty() {
+        new_text.push('\n');
+    }
+    let appended = new_text[old.len()..].to_string() + &addition;
+    new_text.push_str(&addition);
+    // Prove the result is a valid configuration before touching anything.
+    Config::parse(&new_text, config_path).with_context(|| {
+        format!(
+            "the profiles found would not make a valid configuration in {}; nothing was written",
+            config_path.display()
+        )
+    })?;
+    for p in &written.added {
+        std::fs::create_dir_all(&p.local)
+            .with_context(|| format!("cannot create {}", p.local.display()))?;
+        if let Some(name) = &p.displayname {
+            std::fs::write(p.local.join("displayname"), name)
+                .with_context(|| format!("cannot write {}/displayname", p.local.display()))?;
+        }
+        if let Some(color) = &p.color {
+            std::fs::write(p.local.join("color"), color)
+                .with_context(|| format!("cannot write {}/color", p.local.display()))?;
+        }
+    }
+    if let Some(parent) = config_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    // Append: the user's text stays byte for byte (and a symlinked file stays a symlink).
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(config_path)
+        .with_context(|| format!("cannot open {}", config_path.display()))?;
+    file.write_all(appended.as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", config_path.display()))?;
+    Ok(written)
+}
+
+fn written_text(w: &Written, config_path: &Path, has_password_key: bool) -> String {
+    let mut out = String::from("\n");
+    for (url, content, profile) in &w.skipped {
+        out.push_str(&format!(
+            "Already configured: {url} ({content}) in profile {profile}; skipped.\n"
+        ));
+    }
+    for url in &w.unsupported {
+        out.push_str(&format!(
+            "Skipped {url}: a calendar of neither events nor tasks.\n"
+        ));
+    }
+    if w.added.is_empty() {
+        out.push_str(&format!(
+            "Nothing added to {}: every collection found is configured already.\n",
+            config_path.display()
+        ));
+        return out;
+    }
+    out.push_str(&format!(
+        "Added {} profile{} to {}:\n",
+        w.added.len(),
+        if w.added.len() == 1 { "" } else { "s" },
+        config_path.display()
+    ));
+    let width = w.added.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    for p in &w.added {
+        out.push_str(&format!(
+            "  {:width$}  {:8}  {:8}  {}  <->  {}\n",
+            p.name,
+            p.content,
+            p.mode(),
+            p.local.display(),
+            p.url
+        ));
+    }
+    if !has_password_key {
+        out.push_str(&format!(
+            "No password option was given, so the new profiles have no password key: add one of\n  \
+             password_command = \"pass show dav\", password_keyring = true, password_env = \"VAR\"\n\
+             to each new `server = {{ … }}` table in {}.\n",
+            config_path.display()
+        ));
+    }
+    out.push_str("Run `davsync sync` to sync them.\n");
+    out
+}
+
+/// Writes `text` to stdout; a closed pipe (`davsync discover | head`) is no error.
+fn print_out(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("cannot write to stdout")
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collection(name: Option<&str>, url: &str, components: &[&str]) -> DiscoveredCollection {
+        DiscoveredCollection {
+            url: url.into(),
+            kind: if components.is_empty() {
+                CollectionKind::AddressBook
+            } else {
+                CollectionKind::Calendar
+            },
+            displayname: name.map(str::to_string),
+            color: Some("#ff0000".into()),
+            description: None,
+            components: components.iter().map(|c| c.to_string()).collect(),
+            read_only: false,
+            supports_sync: true,
+        }
+    }
+
+    #[test]
+    fn names_are_safe() {
+        assert_eq!(safe_name("Personal Calendar"), "personal-calendar");
+        assert_eq!(
+            safe_name("  Müller & Söhne / Büro "),
+            "mueller-soehne-buero"
+        );
+        assert_eq!(safe_name("../etc/passwd"), "etc-passwd");
+        assert_eq!(safe_name("日本"), "");
+        assert_eq!(safe_name("a.b_c"), "a.b_c");
+        assert!(safe_name(&"x".repeat(100)).len() <= 48);
+    }
+
+    #[test]
+    fn plan_splits_events_and_tasks_and_never_clobbers() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("work")).unwrap();
+        std::fs::write(root.path().join("work").join("x.ics"), "x").unwrap();
+        let existing = existing_profiles(
+            "[profiles.home]\ncontent = \"events\"\nlocal = { type = \"vdir\", path = \"/x\" }\n\
+             server = { type = \"caldav\", url = \"HTTP://H/cal/old\" }\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let collections = [
+            collection(Some("Home"), "http://h/cal/home/", &["VEVENT", "VTODO"]),
+            collection(Some("Work"), "http://h/cal/work/", &["VEVENT"]),
+            collection(Some("Todo"), "http://h/cal/todo/", &["VTODO"]),
+            collection(Some("Old"), "http://h/cal/old/", &["VEVENT"]),
+            collection(None, "http://h/card/people/", &[]),
+            collection(Some("Journal"), "http://h/cal/j/", &["VJOURNAL"]),
+        ];
+        let w = plan_profiles(&collections, &existing, root.path());
+        let got: Vec<(&str, &str)> = w
+            .added
+            .iter()
+            .map(|p| (p.name.as_str(), p.content))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("home-2", "events"),
+                ("home-2-tasks", "tasks"),
+                ("work-2", "events"),
+                ("todo", "tasks"),
+                ("people", "contacts"),
+            ]
+        );
+        assert_eq!(w.skipped.len(), 1);
+        assert_eq!(w.skipped[0].2, "home");
+        assert_eq!(w.unsupported, ["http://h/cal/j/"]);
+        let text = render_profiles(
+            &w.added,
+            "alice",
+            Some("password_env = \"PW\"".into()),
+            &Start::Url("http://h/".into()),
+        );
+        let cfg = Config::parse(&text, &root.path().join("c.toml")).unwrap();
+        assert_eq!(cfg.profiles.len(), 5);
+    }
+
+    #[test]
+    fn urls_compare_loosely() {
+        assert_eq!(normalise_url("HTTP://Host:1/a/B"), "http://host:1/a/B/");
+        assert_eq!(normalise_url("http://h/a/"), "http://h/a/");
+    }
+}

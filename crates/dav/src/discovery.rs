@@ -1,0 +1,1177 @@
+//! Finding a user's calendars, task lists and address books from a server URL
+//! or an e-mail address.
+//!
+//! The order of the search:
+//!
+//! 1. **Where to start.** A URL is used as given. For an e-mail address
+//!    `NAME@DOMAIN`, for CalDAV and then for CardDAV: the DNS SRV records
+//!    `_caldavs._tcp.DOMAIN` (HTTPS), then `_caldav._tcp.DOMAIN` (plain HTTP),
+//!    each ordered by priority and, within a priority, by a weighted random
+//!    choice (RFC 2782); the TXT record of the same name gives the context
+//!    path (`path=/dav/`, RFC 6764). Last comes `https://DOMAIN/.well-known/caldav`
+//!    (or `carddav`). A target of `.` means "no such service" and is skipped.
+//! 2. **The principal.** For each start URL in turn, `DAV:current-user-principal`
+//!    is asked (PROPFIND) of the URL itself, then of `/.well-known/caldav` and
+//!    `/.well-known/carddav` of its host (a redirect there is followed by hand,
+//!    on the same host only: PROPFIND must stay PROPFIND, and credentials are
+//!    never sent to another host), then of the host's root `/`. The first answer
+//!    wins. SOGo answers its well-known URLs with the web UI, so a URL such as
+//!    `/SOGo/dav/` must come first. A host that cannot be reached is left at the
+//!    first failure; the next start URL (the next SRV target) is tried.
+//! 3. **Home sets.** `calendar-home-set` and `addressbook-home-set` of the
+//!    principal; every href of both is listed (a principal without home sets is
+//!    listed itself; a URL without a principal is taken as a home set).
+//! 4. **Collections.** One PROPFIND Depth 1 per home set asks for the resource
+//!    type, display name, colour, description, supported components,
+//!    `current-user-privilege-set` and the supported reports of every member.
+//!
+//! DNS goes through `hickory-resolver`: the system's configuration, or one
+//! server named in [`DiscoveryOptions::dns_server`] (for tests and special
+//! setups). Errors name the URL or the DNS name, never a password.
+
+use crate::client::{ClientOptions, Credentials, DavClient, DavError};
+use base64::Engine;
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::proto::rr::RData;
+use http::{Request, Uri};
+use libdav::caldav::{FindCalendarHomeSet, FindCalendarHomeSetResponse};
+use libdav::carddav::{FindAddressBookHomeSet, FindAddressBookHomeSetResponse};
+use libdav::dav::{FindPropertyHrefs, Propfind, WebDavError};
+use libdav::requests::{DavRequest, ParseResponseError};
+use libdav::{Depth, PropertyName, names};
+use std::collections::HashSet;
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::net::SocketAddr;
+
+/// How discovery talks to the network.
+#[derive(Debug, Clone, Default)]
+pub struct DiscoveryOptions {
+    /// Ask this DNS server (UDP and TCP) for SRV and TXT records instead of the
+    /// system's resolvers. Host names in URLs are still resolved by the system.
+    pub dns_server: Option<SocketAddr>,
+    /// Timeouts and limits of the HTTP requests.
+    pub client: ClientOptions,
+}
+
+/// Where discovery starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// A URL on the server: its root, a DAV base such as `/SOGo/dav/`, a
+    /// principal, a home set or a collection.
+    Url(String),
+    /// An e-mail address: its domain's DNS records and well-known URLs.
+    Email(String),
+}
+
+impl fmt::Display for Start {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Start::Url(url) => f.write_str(url),
+            Start::Email(address) => f.write_str(address),
+        }
+    }
+}
+
+/// A calendar or address book found on the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveredCollection {
+    /// Its absolute URL, ending with `/`.
+    pub url: String,
+    /// Calendar or address book.
+    pub kind: crate::CollectionKind,
+    /// `DAV:displayname`, if set.
+    pub displayname: Option<String>,
+    /// `calendar-color` (Apple's namespace), if set.
+    pub color: Option<String>,
+    /// `calendar-description` or `addressbook-description`, if set.
+    pub description: Option<String>,
+    /// The components a calendar accepts (`VEVENT`, `VTODO`, …), upper case.
+    /// When the server does not say, every kind is accepted (RFC 4791 5.2.3):
+    /// then this holds `VEVENT`, `VTODO` and `VJOURNAL`. Empty for address books.
+    pub components: Vec<String>,
+    /// Whether the user may not change it: `DAV:current-user-privilege-set` is
+    /// given and holds none of `DAV:write`, `DAV:write-content`, `DAV:bind`, `DAV:all`.
+    pub read_only: bool,
+    /// Whether it supports the `sync-collection` report.
+    pub supports_sync: bool,
+}
+
+impl DiscoveredCollection {
+    /// Whether it takes events.
+    pub fn holds_events(&self) -> bool {
+        self.kind == crate::CollectionKind::Calendar
+            && self.components.iter().any(|c| c == "VEVENT")
+    }
+
+    /// Whether it takes tasks.
+    pub fn holds_tasks(&self) -> bool {
+        self.kind == crate::CollectionKind::Calendar && self.components.iter().any(|c| c == "VTODO")
+    }
+
+    /// What it holds, in words: `calendar` (events), `tasks`, `events+tasks`,
+    /// `address book`, or `other` (a calendar of neither events nor tasks).
+    pub fn kind_label(&self) -> &'static str {
+        match (self.kind, self.holds_events(), self.holds_tasks()) {
+            (crate::CollectionKind::AddressBook, _, _) => "address book",
+            (_, true, true) => "events+tasks",
+            (_, true, false) => "calendar",
+            (_, false, true) => "tasks",
+            (_, false, false) => "other",
+        }
+    }
+}
+
+/// What discovery found.
+#[derive(Debug, Clone, Default)]
+pub struct Discovery {
+    /// The principal URLs found (one per server, usually one in all).
+    pub principals: Vec<String>,
+    /// Calendar home sets listed.
+    pub calendar_home_sets: Vec<String>,
+    /// Address book home sets listed.
+    pub addressbook_home_sets: Vec<String>,
+    /// Every calendar and address book found, each once.
+    pub collections: Vec<DiscoveredCollection>,
+    /// What was tried and did not work (unreachable SRV targets, redirects to
+    /// other hosts that were not followed, …), for `-v` output and errors.
+    pub notes: Vec<String>,
+}
+
+/// Why discovery failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoveryError {
+    /// The start URL is unusable.
+    #[error("{0:?} is not an http:// or https:// URL")]
+    InvalidUrl(String),
+    /// The address has no domain.
+    #[error("{0:?} is not an e-mail address (NAME@DOMAIN)")]
+    InvalidEmail(String),
+    /// The DNS resolver could not be set up.
+    #[error("cannot set up the DNS resolver: {0}")]
+    Resolver(String),
+    /// A server refused the credentials (and nothing was found elsewhere).
+    #[error(transparent)]
+    Unauthorized(DavError),
+    /// Nothing answered as a CalDAV or CardDAV server.
+    #[error("no CalDAV or CardDAV server found for {start}; tried:\n{}", .tried.join("\n"))]
+    NotFound {
+        /// The URL or address discovery started from.
+        start: String,
+        /// What was tried and what happened, one line each.
+        tried: Vec<String>,
+    },
+}
+
+/// Finds the calendars and address books of the user `credentials` names.
+pub async fn discover(
+    start: &Start,
+    credentials: Option<&Credentials>,
+    options: &DiscoveryOptions,
+) -> Result<Discovery, DiscoveryError> {
+    let mut run = Run::new(credentials, options)?;
+    match start {
+        Start::Url(url) => {
+            let origin = Origin::of(url).ok_or_else(|| DiscoveryError::InvalidUrl(url.clone()))?;
+            let path = Uri::try_from(url.as_str())
+                .map(|u| u.path().to_string())
+                .unwrap_or_else(|_| "/".into());
+            run.context(&origin, &path).await;
+        }
+        Start::Email(address) => {
+            let domain = email_domain(address)
+                .ok_or_else(|| DiscoveryError::InvalidEmail(address.clone()))?;
+            let resolver = resolver(options)?;
+            for service in [Service::CalDav, Service::CardDav] {
+                let mut contexts =
+                    srv_contexts(&resolver, &domain, service, &mut run.result.notes).await;
+                contexts.push(format!("https://{domain}{}", service.well_known()));
+                for context in contexts {
+                    let Some(origin) = Origin::of(&context) else {
+                        run.note(format!("{context}: not a usable URL"));
+                        continue;
+                    };
+                    let path = Uri::try_from(context.as_str())
+                        .map(|u| u.path().to_string())
+                        .unwrap_or_else(|_| "/".into());
+                    if run.context(&origin, &path).await {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    run.finish(start)
+}
+
+/// CalDAV or CardDAV, for DNS names and well-known paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Service {
+    CalDav,
+    CardDav,
+}
+
+impl Service {
+    fn well_known(self) -> &'static str {
+        match self {
+            Service::CalDav => "/.well-known/caldav",
+            Service::CardDav => "/.well-known/carddav",
+        }
+    }
+
+    /// SRV labels with the URL scheme each stands for, TLS first (RFC 6764).
+    fn labels(self) -> [(&'static str, &'static str); 2] {
+        match self {
+            Service::CalDav => [("_caldavs", "https"), ("_caldav", "http")],
+            Service::CardDav => [("_carddavs", "https"), ("_carddav", "http")],
+        }
+    }
+}
+
+/// The domain of `NAME@DOMAIN`, lower case, without a final dot.
+fn email_domain(address: &str) -> Option<String> {
+    let (user, domain) = address.trim().rsplit_once('@')?;
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    let valid = !user.is_empty()
+        && !domain.is_empty()
+        && domain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
+        && !domain.starts_with(['.', '-'])
+        && !domain.contains("..");
+    valid.then_some(domain)
+}
+
+/// A scheme and authority: where requests go.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Origin {
+    scheme: String,
+    authority: String,
+}
+
+impl Origin {
+    /// The origin of an absolute http(s) URL.
+    fn of(url: &str) -> Option<Origin> {
+        let uri: Uri = url.trim().parse().ok()?;
+        Origin::of_uri(&uri)
+    }
+
+    fn of_uri(uri: &Uri) -> Option<Origin> {
+        let scheme = uri.scheme_str()?.to_ascii_lowercase();
+        if !matches!(scheme.as_str(), "http" | "https") {
+            return None;
+        }
+        let authority = uri.authority()?;
+        if authority.as_str().contains('@') || authority.host().is_empty() {
+            return None;
+        }
+        Some(Origin {
+            scheme,
+            authority: authority.as_str().to_ascii_lowercase(),
+        })
+    }
+
+    fn host(&self) -> &str {
+        let a = self.authority.as_str();
+        if a.starts_with('[') {
+            return a.split_once(']').map_or(a, |(h, _)| &h[1..]);
+        }
+        a.rsplit_once(':').map_or(a, |(h, _)| h)
+    }
+
+    /// `scheme://authority/`.
+    fn base(&self) -> String {
+        format!("{}://{}/", self.scheme, self.authority)
+    }
+
+    /// The absolute URL of `path` (which starts with `/`).
+    fn url(&self, path: &str) -> String {
+        format!("{}://{}{}", self.scheme, self.authority, path)
+    }
+
+    /// Whether credentials meant for `self` may go to `other`: the same host,
+    /// never from https down to http.
+    fn may_follow(&self, other: &Origin) -> bool {
+        self.host() == other.host() && !(self.scheme == "https" && other.scheme == "http")
+    }
+}
+
+/// `path` made absolute against `origin`: `(origin, path)` of an href or a
+/// `Location` that may be a path, an absolute URL, or relative to `base_path`.
+fn resolve_href(origin: &Origin, base_path: &str, href: &str) -> Option<(Origin, String)> {
+    let href = href.trim();
+    if href.starts_with("http://") || href.starts_with("https://") {
+        let uri: Uri = href.parse().ok()?;
+        let other = Origin::of_uri(&uri)?;
+        let path = match uri.path() {
+            "" => "/".to_string(),
+            p => p.to_string(),
+        };
+        return Some((other, path));
+    }
+    if href.starts_with('/') {
+        let path = href.split(['?', '#']).next().unwrap_or("/");
+        return Some((origin.clone(), path.to_string()));
+    }
+    let dir = &base_path[..=base_path.rfind('/').unwrap_or(0)];
+    let dir = if dir.is_empty() { "/" } else { dir };
+    let rest = href.split(['?', '#']).next().unwrap_or("");
+    Some((origin.clone(), format!("{dir}{rest}")))
+}
+
+/// One discovery run: the clients per origin and what was found so far.
+struct Run<'a> {
+    credentials: Option<&'a Credentials>,
+    options: &'a DiscoveryOptions,
+    /// A client that does not follow redirects, for the well-known probes.
+    probe: reqwest::Client,
+    clients: Vec<(Origin, DavClient)>,
+    principals: HashSet<String>,
+    listed: HashSet<String>,
+    unauthorized: Option<DavError>,
+    result: Discovery,
+}
+
+impl<'a> Run<'a> {
+    fn new(
+        credentials: Option<&'a Credentials>,
+        options: &'a DiscoveryOptions,
+    ) -> Result<Self, DiscoveryError> {
+        let probe = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(options.client.timeout)
+            .user_agent(concat!("davsync/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| DiscoveryError::Resolver(format!("cannot set up HTTP: {e}")))?;
+        Ok(Run {
+            credentials,
+            options,
+            probe,
+            clients: Vec::new(),
+            principals: HashSet::new(),
+            listed: HashSet::new(),
+            unauthorized: None,
+            result: Discovery::default(),
+        })
+    }
+
+    fn note(&mut self, line: String) {
+        tracing::info!("discovery: {line}");
+        self.result.notes.push(line);
+    }
+
+    fn client(&mut self, origin: &Origin) -> Result<DavClient, DavError> {
+        if let Some((_, client)) = self.clients.iter().find(|(o, _)| o == origin) {
+            return Ok(client.clone());
+        }
+        let client = DavClient::new(&origin.base(), self.credentials, &self.options.client)?;
+        self.clients.push((origin.clone(), client.clone()));
+        Ok(client)
+    }
+
+    /// Remembers a failed request; tells whether the host is unreachable.
+    fn failed(&mut self, error: DavError) -> bool {
+        let unreachable = matches!(error, DavError::Transport { .. });
+        self.note(error.to_string());
+        if matches!(error, DavError::Unauthorized { .. }) && self.unauthorized.is_none() {
+            self.unauthorized = Some(error);
+        }
+        unreachable
+    }
+
+    /// Searches from one start URL; true when it led to a principal (or,
+    /// failing that, to collections).
+    async fn context(&mut self, origin: &Origin, path: &str) -> bool {
+        let mut candidates: Vec<String> = vec![path.to_string()];
+        for extra in ["/.well-known/caldav", "/.well-known/carddav", "/"] {
+            if !candidates.iter().any(|c| c == extra) {
+                candidates.push(extra.to_string());
+            }
+        }
+        for candidate in candidates {
+            let (target, target_path) = if candidate.starts_with("/.well-known/") {
+                match self.well_known_redirect(origin, &candidate).await {
+                    Ok(Some(location)) => location,
+                    Ok(None) => (origin.clone(), candidate.clone()),
+                    Err(e) => {
+                        if self.failed(e) {
+                            return false;
+                        }
+                        continue;
+                    }
+                }
+            } else {
+                (origin.clone(), candidate.clone())
+            };
+            match self.principal_at(&target, &target_path).await {
+                Ok(Some((p_origin, p_path))) => {
+                    tracing::info!(
+                        "discovery: principal {} (from {})",
+                        p_origin.url(&p_path),
+                        target.url(&target_path)
+                    );
+                    self.explore_principal(&p_origin, &p_path).await;
+                    return true;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    if self.failed(e) {
+                        return false;
+                    }
+                }
+            }
+        }
+        // No principal anywhere: perhaps the URL is a home set or a collection.
+        if path != "/" && !path.starts_with("/.well-known/") {
+            let before = self.result.collections.len();
+            self.explore_principal(origin, path).await;
+            return self.result.collections.len() > before;
+        }
+        false
+    }
+
+    /// A redirect of a well-known URL, followed by hand (PROPFIND stays
+    /// PROPFIND) and only on the same host. `None` when there is none.
+    async fn well_known_redirect(
+        &mut self,
+        origin: &Origin,
+        path: &str,
+    ) -> Result<Option<(Origin, String)>, DavError> {
+        let url = origin.url(path);
+        let mut request = self
+            .probe
+            .request(
+                reqwest::Method::from_bytes(b"PROPFIND").expect("valid method"),
+                &url,
+            )
+            .header("Depth", "0")
+            .header(http::header::CONTENT_TYPE, "application/xml; charset=utf-8")
+            .body(PRINCIPAL_PROPFIND);
+        if let Some(c) = self.credentials {
+            // Only to the host discovery is already talking to.
+            let token = base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", c.username, c.password));
+            let mut value = http::HeaderValue::from_str(&format!("Basic {token}"))
+                .expect("base64 is a valid header value");
+            value.set_sensitive(true);
+            request = request.header(http::header::AUTHORIZATION, value);
+        }
+        let response = request.send().await.map_err(|e| DavError::Transport {
+            url: url.clone(),
+            message: if e.is_timeout() {
+                "timed out".into()
+            } else {
+                let mut m = "cannot connect".to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(cause) = source {
+                    m.push_str(": ");
+                    m.push_str(&cause.to_string());
+                    source = cause.source();
+                }
+                m
+            },
+        })?;
+        if !response.status().is_redirection() {
+            return Ok(None);
+        }
+        let Some(location) = response
+            .headers()
+            .get(http::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+        else {
+            return Ok(None);
+        };
+        let Some((target, target_path)) = resolve_href(origin, path, location) else {
+            self.note(format!(
+                "{url}: redirects to an unusable location {location:?}"
+            ));
+            return Ok(None);
+        };
+        if !origin.may_follow(&target) {
+            self.note(format!(
+                "{url}: redirects to {}, another host: not followed (credentials go only to the \
+                 host you named; run discover with --url {} to use it)",
+                target.url(&target_path),
+                target.url(&target_path)
+            ));
+            return Ok(None);
+        }
+        tracing::info!("discovery: {url} redirects to {}", target.url(&target_path));
+        Ok(Some((target, target_path)))
+    }
+
+    /// `DAV:current-user-principal` of `path`.
+    async fn principal_at(
+        &mut self,
+        origin: &Origin,
+        path: &str,
+    ) -> Result<Option<(Origin, String)>, DavError> {
+        let client = self.client(origin)?;
+        let response = match client
+            .run(&FindPropertyHrefs::new(
+                path,
+                &names::CURRENT_USER_PRINCIPAL,
+            ))
+            .await
+        {
+            Ok(r) => r,
+            // Not a DAV answer here (HTML, 404, 405, a property error): try the next place.
+            Err(DavError::Protocol { url, message }) => {
+                self.note(format!(
+                    "{url}: no WebDAV answer to a current-user-principal PROPFIND ({message})"
+                ));
+                return Ok(None);
+            }
+            Err(e @ DavError::NotFound { .. }) => {
+                self.note(format!("{e} (looking for current-user-principal)"));
+                return Ok(None);
+            }
+            Err(DavError::Status { url, status }) if status.is_client_error() => {
+                self.note(format!(
+                    "{url}: {status} (looking for current-user-principal)"
+                ));
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        let url = origin.url(path);
+        let Some(href) = response.hrefs.first() else {
+            self.note(format!("{url}: no current-user-principal"));
+            return Ok(None);
+        };
+        let Some((p_origin, p_path)) = resolve_href(origin, path, &href.to_string()) else {
+            self.note(format!("{url}: unusable principal href {href}"));
+            return Ok(None);
+        };
+        if !origin.may_follow(&p_origin) {
+            self.note(format!(
+                "{url}: the principal {} is on another host: not followed",
+                p_origin.url(&p_path)
+            ));
+            return Ok(None);
+        }
+        Ok(Some((p_origin, p_path)))
+    }
+
+    /// Home sets of a principal, then the collections in each.
+    async fn explore_principal(&mut self, origin: &Origin, path: &str) {
+        let mut principal = origin.url(path);
+        if !principal.ends_with('/') {
+            principal.push('/');
+        }
+        if !self.principals.insert(principal.clone()) {
+            return;
+        }
+        let client = match self.client(origin) {
+            Ok(c) => c,
+            Err(e) => {
+                self.failed(e);
+                return;
+            }
+        };
+        let mut homes: Vec<(Origin, String, bool)> = Vec::new();
+        let calendar_homes = client.run(&FindCalendarHomeSet::new(path)).await;
+        let book_homes = client.run(&FindAddressBookHomeSet::new(path)).await;
+        let found = [
+            calendar_homes.map(|r: FindCalendarHomeSetResponse| r.home_sets),
+            book_homes.map(|r: FindAddressBookHomeSetResponse| r.home_sets),
+        ];
+        let mut any_home = false;
+        for (i, result) in found.into_iter().enumerate() {
+            match result {
+                Ok(hrefs) => {
+                    for href in hrefs {
+                        any_home = true;
+                        match resolve_href(origin, path, &href.to_string()) {
+                            Some((o, p)) if origin.may_follow(&o) => homes.push((o, p, i == 0)),
+                            Some((o, p)) => self.note(format!(
+                                "{principal}: home set {} is on another host: not followed \
+                                 (run discover with --url {})",
+                                o.url(&p),
+                                o.url(&p)
+                            )),
+                            None => self.note(format!("{principal}: unusable home set {href}")),
+                        }
+                    }
+                }
+                Err(e) => {
+                    self.failed(e);
+                }
+            }
+        }
+        if !any_home {
+            // A server without home sets (or a URL that is a home set or a
+            // collection): look for collections right here.
+            homes.push((origin.clone(), path.to_string(), true));
+        } else if self.result.principals.iter().all(|p| p != &principal) {
+            self.result.principals.push(principal.clone());
+        }
+        for (o, p, calendar) in homes {
+            let url = o.url(&p);
+            let list = if calendar {
+                &mut self.result.calendar_home_sets
+            } else {
+                &mut self.result.addressbook_home_sets
+            };
+            if any_home && !list.contains(&url) {
+                list.push(url.clone());
+            }
+            if !self.listed.insert(url.clone()) {
+                continue;
+            }
+            let client = match self.client(&o) {
+                Ok(c) => c,
+                Err(e) => {
+                    self.failed(e);
+                    continue;
+                }
+            };
+            match client.run(&ListCollections::new(&p)).await {
+                Ok(found) => {
+                    for entry in found {
+                        let url = collection_url(&o, &entry.href);
+                        if self.result.collections.iter().any(|c| c.url == url) {
+                            continue;
+                        }
+                        self.result.collections.push(entry.into_collection(url));
+                    }
+                }
+                Err(e) => {
+                    self.failed(e);
+                }
+            }
+        }
+    }
+
+    fn finish(mut self, start: &Start) -> Result<Discovery, DiscoveryError> {
+        if self.principals.is_empty() && self.result.collections.is_empty() {
+            if let Some(e) = self.unauthorized.take() {
+                return Err(DiscoveryError::Unauthorized(e));
+            }
+            return Err(DiscoveryError::NotFound {
+                start: start.to_string(),
+                tried: std::mem::take(&mut self.result.notes)
+                    .into_iter()
+                    .map(|n| format!("  {n}"))
+                    .collect(),
+            });
+        }
+        if self.result.collections.is_empty()
+            && let Some(e) = self.unauthorized.take()
+        {
+            return Err(DiscoveryError::Unauthorized(e));
+        }
+        Ok(self.result)
+    }
+}
+
+/// The URL of a listed collection: its (normalised) href percent-encoded as
+/// a URL needs it, with a final `/`.
+fn collection_url(origin: &Origin, href: &str) -> String {
+    let mut url = origin.url(&libdav::encoding::strict_percent_encoded(href));
+    if !url.ends_with('/') {
+        url.push('/');
+    }
+    url
+}
+
+/// The body of the well-known probe.
+const PRINCIPAL_PROPFIND: &str = r#"<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:current-user-principal/></D:prop></D:propfind>"#;
+
+// ---------------------------------------------------------------------------
+// DNS
+
+fn resolver(options: &DiscoveryOptions) -> Result<TokioResolver, DiscoveryError> {
+    let built = match options.dns_server {
+        Some(addr) => {
+            let mut udp = ConnectionConfig::udp();
+            udp.port = addr.port();
+            let mut tcp = ConnectionConfig::tcp();
+            tcp.port = addr.port();
+            let server = NameServerConfig::new(addr.ip(), true, vec![udp, tcp]);
+            hickory_resolver::Resolver::builder_with_config(
+                ResolverConfig::from_name_servers(vec![server]),
+                TokioRuntimeProvider::default(),
+            )
+            .build()
+        }
+        None => hickory_resolver::Resolver::builder_tokio().and_then(|b| b.build()),
+    };
+    built.map_err(|e| DiscoveryError::Resolver(e.to_string()))
+}
+
+/// One SRV record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SrvTarget {
+    priority: u16,
+    weight: u16,
+    port: u16,
+    host: String,
+}
+
+/// The start URLs the SRV (and TXT) records of `domain` give for `service`:
+/// the TLS records first, each set in RFC 2782 order.
+async fn srv_contexts(
+    resolver: &TokioResolver,
+    domain: &str,
+    service: Service,
+    notes: &mut Vec<String>,
+) -> Vec<String> {
+    let mut contexts = Vec::new();
+    for (label, scheme) in service.labels() {
+        let name = format!("{label}._tcp.{domain}.");
+        let records: Vec<SrvTarget> = match resolver.srv_lookup(name.as_str()).await {
+            Ok(lookup) => lookup
+                .answers()
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::SRV(srv) => Some(SrvTarget {
+                        priority: srv.priority,
+                        weight: srv.weight,
+                        port: srv.port,
+                        host: srv.target.to_utf8().trim_end_matches('.').to_string(),
+                    }),
+                    _ => None,
+                })
+                .collect(),
+            Err(e) if e.is_no_records_found() || e.is_nx_domain() => {
+                tracing::info!("discovery: DNS: no SRV record {name}");
+                Vec::new()
+            }
+            Err(e) => {
+                let line = format!("DNS: SRV {name}: {e}");
+                tracing::info!("discovery: {line}");
+                notes.push(line);
+                Vec::new()
+            }
+        };
+        if records.is_empty() {
+            continue;
+        }
+        // A single record with target "." says: no such service here (RFC 2782).
+        if records.len() == 1 && records[0].host.is_empty() {
+            notes.push(format!("DNS: SRV {name} says the service is not offered"));
+            continue;
+        }
+        let path = txt_path(resolver, &name)
+            .await
+            .unwrap_or_else(|| "/".into());
+        let ordered = order_srv(records, &mut random_up_to);
+        for target in ordered.into_iter().filter(|t| !t.host.is_empty()) {
+            let default_port = if scheme == "https" { 443 } else { 80 };
+            let host = if target.host.contains(':') {
+                format!("[{}]", target.host)
+            } else {
+                target.host.clone()
+            };
+            let authority = if target.port == default_port {
+                host
+            } else {
+                format!("{host}:{}", target.port)
+            };
+            tracing::info!(
+                "discovery: DNS: {name} → {scheme}://{authority}{path} (priority {}, weight {})",
+                target.priority,
+                target.weight
+            );
+            contexts.push(format!("{scheme}://{authority}{path}"));
+        }
+    }
+    contexts
+}
+
+/// The context path of a TXT record `path=/…` at `name`.
+async fn txt_path(resolver: &TokioResolver, name: &str) -> Option<String> {
+    let lookup = resolver.txt_lookup(name).await.ok()?;
+    lookup.answers().iter().find_map(|r| match &r.data {
+        RData::TXT(txt) => txt_path_of(txt.txt_data.iter().map(|s| s.as_ref())),
+        _ => None,
+    })
+}
+
+/// `path=…` among the strings of one TXT record.
+fn txt_path_of<'a>(strings: impl Iterator<Item = &'a [u8]>) -> Option<String> {
+    strings
+        .filter_map(|s| std::str::from_utf8(s).ok())
+        .find_map(|s| s.trim().strip_prefix("path="))
+        .map(str::trim)
+        .filter(|p| p.starts_with('/'))
+        .map(str::to_string)
+}
+
+/// A random number from 0 to `max`, both included (not for cryptography).
+fn random_up_to(max: u32) -> u32 {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(max);
+    (hasher.finish() % (u64::from(max) + 1)) as u32
+}
+
+/// Orders SRV records as RFC 2782 says: lowest priority first; within a
+/// priority, repeatedly a weighted random pick (records of weight 0 first in
+/// the running sum, so they are rarely picked before others).
+fn order_srv(mut records: Vec<SrvTarget>, random: &mut impl FnMut(u32) -> u32) -> Vec<SrvTarget> {
+    records.sort_by_key(|r| (r.priority, r.weight != 0));
+    let mut ordered = Vec::with_capacity(records.len());
+    while !records.is_empty() {
+        let priority = records[0].priority;
+        let mut group: Vec<SrvTarget> = Vec::new();
+        while records.first().is_some_and(|r| r.priority == priority) {
+            group.push(records.remove(0));
+        }
+        while !group.is_empty() {
+            let total: u32 = group.iter().map(|r| u32::from(r.weight)).sum();
+            let pick = random(total);
+            let mut sum = 0;
+            let index = group
+                .iter()
+                .position(|r| {
+                    sum += u32::from(r.weight);
+                    sum >= pick
+                })
+                .unwrap_or(0);
+            ordered.push(group.remove(index));
+        }
+    }
+    ordered
+}
+
+// ---------------------------------------------------------------------------
+// The collection listing
+
+const CURRENT_USER_PRIVILEGE_SET: PropertyName =
+    PropertyName::new(names::DAV, "current-user-privilege-set");
+const ADDRESSBOOK_DESCRIPTION: PropertyName =
+    PropertyName::new(names::CARDDAV, "addressbook-description");
+
+/// PROPFIND Depth 1 of a home set for everything discovery reports about its
+/// members (libdav's `FindCalendars` and `FindAddressBooks` lack the
+/// components and privileges, which would take two more requests per collection).
+struct ListCollections<'a> {
+    propfind: Propfind<'a>,
+}
+
+impl<'a> ListCollections<'a> {
+    fn new(href: &'a str) -> Self {
+        ListCollections {
+            propfind: Propfind::new(href)
+                .with_properties(&[
+                    &names::RESOURCETYPE,
+                    &names::DISPLAY_NAME,
+                    &names::CALENDAR_COLOUR,
+                    &names::CALENDAR_DESCRIPTION,
+                    &ADDRESSBOOK_DESCRIPTION,
+                    &names::SUPPORTED_CALENDAR_COMPONENT_SET,
+                    &CURRENT_USER_PRIVILEGE_SET,
+                    &names::SUPPORTED_REPORT_SET,
+                ])
+                .with_depth(Depth::One),
+        }
+    }
+}
+
+/// One member of a home set that is a calendar or an address book.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    href: String,
+    kind: crate::CollectionKind,
+    displayname: Option<String>,
+    color: Option<String>,
+    description: Option<String>,
+    components: Option<Vec<String>>,
+    privileges: Option<Vec<String>>,
+    supports_sync: bool,
+}
+
+impl Entry {
+    fn into_collection(self, url: String) -> DiscoveredCollection {
+        let components = match (self.kind, self.components) {
+            (crate::CollectionKind::AddressBook, _) => Vec::new(),
+            (_, Some(c)) => c,
+            (_, None) => vec!["VEVENT".into(), "VTODO".into(), "VJOURNAL".into()],
+        };
+        let read_only = self.privileges.is_some_and(|p| {
+            !p.iter()
+                .any(|p| matches!(p.as_str(), "write" | "write-content" | "bind" | "all"))
+        });
+        DiscoveredCollection {
+            url,
+            kind: self.kind,
+            displayname: self.displayname,
+            color: self.color,
+            description: self.description,
+            components,
+            read_only,
+            supports_sync: self.supports_sync,
+        }
+    }
+}
+
+impl DavRequest for ListCollections<'_> {
+    type Response = Vec<Entry>;
+    type ParseError = ParseResponseError;
+    type Error<E> = WebDavError<E>;
+
+    fn prepare_request(&self, base_url: Uri) -> Result<Request<String>, http::Error> {
+        self.propfind.prepare_request(base_url)
+    }
+
+    fn parse_response(
+        &self,
+        parts: &http::response::Parts,
+        body: &[u8],
+    ) -> Result<Self::Response, Self::ParseError> {
+        if !parts.status.is_success() {
+            return Err(ParseResponseError::BadStatusCode(parts.status));
+        }
+        parse_collections(std::str::from_utf8(body)?)
+    }
+}
+
+fn is(node: roxmltree::Node, namespace: &str, name: &str) -> bool {
+    node.is_element()
+        && node.tag_name().name() == name
+        && node.tag_name().namespace() == Some(namespace)
+}
+
+fn text_of(node: roxmltree::Node) -> Option<String> {
+    let text: String = node
+        .descendants()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text())
+        .collect();
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// Whether a `propstat` reports success (a missing status counts as success).
+fn propstat_ok(propstat: roxmltree::Node) -> bool {
+    propstat
+        .children()
+        .find(|n| is(*n, names::DAV, "status"))
+        .and_then(text_of)
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u16>().ok())
+        .is_none_or(|code| (200..300).contains(&code))
+}
+
+fn parse_collections(body: &str) -> Result<Vec<Entry>, ParseResponseError> {
+    let doc = roxmltree::Document::parse(body)?;
+    let mut entries = Vec::new();
+    for response in doc
+        .root_element()
+        .children()
+        .filter(|n| is(*n, names::DAV, "response"))
+    {
+        let Some(href) = response
+            .children()
+            .find(|n| is(*n, names::DAV, "href"))
+            .and_then(text_of)
+        else {
+            continue;
+        };
+        let href = libdav::encoding::normalise_percent_encoded(&href)?.into_owned();
+        // The properties the server has (those in a 2xx propstat).
+        let props: Vec<roxmltree::Node> = response
+            .children()
+            .filter(|n| is(*n, names::DAV, "propstat") && propstat_ok(*n))
+            .flat_map(|ps| ps.children().filter(|n| is(*n, names::DAV, "prop")))
+            .flat_map(|prop| prop.children().filter(|n| n.is_element()))
+            .collect();
+        let find = |ns: &str, name: &str| props.iter().copied().find(|n| is(*n, ns, name));
+        let Some(resourcetype) = find(names::DAV, "resourcetype") else {
+            continue;
+        };
+        let kind = if resourcetype
+            .children()
+            .any(|n| is(n, names::CALDAV, "calendar"))
+        {
+            crate::CollectionKind::Calendar
+        } else if resourcetype
+            .children()
+            .any(|n| is(n, names::CARDDAV, "addressbook"))
+        {
+            crate::CollectionKind::AddressBook
+        } else {
+            continue;
+        };
+        // Cyrus puts calendar-color in another namespace: match the name alone.
+        let color = props
+            .iter()
+            .find(|n| n.tag_name().name() == "calendar-color")
+            .and_then(|n| text_of(*n));
+        let description = match kind {
+            crate::CollectionKind::Calendar => find(names::CALDAV, "calendar-description"),
+            crate::CollectionKind::AddressBook => find(names::CARDDAV, "addressbook-description"),
+        }
+        .and_then(text_of);
+        let components = find(names::CALDAV, "supported-calendar-component-set").map(|set| {
+            set.descendants()
+                .filter(|n| is(*n, names::CALDAV, "comp"))
+                .filter_map(|n| n.attribute("name"))
+                .map(str::to_ascii_uppercase)
+                .collect()
+        });
+        let privileges = find(names::DAV, "current-user-privilege-set").map(|set| {
+            set.children()
+                .filter(|n| is(*n, names::DAV, "privilege"))
+                .flat_map(|p| p.children().filter(|n| n.is_element()))
+                .filter(|n| n.tag_name().namespace() == Some(names::DAV))
+                .map(|n| n.tag_name().name().to_string())
+                .collect()
+        });
+        let supports_sync = find(names::DAV, "supported-report-set").is_some_and(|set| {
+            set.descendants()
+                .any(|n| is(n, names::DAV, "sync-collection"))
+        });
+        entries.push(Entry {
+            href,
+            kind,
+            displayname: find(names::DAV, "displayname").and_then(text_of),
+            color,
+            description,
+            components,
+            privileges,
+            supports_sync,
+        });
+    }
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CollectionKind;
+
+    fn target(priority: u16, weight: u16, host: &str) -> SrvTarget {
+        SrvTarget {
+            priority,
+            weight,
+            port: 443,
+            host: host.into(),
+        }
+    }
+
+    #[test]
+    fn srv_order_follows_priority_then_weight() {
+        let records = vec![
+            target(20, 0, "late"),
+            target(10, 60, "heavy"),
+            target(10, 0, "zero"),
+            target(5, 1, "first"),
+            target(10, 40, "light"),
+        ];
+        let hosts = |v: Vec<SrvTarget>| v.into_iter().map(|t| t.host).collect::<Vec<_>>();
+        // The smallest random number picks the first entry of the running sum.
+        let low = order_srv(records.clone(), &mut |_| 0);
+        assert_eq!(hosts(low), ["first", "zero", "heavy", "light", "late"]);
+        // The largest picks the last one each time.
+        let high = order_srv(records.clone(), &mut |max| max);
+        assert_eq!(hosts(high), ["first", "light", "heavy", "zero", "late"]);
+        // Over many runs, the weights show: heavy before light about 60 % of the time.
+        let mut heavy_first = 0;
+        for _ in 0..2000 {
+            let order = hosts(order_srv(records.clone(), &mut random_up_to));
+            assert_eq!(order[0], "first");
+            assert_eq!(order[4], "late");
+            let h = order.iter().position(|x| x == "heavy").unwrap();
+            let l = order.iter().position(|x| x == "light").unwrap();
+            if h < l {
+                heavy_first += 1;
+            }
+        }
+        assert!((1000..1400).contains(&heavy_first), "{heavy_first}");
+    }
+
+    #[test]
+    fn txt_path_and_email_domain() {
+        let strings: Vec<&[u8]> = vec![b"txtvers=1", b"path=/dav/principals/"];
+        assert_eq!(
+            txt_path_of(strings.into_iter()).as_deref(),
+            Some("/dav/principals/")
+        );
+        let bad: Vec<&[u8]> = vec![b"path=relative"];
+        assert_eq!(txt_path_of(bad.into_iter()), None);
+        assert_eq!(
+            email_domain("Alice@Example.ORG").as_deref(),
+            Some("example.org")
+        );
+        assert_eq!(email_domain("alice"), None);
+        assert_eq!(email_domain("@example.org"), None);
+        assert_eq!(email_domain("a@exa mple.org"), None);
+    }
+
+    #[test]
+    fn hrefs_and_hosts() {
+        let o = Origin::of("http://127.0.0.1:8080/SOGo/dav/").unwrap();
+        assert_eq!(o.base(), "http://127.0.0.1:8080/");
+        assert_eq!(o.host(), "127.0.0.1");
+        let (x, p) = resolve_href(&o, "/.well-known/caldav", "/dav/").unwrap();
+        assert_eq!((x.url(&p)).as_str(), "http://127.0.0.1:8080/dav/");
+        let (x, p) = resolve_href(&o, "/.well-known/caldav", "https://127.0.0.1/d/").unwrap();
+        assert_eq!(x.url(&p), "https://127.0.0.1/d/");
+        assert!(o.may_follow(&x));
+        assert!(!x.may_follow(&o), "never from https down to http");
+        let other = Origin::of("https://evil.example/").unwrap();
+        assert!(!o.may_follow(&other));
+        let (x, p) = resolve_href(&o, "/a/b", "c/").unwrap();
+        assert_eq!(x.url(&p), "http://127.0.0.1:8080/a/c/");
+        assert!(Origin::of("ftp://x/").is_none());
+        assert!(Origin::of("http://user:pw@x/").is_none());
+        assert_eq!(Origin::of("http://[::1]:5232/").unwrap().host(), "::1");
+    }
+
+    const SOGO: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<D:multistatus xmlns:D="DAV:" xmlns:b="urn:ietf:params:xml:ns:caldav" xmlns:a="http://apple.com/ns/ical/"><D:response><D:href>/SOGo/dav/alice/Calendar/</D:href><D:propstat><D:status>HTTP/1.1 200 OK</D:status><D:prop><D:resourcetype><D:collection/></D:resourcetype><D:displayname>Calendar</D:displayname></D:prop></D:propstat></D:response>
+<D:response><D:href>/SOGo/dav/alice/Calendar/personal.ics</D:href><D:propstat><D:status>HTTP/1.1 200 OK</D:status><D:prop><D:resourcetype/><D:displayname>Personal Calendar</D:displayname></D:prop></D:propstat></D:response>
+<D:response><D:href>/SOGo/dav/alice/Calendar/personal/</D:href><D:propstat><D:status>HTTP/1.1 200 OK</D:status><D:prop><D:resourcetype><D:collection/><calendar xmlns="urn:ietf:params:xml:ns:caldav"/><vevent-collection xmlns="http://groupdav.org/"/></D:resourcetype><D:displayname>Personal Calendar</D:displayname><a:calendar-color>#AAAAAAFF</a:calendar-color><n1:supported-calendar-component-set xmlns:n1="urn:ietf:params:xml:ns:caldav"><n1:comp name="VEVENT"/><n1:comp name="VFREEBUSY"/><n1:comp name="VTODO"/></n1:supported-calendar-component-set><D:current-user-privilege-set xmlns:n1="urn:ietf:params:xml:ns:caldav"><D:privilege><D:read/></D:privilege><D:privilege><n1:schedule/></D:privilege><D:privilege><D:write/></D:privilege></D:current-user-privilege-set><D:supported-report-set><D:supported-report><D:report><D:sync-collection/></D:report></D:supported-report></D:supported-report-set></D:prop></D:propstat></D:response></D:multistatus>"#;
+
+    const RADICALE: &str = r#"<?xml version='1.0' encoding='utf-8'?>
+<multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CR="urn:ietf:params:xml:ns:carddav" xmlns:ICAL="http://apple.com/ns/ical/"><response><href>/alice/</href><propstat><prop><resourcetype><principal /><collection /></resourcetype></prop><status>HTTP/1.1 200 OK</status></propstat></response><response><href>/alice/contacts%20book/</href><propstat><prop><resourcetype><CR:addressbook /><collection /></resourcetype><displayname>Contacts</displayname><current-user-privilege-set><privilege><read /></privilege></current-user-privilege-set></prop><status>HTTP/1.1 200 OK</status></propstat><propstat><prop><ICAL:calendar-color /><C:supported-calendar-component-set /></prop><status>HTTP/1.1 404 Not Found</status></propstat></response><response><href>/alice/todo/</href><propstat><prop><resourcetype><C:calendar /><collection /></resourcetype><C:supported-calendar-component-set><C:comp name="VTODO" /></C:supported-calendar-component-set></prop><status>HTTP/1.1 200 OK</status></propstat></response><response><href>/alice/all/</href><propstat><prop><resourcetype><C:calendar /><collection /></resourcetype></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"#;
+
+    #[test]
+    fn parses_sogo_listing() {
+        let entries = parse_collections(SOGO).unwrap();
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        let c = entries[0]
+            .clone()
+            .into_collection("http://x/SOGo/dav/alice/Calendar/personal/".into());
+        assert_eq!(c.kind, CollectionKind::Calendar);
+        assert_eq!(c.displayname.as_deref(), Some("Personal Calendar"));
+        assert_eq!(c.color.as_deref(), Some("#AAAAAAFF"));
+        assert_eq!(c.components, ["VEVENT", "VFREEBUSY", "VTODO"]);
+        assert_eq!(c.kind_label(), "events+tasks");
+        assert!(!c.read_only);
+        assert!(c.supports_sync);
+    }
+
+    #[test]
+    fn parses_radicale_listing_with_failed_propstats() {
+        let entries = parse_collections(RADICALE).unwrap();
+        let hrefs: Vec<&str> = entries.iter().map(|e| e.href.as_str()).collect();
+        assert_eq!(
+            hrefs,
+            ["/alice/contacts book/", "/alice/todo/", "/alice/all/"]
+        );
+        let origin = Origin::of("http://h:1/").unwrap();
+        assert_eq!(
+            collection_url(&origin, hrefs[0]),
+            "http://h:1/alice/contacts%20book/"
+        );
+        assert_eq!(collection_url(&origin, "/a@b.c/x"), "http://h:1/a@b.c/x/");
+        let book = entries[0].clone().into_collection("u".into());
+        assert_eq!(book.kind_label(), "address book");
+        assert!(book.read_only, "only DAV:read");
+        assert!(book.color.is_none(), "a 404 propstat is no value");
+        assert!(book.components.is_empty());
+        let todo = entries[1].clone().into_collection("u".into());
+        assert_eq!(todo.kind_label(), "tasks");
+        assert!(!todo.read_only, "no privilege set: assume writable");
+        let all = entries[2].clone().into_collection("u".into());
+        assert_eq!(
+            all.kind_label(),
+            "events+tasks",
+            "no component set: all kinds"
+        );
+    }
+}
