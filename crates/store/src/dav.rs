@@ -4,7 +4,7 @@ use crate::names::file_stem_for_uid;
 use crate::{ChangeSet, Changes, Fetched, Href, Listed, Metadata, Store, StoreError, Written};
 use async_trait::async_trait;
 use davsync_dav::{Collection, Created, DavError, Properties, SyncReport};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 /// Items per multiget request.
@@ -100,20 +100,21 @@ impl DavStore {
                 .collection
                 .etag(href)
                 .await
-                .map_err(|e| store_error(href, e)),
+                .map_err(|e| store_error(href, "", e)),
         }
     }
 }
 
-/// Maps a DAV error about `href` to a store error.
-fn store_error(href: &str, e: DavError) -> StoreError {
+/// Maps a DAV error about `href` to a store error (`expected`: the version a
+/// conditional request asked for, if any).
+fn store_error(href: &str, expected: &str, e: DavError) -> StoreError {
     match e {
         DavError::NotFound { .. } => StoreError::NotFound {
             href: href.to_string(),
         },
         DavError::PreconditionFailed { .. } => StoreError::PreconditionFailed {
             href: href.to_string(),
-            expected: String::new(),
+            expected: expected.to_string(),
         },
         other => StoreError::Server(other.to_string()),
     }
@@ -211,45 +212,39 @@ impl Store for DavStore {
     async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
         let mut out = Vec::with_capacity(hrefs.len());
         for chunk in hrefs.chunks(self.batch) {
-            let (valid, invalid): (Vec<&Href>, Vec<&Href>) =
-                chunk.iter().partition(|h| self.collection.owns(h));
-            let asked: Vec<String> = valid.iter().map(|h| h.to_string()).collect();
-            let answers = match self.collection.multiget(&asked).await {
-                Ok(answers) => answers,
-                Err(e) => {
-                    let message = e.to_string();
-                    asked
+            let asked: Vec<String> = chunk
+                .iter()
+                .filter(|h| self.collection.owns(h))
+                .cloned()
+                .collect();
+            let mut answers: HashMap<String, Result<davsync_dav::Body, StoreError>> =
+                match self.collection.multiget(&asked).await {
+                    Ok(answers) => asked
                         .iter()
-                        .map(|_| {
-                            Err(DavError::Protocol {
-                                url: String::new(),
-                                message: message.clone(),
-                            })
-                        })
-                        .collect()
-                }
-            };
-            let mut answers: std::collections::HashMap<&str, Result<davsync_dav::Body, DavError>> =
-                asked.iter().map(String::as_str).zip(answers).collect();
+                        .zip(answers)
+                        .map(|(href, r)| (href.clone(), r.map_err(|e| store_error(href, "", e))))
+                        .collect(),
+                    Err(e) => {
+                        let message = e.to_string();
+                        asked
+                            .iter()
+                            .map(|href| (href.clone(), Err(StoreError::Server(message.clone()))))
+                            .collect()
+                    }
+                };
             for href in chunk {
-                if invalid.contains(&href) {
-                    out.push(Err(StoreError::InvalidHref { href: href.clone() }));
-                    continue;
-                }
-                let result = answers.remove(href.as_str()).unwrap_or_else(|| {
-                    Err(DavError::Protocol {
-                        url: href.clone(),
-                        message: "asked twice".into(),
-                    })
-                });
-                out.push(match result {
-                    Ok(body) => Ok(Fetched {
+                out.push(match answers.remove(href) {
+                    Some(Ok(body)) => Ok(Fetched {
                         href: href.clone(),
                         version: body.etag,
                         body: body.data,
                         modified: None,
                     }),
-                    Err(e) => Err(store_error(href, e)),
+                    Some(Err(e)) => Err(e),
+                    None if self.collection.owns(href) => Err(StoreError::Server(format!(
+                        "{href}: asked twice in one request"
+                    ))),
+                    None => Err(StoreError::InvalidHref { href: href.clone() }),
                 });
             }
         }
@@ -296,23 +291,17 @@ impl Store for DavStore {
             Err(DavError::PreconditionFailed { .. } | DavError::Conflict { .. }) => {
                 Err(StoreError::AlreadyExists { href })
             }
-            Err(e) => Err(store_error(&href, e)),
+            Err(e) => Err(store_error(&href, "", e)),
         }
     }
 
     async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
         self.owned(href)?;
-        let sent =
-            self.collection
-                .update(href, version, body)
-                .await
-                .map_err(|e| match store_error(href, e) {
-                    StoreError::PreconditionFailed { href, .. } => StoreError::PreconditionFailed {
-                        href,
-                        expected: version.to_string(),
-                    },
-                    other => other,
-                })?;
+        let sent = self
+            .collection
+            .update(href, version, body)
+            .await
+            .map_err(|e| store_error(href, version, e))?;
         let version = self.etag_after_write(href, sent).await?;
         Ok(Written {
             href: href.to_string(),
@@ -328,7 +317,7 @@ impl Store for DavStore {
             .collection
             .etag(href)
             .await
-            .map_err(|e| store_error(href, e))?;
+            .map_err(|e| store_error(href, "", e))?;
         if current != version {
             return Err(StoreError::PreconditionFailed {
                 href: href.to_string(),
@@ -338,13 +327,7 @@ impl Store for DavStore {
         self.collection
             .delete(href, version)
             .await
-            .map_err(|e| match store_error(href, e) {
-                StoreError::PreconditionFailed { href, .. } => StoreError::PreconditionFailed {
-                    href,
-                    expected: version.to_string(),
-                },
-                other => other,
-            })
+            .map_err(|e| store_error(href, version, e))
     }
 
     async fn metadata(&self) -> Result<Metadata, StoreError> {
