@@ -97,6 +97,10 @@ struct RawProfile {
     category_include_uncategorized: bool,
     #[serde(default)]
     category_negate: bool,
+    /// Items read per request and per status transaction.
+    chunk_size: Option<Spanned<i64>>,
+    /// Requests in flight at once.
+    concurrency: Option<Spanned<i64>>,
     local: Spanned<RawStore>,
     server: Spanned<RawStore>,
 }
@@ -128,6 +132,10 @@ pub struct Profile {
     pub max_delete: u8,
     /// The category filter, if any.
     pub category: Option<CategoryOptions>,
+    /// Items read per request (the guide's chunked sync), and per status transaction.
+    pub chunk_size: usize,
+    /// Requests in flight at once.
+    pub concurrency: usize,
     /// The local store, with paths resolved.
     pub local: ResolvedStore,
     /// The server store, with paths resolved.
@@ -492,6 +500,18 @@ impl Config {
                     )),
                 }
             };
+            let bounded =
+                |value: Option<Spanned<i64>>, name: &str, default: usize, max: i64| match value {
+                    None => Ok(default),
+                    Some(v) if (1..=max).contains(v.get_ref()) => Ok(*v.get_ref() as usize),
+                    Some(v) => Err(err(
+                        v.span(),
+                        &key(name),
+                        format!("must be from 1 to {max}"),
+                    )),
+                };
+            let chunk_size = bounded(raw.chunk_size, "chunk_size", 100, 10_000)?;
+            let concurrency = bounded(raw.concurrency, "concurrency", 4, 64)?;
             let local = resolve(raw.local, "local")?;
             let server = resolve(raw.server, "server")?;
             if let (ResolvedStore::Vdir { path: l }, ResolvedStore::Vdir { path: s }) =
@@ -514,6 +534,8 @@ impl Config {
                 conflicts: raw.conflicts,
                 max_delete: max_delete as u8,
                 category,
+                chunk_size,
+                concurrency,
                 local,
                 server,
             });
@@ -689,6 +711,30 @@ server = { type = "caldav", url = "https://dav.example.org/alice/tasks/", userna
         };
         assert_eq!(dav.url, "https://dav.example.org/alice/tasks/");
         assert_eq!(dav.timeout.as_secs(), 30);
+        assert_eq!(
+            (cfg.profiles[0].chunk_size, cfg.profiles[0].concurrency),
+            (100, 4)
+        );
+        let e = error_of(&source.replace(
+            "content = \"tasks\"",
+            "content = \"tasks\"\nconcurrency = 0",
+        ));
+        assert!(
+            e.contains("profiles.cal.concurrency") && e.contains("line 4"),
+            "{e}"
+        );
+        let tuned = Config::parse(
+            &source.replace(
+                "content = \"tasks\"",
+                "content = \"tasks\"\nchunk_size = 25\nconcurrency = 8",
+            ),
+            Path::new("/x/c.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            (tuned.profiles[0].chunk_size, tuned.profiles[0].concurrency),
+            (25, 8)
+        );
         assert!(matches!(dav.password, Some(PasswordSource::Env(ref v)) if v == "DAV_PW"));
 
         let e = error_of(&source.replace("\"caldav\"", "\"carddav\""));

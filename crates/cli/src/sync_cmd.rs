@@ -111,7 +111,9 @@ fn open_store(
                 .map_err(|e| format!("{side} store: {e}"))?;
             let collection = Collection::new(client, &dav.url, dav.kind)
                 .map_err(|e| format!("{side} store: {e}"))?;
-            Ok(Box::new(DavStore::new(collection)))
+            Ok(Box::new(
+                DavStore::new(collection).with_batch(profile.chunk_size),
+            ))
         }
     }
 }
@@ -170,7 +172,8 @@ async fn run_profile(profile: &Profile, data: &DataDir, args: &SyncArgs) -> Repo
             max_delete_percent: profile.max_delete,
             force: args.force,
             dry_run: args.dry_run,
-            ..SyncOptions::default()
+            batch_size: profile.chunk_size,
+            concurrency: profile.concurrency,
         },
     };
     davsync_sync::sync(&job).await

@@ -7,11 +7,15 @@ use crate::report::{ItemReport, Message, Outcome, Report};
 use crate::status::{RunRecord, SideStatus, StatusDb, StatusRow};
 use chrono::{DateTime, Utc};
 use davsync_pim::Item;
-use davsync_store::{Changes, Fetched, Listed, Metadata, Store, StoreError};
+use davsync_store::{Changes, Fetched, Listed, Metadata, Store, StoreError, Written};
+use futures_util::stream::{self, StreamExt};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// How many items are read from a store per request.
 pub const DEFAULT_BATCH_SIZE: usize = 100;
+
+/// How many requests are in flight at once.
+pub const DEFAULT_CONCURRENCY: usize = 4;
 
 /// The settings of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +30,10 @@ pub struct SyncOptions {
     pub force: bool,
     /// Plan only; write nothing.
     pub dry_run: bool,
-    /// Items read per request.
+    /// Items read per request, and decisions per status transaction.
     pub batch_size: usize,
+    /// Requests in flight at once (reads and writes).
+    pub concurrency: usize,
 }
 
 impl Default for SyncOptions {
@@ -39,6 +45,7 @@ impl Default for SyncOptions {
             force: false,
             dry_run: false,
             batch_size: DEFAULT_BATCH_SIZE,
+            concurrency: DEFAULT_CONCURRENCY,
         }
     }
 }
@@ -218,6 +225,7 @@ impl<'a, 'j> Run<'a, 'j> {
             self.sync_metadata().await;
         }
         let mut views = [local, server];
+        let mut pending: Vec<&Decision> = Vec::new();
         for decision in &decisions {
             if decision.action == Action::Nothing {
                 if !self.job.options.dry_run {
@@ -228,30 +236,95 @@ impl<'a, 'j> Run<'a, 'j> {
             if decision.conflict.is_some() {
                 self.report.conflicts += 1;
             }
-            let summary = self.summary_of(&decision.uid, &views);
-            let mut line = ItemReport {
-                uid: decision.uid.clone(),
-                action: decision.action,
-                local_state: decision.local,
-                server_state: decision.server,
-                conflict: decision.conflict,
-                summary,
-                outcome: Outcome::Planned,
-                message: None,
-            };
-            let writes = writes_of(decision, &views);
             if refused || self.job.options.dry_run {
                 if !refused {
+                    let writes = writes_of(decision, &views);
                     self.tally(&writes);
                 }
+                let line = self.line_for(decision, &views);
                 self.report.items.push(line);
                 continue;
             }
+            pending.push(decision);
+        }
+        for chunk in pending.chunks(self.job.options.batch_size.max(1)) {
+            self.execute_chunk(chunk, &mut views).await?;
+        }
+        Ok(())
+    }
+
+    /// The report line of a decision, before it runs.
+    fn line_for(&self, decision: &Decision, views: &[SideView; 2]) -> ItemReport {
+        ItemReport {
+            uid: decision.uid.clone(),
+            action: decision.action,
+            local_state: decision.local,
+            server_state: decision.server,
+            conflict: decision.conflict,
+            summary: self.summary_of(&decision.uid, views),
+            outcome: Outcome::Planned,
+            message: None,
+        }
+    }
+
+    /// Runs one chunk of decisions: reads the sources they need in batches,
+    /// sends the copies and deletions with a bounded number in flight, then
+    /// records the outcomes in order, with the status of the whole chunk in one
+    /// transaction (a crash before its commit leaves writes without status rows,
+    /// which the next run finds equal on both sides and links).
+    async fn execute_chunk(
+        &mut self,
+        chunk: &[&Decision],
+        views: &mut [SideView; 2],
+    ) -> Result<(), String> {
+        self.prefetch(chunk, views).await;
+        let lines: Vec<ItemReport> = chunk.iter().map(|d| self.line_for(d, views)).collect();
+        let writes: Vec<Vec<(Side, Write)>> = chunk.iter().map(|d| writes_of(d, views)).collect();
+        let mut prepared: HashMap<usize, PreparedWrite> = HashMap::new();
+        let mut failed: HashMap<usize, Failure> = HashMap::new();
+        for (i, decision) in chunk.iter().enumerate() {
+            let write = match decision.action {
+                Action::Copy { to } => self.prepare_copy(&decision.uid, to, views).await,
+                Action::Delete { on } => Ok(self.prepare_delete(&decision.uid, on, views)),
+                _ => continue,
+            };
+            match write {
+                Ok(w) => {
+                    prepared.insert(i, w);
+                }
+                Err(f) => {
+                    failed.insert(i, f);
+                }
+            }
+        }
+        let order: Vec<usize> = (0..chunk.len())
+            .filter(|i| prepared.contains_key(i))
+            .collect();
+        let results: Vec<Result<Option<Written>, StoreError>> =
+            stream::iter(order.iter().map(|i| {
+                let write = &prepared[i];
+                write.run(self.store(write.side))
+            }))
+            .buffered(self.job.options.concurrency.max(1))
+            .collect()
+            .await;
+        let mut results: HashMap<usize, Result<Option<Written>, StoreError>> =
+            order.into_iter().zip(results).collect();
+        self.job.status.begin().map_err(|e| e.to_string())?;
+        for (i, (decision, mut line)) in chunk.iter().zip(lines).enumerate() {
             tracing::debug!(uid = %decision.uid, action = ?decision.action, "executing");
-            match self.execute(decision, &mut views).await {
+            let outcome = if let Some(write) = prepared.remove(&i) {
+                let result = results.remove(&i).expect("a result per write");
+                self.finish_write(write, result, views)
+            } else if let Some(failure) = failed.remove(&i) {
+                Err(failure)
+            } else {
+                self.execute(decision, views).await
+            };
+            match outcome {
                 Ok(()) => {
                     line.outcome = Outcome::Done;
-                    self.tally(&writes);
+                    self.tally(&writes[i]);
                 }
                 Err(failure) => {
                     line.outcome = Outcome::Failed;
@@ -267,7 +340,63 @@ impl<'a, 'j> Run<'a, 'j> {
             }
             self.report.items.push(line);
         }
-        Ok(())
+        self.job.status.commit().map_err(|e| e.to_string())
+    }
+
+    /// Reads, in batches, the items a chunk's decisions copy and were not read
+    /// during the scan (they had not changed). Items that fail here are read
+    /// again one by one when their decision runs, which reports the error.
+    async fn prefetch(&mut self, chunk: &[&Decision], views: &mut [SideView; 2]) {
+        for side in [Side::Local, Side::Server] {
+            let needs = |d: &&&Decision| match d.action {
+                Action::Copy { to } => to != side,
+                Action::Link | Action::KeepBoth { .. } => true,
+                _ => false,
+            };
+            let wanted: Vec<(String, String)> = chunk
+                .iter()
+                .filter(needs)
+                .filter_map(|d| {
+                    let found = views[side as usize].items.get(&d.uid)?;
+                    found
+                        .item
+                        .is_none()
+                        .then(|| (d.uid.clone(), found.href.clone()))
+                })
+                .collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            let hrefs: Vec<String> = wanted.iter().map(|(_, h)| h.clone()).collect();
+            let fetched = self.fetch_many(side, &hrefs).await;
+            for ((uid, _), result) in wanted.into_iter().zip(fetched) {
+                let Ok(fetched) = result else { continue };
+                let Ok(item) = Item::parse(fetched.body) else {
+                    continue;
+                };
+                if let Some(found) = views[side as usize].items.get_mut(&uid)
+                    && item.uid() == uid
+                {
+                    found.item = Some(item);
+                    found.version = fetched.version;
+                }
+            }
+        }
+    }
+
+    /// Reads `hrefs` from a side's store, a batch per request, a bounded
+    /// number of requests in flight; one result per href, in order.
+    async fn fetch_many(&self, side: Side, hrefs: &[String]) -> Vec<Result<Fetched, StoreError>> {
+        let store = self.store(side);
+        let batches: Vec<Vec<Result<Fetched, StoreError>>> = stream::iter(
+            hrefs
+                .chunks(self.job.options.batch_size.max(1))
+                .map(|chunk| store.get_many(chunk)),
+        )
+        .buffered(self.job.options.concurrency.max(1))
+        .collect()
+        .await;
+        batches.into_iter().flatten().collect()
     }
 
     /// Carries the collection's display name and colour across: in one-way modes
@@ -394,9 +523,9 @@ impl<'a, 'j> Run<'a, 'j> {
             .iter()
             .map(|(href, row)| (href.to_string(), row.uid.clone()))
             .collect();
-        for chunk in to_read.chunks(self.job.options.batch_size.max(1)) {
-            let results = store.get_many(chunk).await;
-            for (href, result) in chunk.iter().zip(results) {
+        let fetched_all = self.fetch_many(side, &to_read).await;
+        {
+            for (href, result) in to_read.iter().zip(fetched_all) {
                 let owner = owner_of.get(href).cloned();
                 let fetched = match result {
                     Ok(f) => f,
@@ -660,13 +789,9 @@ impl<'a, 'j> Run<'a, 'j> {
             }
             Action::Forget => self.forget(uid),
             Action::Delete { on } => {
-                if let Some(found) = views[on as usize].items.get(uid) {
-                    self.store(on)
-                        .delete(&found.href, &found.version)
-                        .await
-                        .map_err(|e| Failure::from_store(on, &found.href, e))?;
-                }
-                self.forget(uid)
+                let write = self.prepare_delete(uid, on, views);
+                let result = write.run(self.store(on)).await;
+                self.finish_write(write, result, views)
             }
             Action::Copy { to } => self.copy(uid, to, views).await,
             Action::KeepBoth { winner } => {
@@ -692,7 +817,18 @@ impl<'a, 'j> Run<'a, 'j> {
         to: Side,
         views: &mut [SideView; 2],
     ) -> Result<(), Failure> {
-        let from = to.other();
+        let write = self.prepare_copy(uid, to, views).await?;
+        let result = write.run(self.store(to)).await;
+        self.finish_write(write, result, views)
+    }
+
+    /// Everything a copy onto `to` needs, read and mapped, ready to be sent.
+    async fn prepare_copy(
+        &self,
+        uid: &str,
+        to: Side,
+        views: &mut [SideView; 2],
+    ) -> Result<PreparedWrite, Failure> {
         if views[to as usize].foreign.contains(uid) {
             // The same UID outside the profile (another profile's category, or a
             // task in an events profile): copying would put two files with one UID
@@ -706,19 +842,58 @@ impl<'a, 'j> Run<'a, 'j> {
                 ),
             ));
         }
-        let source = self.load(from, uid, views).await?;
+        let source = self.load(to.other(), uid, views).await?;
         let mapped = self
             .job
             .mapping
             .map(to, source.clone())
             .map_err(|e| Failure::new(to, None, e.to_string()))?;
-        let target = views[to as usize].items.get(uid).cloned();
-        let store = self.store(to);
-        let written = match &target {
-            Some(t) => store.update(&t.href, &t.version, mapped.body()).await,
-            None => store.create(uid, mapped.body()).await,
+        let target = views[to as usize].items.get(uid);
+        Ok(PreparedWrite {
+            uid: uid.to_string(),
+            side: to,
+            target: target.map(|t| (t.href.clone(), t.version.clone())),
+            content: Some((source, mapped)),
+        })
+    }
+
+    /// A delete on `on`, ready to be sent (`None`: nothing there to delete).
+    fn prepare_delete(&self, uid: &str, on: Side, views: &[SideView; 2]) -> PreparedWrite {
+        PreparedWrite {
+            uid: uid.to_string(),
+            side: on,
+            target: views[on as usize]
+                .items
+                .get(uid)
+                .map(|t| (t.href.clone(), t.version.clone())),
+            content: None,
         }
-        .map_err(|e| Failure::from_store(to, target.as_ref().map_or("", |t| t.href.as_str()), e))?;
+    }
+
+    /// Records the outcome of a write: the status row and the new view.
+    fn finish_write(
+        &mut self,
+        write: PreparedWrite,
+        result: Result<Option<Written>, StoreError>,
+        views: &mut [SideView; 2],
+    ) -> Result<(), Failure> {
+        let PreparedWrite {
+            uid,
+            side,
+            target,
+            content,
+        } = write;
+        let written = result.map_err(|e| {
+            Failure::from_store(
+                side,
+                target.as_ref().map_or("", |(href, _)| href.as_str()),
+                e,
+            )
+        })?;
+        let Some((source, mapped)) = content else {
+            return self.forget(&uid);
+        };
+        let written = written.expect("a copy writes");
         let written_found = Found {
             href: written.href,
             version: written.version,
@@ -727,14 +902,14 @@ impl<'a, 'j> Run<'a, 'j> {
             item: Some(mapped.clone()),
             store_modified: None,
         };
-        views[to as usize]
+        views[side as usize]
             .items
-            .insert(uid.to_string(), written_found);
-        let (local, server) = match to {
+            .insert(uid.clone(), written_found);
+        let (local, server) = match side {
             Side::Local => (mapped, source),
             Side::Server => (source, mapped),
         };
-        let row = self.row_for(uid, views, &local, &server);
+        let row = self.row_for(&uid, views, &local, &server);
         self.put(row)
     }
 
@@ -820,6 +995,30 @@ impl<'a, 'j> Run<'a, 'j> {
             .map_err(|e| Failure::new(Side::Local, None, e.to_string()))?;
         self.status.remove(uid);
         Ok(())
+    }
+}
+
+/// A write to one store, prepared so that many can be sent at once.
+struct PreparedWrite {
+    uid: String,
+    side: Side,
+    /// The item there now (href, version), if any.
+    target: Option<(String, String)>,
+    /// For a copy: the source item and its mapped form; `None` for a delete.
+    content: Option<(Item, Item)>,
+}
+
+impl PreparedWrite {
+    /// Sends the write; `Ok(None)` for a delete (or nothing to delete).
+    async fn run(&self, store: &dyn Store) -> Result<Option<Written>, StoreError> {
+        match (&self.content, &self.target) {
+            (Some((_, mapped)), Some((href, version))) => {
+                store.update(href, version, mapped.body()).await.map(Some)
+            }
+            (Some((_, mapped)), None) => store.create(&self.uid, mapped.body()).await.map(Some),
+            (None, Some((href, version))) => store.delete(href, version).await.map(|()| None),
+            (None, None) => Ok(None),
+        }
     }
 }
 

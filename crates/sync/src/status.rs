@@ -183,7 +183,20 @@ impl StatusDb {
             .map_err(|e| self.err(e))
     }
 
-    /// Inserts or replaces a row (committed at once).
+    /// Starts a transaction: the following writes are committed together by
+    /// [`commit`](Self::commit).
+    pub fn begin(&self) -> Result<(), StatusError> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.err(e))
+    }
+
+    /// Commits the transaction [`begin`](Self::begin) started.
+    pub fn commit(&self) -> Result<(), StatusError> {
+        self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))
+    }
+
+    /// Inserts or replaces a row (committed at once outside a transaction).
     pub fn put(&self, row: &StatusRow) -> Result<(), StatusError> {
         self.conn
             .execute(

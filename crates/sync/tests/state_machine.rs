@@ -208,6 +208,10 @@ impl World {
                 mode,
                 conflicts: policy,
                 force: true,
+                // Small chunks, so that runs span several (status transactions,
+                // batched reads, writes in flight together).
+                batch_size: 3,
+                concurrency: 2,
                 ..SyncOptions::default()
             },
         };
