@@ -601,6 +601,31 @@ macro_rules! per_server {
 
 per_server!(radicale, xandikos, sogo);
 
+#[test]
+fn a_plain_password_works_with_a_warning() {
+    let s = Setup::new("radicale");
+    let local = s.folder("local");
+    write_file(&local, "e.ics", &event("e", "E", ""));
+    let cal = s.collection(CollectionKind::Calendar);
+    let config = s.profile("cal", "events", &local, &cal, "").replace(
+        &format!("password_env = \"{PASSWORD_VAR}\""),
+        &format!("password = {}", toml_string(&s.server.password)),
+    );
+    let path = s.root.join("plain.toml");
+    std::fs::write(&path, config).unwrap();
+    let davsync = Davsync::new(env!("CARGO_BIN_EXE_davsync"), &path, s.root.join("data"));
+    let out = davsync.command(&["sync"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("warning") && stderr.contains("password_command"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&s.server.password) && !stdout.contains(&s.server.password));
+    assert_eq!(s.server_items(&cal).len(), 1);
+}
+
 // Xandikos serves without authentication, so only the other two can refuse a password.
 #[test]
 fn radicale_wrong_password_is_a_clear_error() {
