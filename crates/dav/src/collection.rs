@@ -205,6 +205,12 @@ impl Collection {
             return Ok(SyncReport::InvalidToken);
         }
         check_status(&url, response.parts.status)?;
+        if !response.parts.status.is_success() {
+            return Err(DavError::Status {
+                url,
+                status: response.parts.status,
+            });
+        }
         let parsed = request
             .parse_response(&response.parts, &response.body)
             .map_err(|e| DavError::Protocol {

@@ -152,12 +152,23 @@ impl Store for DavStore {
         // and it returns the next token. (Comparing tokens instead would miss
         // changes on SOGo, whose token only has a resolution of one second.)
         if let Some(token) = old_token {
-            match self
-                .collection
-                .sync_collection(Some(token))
-                .await
-                .map_err(server)?
-            {
+            let report = match self.collection.sync_collection(Some(token)).await {
+                Ok(report) => report,
+                // A server that cannot answer the delta (Radicale caps a REPORT at
+                // 10,000 items and answers 400; others truncate with 507): a full
+                // listing, which needs no REPORT, is always possible.
+                Err(DavError::Status { status, .. })
+                    if matches!(status.as_u16(), 400 | 413 | 507) =>
+                {
+                    tracing::info!(
+                        "{}: sync-collection refused ({status}); listing everything",
+                        self.describe()
+                    );
+                    SyncReport::InvalidToken
+                }
+                Err(e) => return Err(server(e)),
+            };
+            match report {
                 SyncReport::Changes {
                     token,
                     changed,
