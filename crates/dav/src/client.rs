@@ -218,15 +218,17 @@ impl DavClient {
             let result = self.http.execute(request).await;
             let pause = match &result {
                 // A dropped connection (SOGo closes busy ones), a locked
-                // repository (Xandikos under concurrent writes), or an overloaded
-                // server: try again a little later. Every write davsync sends is
+                // repository (Xandikos under concurrent writes answers 423 or 500),
+                // or an overloaded or failing server: try again a little later. Every write davsync sends is
                 // conditional, so a repeat cannot overwrite anything.
                 Err(e) if !e.is_timeout() => Some(Duration::from_millis(200 << attempt)),
-                Ok(r) if matches!(r.status().as_u16(), 423 | 429 | 503) => Some(
-                    retry_after(r.headers())
-                        .unwrap_or(Duration::from_millis(200 << attempt))
-                        .min(Duration::from_secs(10)),
-                ),
+                Ok(r) if matches!(r.status().as_u16(), 408 | 423 | 429 | 500 | 502 | 503 | 504) => {
+                    Some(
+                        retry_after(r.headers())
+                            .unwrap_or(Duration::from_millis(200 << attempt))
+                            .min(Duration::from_secs(10)),
+                    )
+                }
                 _ => None,
             };
             match (pause, retry) {
