@@ -375,7 +375,7 @@ impl<'a, 'j> Run<'a, 'j> {
                     continue;
                 };
                 if let Some(found) = views[side as usize].items.get_mut(&uid)
-                    && item.uid() == uid
+                    && still_as_listed(found, &fetched.version, &item)
                 {
                     found.item = Some(item);
                     found.version = fetched.version;
@@ -760,12 +760,17 @@ impl<'a, 'j> Run<'a, 'j> {
             .pop()
             .unwrap_or(Err(StoreError::NotFound { href: href.clone() }))
             .map_err(|e| Failure::from_store(side, &href, e))?;
-        // A newer version than the listing showed is what a copy should carry
-        // (only unchanged sources are read here); the status records it.
         let version = fetched.version;
         let item = Item::parse(fetched.body).map_err(|e| {
             Failure::new(side, Some(href.clone()), format!("cannot be parsed: {e}"))
         })?;
+        if !still_as_listed(found, &version, &item) {
+            return Err(Failure::transient(
+                side,
+                Some(href),
+                "changed during the run; it will be synced on the next run".into(),
+            ));
+        }
         if let Some(f) = views[side as usize].items.get_mut(uid) {
             f.item = Some(item.clone());
             f.version = version;
@@ -996,6 +1001,13 @@ impl<'a, 'j> Run<'a, 'j> {
         self.status.remove(uid);
         Ok(())
     }
+}
+
+/// Whether an item read after the scan is the one the plan was made with: the
+/// same version, or (a version string can change by itself, as a vdir file's
+/// when it ages out of its racy window) the same UID and content.
+fn still_as_listed(found: &Found, version: &str, item: &Item) -> bool {
+    found.version == version || item.content_hash() == found.hash
 }
 
 /// A write to one store, prepared so that many can be sent at once.

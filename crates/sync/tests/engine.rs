@@ -351,3 +351,83 @@ fn keep_both_interrupted_after_the_copy_makes_no_second_copy() {
     );
     assert_eq!(local, content_by_uid(&f.server(), "ics"));
 }
+
+/// A store that edits an item right before the engine reads it after the scan.
+struct EditsBeforeRead {
+    inner: VdirStore,
+    armed: AtomicBool,
+}
+
+#[async_trait]
+impl Store for EditsBeforeRead {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    async fn list(&self) -> Result<Vec<Listed>, StoreError> {
+        self.inner.list().await
+    }
+    async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
+        if self.armed.swap(false, Ordering::SeqCst) {
+            write_file(
+                self.inner.path(),
+                "e0.ics",
+                &items::event("e0", "Edited while syncing", ""),
+            );
+        }
+        self.inner.get_many(hrefs).await
+    }
+    async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
+        self.inner.create(uid, body).await
+    }
+    async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
+        self.inner.update(href, version, body).await
+    }
+    async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError> {
+        self.inner.delete(href, version).await
+    }
+    async fn metadata(&self) -> Result<Metadata, StoreError> {
+        self.inner.metadata().await
+    }
+    async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError> {
+        self.inner.set_metadata(metadata).await
+    }
+}
+
+#[test]
+fn a_source_edited_after_the_scan_is_not_copied_half_seen() {
+    let f = Fixture::new();
+    fill(&f.local(), 1);
+    f.run(mode(Mode::TwoWay));
+    // The server copy is edited: to-server restores it from the unchanged local
+    // file, which the engine reads only now — and which changes just before.
+    write_file(
+        &f.server(),
+        "e0.ics",
+        &items::event("e0", "Server edit", ""),
+    );
+    let local = EditsBeforeRead {
+        inner: f.store(&f.local()),
+        armed: AtomicBool::new(true),
+    };
+    let report = f.run_with(&local, &f.store(&f.server()), mode(Mode::ToServer));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(
+        report.warnings[0]
+            .message
+            .contains("changed during the run")
+    );
+    let server = std::fs::read_to_string(f.server().join("e0.ics")).unwrap();
+    assert!(
+        server.contains("Server edit"),
+        "nothing was written on a stale plan"
+    );
+    // The next run sees the local edit and carries it over.
+    let next = f.run(mode(Mode::ToServer));
+    assert!(
+        next.errors.is_empty() && next.warnings.is_empty(),
+        "{next:?}"
+    );
+    let server = std::fs::read_to_string(f.server().join("e0.ics")).unwrap();
+    assert!(server.contains("Edited while syncing"));
+}
