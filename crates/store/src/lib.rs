@@ -180,6 +180,14 @@ pub trait Store: Send + Sync {
         })
     }
 
+    /// Makes every write done so far durable (a folder: syncs the directory,
+    /// so that renames and removals survive a power cut). The engine calls it
+    /// before it records a batch of writes in the status database. Each write
+    /// is atomic on its own, flushed or not.
+    async fn flush(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// How many requests the store has sent to a server, if it talks to one.
     fn requests(&self) -> Option<u64> {
         None

@@ -161,16 +161,6 @@ impl VdirStore {
             .is_some_and(|stem| !stem.is_empty())
     }
 
-    fn current_version(&self, href: &str, path: &Path) -> Result<String, StoreError> {
-        match version_at(path) {
-            Ok(v) => Ok(v),
-            Err(e) if e.kind() == ErrorKind::NotFound => Err(StoreError::NotFound {
-                href: href.to_string(),
-            }),
-            Err(e) => Err(StoreError::io(format!("reading {}", path.display()), e)),
-        }
-    }
-
     /// Removes temporary files that a killed run left behind.
     fn remove_stale_temps(&self) {
         let Ok(entries) = fs::read_dir(&self.path) else {
@@ -255,10 +245,15 @@ impl VdirStore {
         Ok(())
     }
 
-    fn written(&self, href: String, path: &Path) -> Result<Written, StoreError> {
-        sync_dir(&self.path)
-            .map_err(|e| StoreError::io(format!("syncing {}", self.path.display()), e))?;
-        let version = self.current_version(&href, path)?;
+    /// The result of a write of `body` to `path`: the version computed from
+    /// the file's metadata and the body just written (no need to read it back).
+    /// The folder itself is synced by `flush`, once per batch of writes.
+    fn written(&self, href: String, path: &Path, body: &str) -> Result<Written, StoreError> {
+        let meta = fs::metadata(path).map_err(|e| match e.kind() {
+            ErrorKind::NotFound => StoreError::NotFound { href: href.clone() },
+            _ => StoreError::io(format!("reading {}", path.display()), e),
+        })?;
+        let version = version_of(&meta, body.as_bytes());
         Ok(Written { href, version })
     }
 
@@ -416,7 +411,7 @@ impl Store for VdirStore {
                 _ => StoreError::io(format!("creating {}", target.display()), e),
             });
         }
-        self.written(href, &target)
+        self.written(href, &target, body)
     }
 
     async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
@@ -432,7 +427,7 @@ impl Store for VdirStore {
             let _ = fs::remove_file(&tmp);
             StoreError::io(format!("replacing {}", path.display()), e)
         })?;
-        self.written(href.to_string(), &path)
+        self.written(href.to_string(), &path, body)
     }
 
     async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError> {
@@ -444,7 +439,10 @@ impl Store for VdirStore {
                 href: href.to_string(),
             },
             _ => StoreError::io(format!("deleting {}", path.display()), e),
-        })?;
+        })
+    }
+
+    async fn flush(&self) -> Result<(), StoreError> {
         sync_dir(&self.path)
             .map_err(|e| StoreError::io(format!("syncing {}", self.path.display()), e))
     }

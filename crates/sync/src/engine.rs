@@ -340,6 +340,15 @@ impl<'a, 'j> Run<'a, 'j> {
             }
             self.report.items.push(line);
         }
+        // The chunk's writes are made durable before their status rows are.
+        for side in [Side::Local, Side::Server] {
+            if let Err(e) = self.store(side).flush().await {
+                let _ = self.job.status.rollback();
+                return Err(format!(
+                    "{side} store: {e}; the status of this chunk was not recorded"
+                ));
+            }
+        }
         self.job.status.commit().map_err(|e| e.to_string())
     }
 

@@ -196,6 +196,11 @@ impl StatusDb {
         self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))
     }
 
+    /// Abandons the transaction [`begin`](Self::begin) started.
+    pub fn rollback(&self) -> Result<(), StatusError> {
+        self.conn.execute_batch("ROLLBACK").map_err(|e| self.err(e))
+    }
+
     /// Inserts or replaces a row (committed at once outside a transaction).
     pub fn put(&self, row: &StatusRow) -> Result<(), StatusError> {
         self.conn
