@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""The floor: what a minimal client (Python's http.client, standard library only) needs to get
+the same work done by the server. run.py starts one process per measurement under
+/usr/bin/time -v and reads one JSON line from stdout:
+{"seconds": S, "items": N, "requests": R, "bytes": B, "token": T}.
+`seconds` is measured inside the process, from the first request to the last byte of the last
+answer (no interpreter start-up, nothing written to disk: the floor is the server's part).
+
+    floor.py download-seq   URL KIND [--batch 100]       (a) PROPFIND Depth 1, multigets in order
+    floor.py download-par   URL KIND [--batch 100] [--inflight 4]   (b) the same, 4 in flight
+    floor.py download-query URL KIND                     (c) one calendar-/addressbook-query
+    floor.py nochange-sync  URL --token T                one sync-collection with the last token
+    floor.py nochange-ctag  URL                          one PROPFIND Depth 0 for getctag
+    floor.py changes        URL KIND --token T           sync-collection, then multiget of what changed
+    floor.py upload         URL KIND DIR [--inflight 4] [--names FILE]   PUT If-None-Match: *
+    floor.py push           URL KIND DIR --token T [--names FILE] [--inflight 4]
+                                 sync-collection (is the server unchanged?), then PUT the files
+
+KIND is events or contacts. The user and password come from DAV_USER and DAV_PASSWORD.
+"""
+
+import argparse
+import concurrent.futures
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import davclient as dc  # noqa: E402
+
+
+def batches(seq, n):
+    return [seq[i:i + n] for i in range(0, len(seq), n)]
+
+
+def count_items(data):
+    return data.count(b"<D:response>") + data.count(b"<response>") + data.count(b"<ns0:response>")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode")
+    ap.add_argument("url")
+    ap.add_argument("kind", nargs="?", default="events")
+    ap.add_argument("dir", nargs="?")
+    ap.add_argument("--batch", type=int, default=100)
+    ap.add_argument("--inflight", type=int, default=4)
+    ap.add_argument("--token", default="")
+    ap.add_argument("--names", help="file with the names (one a line) of DIR's files to send")
+    a = ap.parse_args()
+
+    client = dc.Client(a.url, os.environ.get("DAV_USER"), os.environ.get("DAV_PASSWORD"))
+    path = dc.path_of(a.url)
+    requests = 0
+    nbytes = 0
+    items = 0
+    token = ""
+
+    files = []
+    if a.dir:
+        names = (open(a.names).read().split() if a.names else
+                 sorted(n for n in os.listdir(a.dir) if n.endswith((".ics", ".vcf"))))
+        for n in names:
+            with open(os.path.join(a.dir, n), "rb") as f:
+                files.append((n, f.read()))
+
+    t0 = time.perf_counter()
+    if a.mode in ("download-seq", "download-par"):
+        hrefs = dc.propfind_hrefs(client, path)
+        requests += 1
+        groups = batches(hrefs, a.batch)
+
+        def fetch(group):
+            data = dc.report(client, path, dc.multiget_body(a.kind, group))
+            n = count_items(data)
+            if n != len(group):
+                raise SystemExit(f"multiget returned {n} of {len(group)} items")
+            return n, len(data)
+
+        if a.mode == "download-seq":
+            results = [fetch(g) for g in groups]
+        else:
+            with concurrent.futures.ThreadPoolExecutor(a.inflight) as ex:
+                results = list(ex.map(fetch, groups))
+        requests += len(groups)
+        items = sum(r[0] for r in results)
+        nbytes = sum(r[1] for r in results)
+    elif a.mode == "download-query":
+        data = dc.report(client, path, dc.query_body(a.kind))
+        requests = 1
+        items = count_items(data)
+        nbytes = len(data)
+    elif a.mode == "nochange-sync":
+        token, changed, data = dc.sync_collection(client, path, a.token)
+        requests = 1
+        items = len(changed)
+        nbytes = len(data)
+    elif a.mode == "nochange-ctag":
+        token = dc.getctag(client, path)
+        requests = 1
+    elif a.mode == "changes":
+        token, changed, data = dc.sync_collection(client, path, a.token)
+        requests = 1
+        nbytes = len(data)
+        for group in batches(changed, a.batch):
+            data = dc.report(client, path, dc.multiget_body(a.kind, group))
+            requests += 1
+            items += count_items(data)
+            nbytes += len(data)
+    elif a.mode == "upload":
+        requests = dc.put_items(client, path, a.kind, files, a.inflight, create=True)
+        items = requests
+    elif a.mode == "push":
+        token, changed, data = dc.sync_collection(client, path, a.token)
+        requests = 1 + dc.put_items(client, path, a.kind, files, a.inflight, create=False)
+        items = len(files)
+    else:
+        raise SystemExit(f"unknown mode {a.mode}")
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"seconds": seconds, "items": items, "requests": requests,
+                      "bytes": nbytes, "token": token}))
+
+
+if __name__ == "__main__":
+    main()

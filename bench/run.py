@@ -1,0 +1,845 @@
+#!/usr/bin/env python3
+"""davsync benchmark: davsync against vdirsyncer and the floor, on a local Radicale.
+
+Run it through bench/run.sh (which installs Radicale, vdirsyncer and GNU time and builds
+davsync first). See bench/README.md for what is measured and how.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import davclient as dc  # noqa: E402
+import generate as gen  # noqa: E402
+
+USER = "alice"
+PASSWORD = "alice-secret-pw"
+RADICALE_DEFAULT_LIMIT = 10000
+TOOLS = ("floor", "davsync", "vdirsyncer")
+LARGE = 20000  # blocks from this size on use --repeat-large
+
+SCENARIOS = [
+    ("download", "Initial download into an empty folder"),
+    ("nochange", "Second run, nothing changed"),
+    ("server1", "1 % of the items changed on the server"),
+    ("local1", "1 % of the items changed locally"),
+    ("upload", "Initial upload into an empty collection"),
+]
+
+
+# Starts Radicale with the internal option _filesystem_fsync = False (a config file may not set
+# options starting with "_"): for the setup instance only.
+NOFSYNC_LAUNCHER = """
+import sys
+from radicale import config
+import radicale.__main__ as main
+_load = config.load
+def load(*args, **kwargs):
+    c = _load(*args, **kwargs)
+    c.update({"storage": {"_filesystem_fsync": "False"}}, "bench setup: no fsync", privileged=True)
+    return c
+config.load = load
+sys.argv[0] = "radicale"
+main.run()
+"""
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# ---------------------------------------------------------------------------------------------
+# Radicale
+
+
+class Radicale:
+    """The benchmark's own Radicale (bench/radicale.conf.in), from the tests' venv."""
+
+    def __init__(self, work, python, max_occurrence, name="radicale", fsync=True):
+        self.dir = os.path.join(work, "radicale")
+        self.python = python
+        self.max_occurrence = max_occurrence
+        self.name = name
+        self.fsync = fsync
+        self.proc = None
+        self.log_path = os.path.join(self.dir, f"{name}.log")
+        self.offset = 0
+
+    def start(self):
+        os.makedirs(os.path.join(self.dir, "collections"), exist_ok=True)
+        with open(os.path.join(self.dir, "users"), "w") as f:
+            f.write(f"{USER}:{PASSWORD}\n")
+        self.port = free_port()
+        with open(os.path.join(HERE, "radicale.conf.in")) as f:
+            conf = f.read()
+        conf = (conf.replace("@PORT@", str(self.port)).replace("@DIR@", self.dir)
+                .replace("@MAX_OCCURRENCE@", str(self.max_occurrence)))
+        conf_path = os.path.join(self.dir, f"{self.name}.conf")
+        with open(conf_path, "w") as f:
+            f.write(conf)
+        self.logf = open(self.log_path, "ab")
+        if self.fsync:
+            cmd = [self.python, "-m", "radicale", "--config", conf_path]
+        else:
+            cmd = [self.python, "-c", NOFSYNC_LAUNCHER, "--config", conf_path]
+        self.proc = subprocess.Popen(cmd,
+                                     stdin=subprocess.DEVNULL, stdout=self.logf, stderr=subprocess.STDOUT)
+        self.base = f"http://127.0.0.1:{self.port}/"
+        self.client = dc.Client(self.base, USER, PASSWORD)
+        deadline = time.time() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"Radicale exited at start; see {self.log_path}")
+            try:
+                st, _, _ = self.client.request("PROPFIND", f"/{USER}/", None, {"Depth": "0"}, ok=None)
+                if st == 207:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                raise SystemExit(f"Radicale did not answer in 60 s; see {self.log_path}")
+            time.sleep(0.2)
+        self.client.close()
+        self.version = subprocess.run([self.python, "-c", "import radicale; print(radicale.VERSION)"],
+                                      capture_output=True, text=True).stdout.strip()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def mark(self):
+        """Starts counting requests (from Radicale's log: one INFO line per request)."""
+        self.offset = os.path.getsize(self.log_path)
+
+    def requests_since_mark(self):
+        with open(self.log_path, "rb") as f:
+            f.seek(self.offset)
+            data = f.read()
+        return len(re.findall(rb"\] \[INFO\] [A-Z]+ request for '", data))
+
+    def url(self, name):
+        return f"{self.base}{USER}/{name}/"
+
+    def fs_path(self, name):
+        return os.path.join(self.dir, "collections", "collection-root", USER, name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Running one measured command
+
+
+def run_measured(cmd, env, timeout):
+    """Runs cmd under GNU time -v. Returns dict(seconds, rss_mib, rc, out, err)."""
+    full = ["/usr/bin/time", "-v"] + cmd
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(full, env=env, capture_output=True, timeout=timeout)
+        rc, out, err = p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as e:
+        rc, out, err = "timeout", e.stdout or b"", e.stderr or b""
+    seconds = time.perf_counter() - t0
+    err = err.decode("utf-8", "replace")
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
+    rss = int(m.group(1)) / 1024 if m else None
+    # drop GNU time's own report from the error text
+    err = err.split("\tCommand being timed:")[0]
+    err = "\n".join(l for l in err.splitlines() if not l.startswith("Command exited with non-zero status"))
+    return {"seconds": seconds, "rss_mib": rss, "rc": rc, "out": out.decode("utf-8", "replace"), "err": err}
+
+
+def last_lines(text, n=2, width=240):
+    lines = [l.strip() for l in text.strip().splitlines() if l.strip()]
+    return " / ".join(lines[-n:])[:width]
+
+
+class Harness:
+    def __init__(self, args):
+        self.a = args
+        self.work = args.work
+        self.env = dict(os.environ, DAV_USER=USER, DAV_PASSWORD=PASSWORD, PYTHONDONTWRITEBYTECODE="1")
+        # results[(kind, n, scenario)] = {row label: [measurement, ...]}
+        self.results = {}
+        self.notes = {}  # (kind, n, scenario) -> [str]
+        self.sizes = {}  # (kind, n) -> dict
+        self.repeats = {}  # (kind, n) -> repeats used
+        self.done_uploads = {}  # (kind, size) -> (kind, n) whose table has it
+        self.started = datetime.datetime.now(datetime.timezone.utc)
+        self.t_start = time.time()
+        self.finished = False
+
+    # -- bookkeeping
+    def record(self, key, row, m):
+        self.results.setdefault(key, {}).setdefault(row, []).append(m)
+        ok = m.get("ok")
+        log(f"  {key[0]} {key[1]} {key[2]:8s} {row:38s} "
+            f"{'%.3f s' % m['seconds'] if ok else 'FAILED'}  req={m.get('requests')}  "
+            f"rss={m.get('rss_mib') and round(m['rss_mib'], 1)}  {m.get('note', '')}")
+
+    def note(self, key, text):
+        lst = self.notes.setdefault(key, [])
+        if text not in lst:
+            lst.append(text)
+
+    # -- the three clients
+    def floor(self, key, row, mode, url, kind, extra=(), data_dir=None):
+        cmd = [sys.executable, os.path.join(HERE, "floor.py"), mode, url, kind]
+        if data_dir:
+            cmd.append(data_dir)
+        cmd += list(extra)
+        self.rad.mark()
+        r = run_measured(cmd, self.env, self.a.timeout)
+        reqs = self.rad.requests_since_mark()
+        m = {"rss_mib": r["rss_mib"], "requests": reqs, "ok": r["rc"] == 0}
+        if r["rc"] == 0:
+            out = json.loads(r["out"].strip().splitlines()[-1])
+            m["seconds"] = out["seconds"]
+            m["token"] = out["token"]
+            m["items"] = out["items"]
+        else:
+            m["seconds"] = r["seconds"]
+            m["error"] = f"exit {r['rc']}: {last_lines(r['err'])}"
+        self.record(key, row, m)
+        return m
+
+    def davsync(self, key, inst, expect=None):
+        cmd = [self.a.davsync, "--config", inst["config"], "sync", "--json"]
+        self.rad.mark()
+        r = run_measured(cmd, self.env, self.a.timeout)
+        reqs = self.rad.requests_since_mark()
+        m = {"seconds": r["seconds"], "rss_mib": r["rss_mib"], "requests": reqs, "ok": r["rc"] == 0}
+        try:
+            doc = json.loads(r["out"])
+            rep = doc["reports"][0]
+            m["counts"] = {"local": rep.get("local"), "server": rep.get("server")}
+            own = rep.get("requests")
+            if isinstance(own, list):
+                own = sum(x for x in own if isinstance(x, int))
+            elif isinstance(own, dict):
+                own = sum(x for x in own.values() if isinstance(x, int))
+            if own is not None:
+                m["own_requests"] = own
+            if rep.get("errors"):
+                m["ok"] = False
+                m["error"] = "; ".join(e.get("message", "") for e in rep["errors"][:2])[:240]
+        except (ValueError, KeyError, IndexError):
+            pass
+        if not m["ok"] and "error" not in m:
+            m["error"] = f"exit {r['rc']}: {last_lines(r['err'])}"
+        if m["ok"] and expect:
+            side, field, n = expect
+            got = (m.get("counts") or {}).get(side, {}) or {}
+            if got.get(field) != n:
+                m["note"] = f"expected {side} {field} {n}, got {got}"
+                self.note(key, f"davsync: {m['note']}")
+        self.record(key, "davsync", m)
+        return m
+
+    def vdirsyncer(self, key, inst):
+        cmd = [self.a.vdirsyncer, "-c", inst["config"], "sync"]
+        self.rad.mark()
+        r = run_measured(cmd, self.env, self.a.timeout)
+        reqs = self.rad.requests_since_mark()
+        m = {"seconds": r["seconds"], "rss_mib": r["rss_mib"], "requests": reqs, "ok": r["rc"] == 0}
+        if not m["ok"]:
+            text = r["err"] + r["out"]
+            hit = re.search(r"(\d{3}), message='([^']*)'", text)
+            m["error"] = (f"exit {r['rc']}: HTTP {hit.group(1)} {hit.group(2)}" if hit
+                          else f"exit {r['rc']}: {last_lines(text)}")
+        self.record(key, "vdirsyncer", m)
+        return m
+
+    def skipped(self, key, tools, dav, vds):
+        for t, inst in (("davsync", dav), ("vdirsyncer", vds)):
+            if t in tools and not inst:
+                self.note(key, f"{t}: not run (its initial download failed)")
+
+    # -- tool instances (a local folder + state per tool and collection)
+    def new_davsync(self, name, kind, url):
+        base = os.path.join(self.work, "davsync", name)
+        shutil.rmtree(base, ignore_errors=True)
+        local = os.path.join(base, "local")
+        os.makedirs(local)
+        cfg = os.path.join(base, "config.toml")
+        with open(cfg, "w") as f:
+            f.write(f'[general]\ndata_dir = "{base}/state"\n\n[profiles.bench]\n'
+                    f'content = "{kind}"\nlocal = {{ type = "vdir", path = "{local}" }}\n'
+                    f'server = {{ type = "{"caldav" if kind == "events" else "carddav"}", url = "{url}", '
+                    f'username = "{USER}", password_env = "DAV_PASSWORD" }}\n')
+        return {"base": base, "local": local, "config": cfg, "ext": ".ics" if kind == "events" else ".vcf"}
+
+    def new_vdirsyncer(self, name, kind, url):
+        base = os.path.join(self.work, "vdirsyncer", name)
+        shutil.rmtree(base, ignore_errors=True)
+        local = os.path.join(base, "local")
+        os.makedirs(local)
+        os.makedirs(os.path.join(base, "status"))
+        ext = ".ics" if kind == "events" else ".vcf"
+        cfg = os.path.join(base, "config")
+        with open(cfg, "w") as f:
+            f.write(f'[general]\nstatus_path = "{base}/status/"\n\n'
+                    '[pair bench]\na = "bench_local"\nb = "bench_remote"\ncollections = null\n\n'
+                    f'[storage bench_local]\ntype = "filesystem"\npath = "{local}/"\nfileext = "{ext}"\n\n'
+                    f'[storage bench_remote]\ntype = "{"caldav" if kind == "events" else "carddav"}"\n'
+                    f'url = "{url}"\nusername = "{USER}"\npassword = "{PASSWORD}"\n')
+        inst = {"base": base, "local": local, "config": cfg, "ext": ext}
+        # discover once (not timed, its requests not counted): with collections = null it only
+        # records the pair
+        subprocess.run([self.a.vdirsyncer, "-c", cfg, "discover"], env=self.env, stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=300)
+        return inst
+
+    @staticmethod
+    def count_files(inst):
+        return sum(1 for n in os.listdir(inst["local"]) if n.endswith(inst["ext"]))
+
+    # -- server-side setup (never timed)
+    def make_filled_collection(self, name, kind, data_dir, seed=None):
+        client = self.setup.client
+        dc.make_collection(client, f"/{USER}/{name}/", kind, name)
+        dst = self.rad.fs_path(name)
+        if seed:
+            src = self.rad.fs_path(seed)
+            for entry in os.listdir(src):
+                if entry == ".Radicale.props":
+                    continue
+                s = os.path.join(src, entry)
+                if os.path.isdir(s):
+                    shutil.copytree(s, os.path.join(dst, entry))
+                else:
+                    shutil.copy2(s, os.path.join(dst, entry))
+        else:
+            for n in os.listdir(data_dir):
+                shutil.copy2(os.path.join(data_dir, n), os.path.join(dst, n))
+
+    def warm(self, name, kind):
+        """Builds Radicale's item and sync-token caches of a collection filled on disk."""
+        client = self.setup.client
+        path = f"/{USER}/{name}/"
+        dc.sync_collection(client, path, "")
+        hrefs = dc.propfind_hrefs(client, path)
+        for i in range(0, len(hrefs), 500):
+            dc.report(client, path, dc.multiget_body(kind, hrefs[i:i + 500]))
+
+    def put_changes(self, name, kind, items):
+        dc.put_items(self.setup.client, f"/{USER}/{name}/", kind, items, concurrency=4, create=False)
+
+    def delete_collection(self, name):
+        self.setup.client.request("DELETE", f"/{USER}/{name}/", ok=None)
+
+    # -- one content kind at one size
+    def run_block(self, kind, n):
+        a = self.a
+        K = a.repeat_large if (n >= LARGE and a.repeat_large) else a.repeat
+        self.repeats[(kind, n)] = K
+        tools = a.tools
+        log(f"== {kind} N={n}")
+        data_dir = os.path.join(self.work, "data", f"{kind}-{n}")
+        t0 = time.time()
+        if kind == "events":
+            names = gen.generate_events(n, data_dir, a.seed)
+        else:
+            names = gen.generate_contacts(n, data_dir, a.seed)
+        names.sort()
+        texts = {}
+
+        def original(nm):
+            if nm not in texts:
+                with open(os.path.join(data_dir, nm), encoding="utf-8", newline="") as f:
+                    texts[nm] = f.read()
+            return texts[nm]
+
+        size = sum(os.path.getsize(os.path.join(data_dir, x)) for x in names)
+        vevents = 0
+        if kind == "events":
+            for x in names:
+                vevents += original(x).count("BEGIN:VEVENT")
+            texts.clear()
+        self.sizes[(kind, n)] = {"bytes": size, "vevents": vevents}
+        log(f"   generated {n} {kind} ({size / 1e6:.1f} MB{', %d VEVENTs' % vevents if vevents else ''})"
+            f" in {time.time() - t0:.1f} s")
+
+        # --- server collections: a seed filled on disk and warmed, one copy per tool
+        t0 = time.time()
+        seed = f"seed-{kind}-{n}"
+        self.make_filled_collection(seed, kind, data_dir)
+        self.warm(seed, kind)
+        coll = {}
+        for t in tools:
+            coll[t] = f"{t}-{kind}-{n}"
+            self.make_filled_collection(coll[t], kind, data_dir, seed=seed)
+        log(f"   collections ready in {time.time() - t0:.1f} s")
+
+        over_limit = (kind == "events" and vevents > RADICALE_DEFAULT_LIMIT)
+        limit_note = (f"one REPORT holding all {vevents} VEVENTs: more than Radicale's default "
+                      f"limit of {RADICALE_DEFAULT_LIMIT}")
+
+        # --- initial download
+        key = (kind, n, "download")
+        dav = vds = None
+        for r in range(K):
+            if "floor" in tools:
+                url = self.rad.url(coll["floor"])
+                self.floor(key, "floor (a) PROPFIND + multiget ×100, sequential", "download-seq", url, kind)
+                self.floor(key, "floor (b) PROPFIND + multiget ×100, 4 in flight", "download-par", url, kind)
+                m = self.floor(key, f"floor (c) one {'calendar' if kind == 'events' else 'addressbook'}-query",
+                               "download-query", url, kind)
+                if over_limit and a.radicale_limit == "raised":
+                    self.note(key, f"floor (c): {limit_note} (HTTP 400 on a default Radicale; raised here)")
+            if "davsync" in tools:
+                dav = self.new_davsync(f"{kind}-{n}", kind, self.rad.url(coll["davsync"]))
+                m = self.davsync(key, dav, expect=("local", "created", n))
+                if m["ok"] and self.count_files(dav) != n:
+                    self.note(key, f"davsync: {self.count_files(dav)} files in the folder, expected {n}")
+                if not m["ok"]:
+                    dav = None
+            if "vdirsyncer" in tools:
+                vds = self.new_vdirsyncer(f"{kind}-{n}", kind, self.rad.url(coll["vdirsyncer"]))
+                m = self.vdirsyncer(key, vds)
+                if m["ok"] and self.count_files(vds) != n:
+                    self.note(key, f"vdirsyncer: {self.count_files(vds)} files in the folder, expected {n}")
+                if not m["ok"]:
+                    vds = None
+                if over_limit and a.radicale_limit == "raised":
+                    self.note(key, f"vdirsyncer: {limit_note} (HTTP 400 on a default Radicale; raised here)")
+        self.write()
+
+        # --- no change
+        key = (kind, n, "nochange")
+        token = None
+        if "floor" in tools:
+            token, _, _ = dc.sync_collection(self.setup.client, f"/{USER}/{coll['floor']}/", "")
+        for r in range(K):
+            if "floor" in tools:
+                url = self.rad.url(coll["floor"])
+                self.floor(key, "floor sync-collection with the last token", "nochange-sync", url, kind,
+                           ["--token", token])
+                self.floor(key, "floor PROPFIND Depth 0 getctag", "nochange-ctag", url, kind)
+            if dav:
+                self.davsync(key, dav, expect=("local", "updated", 0))
+            if vds:
+                self.vdirsyncer(key, vds)
+        self.skipped(key, tools, dav, vds)
+        self.write()
+
+        # --- 1 % changed on the server (different items each repeat)
+        key = (kind, n, "server1")
+        per = max(1, n // 100)
+        for r in range(K):
+            off = (r * 37 + 1) % 100
+            chosen = names[off::100][:per] or names[:1]
+            tag = f"[srv{r}]"
+            items = [(nm, gen.mutate(original(nm), tag).encode("utf-8")) for nm in chosen]
+            for t in tools:
+                if t == "floor" or (t == "davsync" and dav) or (t == "vdirsyncer" and vds):
+                    self.put_changes(coll[t], kind, items)
+            if "floor" in tools:
+                m = self.floor(key, "floor sync-collection + multiget of the changes", "changes",
+                               self.rad.url(coll["floor"]), kind, ["--token", token])
+                if m["ok"]:
+                    token = m["token"]
+            if dav:
+                self.davsync(key, dav, expect=("local", "updated", len(chosen)))
+            if vds:
+                self.vdirsyncer(key, vds)
+        self.skipped(key, tools, dav, vds)
+        self.note(key, f"{per} items changed on the server before each run")
+        self.write()
+
+        # --- 1 % changed locally
+        key = (kind, n, "local1")
+        for r in range(K):
+            off = (r * 37 + 51) % 100
+            tag = f"[loc{r}]"
+            if "floor" in tools:
+                chosen = names[off::100][:per] or names[:1]
+                tmp = os.path.join(self.work, "floor-local", f"{kind}-{n}-{r}")
+                os.makedirs(tmp, exist_ok=True)
+                for nm in chosen:
+                    with open(os.path.join(tmp, nm), "w", encoding="utf-8", newline="") as f:
+                        f.write(gen.mutate(original(nm), tag))
+                m = self.floor(key, "floor sync-collection + PUT of the changes, 4 in flight", "push",
+                               self.rad.url(coll["floor"]), kind, ["--token", token], data_dir=tmp)
+                if m["ok"]:
+                    token, _, _ = dc.sync_collection(self.setup.client, f"/{USER}/{coll['floor']}/", "")
+            for t, inst in (("davsync", dav), ("vdirsyncer", vds)):
+                if not inst:
+                    continue
+                files = sorted(x for x in os.listdir(inst["local"]) if x.endswith(inst["ext"]))
+                chosen = files[off::100][:per] or files[:1]
+                for nm in chosen:
+                    p = os.path.join(inst["local"], nm)
+                    with open(p, encoding="utf-8", newline="") as f:
+                        text = f.read()
+                    with open(p, "w", encoding="utf-8", newline="") as f:
+                        f.write(gen.mutate(text, tag))
+                if t == "davsync":
+                    self.davsync(key, inst, expect=("server", "updated", len(chosen)))
+                else:
+                    self.vdirsyncer(key, inst)
+        self.skipped(key, tools, dav, vds)
+        self.note(key, f"{per} local files changed before each run")
+        self.write()
+        texts.clear()
+
+        # --- initial upload (Radicale's PUT of a new item costs O(items in the collection))
+        u = min(n, a.upload_max)
+        key = (kind, n, "upload")
+        if (kind, u) in self.done_uploads:
+            self.note(key, f"same as the upload of {u} {kind} in the table for N = {self.done_uploads[(kind, u)][1]}")
+        else:
+            self.done_uploads[(kind, u)] = (kind, n)
+            up_names = names[:u]
+            up_dir = os.path.join(self.work, "data", f"{kind}-{n}-upload-{u}")
+            os.makedirs(up_dir, exist_ok=True)
+            for nm in up_names:
+                shutil.copy2(os.path.join(data_dir, nm), os.path.join(up_dir, nm))
+            if u < n:
+                self.note(key, f"only the first {u} of the {n} items are uploaded (--upload-max {a.upload_max}): "
+                               "Radicale checks every item of the collection for a UID clash on each new "
+                               "item, so an upload costs O(N²) on Radicale")
+            for r in range(K):
+                for t in tools:
+                    cname = f"up-{t}-{kind}-{u}-{r}"
+                    dc.make_collection(self.setup.client, f"/{USER}/{cname}/", kind, cname)
+                    url = self.rad.url(cname)
+                    if t == "floor":
+                        self.floor(key, "floor PUT If-None-Match: *, 4 in flight", "upload", url, kind,
+                                   data_dir=up_dir)
+                    elif t == "davsync":
+                        inst = self.new_davsync(f"up-{kind}-{u}", kind, url)
+                        for nm in up_names:
+                            shutil.copy2(os.path.join(up_dir, nm), os.path.join(inst["local"], nm))
+                        self.davsync(key, inst, expect=("server", "created", u))
+                    else:
+                        inst = self.new_vdirsyncer(f"up-{kind}-{u}", kind, url)
+                        for nm in up_names:
+                            shutil.copy2(os.path.join(up_dir, nm), os.path.join(inst["local"], nm))
+                        self.vdirsyncer(key, inst)
+                    self.delete_collection(cname)
+            shutil.rmtree(up_dir, ignore_errors=True)
+            self.note(key, f"{u} items")
+        self.write()
+
+        # free the disk for the next block
+        for t in tools:
+            self.delete_collection(coll[t])
+        self.delete_collection(seed)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        for sub in ("davsync", "vdirsyncer", "floor-local"):
+            shutil.rmtree(os.path.join(self.work, sub), ignore_errors=True)
+
+    # -- report
+    def machine(self):
+        cpu = "?"
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+        mem = "?"
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal"):
+                    mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+        return {"nproc": os.cpu_count(), "cpu": cpu, "mem": mem, "kernel": platform.release()}
+
+    def versions(self):
+        def out(cmd):
+            try:
+                return subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=60).stdout.strip()
+            except OSError:
+                return "?"
+        commit = out(["git", "rev-parse", "--short=12", "HEAD"])
+        dirty = out(["git", "status", "--porcelain", "--untracked-files=no"])
+        v = {
+            "davsync": f"{out([self.a.davsync, '--version'])}, git {commit}"
+                       + (" + uncommitted changes in the work tree" if dirty else ""),
+            "davsync_binary": self.a.davsync,
+            "vdirsyncer": out([self.a.vdirsyncer, "--version"]),
+            "radicale": getattr(self.rad, "version", "?"),
+            "python": platform.python_version(),
+        }
+        return v
+
+    def write(self):
+        a = self.a
+        L = []
+        L.append("# davsync benchmark results\n")
+        if not self.finished:
+            L.append(f"**Run in progress** (started {self.started:%Y-%m-%d %H:%M} UTC); the tables "
+                     "below hold what is measured so far.\n")
+        m = self.machine()
+        v = self.vers
+        L.append(f"- date: {self.started:%Y-%m-%d %H:%M} UTC; duration of the whole run: "
+                 f"{(time.time() - self.t_start) / 60:.1f} min")
+        L.append(f"- command: `{a.cmdline}`")
+        L.append(f"- machine: {m['nproc']} cores ({m['cpu']}), {m['mem']} memory, Linux {m['kernel']}")
+        L.append(f"- davsync: {v['davsync']}")
+        L.append(f"- vdirsyncer: {v['vdirsyncer']}; Radicale {v['radicale']}; Python {v['python']}")
+        limit = (f"raised to {a.max_occurrence}" if a.radicale_limit == "raised"
+                 else f"Radicale's default ({RADICALE_DEFAULT_LIMIT})")
+        L.append(f"- Radicale: bench/radicale.conf.in, `max_expand_occurrence` (most VEVENTs in one "
+                 f"REPORT answer) {limit}, `max_content_length` 1 GB, info log (one line per request)")
+        large = (f"; {a.repeat_large} from N = {LARGE:,} on" if a.repeat_large and a.repeat_large != a.repeat else "")
+        L.append(f"- repeats: {a.repeat}{large} (median shown, every run in the notes); seed {a.seed}")
+        L.append("")
+        L.append("Columns: **median s** is the wall time of the whole process for davsync and vdirsyncer "
+                 "(start to exit), and the time from the first request to the last byte for the floor; "
+                 "**ratio to floor** divides by the best floor row of the table; **ratio to vdirsyncer** "
+                 "divides by vdirsyncer's median (below 1: faster than vdirsyncer); **requests** are "
+                 "counted in Radicale's log, the same way for all three (davsync's own count from "
+                 "`sync --json` in the notes); **peak RSS** is GNU time's maximum resident set size.\n")
+        blocks = []
+        for kind, ns in (("events", a.events), ("contacts", a.contacts)):
+            for n in ns:
+                blocks.append((kind, n))
+        L.extend(self.summary(blocks))
+        for kind, n in blocks:
+            if not any(k[:2] == (kind, n) for k in self.results) and not any(k[:2] == (kind, n) for k in self.notes):
+                continue
+            sz = self.sizes.get((kind, n), {})
+            extra = f", {sz['vevents']} VEVENTs" if sz.get("vevents") else ""
+            K = self.repeats.get((kind, n), a.repeat)
+            L.append(f"## {n:,} {kind} ({sz.get('bytes', 0) / 1e6:.1f} MB{extra}; {K} run{'s' if K > 1 else ''} each)\n")
+            for scen, title in SCENARIOS:
+                key = (kind, n, scen)
+                rows = self.results.get(key, {})
+                notes = self.notes.get(key, [])
+                if not rows and not notes:
+                    continue
+                L.append(f"### {title} ({n:,} {kind})\n")
+                if rows:
+                    L.extend(self.table(rows))
+                    if notes:
+                        L.append("")
+                for t in notes:
+                    L.append(f"- {t}")
+                L.append("")
+        with open(a.out, "w") as f:
+            f.write("\n".join(L).rstrip() + "\n")
+        raw = {"started": f"{self.started:%Y-%m-%dT%H:%M:%SZ}", "command": a.cmdline, "machine": m,
+               "versions": v, "finished": self.finished, "sizes": [
+                   {"kind": k[0], "n": k[1], **val} for k, val in self.sizes.items()],
+               "results": [{"kind": k[0], "n": k[1], "scenario": k[2], "rows": {
+                   row: [{x: y for x, y in mm.items() if x != "token"} for mm in ms]
+                   for row, ms in rows.items()}, "notes": self.notes.get(k, [])}
+                   for k, rows in self.results.items()]}
+        with open(os.path.splitext(a.out)[0] + ".json", "w") as f:
+            json.dump(raw, f, indent=1, ensure_ascii=False)
+
+    def summary(self, blocks):
+        """One line per size and scenario: davsync against the best floor and vdirsyncer."""
+        out = ["## Summary\n",
+               "davsync and vdirsyncer against the best floor of each table below (median seconds; "
+               "÷: ratio of the medians; requests and peak RSS of davsync / vdirsyncer).\n",
+               "| data | scenario | floor s | davsync s | vdirsyncer s | davsync ÷ floor | davsync ÷ vdirsyncer "
+               "| requests (floor / davsync / vdirsyncer) | peak RSS MiB (davsync / vdirsyncer) |",
+               "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        titles = dict(SCENARIOS)
+        short = {"download": "download", "nochange": "no change", "server1": "1 % changed on server",
+                 "local1": "1 % changed locally", "upload": "upload"}
+        any_row = False
+        for kind, n in blocks:
+            for scen in titles:
+                rows = self.results.get((kind, n, scen))
+                if not rows:
+                    continue
+                sums = {row: self.summarize(ms) for row, ms in rows.items()}
+                floors = [(s_["median"], s_.get("requests")) for row, s_ in sums.items()
+                          if row.startswith("floor") and "median" in s_]
+                best = min(floors) if floors else None
+                d = sums.get("davsync", {})
+                vd = sums.get("vdirsyncer", {})
+
+                def sec(x):
+                    if not x:
+                        return "–"
+                    return f"{x['median']:.3f}" if "median" in x else "FAILED"
+
+                def ratio(x, y):
+                    return f"{x['median'] / y:.2f}" if x and "median" in x and y else "–"
+
+                def req(x):
+                    return "–" if x is None else f"{x:,.0f}"
+
+                def rss(x):
+                    return f"{x['rss']:.0f}" if x and x.get("rss") else "–"
+
+                label = f"{n:,} {kind}"
+                if scen == "upload":
+                    m_ = re.search(r"^(\d+) items$", "\n".join(self.notes.get((kind, n, scen), [])), re.M)
+                    if m_ and int(m_.group(1)) != n:
+                        label = f"{int(m_.group(1)):,} {kind}"
+                out.append(
+                    f"| {label} | {short[scen]} | {f'{best[0]:.3f}' if best else '–'} | {sec(d)} | {sec(vd)} "
+                    f"| {ratio(d, best[0] if best else None)} | {ratio(d, vd.get('median'))} "
+                    f"| {req(best[1] if best else None)} / {req(d.get('requests'))} / {req(vd.get('requests'))} "
+                    f"| {rss(d)} / {rss(vd)} |")
+                any_row = True
+        out.append("")
+        return out if any_row else []
+
+    @staticmethod
+    def summarize(ms):
+        good = [m for m in ms if m.get("ok")]
+        s = {"n": len(ms), "good": len(good)}
+        rq = [m["requests"] for m in (good or ms) if m.get("requests") is not None]
+        s["requests"] = statistics.median(rq) if rq else None
+        if good:
+            s["median"] = statistics.median(m["seconds"] for m in good)
+            own = [m["own_requests"] for m in good if m.get("own_requests") is not None]
+            s["own"] = statistics.median(own) if own else None
+        rss = [m["rss_mib"] for m in ms if m.get("rss_mib")]
+        s["rss"] = max(rss) if rss else None
+        s["runs"] = ", ".join(f"{m['seconds']:.3f}" if m.get("ok") else "failed" for m in ms)
+        errs = [m["error"] for m in ms if m.get("error")]
+        s["error"] = errs[0] if errs else None
+        return s
+
+    def table(self, rows):
+        sums = {row: self.summarize(ms) for row, ms in rows.items()}
+        floors = [s["median"] for row, s in sums.items() if row.startswith("floor") and "median" in s]
+        best = min(floors) if floors else None
+        vd = sums.get("vdirsyncer", {}).get("median")
+        out = ["| tool | median s | ratio to floor | ratio to vdirsyncer | requests | peak RSS MiB | notes |",
+               "|---|---:|---:|---:|---:|---:|---|"]
+
+        def fmt_req(x):
+            return "–" if x is None else f"{x:,.0f}"
+
+        for row, s in sums.items():
+            notes = []
+            if "median" in s:
+                med = f"{s['median']:.3f}"
+                rf = f"{s['median'] / best:.2f}" if best else "–"
+                rv = f"{s['median'] / vd:.2f}" if vd else "–"
+                if row.startswith("floor") and best is not None and s["median"] == best and len(floors) > 1:
+                    notes.append("best floor")
+            else:
+                med, rf, rv = "**FAILED**", "–", "–"
+            if s["good"] < s["n"]:
+                notes.append(f"{s['n'] - s['good']} of {s['n']} runs failed")
+            if s.get("error"):
+                notes.append(s["error"].replace("|", "\\|"))
+            if s.get("own") is not None:
+                notes.append(f"own count {s['own']:,.0f}")
+            if s["n"] > 1:
+                notes.append(f"runs {s['runs']}")
+            rss = f"{s['rss']:.0f}" if s.get("rss") else "–"
+            out.append(f"| {row} | {med} | {rf} | {rv} | {fmt_req(s.get('requests'))} | {rss} | {'; '.join(notes)} |")
+        return out
+
+    # -- main
+    def run(self):
+        a = self.a
+        if os.path.exists(self.work):
+            shutil.rmtree(self.work)
+        os.makedirs(self.work)
+        self.rad = Radicale(self.work, a.radicale_python, a.max_occurrence if a.radicale_limit == "raised"
+                            else RADICALE_DEFAULT_LIMIT)
+        # a second Radicale on the same folder, without fsync, for the untimed setup
+        self.setup = Radicale(self.work, a.radicale_python, a.max_occurrence, "setup", fsync=False)
+        try:
+            self.rad.start()
+            self.setup.start()
+            log(f"Radicale {self.rad.version} on {self.rad.base}, setup instance on {self.setup.base} "
+                f"(state in {self.rad.dir})")
+            self.vers = self.versions()
+            blocks = [(kind, n) for kind, ns in (("events", a.events), ("contacts", a.contacts)) for n in ns]
+            # the small blocks first, so that a long run has them early
+            blocks.sort(key=lambda b: b[1] >= LARGE)
+            for kind, n in blocks:
+                self.run_block(kind, n)
+            self.finished = True
+        finally:
+            for srv in (self.rad, self.setup):
+                srv.stop()
+            if hasattr(self, "vers"):
+                self.write()
+            if not a.keep:
+                shutil.rmtree(self.work, ignore_errors=True)
+        log(f"done in {(time.time() - self.t_start) / 60:.1f} min; results in {a.out}")
+
+
+def int_list(s):
+    return [n for n in (int(x.replace("_", "")) for x in s.split(",") if x.strip()) if n > 0] if s else []
+
+
+def main():
+    ap = argparse.ArgumentParser(description="davsync benchmark (see bench/README.md)")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run: events 200,1000, contacts 200, 1 repeat, uploads of at most 200")
+    ap.add_argument("--events", help="event counts, comma-separated (default 1000,10000,50000)")
+    ap.add_argument("--contacts", help="contact counts, comma-separated (default 10000)")
+    ap.add_argument("--repeat", type=int, help="runs per measurement (default 3; --quick: 1)")
+    ap.add_argument("--repeat-large", type=int, help=f"runs per measurement from N = {LARGE:,} on (default: --repeat)")
+    ap.add_argument("--upload-max", type=int, help="items in the upload scenario at most (default 1000; --quick: 200)")
+    ap.add_argument("--tools", default=",".join(TOOLS), help="subset of floor,davsync,vdirsyncer")
+    ap.add_argument("--radicale-limit", choices=("raised", "default"), default="raised",
+                    help="Radicale's max_expand_occurrence: raised (default) or Radicale's own 10000")
+    ap.add_argument("--max-occurrence", type=int, default=100_000_000, help=argparse.SUPPRESS)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--timeout", type=int, default=3600, help="seconds one measured run may take")
+    ap.add_argument("--work", default=os.environ.get("BENCH_WORK", "/tmp/davsync-bench"),
+                    help="scratch folder (deleted at the start and, without --keep, at the end)")
+    ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    ap.add_argument("--out", default=os.path.join(HERE, "results.md"))
+    ap.add_argument("--davsync", default=os.environ.get("DAVSYNC_BIN", os.path.join(REPO, "target", "release", "davsync")))
+    venv = os.environ.get("BENCH_VENV", os.path.expanduser("~/.cache/davsync/bench-venv"))
+    ap.add_argument("--vdirsyncer", default=os.path.join(venv, "bin", "vdirsyncer"))
+    sv = os.environ.get("DAVSYNC_SERVERS_VENV", os.path.expanduser("~/.cache/davsync/servers-venv"))
+    ap.add_argument("--radicale-python", default=os.path.join(sv, "bin", "python"))
+    a = ap.parse_args()
+    if a.quick:
+        a.events = int_list(a.events) if a.events else [200, 1000]
+        a.contacts = int_list(a.contacts) if a.contacts else [200]
+        a.repeat = a.repeat or 1
+        a.upload_max = a.upload_max or 200
+    else:
+        a.events = int_list(a.events) if a.events is not None else [1000, 10000, 50000]
+        a.contacts = int_list(a.contacts) if a.contacts is not None else [10000]
+        a.repeat = a.repeat or 3
+        a.upload_max = a.upload_max or 1000
+    a.tools = [t for t in a.tools.split(",") if t]
+    for t in a.tools:
+        if t not in TOOLS:
+            ap.error(f"unknown tool {t}")
+    a.cmdline = " ".join([os.environ.get("BENCH_ENTRY") or shlex.quote(sys.argv[0])]
+                         + [shlex.quote(x) for x in sys.argv[1:]])
+    a.davsync = os.path.abspath(a.davsync)
+    a.out = os.path.abspath(a.out)
+    os.makedirs(os.path.dirname(a.out), exist_ok=True)
+    Harness(a).run()
+
+
+if __name__ == "__main__":
+    main()
