@@ -211,15 +211,47 @@ fn replicating_onto_a_folder_of_unknown_items_needs_force() {
     assert!(f.server().join("mine.ics").exists());
 }
 
-/// A store that edits an item behind the engine's back right before the engine
-/// overwrites it, as another program could.
-struct Racing {
+/// When another program edits `e0.ics` during a run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EditWhen {
+    /// Right before the engine overwrites it.
+    BeforeUpdate,
+    /// Right before the engine reads items after the scan.
+    BeforeRead,
+}
+
+/// A folder store in which another program edits `e0.ics` once, at a chosen
+/// moment of the run, as a real user or tool could.
+struct Interfering {
     inner: VdirStore,
-    fired: AtomicBool,
+    when: EditWhen,
+    summary: &'static str,
+    armed: AtomicBool,
+}
+
+impl Interfering {
+    fn new(inner: VdirStore, when: EditWhen, summary: &'static str) -> Self {
+        Interfering {
+            inner,
+            when,
+            summary,
+            armed: AtomicBool::new(true),
+        }
+    }
+
+    fn interfere(&self, now: EditWhen) {
+        if now == self.when && self.armed.swap(false, Ordering::SeqCst) {
+            write_file(
+                self.inner.path(),
+                "e0.ics",
+                &items::event("e0", self.summary, ""),
+            );
+        }
+    }
 }
 
 #[async_trait]
-impl Store for Racing {
+impl Store for Interfering {
     fn describe(&self) -> String {
         self.inner.describe()
     }
@@ -227,19 +259,14 @@ impl Store for Racing {
         self.inner.list().await
     }
     async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
+        self.interfere(EditWhen::BeforeRead);
         self.inner.get_many(hrefs).await
     }
     async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
         self.inner.create(uid, body).await
     }
     async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
-        if !self.fired.swap(true, Ordering::SeqCst) {
-            write_file(
-                self.inner.path(),
-                href,
-                &items::event("e0", "Edited during the run", ""),
-            );
-        }
+        self.interfere(EditWhen::BeforeUpdate);
         self.inner.update(href, version, body).await
     }
     async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError> {
@@ -263,10 +290,11 @@ fn an_edit_racing_the_run_is_not_overwritten_and_syncs_next_time() {
         "e0.ics",
         &items::event("e0", "Changed on the server", ""),
     );
-    let racing = Racing {
-        inner: f.store(&f.local()),
-        fired: AtomicBool::new(false),
-    };
+    let racing = Interfering::new(
+        f.store(&f.local()),
+        EditWhen::BeforeUpdate,
+        "Edited during the run",
+    );
     let report = f.run_with(&racing, &f.store(&f.server()), mode(Mode::TwoWay));
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(
@@ -352,47 +380,6 @@ fn keep_both_interrupted_after_the_copy_makes_no_second_copy() {
     assert_eq!(local, content_by_uid(&f.server(), "ics"));
 }
 
-/// A store that edits an item right before the engine reads it after the scan.
-struct EditsBeforeRead {
-    inner: VdirStore,
-    armed: AtomicBool,
-}
-
-#[async_trait]
-impl Store for EditsBeforeRead {
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
-    async fn list(&self) -> Result<Vec<Listed>, StoreError> {
-        self.inner.list().await
-    }
-    async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
-        if self.armed.swap(false, Ordering::SeqCst) {
-            write_file(
-                self.inner.path(),
-                "e0.ics",
-                &items::event("e0", "Edited while syncing", ""),
-            );
-        }
-        self.inner.get_many(hrefs).await
-    }
-    async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
-        self.inner.create(uid, body).await
-    }
-    async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
-        self.inner.update(href, version, body).await
-    }
-    async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError> {
-        self.inner.delete(href, version).await
-    }
-    async fn metadata(&self) -> Result<Metadata, StoreError> {
-        self.inner.metadata().await
-    }
-    async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError> {
-        self.inner.set_metadata(metadata).await
-    }
-}
-
 #[test]
 fn a_source_edited_after_the_scan_is_not_copied_half_seen() {
     let f = Fixture::new();
@@ -405,10 +392,11 @@ fn a_source_edited_after_the_scan_is_not_copied_half_seen() {
         "e0.ics",
         &items::event("e0", "Server edit", ""),
     );
-    let local = EditsBeforeRead {
-        inner: f.store(&f.local()),
-        armed: AtomicBool::new(true),
-    };
+    let local = Interfering::new(
+        f.store(&f.local()),
+        EditWhen::BeforeRead,
+        "Edited while syncing",
+    );
     let report = f.run_with(&local, &f.store(&f.server()), mode(Mode::ToServer));
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
