@@ -562,6 +562,7 @@ def upload_dir(src_dir, coll_url, user, password, concurrency=4, create=True):
 
 
 def main():
+    sys.dont_write_bytecode = True  # no __pycache__ in bench/
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
