@@ -5,7 +5,7 @@
 
 use davsync_pim::Item;
 use davsync_testkit::cli::{Davsync, Run, vdir_profile};
-use davsync_testkit::folder::{content_by_uid, files, items_by_uid, write_file};
+use davsync_testkit::folder::{content_by_uid, files, items_by_uid, tree, write_file};
 use davsync_testkit::items::{
     all_day_event, event, event_modified, recurring_event, task, vcard3, vcard4,
 };
@@ -238,23 +238,6 @@ fn uids(dir: &Path) -> BTreeSet<String> {
 
 fn set(uids: &[&str]) -> BTreeSet<String> {
     uids.iter().map(|u| u.to_string()).collect()
-}
-
-/// Every file below `dir`, relative to it.
-fn tree(dir: &Path) -> BTreeSet<PathBuf> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(base, &path, out);
-            } else {
-                out.insert(path.strip_prefix(base).unwrap().to_path_buf());
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 // 1. First sync and a sync with nothing to do.

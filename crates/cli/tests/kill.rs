@@ -8,7 +8,7 @@
 //! `DAVSYNC_KILL_ROUNDS=<n>` runs more rounds than the default 30.
 
 use davsync_testkit::cli::{Davsync, Run, vdir_profile};
-use davsync_testkit::folder::{files, items_by_uid, write_file};
+use davsync_testkit::folder::{files, items_by_uid, tree, write_file};
 use davsync_testkit::items::event_modified;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -282,23 +282,6 @@ fn other(side: Side) -> Side {
         Side::A => Side::B,
         Side::B => Side::A,
     }
-}
-
-/// Every file under `dir`, relative to it.
-fn tree(dir: &Path) -> BTreeSet<PathBuf> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(base, &path, out);
-            } else {
-                out.insert(path.strip_prefix(base).unwrap().to_path_buf());
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 /// Names, sizes and modification times of the files in `dir`: changes when anything is written.

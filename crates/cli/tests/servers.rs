@@ -4,7 +4,7 @@
 use davsync_dav::{Collection, CollectionKind};
 use davsync_pim::Item;
 use davsync_testkit::cli::{Davsync, toml_string};
-use davsync_testkit::folder::write_file;
+use davsync_testkit::folder::{tree, write_file};
 use davsync_testkit::items::{event, event_modified, recurring_event, task, vcard3, vcard4};
 use davsync_testkit::servers::{self, Server};
 use serde_json::Value;
@@ -85,7 +85,8 @@ impl Setup {
             "the password appears in the output"
         );
         // Nor in any file davsync wrote (reports, status database).
-        for entry in walk(&self.root.join("data")) {
+        let data = self.root.join("data");
+        for entry in tree(&data).into_iter().map(|p| data.join(p)) {
             let bytes = std::fs::read(&entry).unwrap_or_default();
             assert!(
                 !String::from_utf8_lossy(&bytes).contains(password),
@@ -165,23 +166,6 @@ impl Setup {
             }
         });
     }
-}
-
-/// Every file below `dir`.
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 /// UID → SUMMARY (or FN) of the items in a folder; panics on duplicate UIDs.

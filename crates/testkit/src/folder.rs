@@ -1,9 +1,9 @@
 //! Editing and reading vdir folders the way other programs (khal, editors) do.
 
 use davsync_pim::Item;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes `body` to `dir/name` through a temporary file and a rename, as khal does.
 pub fn write_file(dir: &Path, name: &str, body: &str) {
@@ -56,4 +56,24 @@ pub fn content_by_uid(dir: &Path, ext: &str) -> BTreeMap<String, String> {
             (uid, files[0].1.content_hash().to_string())
         })
         .collect()
+}
+
+/// Every file below `dir` (recursively), as paths relative to `dir`; panics
+/// when `dir` cannot be read.
+pub fn tree(dir: &Path) -> BTreeSet<PathBuf> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) {
+        let entries =
+            fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else {
+                out.insert(path.strip_prefix(base).expect("below base").to_path_buf());
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(dir, dir, &mut out);
+    out
 }
