@@ -292,7 +292,9 @@ class Harness:
         cfg = os.path.join(base, "config.toml")
         with open(cfg, "w") as f:
             f.write(f'[general]\ndata_dir = "{base}/state"\n\n[profiles.bench]\n'
-                    f'content = "{kind}"\nlocal = {{ type = "vdir", path = "{local}" }}\n'
+                    # Every item, as vdirsyncer syncs (no time range).
+                    f'content = "{kind}"\n{"time_range = false" if kind == "events" else ""}\n'
+                    f'local = {{ type = "vdir", path = "{local}" }}\n'
                     f'server = {{ type = "{"caldav" if kind == "events" else "carddav"}", url = "{url}", '
                     f'username = "{USER}", password_env = "DAV_PASSWORD" }}\n')
         return {"base": base, "local": local, "config": cfg, "ext": ".ics" if kind == "events" else ".vcf"}

@@ -20,13 +20,13 @@ tests/servers/install.sh
 tests/servers/dns.sh install   # dnsmasq, for the DNS SRV discovery test
 servers_dir=$(mktemp -d "${TMPDIR:-/tmp}/davsync-servers.XXXXXX")
 stop_servers() {
-  for name in radicale xandikos sogo; do
+  for name in radicale radicale-small xandikos sogo; do
     [ -f "$servers_dir/$name/env" ] && tests/servers/stop.sh "$servers_dir/$name" >/dev/null 2>&1 || true
   done
   rm -rf "$servers_dir"
 }
 trap stop_servers EXIT
-for name in radicale xandikos sogo; do
+for name in radicale radicale-small xandikos sogo; do
   # A server that does not start fails the run with its log (start.sh prints it).
   tests/servers/start.sh "$name" "$servers_dir/$name" >/dev/null
   echo "$name started"

@@ -101,8 +101,65 @@ struct RawProfile {
     chunk_size: Option<Spanned<i64>>,
     /// Requests in flight at once.
     concurrency: Option<Spanned<i64>>,
+    /// `false`, or `{ past_days = 60, future_days = 365 }`.
+    time_range: Option<Spanned<toml::Value>>,
     local: Spanned<RawStore>,
     server: Spanned<RawStore>,
+}
+
+/// The guide's default time range for calendars: 60 days back, 365 ahead.
+pub const DEFAULT_TIME_RANGE: (u32, u32) = (60, 365);
+
+/// Reads `time_range`: `false`, `true` (the default range), or a table with
+/// `past_days` and `future_days`. Contacts have no time, so no range.
+/// A message about the value at a span of the file.
+type SpannedError = (std::ops::Range<usize>, String);
+
+/// An error comes with the span of the value.
+fn time_range_of(
+    value: Option<Spanned<toml::Value>>,
+    content: Content,
+) -> Result<Option<(u32, u32)>, SpannedError> {
+    let Some(value) = value else {
+        return Ok(match content {
+            Content::Contacts => None,
+            Content::Events | Content::Tasks => Some(DEFAULT_TIME_RANGE),
+        });
+    };
+    let span = value.span();
+    let fail = |message: String| Err((span.clone(), message));
+    let range = match value.into_inner() {
+        toml::Value::Boolean(false) => return Ok(None),
+        toml::Value::Boolean(true) => DEFAULT_TIME_RANGE,
+        toml::Value::Table(table) => {
+            let mut range = DEFAULT_TIME_RANGE;
+            for (name, v) in table {
+                let slot = match name.as_str() {
+                    "past_days" => &mut range.0,
+                    "future_days" => &mut range.1,
+                    other => {
+                        return fail(format!(
+                            "unknown key `{other}` (known: past_days, future_days)"
+                        ));
+                    }
+                };
+                match v.as_integer() {
+                    Some(days) if (0..=36_500).contains(&days) => *slot = days as u32,
+                    _ => return fail(format!("`{name}` must be a number of days from 0 to 36500")),
+                }
+            }
+            range
+        }
+        _ => {
+            return fail(
+                "must be `false` or a table such as { past_days = 60, future_days = 365 }".into(),
+            );
+        }
+    };
+    if content == Content::Contacts {
+        return fail("contacts have no dates: a time range applies to events and tasks".into());
+    }
+    Ok(Some(range))
 }
 
 fn default_mode() -> Mode {
@@ -136,6 +193,9 @@ pub struct Profile {
     pub chunk_size: usize,
     /// Requests in flight at once.
     pub concurrency: usize,
+    /// The time-range filter: days back and days ahead of today (calendars;
+    /// `None`: every item, whatever its dates).
+    pub time_range: Option<(u32, u32)>,
     /// The local store, with paths resolved.
     pub local: ResolvedStore,
     /// The server store, with paths resolved.
@@ -512,6 +572,8 @@ impl Config {
                 };
             let chunk_size = bounded(raw.chunk_size, "chunk_size", 100, 10_000)?;
             let concurrency = bounded(raw.concurrency, "concurrency", 4, 64)?;
+            let time_range = time_range_of(raw.time_range, raw.content)
+                .map_err(|(span, message)| err(span, &key("time_range"), message))?;
             let local = resolve(raw.local, "local")?;
             let server = resolve(raw.server, "server")?;
             if let (ResolvedStore::Vdir { path: l }, ResolvedStore::Vdir { path: s }) =
@@ -536,6 +598,7 @@ impl Config {
                 category,
                 chunk_size,
                 concurrency,
+                time_range,
                 local,
                 server,
             });
@@ -653,6 +716,51 @@ server = { type = "vdir", path = "/srv/contacts" }
             panic!("vdir expected")
         };
         assert!(path.ends_with("contacts") && path.is_absolute());
+    }
+
+    #[test]
+    fn time_range_defaults_to_the_guide_for_calendars_and_can_be_set_or_turned_off() {
+        let profile = |content: &str, extra: &str| {
+            format!(
+                "[profiles.p]\ncontent = \"{content}\"\n{extra}\nlocal = {{ type = \"vdir\", path = \"a\" }}\n\
+                 server = {{ type = \"vdir\", path = \"b\" }}\n"
+            )
+        };
+        let range = |content: &str, extra: &str| {
+            Config::parse(&profile(content, extra), Path::new("/x/c.toml"))
+                .unwrap()
+                .profiles[0]
+                .time_range
+        };
+        assert_eq!(range("events", ""), Some((60, 365)));
+        assert_eq!(range("tasks", ""), Some((60, 365)));
+        assert_eq!(range("contacts", ""), None);
+        assert_eq!(range("events", "time_range = false"), None);
+        assert_eq!(range("events", "time_range = true"), Some((60, 365)));
+        assert_eq!(
+            range("events", "time_range = { past_days = 7, future_days = 30 }"),
+            Some((7, 30))
+        );
+        assert_eq!(
+            range("events", "time_range = { past_days = 0 }"),
+            Some((0, 365))
+        );
+        for (content, extra, says) in [
+            ("events", "time_range = { past = 7 }", "unknown key `past`"),
+            (
+                "events",
+                "time_range = { past_days = -1 }",
+                "from 0 to 36500",
+            ),
+            ("events", "time_range = 30", "must be `false` or a table"),
+            ("contacts", "time_range = true", "contacts have no dates"),
+        ] {
+            let e = error_of(&profile(content, extra));
+            assert!(
+                e.contains("profiles.p.time_range") && e.contains("line 3") && e.contains(says),
+                "{extra}: {e}"
+            );
+        }
     }
 
     fn error_of(source: &str) -> String {

@@ -9,7 +9,7 @@ use davsync_store::{DavStore, Store, VdirStore};
 use davsync_sync::lock::ProfileLock;
 use davsync_sync::report::{Message, Outcome, Report};
 use davsync_sync::{
-    Action, CategoryFilter, KindFilter, Mapping, Side, StatusDb, SyncJob, SyncOptions,
+    Action, CategoryFilter, KindFilter, Mapping, Side, StatusDb, SyncJob, SyncOptions, TimeRange,
 };
 use std::path::Path;
 
@@ -174,7 +174,11 @@ async fn run_profile(profile: &Profile, data: &DataDir, args: &SyncArgs) -> Repo
             dry_run: args.dry_run,
             batch_size: profile.chunk_size,
             concurrency: profile.concurrency,
+            time_range: profile
+                .time_range
+                .map(|(past, future)| TimeRange::around(chrono::Utc::now(), past, future)),
         },
+        scratch_dir: db_path.parent(),
     };
     davsync_sync::sync(&job).await
 }
@@ -198,8 +202,12 @@ fn print_human(report: &Report) {
     } else {
         "changed"
     };
+    let outside = match report.outside_time_range {
+        0 => String::new(),
+        n => format!(", {n} outside the time range"),
+    };
     println!(
-        "{}: {verb} local {}, server {}; {} conflicts, {} unchanged; {} ({} ms)",
+        "{}: {verb} local {}, server {}; {} conflicts, {} unchanged{outside}; {} ({} ms)",
         report.profile,
         counts(&report.local),
         counts(&report.server),

@@ -122,6 +122,57 @@ pub struct RawResponse {
     pub body: Vec<u8>,
 }
 
+/// A response whose body is read as it arrives (see [`DavClient::send_streaming`]).
+pub struct StreamingResponse {
+    /// Status, headers, version.
+    pub parts: http::response::Parts,
+    url: String,
+    response: reqwest::Response,
+}
+
+impl fmt::Debug for StreamingResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamingResponse")
+            .field("url", &self.url)
+            .field("status", &self.parts.status)
+            .finish()
+    }
+}
+
+impl StreamingResponse {
+    /// The URL requested.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The body's length, if the server announced it.
+    pub fn content_length(&self) -> Option<u64> {
+        self.response.content_length()
+    }
+
+    /// The next piece of the body, `None` at its end.
+    pub async fn chunk(&mut self) -> Result<Option<bytes::Bytes>, DavError> {
+        self.response
+            .chunk()
+            .await
+            .map_err(|e| transport(&self.url, &e))
+    }
+
+    /// The body as a stream of pieces.
+    pub fn into_chunks(
+        self,
+    ) -> impl futures_util::Stream<Item = Result<bytes::Bytes, DavError>> + Send + 'static {
+        futures_util::stream::unfold(Some(self), |state| async move {
+            let mut response = state?;
+            match response.chunk().await {
+                Ok(Some(chunk)) => Some((Ok(chunk), Some(response))),
+                Ok(None) => None,
+                Err(e) => Some((Err(e), None)),
+            }
+        })
+    }
+}
+
 /// A client for one server (one base URL and one set of credentials).
 #[derive(Clone)]
 pub struct DavClient {
@@ -197,8 +248,47 @@ impl DavClient {
         }
     }
 
+    /// The largest response body [`send`](Self::send) accepts; for streamed
+    /// multistatus answers, the largest single `<response>`.
+    pub fn max_body(&self) -> u64 {
+        self.max_body
+    }
+
     /// Sends a prepared request and reads the whole response (within the size limit).
     pub async fn send(&self, request: http::Request<String>) -> Result<RawResponse, DavError> {
+        let mut response = self.send_streaming(request).await?;
+        if let Some(len) = response.content_length()
+            && len > self.max_body
+        {
+            return Err(DavError::TooLarge {
+                url: response.url,
+                limit: self.max_body,
+            });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                return Err(DavError::TooLarge {
+                    url: response.url,
+                    limit: self.max_body,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(RawResponse {
+            parts: response.parts,
+            body,
+        })
+    }
+
+    /// Sends a prepared request like [`send`](Self::send) (same authentication,
+    /// timeout, retries on the status and request counting), but hands back the
+    /// body unread, to be consumed piece by piece as it arrives. No size limit
+    /// applies: the caller bounds what it keeps.
+    pub async fn send_streaming(
+        &self,
+        request: http::Request<String>,
+    ) -> Result<StreamingResponse, DavError> {
         let url = request.uri().to_string();
         let mut request = reqwest::Request::try_from(request).map_err(|e| DavError::Transport {
             url: url.clone(),
@@ -211,7 +301,7 @@ impl DavClient {
         }
         let method = request.method().clone();
         let mut attempt = 0;
-        let mut response = loop {
+        let response = loop {
             let retry = request.try_clone();
             self.requests
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -243,29 +333,11 @@ impl DavClient {
         };
         let status = response.status();
         tracing::debug!(%method, %url, %status, "dav request");
-        if let Some(len) = response.content_length()
-            && len > self.max_body
-        {
-            return Err(DavError::TooLarge {
-                url,
-                limit: self.max_body,
-            });
-        }
         let mut builder = http::Response::builder()
             .status(status)
             .version(response.version());
         for (name, value) in response.headers() {
             builder = builder.header(name, value);
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| transport(&url, &e))? {
-            if body.len() as u64 + chunk.len() as u64 > self.max_body {
-                return Err(DavError::TooLarge {
-                    url,
-                    limit: self.max_body,
-                });
-            }
-            body.extend_from_slice(&chunk);
         }
         let (parts, ()) = builder
             .body(())
@@ -274,7 +346,11 @@ impl DavClient {
                 message: e.to_string(),
             })?
             .into_parts();
-        Ok(RawResponse { parts, body })
+        Ok(StreamingResponse {
+            parts,
+            url,
+            response,
+        })
     }
 
     /// Runs a libdav request: statuses that mean the same thing on every

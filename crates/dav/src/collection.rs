@@ -9,7 +9,7 @@ use libdav::carddav::GetAddressBookResources;
 use libdav::dav::{Delete, GetProperties, ListResources, PutResource, SetProperty, SyncCollection};
 use libdav::names;
 use libdav::requests::DavRequest;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// `CS:getctag`, the collection tag of calendarserver.org.
 const GETCTAG: PropertyName = PropertyName::new(names::CALENDAR_SERVER, "getctag");
@@ -42,7 +42,7 @@ impl CollectionKind {
 
     /// Whether a listed content type is one of ours (SOGo lists its contact
     /// groups as `text/x-vlist`, which is no vCard).
-    fn accepts(self, content_type: Option<&str>) -> bool {
+    pub(crate) fn accepts(self, content_type: Option<&str>) -> bool {
         let Some(ct) = content_type else {
             return true;
         };
@@ -107,6 +107,50 @@ pub enum SyncReport {
     /// The server no longer accepts the token (`DAV:valid-sync-token`, sent
     /// with 403 by Radicale and Cyrus, with 412 by Xandikos): list everything.
     InvalidToken,
+}
+
+/// One `sync-collection` answer (see [`Collection::sync_collection_page`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncPage {
+    /// The changes it holds, or `InvalidToken`.
+    pub report: SyncReport,
+    /// The server truncated the answer (RFC 6578 §3.6): ask again with the
+    /// report's token for the rest.
+    pub truncated: bool,
+}
+
+/// Most requests [`Collection::sync_collection_all`] makes.
+pub const MAX_SYNC_ROUNDS: usize = 1_000;
+
+/// Adds one round's changes to those of the rounds before (href → its ETag
+/// if changed, `None` if deleted); the later round wins.
+fn merge_sync_round(
+    merged: &mut BTreeMap<String, Option<String>>,
+    changed: Vec<Resource>,
+    deleted: Vec<String>,
+) {
+    for href in deleted {
+        merged.insert(href, None);
+    }
+    for resource in changed {
+        merged.insert(resource.href, Some(resource.etag));
+    }
+}
+
+fn merged_report(token: String, merged: BTreeMap<String, Option<String>>) -> SyncReport {
+    let mut changed = Vec::new();
+    let mut deleted = Vec::new();
+    for (href, etag) in merged {
+        match etag {
+            Some(etag) => changed.push(Resource { href, etag }),
+            None => deleted.push(href),
+        }
+    }
+    SyncReport::Changes {
+        token,
+        changed,
+        deleted,
+    }
 }
 
 /// The collection's properties that matter for syncing and display.
@@ -189,7 +233,20 @@ impl Collection {
     }
 
     /// `sync-collection` (RFC 6578) since `token`, or from the start without one.
+    ///
+    /// A truncated answer (RFC 6578 §3.6: a 507 for the collection itself) is
+    /// returned as if complete: its token continues where it stopped, so the
+    /// rest shows up next time. [`sync_collection_all`](Self::sync_collection_all)
+    /// asks again until complete; [`sync_collection_page`](Self::sync_collection_page)
+    /// says whether an answer was truncated.
     pub async fn sync_collection(&self, token: Option<&str>) -> Result<SyncReport, DavError> {
+        Ok(self.sync_collection_page(token).await?.report)
+    }
+
+    /// One `sync-collection` request, and whether the server truncated its
+    /// answer (RFC 6578 §3.6): then `report`'s token is valid to continue with.
+    /// The collection's own `<response>` (carrying the 507) is never an item.
+    pub async fn sync_collection_page(&self, token: Option<&str>) -> Result<SyncPage, DavError> {
         let mut request = SyncCollection::new(&self.href);
         if let Some(token) = token {
             request = request.with_sync_token(token);
@@ -202,7 +259,10 @@ impl Collection {
         let status = response.parts.status.as_u16();
         let names_token = String::from_utf8_lossy(&response.body).contains("valid-sync-token");
         if matches!(status, 403 | 409 | 412 | 400) && names_token {
-            return Ok(SyncReport::InvalidToken);
+            return Ok(SyncPage {
+                report: SyncReport::InvalidToken,
+                truncated: false,
+            });
         }
         check_status(&url, response.parts.status)?;
         if !response.parts.status.is_success() {
@@ -211,30 +271,135 @@ impl Collection {
                 status: response.parts.status,
             });
         }
-        let parsed = request
-            .parse_response(&response.parts, &response.body)
-            .map_err(|e| DavError::Protocol {
-                url,
-                message: e.to_string(),
-            })?;
-        Ok(SyncReport::Changes {
-            token: parsed.new_sync_token,
-            changed: parsed
-                .changed
-                .into_iter()
-                .filter(|r| !r.resource_type.is_collection && self.owns(&r.href))
-                .filter_map(|r| {
-                    Some(Resource {
-                        etag: r.etag?,
-                        href: r.href,
-                    })
+        self.parse_sync(&response.body)
+            .map_err(|message| DavError::Protocol { url, message })
+    }
+
+    /// Every change since `token` (everything without one), following
+    /// truncated answers (RFC 6578 §3.6) with the token each one gives until
+    /// an answer is complete, at most [`MAX_SYNC_ROUNDS`] requests. The rounds
+    /// are merged, the later one winning: an href changed and then deleted is
+    /// deleted, deleted and then created again is changed. `InvalidToken` if
+    /// the server refuses a token of any round. Status errors (Radicale's 400
+    /// for an answer over its item limit) are returned as they are.
+    pub async fn sync_collection_all(&self, token: Option<&str>) -> Result<SyncReport, DavError> {
+        let mut merged = BTreeMap::new();
+        let mut token = token.map(str::to_string);
+        for _ in 0..MAX_SYNC_ROUNDS {
+            let page = self.sync_collection_page(token.as_deref()).await?;
+            let SyncReport::Changes {
+                token: next,
+                changed,
+                deleted,
+            } = page.report
+            else {
+                return Ok(SyncReport::InvalidToken);
+            };
+            merge_sync_round(&mut merged, changed, deleted);
+            if !page.truncated {
+                return Ok(merged_report(next, merged));
+            }
+            if token.as_deref() == Some(next.as_str()) {
+                return Err(DavError::Protocol {
+                    url: self.client.url_of(&self.href),
+                    message: "sync-collection answer truncated without a new sync token".into(),
+                });
+            }
+            token = Some(next);
+        }
+        Err(DavError::Protocol {
+            url: self.client.url_of(&self.href),
+            message: format!("sync-collection still truncated after {MAX_SYNC_ROUNDS} requests"),
+        })
+    }
+
+    /// Whether `href` names this collection itself (with or without the slash).
+    fn is_self(&self, href: &str) -> bool {
+        href.trim_end_matches('/') == self.href.trim_end_matches('/')
+    }
+
+    /// Parses a `sync-collection` multistatus the way libdav does (an item
+    /// with an ETag is changed, one with 404 is deleted), except that the
+    /// collection's own response only says whether the answer is truncated,
+    /// and that entries which are not this collection's items are skipped.
+    fn parse_sync(&self, body: &[u8]) -> Result<SyncPage, String> {
+        let text = std::str::from_utf8(body).map_err(|e| format!("not UTF-8: {e}"))?;
+        let doc = roxmltree::Document::parse(text).map_err(|e| format!("bad XML: {e}"))?;
+        let root = doc.root_element();
+        let dav = |node: &roxmltree::Node, name: &str| {
+            node.is_element()
+                && node.tag_name().namespace() == Some(names::DAV)
+                && node.tag_name().name() == name
+        };
+        if !dav(&root, "multistatus") {
+            return Err("not a DAV:multistatus".into());
+        }
+        let token = root
+            .children()
+            .find(|n| dav(n, "sync-token"))
+            .and_then(|n| n.text())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or("missing DAV:sync-token in response")?
+            .to_string();
+        let mut truncated = false;
+        let mut changed = Vec::new();
+        let mut deleted = Vec::new();
+        for response in root.children().filter(|n| dav(n, "response")) {
+            let raw = response
+                .children()
+                .find(|n| dav(n, "href"))
+                .and_then(|n| n.text())
+                .ok_or("missing href in response")?;
+            let href = crate::query::normalise_href(raw)
+                .ok_or_else(|| format!("unusable href {raw:?} in response"))?;
+            let status = response
+                .descendants()
+                .find(|n| dav(n, "status"))
+                .and_then(|n| n.text())
+                .map(|s| {
+                    libdav::xmlutils::parse_statusline(s.trim())
+                        .map_err(|_| format!("bad status line {s:?} in response"))
                 })
-                .collect(),
-            deleted: parsed
-                .deleted
-                .into_iter()
-                .filter(|h| self.owns(h))
-                .collect(),
+                .transpose()?;
+            if self.is_self(&href) {
+                truncated |= status.is_some_and(|s| s.as_u16() == 507)
+                    || response
+                        .descendants()
+                        .any(|n| dav(&n, "number-of-matches-within-limits"));
+                continue;
+            }
+            let etag = response
+                .descendants()
+                .find(|n| dav(n, "getetag"))
+                .and_then(|n| n.text())
+                .map(str::to_string);
+            let is_collection = response
+                .descendants()
+                .filter(|n| dav(n, "resourcetype"))
+                .any(|r| r.descendants().any(|n| dav(&n, "collection")));
+            if !self.owns(&href) {
+                continue;
+            }
+            match (etag, status.map(|s| s.as_u16())) {
+                (Some(etag), _) if !is_collection => changed.push(Resource { href, etag }),
+                (Some(_), _) => {}
+                (None, Some(404 | 410)) => deleted.push(href),
+                (None, _) if is_collection => {}
+                (None, _) => {
+                    return Err(format!(
+                        "missing etag for {href} in sync-collection response"
+                    ));
+                }
+            }
+        }
+        Ok(SyncPage {
+            report: SyncReport::Changes {
+                token,
+                changed,
+                deleted,
+            },
+            truncated,
         })
     }
 
@@ -456,6 +621,115 @@ mod tests {
         assert!(!cards.accepts(Some("text/x-vlist")));
         assert!(CollectionKind::Calendar.accepts(Some("text/calendar;component=vevent")));
         assert!(!CollectionKind::Calendar.accepts(Some("text/html")));
+    }
+
+    fn changes(page: &SyncPage) -> (&str, Vec<(&str, &str)>, Vec<&str>) {
+        match &page.report {
+            SyncReport::Changes {
+                token,
+                changed,
+                deleted,
+            } => (
+                token,
+                changed
+                    .iter()
+                    .map(|r| (r.href.as_str(), r.etag.as_str()))
+                    .collect(),
+                deleted.iter().map(String::as_str).collect(),
+            ),
+            SyncReport::InvalidToken => panic!("invalid token"),
+        }
+    }
+
+    #[test]
+    fn a_truncated_sync_answer_is_detected_and_the_507_is_no_item() {
+        let c = collection(CollectionKind::Calendar);
+        // RFC 6578 §3.6's example, with the collection's href written three ways.
+        for own in ["/alice/cal/", "/alice/cal", "http://127.0.0.1:1/alice/cal/"] {
+            let body = format!(
+                r#"<?xml version="1.0" encoding="utf-8" ?>
+<D:multistatus xmlns:D="DAV:">
+  <D:response>
+    <D:href>/alice/cal/a.ics</D:href>
+    <D:propstat><D:prop><D:getetag>"1"</D:getetag></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>
+  </D:response>
+  <D:response>
+    <D:href>/alice/cal/b.ics</D:href>
+    <D:status>HTTP/1.1 404 Not Found</D:status>
+  </D:response>
+  <D:response>
+    <D:href>{own}</D:href>
+    <D:status>HTTP/1.1 507 Insufficient Storage</D:status>
+    <D:error><D:number-of-matches-within-limits/></D:error>
+  </D:response>
+  <D:sync-token>http://example.com/ns/sync/1233</D:sync-token>
+</D:multistatus>"#
+            );
+            let page = c.parse_sync(body.as_bytes()).unwrap();
+            assert!(page.truncated, "{own}");
+            assert_eq!(
+                changes(&page),
+                (
+                    "http://example.com/ns/sync/1233",
+                    vec![("/alice/cal/a.ics", "\"1\"")],
+                    vec!["/alice/cal/b.ics"]
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn a_complete_sync_answer_is_not_truncated() {
+        let c = collection(CollectionKind::Calendar);
+        let body = r#"<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+  <d:response><d:href>/alice/cal/</d:href><d:propstat><d:prop><d:getetag>"c"</d:getetag><d:resourcetype><d:collection/><c:calendar/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+  <d:response><d:href>/alice/cal/a%20b.ics</d:href><d:propstat><d:prop><d:getetag>"2"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+  <d:response><d:href>/alice/cal/sub/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+  <d:response><d:href>/elsewhere/x.ics</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>
+  <d:sync-token>
+    tok-2
+  </d:sync-token>
+</d:multistatus>"#;
+        let page = c.parse_sync(body.as_bytes()).unwrap();
+        assert!(!page.truncated);
+        assert_eq!(
+            changes(&page),
+            ("tok-2", vec![("/alice/cal/a b.ics", "\"2\"")], vec![])
+        );
+        // A 200 for the collection itself is no truncation either, nor an item.
+        assert!(c.parse_sync(b"<d:multistatus xmlns:d=\"DAV:\"/>").is_err());
+        let missing_etag = r#"<d:multistatus xmlns:d="DAV:"><d:response><d:href>/alice/cal/x.ics</d:href><d:status>HTTP/1.1 200 OK</d:status></d:response><d:sync-token>t</d:sync-token></d:multistatus>"#;
+        assert!(c.parse_sync(missing_etag.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn sync_rounds_merge_with_the_later_one_winning() {
+        let r = |href: &str, etag: &str| Resource {
+            href: href.into(),
+            etag: etag.into(),
+        };
+        let mut merged = BTreeMap::new();
+        // Round 1: a, b, c changed; d deleted.
+        merge_sync_round(
+            &mut merged,
+            vec![r("/c/a", "1"), r("/c/b", "1"), r("/c/c", "1")],
+            vec!["/c/d".into()],
+        );
+        // Round 2: b deleted, d re-created, a changed again.
+        merge_sync_round(
+            &mut merged,
+            vec![r("/c/d", "2"), r("/c/a", "2")],
+            vec!["/c/b".into()],
+        );
+        let report = merged_report("t2".into(), merged);
+        assert_eq!(
+            report,
+            SyncReport::Changes {
+                token: "t2".into(),
+                changed: vec![r("/c/a", "2"), r("/c/c", "1"), r("/c/d", "2")],
+                deleted: vec!["/c/b".into()],
+            }
+        );
     }
 
     #[tokio::test]

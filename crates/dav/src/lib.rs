@@ -5,6 +5,11 @@
 mod client;
 mod collection;
 pub mod discovery;
+mod query;
 
-pub use client::{ClientOptions, Credentials, DavClient, DavError, RawResponse};
-pub use collection::{Body, Collection, CollectionKind, Created, Properties, Resource, SyncReport};
+pub use client::{ClientOptions, Credentials, DavClient, DavError, RawResponse, StreamingResponse};
+pub use collection::{
+    Body, Collection, CollectionKind, Created, MAX_SYNC_ROUNDS, Properties, Resource, SyncPage,
+    SyncReport,
+};
+pub use query::{CalendarComponent, QueryFilter, QueryItem};

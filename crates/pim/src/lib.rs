@@ -3,5 +3,6 @@
 
 mod item;
 mod lines;
+mod range;
 
 pub use item::{Item, ItemError, ItemKind, parse_timestamp};

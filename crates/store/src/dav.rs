@@ -1,9 +1,13 @@
 //! The CalDAV/CardDAV store: one server collection behind the `Store` trait.
 
 use crate::names::file_stem_for_uid;
-use crate::{ChangeSet, Changes, Fetched, Href, Listed, Metadata, Store, StoreError, Written};
+use crate::{
+    ChangeSet, Changes, Fetched, Href, Listed, Metadata, ReadOptions, Sink, Store, StoreError,
+    Written, read_in_batches,
+};
 use async_trait::async_trait;
-use davsync_dav::{Collection, Created, DavError, Properties, SyncReport};
+use davsync_dav::{Collection, Created, DavError, Properties, QueryFilter, QueryItem, SyncReport};
+use futures_util::future::LocalBoxFuture;
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
@@ -218,6 +222,72 @@ impl Store for DavStore {
 
     fn requests(&self) -> Option<u64> {
         Some(self.collection.client().requests())
+    }
+
+    /// One `calendar-query`/`addressbook-query` that returns every item with
+    /// its data, parsed as it streams in (limited to the time range, if one is
+    /// given, with the listing beside it so that every href is known). Should
+    /// the server refuse the query (Radicale answers 400 above its limit of
+    /// items per REPORT) or the answer break off, what is missing is read with
+    /// a listing and multigets.
+    fn read_all<'s>(
+        &'s self,
+        options: &'s ReadOptions,
+        sink: &'s mut Sink<'_>,
+    ) -> LocalBoxFuture<'s, Result<Option<String>, StoreError>> {
+        Box::pin(async move {
+            let props = self
+                .collection
+                .properties()
+                .await
+                .map_err(|e| StoreError::Server(e.to_string()))?;
+            *self.properties.lock().expect("properties lock") = Some(props.clone());
+            // The state is read before the items: changes made meanwhile show up
+            // again next time, never get lost.
+            let state = encode_state(&props);
+            let filter = match options.time_range {
+                Some((start, end)) => {
+                    self.list().await?;
+                    QueryFilter::between(start, end)
+                }
+                None => QueryFilter::everything(),
+            };
+            let mut delivered: HashSet<String> = HashSet::new();
+            let mut on_item = |item: QueryItem| {
+                delivered.insert(item.href.clone());
+                sink(match item.result {
+                    Ok(body) => Ok(Fetched {
+                        href: item.href,
+                        version: body.etag,
+                        body: body.data,
+                        modified: None,
+                    }),
+                    Err(e) => Err(store_error(&item.href, "", e)),
+                });
+            };
+            match self.collection.query(&filter, &mut on_item).await {
+                Ok(()) => {
+                    if options.time_range.is_none() {
+                        *self.listed.lock().expect("listing lock") = delivered;
+                    }
+                }
+                Err(e) => {
+                    tracing::info!(
+                        "{}: the query failed ({e}); reading the rest with a listing and multigets",
+                        self.describe()
+                    );
+                    let rest: Vec<Href> = self
+                        .list()
+                        .await?
+                        .into_iter()
+                        .map(|l| l.href)
+                        .filter(|href| !delivered.contains(href))
+                        .collect();
+                    read_in_batches(self, &rest, options, sink).await;
+                }
+            }
+            Ok(state)
+        })
     }
 
     async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {

@@ -9,6 +9,7 @@ pub mod vdir;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures_util::future::LocalBoxFuture;
 
 pub use dav::DavStore;
 pub use names::file_stem_for_uid;
@@ -75,6 +76,32 @@ pub struct ChangeSet {
     /// the store has no cheaper way than a full listing.
     pub state: Option<String>,
 }
+
+/// How [`Store::read_all`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Items per request.
+    pub batch_size: usize,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Only items that meet this UTC range `[start, end)` are needed: a store
+    /// may leave others out (a server filters with `calendar-query`). A hint:
+    /// the caller checks the range itself.
+    pub time_range: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            batch_size: 100,
+            concurrency: 4,
+            time_range: None,
+        }
+    }
+}
+
+/// Receives items as [`Store::read_all`] reads them.
+pub type Sink<'s> = dyn FnMut(Result<Fetched, StoreError>) + 's;
 
 /// Collection metadata (vdirsyncer's `displayname` and `color` files; DAV properties).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -180,6 +207,30 @@ pub trait Store: Send + Sync {
         })
     }
 
+    /// Lists every item and reads it, handing each to `sink` as it arrives
+    /// (in batches, a bounded number of requests in flight), and returns the
+    /// state for the next `list_changes`. For a first sync, where everything
+    /// must be read anyway: a server answers one query instead of a listing
+    /// and a multiget per batch. Items that cannot be read reach `sink` as errors.
+    ///
+    /// (Not `Send`: the sink is the caller's, and may hold anything.)
+    fn read_all<'s>(
+        &'s self,
+        options: &'s ReadOptions,
+        sink: &'s mut Sink<'_>,
+    ) -> LocalBoxFuture<'s, Result<Option<String>, StoreError>> {
+        Box::pin(async move {
+            let ChangeSet { changes, state } = self.list_changes(None).await?;
+            let listed = match changes {
+                Changes::Full(listed) => listed,
+                Changes::Delta { changed, .. } => changed,
+            };
+            let hrefs: Vec<Href> = listed.into_iter().map(|l| l.href).collect();
+            read_in_batches(self, &hrefs, options, sink).await;
+            Ok(state)
+        })
+    }
+
     /// Makes every write done so far durable (a folder: syncs the directory,
     /// so that renames and removals survive a power cut). The engine calls it
     /// before it records a batch of writes in the status database. Each write
@@ -210,4 +261,27 @@ pub trait Store: Send + Sync {
 
     /// Sets the display name and colour (a `None` field is left as it is).
     async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError>;
+}
+
+/// Reads `hrefs` with `get_many`, a batch per call and a bounded number of
+/// calls in flight, handing every result to `sink` in order.
+pub async fn read_in_batches<S: Store + ?Sized>(
+    store: &S,
+    hrefs: &[Href],
+    options: &ReadOptions,
+    sink: &mut Sink<'_>,
+) {
+    use futures_util::stream::{self, StreamExt};
+    // The futures are made up front (they do nothing until polled): a lazy
+    // map here trips the compiler's higher-ranked lifetime inference.
+    let reads: Vec<_> = hrefs
+        .chunks(options.batch_size.max(1))
+        .map(|chunk| store.get_many(chunk))
+        .collect();
+    let mut batches = stream::iter(reads).buffered(options.concurrency.max(1));
+    while let Some(results) = batches.next().await {
+        for result in results {
+            sink(result);
+        }
+    }
 }

@@ -4,10 +4,15 @@
 use crate::mapping::Mapping;
 use crate::planner::{self, Action, ConflictPolicy, Decision, Entry, Mode, Present, Side};
 use crate::report::{ItemReport, Message, Outcome, Report};
-use crate::status::{RunRecord, SideStatus, StatusDb, StatusRow};
+use crate::spool::{Slot, Spool};
+use crate::status::{OutsideRow, RunRecord, SideStatus, StatusDb, StatusRow};
+use crate::time_range::TimeRange;
 use chrono::{DateTime, Utc};
 use davsync_pim::Item;
-use davsync_store::{Changes, Fetched, Listed, Metadata, Store, StoreError, Written};
+use davsync_store::{
+    Changes, Fetched, Href, Listed, Metadata, ReadOptions, Store, StoreError, Written,
+    read_in_batches,
+};
 use futures_util::stream::{self, StreamExt};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -34,6 +39,9 @@ pub struct SyncOptions {
     pub batch_size: usize,
     /// Requests in flight at once (reads and writes).
     pub concurrency: usize,
+    /// Only items meeting this range are taken up (calendars); items already
+    /// synced stay synced when they leave it, and are never deleted for that.
+    pub time_range: Option<TimeRange>,
 }
 
 impl Default for SyncOptions {
@@ -46,6 +54,7 @@ impl Default for SyncOptions {
             dry_run: false,
             batch_size: DEFAULT_BATCH_SIZE,
             concurrency: DEFAULT_CONCURRENCY,
+            time_range: None,
         }
     }
 }
@@ -64,6 +73,9 @@ pub struct SyncJob<'a> {
     pub status: &'a StatusDb,
     /// The run's settings.
     pub options: SyncOptions,
+    /// Where the run parks the bodies it reads (an unnamed file, gone when
+    /// the run ends); the system's temporary folder when `None`.
+    pub scratch_dir: Option<&'a std::path::Path>,
 }
 
 /// An item as found on one side in this run.
@@ -75,10 +87,34 @@ struct Found {
     hash: String,
     /// Changed since the status (true when there is no status).
     changed: bool,
-    /// The parsed item, when it was read.
-    item: Option<Item>,
-    /// The store's own modification time, when it was read.
-    store_modified: Option<DateTime<Utc>>,
+    /// The parsed item, held only while its chunk runs (or, without a spool,
+    /// from the scan on).
+    item: Option<Box<Item>>,
+    /// Where the body read during the scan is parked.
+    spooled: Option<Slot>,
+    /// The item's LAST-MODIFIED/REV, else the store's own time, when it was read.
+    modified: Option<DateTime<Utc>>,
+    /// The item's summary, when it was read (for the report).
+    summary: Option<String>,
+    /// A local item read during the scan: the content hash of its server form.
+    server_hash: Option<String>,
+}
+
+impl Found {
+    /// An item not read in this run: what the status knows of it.
+    fn unread(href: String, version: String, hash: String) -> Found {
+        Found {
+            href,
+            version,
+            hash,
+            changed: false,
+            item: None,
+            spooled: None,
+            modified: None,
+            summary: None,
+            server_hash: None,
+        }
+    }
 }
 
 /// One side's items for this run, by UID.
@@ -87,6 +123,9 @@ struct SideView {
     items: HashMap<String, Found>,
     /// UIDs found on this side that do not belong to the profile (filtered out).
     foreign: HashSet<String>,
+    /// New items outside the time range, by UID: taken up only if the other
+    /// side holds the same UID inside it.
+    outside: HashMap<String, Found>,
 }
 
 /// The run's working state.
@@ -102,6 +141,15 @@ struct Run<'a, 'j> {
     refused: bool,
     /// Whether each side was listed in full (rather than as changes since last time).
     full_listing: [bool; 2],
+    /// Bodies read during the scan, parked until their chunk runs.
+    spool: Option<Spool>,
+    /// Items each side held outside the time range last time (by href).
+    outside_before: [HashMap<String, OutsideRow>; 2],
+    /// Items each side holds outside the time range now (by href).
+    outside_now: [HashMap<String, OutsideRow>; 2],
+    /// The time range differs from the last clean run's (a new day, or the
+    /// filter turned on or off): every item outside it is looked at again.
+    range_changed: bool,
 }
 
 /// Runs one sync of a profile and returns its report (also recorded as the
@@ -115,6 +163,10 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
         new_state: [None, None],
         refused: false,
         full_listing: [false, false],
+        spool: None,
+        outside_before: Default::default(),
+        outside_now: Default::default(),
+        range_changed: false,
     };
     run.report.local_store = job.local.describe();
     run.report.server_store = job.server.describe();
@@ -136,6 +188,9 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
             {
                 run.report.errors.push(Message::run(e.to_string()));
             }
+        }
+        if let Err(e) = run.save_outside() {
+            run.report.errors.push(Message::run(e.to_string()));
         }
     }
     run.report.requests = [job.local.requests(), job.server.requests()];
@@ -196,10 +251,20 @@ impl<'a, 'j> Run<'a, 'j> {
 
     async fn run(&mut self) -> Result<(), String> {
         self.status = self.job.status.load().map_err(|e| e.to_string())?;
-        let local = self.scan(Side::Local).await?;
-        let server = self.scan(Side::Server).await?;
+        self.load_outside().map_err(|e| e.to_string())?;
+        let mut local = self.scan(Side::Local).await?;
+        let mut server = self.scan(Side::Server).await?;
+        self.take_up_outside(&mut local, &server, Side::Local);
+        self.take_up_outside(&mut server, &local, Side::Server);
+        self.report.outside_time_range = local
+            .outside
+            .keys()
+            .chain(server.outside.keys())
+            .collect::<HashSet<_>>()
+            .len();
         let entries = self.entries(&local, &server);
         let decisions = planner::plan(&entries, self.job.options.mode, self.job.options.conflicts);
+        drop(entries);
         self.report.unchanged = decisions
             .iter()
             .filter(|d| d.action == Action::Nothing)
@@ -340,6 +405,14 @@ impl<'a, 'j> Run<'a, 'j> {
             }
             self.report.items.push(line);
         }
+        // Done with: only one chunk's items are held at a time.
+        for decision in chunk {
+            for view in views.iter_mut() {
+                if let Some(found) = view.items.get_mut(&decision.uid) {
+                    found.item = None;
+                }
+            }
+        }
         // The chunk's writes are made durable before their status rows are.
         for side in [Side::Local, Side::Server] {
             if let Err(e) = self.store(side).flush().await {
@@ -352,11 +425,17 @@ impl<'a, 'j> Run<'a, 'j> {
         self.job.status.commit().map_err(|e| e.to_string())
     }
 
-    /// Reads, in batches, the items a chunk's decisions copy and were not read
-    /// during the scan (they had not changed). Items that fail here are read
-    /// again one by one when their decision runs, which reports the error.
+    /// Brings in the items a chunk's decisions need: from the spool where the
+    /// scan parked them, else read in batches (they had not changed, so the
+    /// scan did not read them). Items that fail here are read again one by one
+    /// when their decision runs, which reports the error.
     async fn prefetch(&mut self, chunk: &[&Decision], views: &mut [SideView; 2]) {
         for side in [Side::Local, Side::Server] {
+            for decision in chunk {
+                if let Some(found) = views[side as usize].items.get_mut(&decision.uid) {
+                    self.unpark(found);
+                }
+            }
             let needs = |d: &&&Decision| match d.action {
                 Action::Copy { to } => to != side,
                 Action::Link | Action::KeepBoth { .. } => true,
@@ -386,11 +465,28 @@ impl<'a, 'j> Run<'a, 'j> {
                 if let Some(found) = views[side as usize].items.get_mut(&uid)
                     && still_as_listed(found, &fetched.version, &item)
                 {
-                    found.item = Some(item);
+                    found.item = Some(Box::new(item));
                     found.version = fetched.version;
                 }
             }
         }
+    }
+
+    /// Parses a body the scan parked (a failure leaves the item to be read
+    /// again from its store).
+    fn unpark(&self, found: &mut Found) {
+        if found.item.is_some() {
+            return;
+        }
+        let (Some(spool), Some(slot)) = (&self.spool, found.spooled) else {
+            return;
+        };
+        match spool.get(slot).map(Item::parse) {
+            Ok(Ok(item)) => found.item = Some(Box::new(item)),
+            Ok(Err(e)) => tracing::warn!("{}: parked body no longer parses: {e}", found.href),
+            Err(e) => tracing::warn!("{}: cannot read the parked body: {e}", found.href),
+        }
+        found.spooled = None;
     }
 
     /// Reads `hrefs` from a side's store, a batch per request, a bounded
@@ -461,14 +557,36 @@ impl<'a, 'j> Run<'a, 'j> {
         }
     }
 
-    /// Lists one side, reads what changed, and sorts the items by UID.
+    /// Lists one side, reads what changed, and sorts the items by UID. What is
+    /// read is parked in the spool, so memory holds a batch of bodies at a time.
     async fn scan(&mut self, side: Side) -> Result<SideView, String> {
         let store = self.store(side);
-        let since = self.job.status.state(side).map_err(|e| e.to_string())?;
+        let mut view = SideView::default();
+        let mut found: Vec<(String, Found)> = Vec::new();
+        let listing_error =
+            |e: StoreError| format!("listing the {side} store ({}): {e}", store.describe());
+        if self.status.is_empty() {
+            // A first sync (or a lost status): every item must be read, which a
+            // server does fastest as one query rather than listing + multigets.
+            let options = self.read_options();
+            let mut sink = |result| self.take_read(side, None, None, result, &mut found, &mut view);
+            self.new_state[side as usize] = store
+                .read_all(&options, &mut sink)
+                .await
+                .map_err(listing_error)?;
+            self.full_listing[side as usize] = true;
+            self.collect(side, found, &mut view);
+            return Ok(view);
+        }
+        // A new range: a full listing, so that items which moved into it are found.
+        let since = match self.range_changed {
+            true => None,
+            false => self.job.status.state(side).map_err(|e| e.to_string())?,
+        };
         let changes = store
             .list_changes(since.as_deref())
             .await
-            .map_err(|e| format!("listing the {side} store ({}): {e}", store.describe()))?;
+            .map_err(listing_error)?;
         self.new_state[side as usize] = changes.state;
         self.full_listing[side as usize] = matches!(changes.changes, Changes::Full(_));
         let mut by_href: HashMap<&str, &StatusRow> = HashMap::new();
@@ -485,10 +603,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 if !by_href.is_empty() && changed.len() >= by_href.len() =>
             {
                 self.full_listing[side as usize] = true;
-                store
-                    .list()
-                    .await
-                    .map_err(|e| format!("listing the {side} store ({}): {e}", store.describe()))?
+                store.list().await.map_err(listing_error)?
             }
             Changes::Delta { changed, deleted } => {
                 let deleted: HashSet<&str> = deleted.iter().map(String::as_str).collect();
@@ -506,96 +621,231 @@ impl<'a, 'j> Run<'a, 'j> {
                     .collect()
             }
         };
-        let mut view = SideView::default();
-        let mut found: Vec<(String, Found)> = Vec::new();
-        let mut to_read = Vec::new();
+        // Unchanged items are taken from the status; the rest is read.
+        let mut to_read: Vec<Href> = Vec::new();
+        let mut owners: Vec<Option<String>> = Vec::new();
         for entry in listed {
             match by_href.get(entry.href.as_str()) {
                 Some(row) if side_status(row, side).version == entry.version => {
-                    let known = side_status(row, side);
+                    let hash = side_status(row, side).hash.clone();
                     found.push((
                         row.uid.clone(),
-                        Found {
-                            href: entry.href,
-                            version: entry.version,
-                            hash: known.hash.clone(),
-                            changed: false,
-                            item: None,
-                            store_modified: None,
-                        },
+                        Found::unread(entry.href, entry.version, hash),
                     ));
                 }
-                _ => to_read.push(entry.href),
-            }
-        }
-        let owner_of: HashMap<String, String> = by_href
-            .iter()
-            .map(|(href, row)| (href.to_string(), row.uid.clone()))
-            .collect();
-        let fetched_all = self.fetch_many(side, &to_read).await;
-        {
-            for (href, result) in to_read.iter().zip(fetched_all) {
-                let owner = owner_of.get(href).cloned();
-                let fetched = match result {
-                    Ok(f) => f,
-                    Err(StoreError::NotFound { .. }) => continue, // gone since the listing
-                    Err(e) => {
-                        self.item_message(
-                            false,
-                            side,
-                            Some(href),
-                            owner.as_deref(),
-                            format!("cannot read: {e}; left alone"),
-                        );
-                        self.untouchable.extend(owner);
-                        continue;
-                    }
-                };
-                let Fetched {
-                    href,
-                    version,
-                    body,
-                    modified,
-                } = fetched;
-                let item = match Item::parse(body) {
-                    Ok(item) => item,
-                    Err(e) => {
-                        self.item_message(
-                            false,
-                            side,
-                            Some(&href),
-                            owner.as_deref(),
-                            format!("cannot be parsed: {e}; left alone"),
-                        );
-                        self.untouchable.extend(owner);
-                        continue;
-                    }
-                };
-                let uid = item.uid().to_string();
-                if !self.job.mapping.admits(side, &item) {
-                    view.foreign.insert(uid);
-                    continue;
+                None if self.outside_before[side as usize]
+                    .get(&entry.href)
+                    .is_some_and(|o| o.version == entry.version) =>
+                {
+                    // Outside the range last time and unchanged: not read again.
+                    let (href, row) = self.outside_before[side as usize]
+                        .remove_entry(&entry.href)
+                        .expect("checked");
+                    let mut item = Found::unread(href.clone(), entry.version, row.hash.clone());
+                    item.changed = true;
+                    view.outside.insert(row.uid.clone(), item);
+                    self.outside_now[side as usize].insert(href, row);
                 }
-                let changed = match self.status.get(&uid) {
-                    Some(row) => {
-                        let known = side_status(row, side);
-                        known.version != version && known.hash != item.content_hash()
-                    }
-                    None => true,
-                };
-                found.push((
-                    uid,
-                    Found {
-                        href,
-                        version,
-                        hash: item.content_hash().to_string(),
-                        changed,
-                        item: Some(item),
-                        store_modified: modified,
-                    },
-                ));
+                row => {
+                    owners.push(row.map(|r| r.uid.clone()));
+                    to_read.push(entry.href);
+                }
             }
         }
+        let options = self.read_options();
+        let mut asked = to_read.iter().zip(owners);
+        let mut sink = |result| {
+            let (href, owner) = asked
+                .next()
+                .map_or((None, None), |(h, o)| (Some(h.as_str()), o));
+            self.take_read(side, href, owner, result, &mut found, &mut view);
+        };
+        read_in_batches(store, &to_read, &options, &mut sink).await;
+        self.collect(side, found, &mut view);
+        Ok(view)
+    }
+
+    fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            batch_size: self.job.options.batch_size.max(1),
+            concurrency: self.job.options.concurrency.max(1),
+            time_range: self.job.options.time_range.map(|r| (r.start, r.end)),
+        }
+    }
+
+    /// Takes in one item read during the scan (`owner`: the UID the status
+    /// knows at its address): parsed, judged, and its body parked in the spool.
+    fn take_read(
+        &mut self,
+        side: Side,
+        asked: Option<&str>,
+        owner: Option<String>,
+        result: Result<Fetched, StoreError>,
+        found: &mut Vec<(String, Found)>,
+        view: &mut SideView,
+    ) {
+        let fetched = match result {
+            Ok(f) => f,
+            Err(StoreError::NotFound { .. }) => return, // gone since the listing
+            Err(e) => {
+                let href = match &e {
+                    _ if asked.is_some() => asked.map(str::to_string),
+                    StoreError::PreconditionFailed { href, .. }
+                    | StoreError::AlreadyExists { href }
+                    | StoreError::InvalidHref { href }
+                    | StoreError::TooLarge { href, .. }
+                    | StoreError::NotText { href } => Some(href.clone()),
+                    _ => None,
+                };
+                self.item_message(
+                    false,
+                    side,
+                    href.as_deref(),
+                    owner.as_deref(),
+                    format!("cannot read: {e}; left alone"),
+                );
+                self.untouchable.extend(owner);
+                return;
+            }
+        };
+        let Fetched {
+            href,
+            version,
+            body,
+            modified,
+        } = fetched;
+        let item = match Item::parse(body) {
+            Ok(item) => item,
+            Err(e) => {
+                self.item_message(
+                    false,
+                    side,
+                    Some(&href),
+                    owner.as_deref(),
+                    format!("cannot be parsed: {e}; left alone"),
+                );
+                self.untouchable.extend(owner);
+                return;
+            }
+        };
+        let uid = item.uid().to_string();
+        if !self.job.mapping.admits(side, &item) {
+            view.foreign.insert(uid);
+            return;
+        }
+        if let Some(range) = self.job.options.time_range
+            && !self.status.contains_key(&uid)
+            && !item.meets_time_range(range.start, range.end)
+        {
+            // New and outside the range: left out, and remembered so that it
+            // is not read again while it stays as it is.
+            let hash = item.content_hash().to_string();
+            let mut outside = Found::unread(href.clone(), version.clone(), hash.clone());
+            outside.changed = true;
+            outside.modified = item.modified().or(modified);
+            outside.summary = item.summary().map(str::to_string);
+            view.outside.insert(uid.clone(), outside);
+            self.outside_now[side as usize].insert(href, OutsideRow { version, uid, hash });
+            return;
+        }
+        let changed = match self.status.get(&uid) {
+            Some(row) => {
+                let known = side_status(row, side);
+                known.version != version && known.hash != item.content_hash()
+            }
+            None => true,
+        };
+        let server_hash = match side {
+            Side::Local => self
+                .job
+                .mapping
+                .map(Side::Server, item.clone())
+                .ok()
+                .map(|mapped| mapped.content_hash().to_string()),
+            Side::Server => None,
+        };
+        let spooled = self.park(item.body());
+        found.push((
+            uid,
+            Found {
+                href,
+                version,
+                hash: item.content_hash().to_string(),
+                changed,
+                modified: item.modified().or(modified),
+                summary: item.summary().map(str::to_string),
+                server_hash,
+                spooled,
+                item: if spooled.is_some() {
+                    None
+                } else {
+                    Some(Box::new(item))
+                },
+            },
+        ));
+    }
+
+    /// Parks a body in the run's spool (made on first use); `None` keeps it in memory.
+    fn park(&mut self, body: &str) -> Option<Slot> {
+        if self.spool.is_none() {
+            match Spool::new(self.job.scratch_dir) {
+                Ok(spool) => self.spool = Some(spool),
+                Err(e) => {
+                    tracing::warn!("no scratch file for item bodies ({e}); keeping them in memory");
+                    return None;
+                }
+            }
+        }
+        self.spool.as_ref().and_then(|spool| spool.put(body))
+    }
+
+    /// Reads what the last clean run left outside the time range, if the
+    /// range is still the same.
+    fn load_outside(&mut self) -> Result<(), crate::status::StatusError> {
+        let key = self.job.options.time_range.map(|r| r.key());
+        let before = self.job.status.range_key()?;
+        // Also when the filter was turned off: what it left out is wanted now.
+        self.range_changed = key != before;
+        if key.is_some() && !self.range_changed {
+            for side in [Side::Local, Side::Server] {
+                self.outside_before[side as usize] = self.job.status.outside(side)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps what is outside the time range now, and the range, for the next run.
+    fn save_outside(&self) -> Result<(), crate::status::StatusError> {
+        let key = self.job.options.time_range.map(|r| r.key());
+        for side in [Side::Local, Side::Server] {
+            let rows = &self.outside_now[side as usize];
+            self.job
+                .status
+                .set_outside(side, rows.iter().map(|(h, r)| (h.as_str(), r)))?;
+        }
+        self.job.status.set_range_key(key.as_deref())
+    }
+
+    /// Takes up items outside the time range on `side` whose UID the other
+    /// side holds inside it: one item, judged differently (a time zone, an
+    /// edit), must not become two.
+    fn take_up_outside(&mut self, view: &mut SideView, other: &SideView, side: Side) {
+        let uids: Vec<String> = view
+            .outside
+            .keys()
+            .filter(|uid| other.items.contains_key(*uid))
+            .cloned()
+            .collect();
+        for uid in uids {
+            if let Some(found) = view.outside.remove(&uid) {
+                self.outside_now[side as usize].remove(&found.href);
+                view.items.entry(uid).or_insert(found);
+            }
+        }
+    }
+
+    /// Sorts what a scan found by UID; a UID held twice is left alone.
+    fn collect(&mut self, side: Side, found: Vec<(String, Found)>, view: &mut SideView) {
         for (uid, item) in found {
             if let Some(other) = view.items.get(&uid) {
                 let message = format!(
@@ -608,7 +858,6 @@ impl<'a, 'j> Run<'a, 'j> {
             }
             view.items.insert(uid, item);
         }
-        Ok(view)
     }
 
     /// One entry per UID known to the status or found on a side.
@@ -628,18 +877,11 @@ impl<'a, 'j> Run<'a, 'j> {
                     href: f.href.clone(),
                     version: f.version.clone(),
                     changed: !known || f.changed,
-                    modified: f
-                        .item
-                        .as_ref()
-                        .and_then(Item::modified)
-                        .or(f.store_modified),
+                    modified: f.modified,
                 };
-                let same_content = match (l.and_then(|f| f.item.as_ref()), s) {
-                    (Some(li), Some(s)) => self
-                        .job
-                        .mapping
-                        .map(Side::Server, li.clone())
-                        .is_ok_and(|mapped| mapped.content_hash() == s.hash),
+                // Read this run, the local item's server form is known.
+                let same_content = match (l.and_then(|f| f.server_hash.as_deref()), s) {
+                    (Some(mapped), Some(s)) => mapped == s.hash,
                     _ => false,
                 };
                 Entry {
@@ -701,9 +943,11 @@ impl<'a, 'j> Run<'a, 'j> {
 
     fn summary_of(&self, uid: &str, views: &[SideView; 2]) -> Option<String> {
         views.iter().filter_map(|v| v.items.get(uid)).find_map(|f| {
-            f.item
-                .as_ref()
-                .and_then(|i| i.summary().map(str::to_string))
+            f.summary.clone().or_else(|| {
+                f.item
+                    .as_ref()
+                    .and_then(|i| i.summary().map(str::to_string))
+            })
         })
     }
 
@@ -756,10 +1000,12 @@ impl<'a, 'j> Run<'a, 'j> {
     ) -> Result<Item, Failure> {
         let found = views[side as usize]
             .items
-            .get(uid)
+            .get_mut(uid)
             .ok_or_else(|| Failure::new(side, None, format!("the {side} item is gone")))?;
+        self.unpark(found);
+        let found = &views[side as usize].items[uid];
         if let Some(item) = &found.item {
-            return Ok(item.clone());
+            return Ok(Item::clone(item));
         }
         let href = found.href.clone();
         let fetched = self
@@ -781,7 +1027,7 @@ impl<'a, 'j> Run<'a, 'j> {
             ));
         }
         if let Some(f) = views[side as usize].items.get_mut(uid) {
-            f.item = Some(item.clone());
+            f.item = Some(Box::new(item.clone()));
             f.version = version;
         }
         Ok(item)
@@ -908,14 +1154,11 @@ impl<'a, 'j> Run<'a, 'j> {
             return self.forget(&uid);
         };
         let written = written.expect("a copy writes");
-        let written_found = Found {
-            href: written.href,
-            version: written.version,
-            hash: mapped.content_hash().to_string(),
-            changed: false,
-            item: Some(mapped.clone()),
-            store_modified: None,
-        };
+        let written_found = Found::unread(
+            written.href,
+            written.version,
+            mapped.content_hash().to_string(),
+        );
         views[side as usize]
             .items
             .insert(uid.clone(), written_found);

@@ -9,10 +9,13 @@ pub mod lock;
 pub mod mapping;
 pub mod planner;
 pub mod report;
+mod spool;
 pub mod status;
+pub mod time_range;
 
 pub use engine::{SyncJob, SyncOptions, sync};
 pub use mapping::{CategoryFilter, KindFilter, Mapping, Transform};
 pub use planner::{Action, ConflictPolicy, Mode, Side};
 pub use report::Report;
 pub use status::StatusDb;
+pub use time_range::TimeRange;

@@ -107,6 +107,8 @@ pub struct Report {
     pub conflicts: usize,
     /// Items left alone because they did not change.
     pub unchanged: usize,
+    /// New items left out because they are outside the time range.
+    pub outside_time_range: usize,
     /// HTTP requests sent to each side (`[local, server]`; `null` for a folder).
     pub requests: [Option<u64>; 2],
     /// Every item the run touched (or would touch).
@@ -132,6 +134,7 @@ impl Report {
             server: Counts::default(),
             conflicts: 0,
             unchanged: 0,
+            outside_time_range: 0,
             requests: [None, None],
             items: Vec::new(),
             errors: Vec::new(),

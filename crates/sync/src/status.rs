@@ -31,6 +31,18 @@ pub enum StatusError {
     },
 }
 
+/// An item found outside the time range: not synced, not read again while
+/// its version stays and the range is the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutsideRow {
+    /// Its version when it was read.
+    pub version: String,
+    /// Its UID.
+    pub uid: String,
+    /// Its content hash.
+    pub hash: String,
+}
+
 /// One side of a synced item as last seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SideStatus {
@@ -121,6 +133,14 @@ impl StatusDb {
                  CREATE TABLE IF NOT EXISTS listing_state (
                      side TEXT PRIMARY KEY NOT NULL,
                      state TEXT NOT NULL
+                 );
+                 CREATE TABLE IF NOT EXISTS outside_range (
+                     side TEXT NOT NULL,
+                     href TEXT NOT NULL,
+                     version TEXT NOT NULL,
+                     uid TEXT NOT NULL,
+                     hash TEXT NOT NULL,
+                     PRIMARY KEY (side, href)
                  );
                  CREATE TABLE IF NOT EXISTS runs (
                      id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -239,6 +259,89 @@ impl StatusDb {
             )
             .optional()
             .map_err(|e| self.err(e))
+    }
+
+    /// The time range (as a key such as `2026-09-25/2027-11-25`) of the last
+    /// clean run with a time-range filter.
+    pub fn range_key(&self) -> Result<Option<String>, StatusError> {
+        self.conn
+            .query_row(
+                "SELECT state FROM listing_state WHERE side = 'time-range'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Keeps (or, with `None`, forgets) the time range of this run.
+    pub fn set_range_key(&self, key: Option<&str>) -> Result<(), StatusError> {
+        let result = match key {
+            Some(key) => self.conn.execute(
+                "INSERT OR REPLACE INTO listing_state VALUES ('time-range', ?1)",
+                params![key],
+            ),
+            None => self
+                .conn
+                .execute("DELETE FROM listing_state WHERE side = 'time-range'", []),
+        };
+        result.map(drop).map_err(|e| self.err(e))
+    }
+
+    /// The items of a side found outside the time range (by href), as the last
+    /// run left them: they are not read again while their version stays.
+    pub fn outside(
+        &self,
+        side: crate::planner::Side,
+    ) -> Result<HashMap<String, OutsideRow>, StatusError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT href, version, uid, hash FROM outside_range WHERE side = ?1")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![side.to_string()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    OutsideRow {
+                        version: r.get(1)?,
+                        uid: r.get(2)?,
+                        hash: r.get(3)?,
+                    },
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Replaces a side's items outside the time range, in one transaction.
+    pub fn set_outside<'r>(
+        &self,
+        side: crate::planner::Side,
+        rows: impl IntoIterator<Item = (&'r str, &'r OutsideRow)>,
+    ) -> Result<(), StatusError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        tx.execute(
+            "DELETE FROM outside_range WHERE side = ?1",
+            params![side.to_string()],
+        )
+        .map_err(|e| self.err(e))?;
+        {
+            let mut insert = tx
+                .prepare("INSERT OR REPLACE INTO outside_range VALUES (?1, ?2, ?3, ?4, ?5)")
+                .map_err(|e| self.err(e))?;
+            for (href, row) in rows {
+                insert
+                    .execute(params![
+                        side.to_string(),
+                        href,
+                        row.version,
+                        row.uid,
+                        row.hash
+                    ])
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))
     }
 
     /// Keeps (or, with `None`, forgets) a side's listing state.

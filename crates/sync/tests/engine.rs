@@ -9,7 +9,7 @@ use davsync_sync::{
     Action, ConflictPolicy, KindFilter, Mapping, Mode, Side, StatusDb, SyncJob, SyncOptions,
 };
 use davsync_testkit::folder::{content_by_uid, files, write_file};
-use davsync_testkit::items;
+use davsync_testkit::items::{self, event_on, weekly_from};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -49,6 +49,7 @@ impl Fixture {
             mapping: &mapping,
             status: &status,
             options,
+            scratch_dir: Some(&self.root),
         };
         tokio::runtime::Builder::new_current_thread()
             .build()
@@ -418,4 +419,152 @@ fn a_source_edited_after_the_scan_is_not_copied_half_seen() {
     );
     let server = std::fs::read_to_string(f.server().join("e0.ics")).unwrap();
     assert!(server.contains("Edited while syncing"));
+}
+
+/// Two-way with a time range from `start` to `end` (`YYYY-MM-DD`, UTC midnight).
+fn within(start: &str, end: &str) -> SyncOptions {
+    let at = |d: &str| format!("{d}T00:00:00Z").parse().unwrap();
+    SyncOptions {
+        time_range: Some(davsync_sync::TimeRange {
+            start: at(start),
+            end: at(end),
+        }),
+        ..SyncOptions::default()
+    }
+}
+
+fn uids(dir: &Path) -> Vec<String> {
+    content_by_uid(dir, "ics").into_keys().collect()
+}
+
+#[test]
+fn a_time_range_takes_up_only_new_items_that_meet_it() {
+    let f = Fixture::new();
+    write_file(&f.local(), "in.ics", &event_on("in", "20260610", "In"));
+    write_file(
+        &f.local(),
+        "before.ics",
+        &event_on("before", "20260101", "Before"),
+    );
+    write_file(
+        &f.local(),
+        "after.ics",
+        &event_on("after", "20270101", "After"),
+    );
+    // A series that began long before the range and goes on through it.
+    write_file(
+        &f.local(),
+        "series.ics",
+        &weekly_from("series", "20250106", "COUNT=100"),
+    );
+    // A series that ended before the range.
+    write_file(
+        &f.local(),
+        "ended.ics",
+        &weekly_from("ended", "20250106", "UNTIL=20250601T000000Z"),
+    );
+    write_file(
+        &f.server(),
+        "in2.ics",
+        &event_on("in2", "20260615", "In too"),
+    );
+    write_file(
+        &f.server(),
+        "out2.ics",
+        &event_on("out2", "20261201", "Out too"),
+    );
+    let options = within("2026-06-01", "2026-07-01");
+    let report = f.run(options);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.outside_time_range, 4, "before, after, ended, out2");
+    assert_eq!(uids(&f.server()), ["in", "in2", "out2", "series"]);
+    assert_eq!(
+        uids(&f.local()),
+        ["after", "before", "ended", "in", "in2", "series"]
+    );
+    // Nothing left to do, and the items outside stay where they are.
+    let again = f.run(options);
+    assert_eq!(
+        (again.local, again.server, again.items.len()),
+        (Default::default(), Default::default(), 0),
+        "{:?}",
+        again.items
+    );
+    assert_eq!(again.outside_time_range, 4);
+}
+
+#[test]
+fn items_that_leave_the_range_are_never_deleted_and_stay_in_sync() {
+    let f = Fixture::new();
+    write_file(&f.local(), "a.ics", &event_on("a", "20260610", "A"));
+    write_file(&f.local(), "b.ics", &event_on("b", "20260611", "B"));
+    write_file(&f.local(), "c.ics", &event_on("c", "20260612", "C"));
+    assert_eq!(f.run(within("2026-06-01", "2026-07-01")).server.created, 3);
+    // A new day: the range has moved past all three.
+    let later = within("2026-08-01", "2026-09-01");
+    let report = f.run(later);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!((report.local, report.server), Default::default());
+    assert_eq!(uids(&f.server()), ["a", "b", "c"]);
+    // An edit of an item outside the range still goes across (it is synced);
+    // an edit that moves one further out too; a real deletion is a deletion.
+    write_file(&f.local(), "a.ics", &event_on("a", "20260610", "A edited"));
+    write_file(
+        &f.local(),
+        "b.ics",
+        &event_on("b", "20200101", "B moved far back"),
+    );
+    std::fs::remove_file(f.server().join("c.ics")).unwrap();
+    let report = f.run(later);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.server.updated, 2);
+    assert_eq!(report.local.deleted, 1);
+    let server = files(&f.server(), "ics");
+    assert!(
+        server["a.ics"].contains("A edited") && server["b.ics"].contains("B moved far back"),
+        "{server:?}"
+    );
+    assert_eq!(uids(&f.local()), ["a", "b"]);
+}
+
+#[test]
+fn items_are_taken_up_when_the_range_moves_onto_them() {
+    let f = Fixture::new();
+    write_file(
+        &f.server(),
+        "aug.ics",
+        &event_on("aug", "20260815", "August"),
+    );
+    let june = f.run(within("2026-06-01", "2026-07-01"));
+    assert_eq!((june.local.created, june.outside_time_range), (0, 1));
+    let august = f.run(within("2026-08-01", "2026-09-01"));
+    assert_eq!((august.local.created, august.outside_time_range), (1, 0));
+    assert_eq!(uids(&f.local()), ["aug"]);
+}
+
+#[test]
+fn one_uid_judged_inside_on_one_side_and_outside_on_the_other_stays_one_item() {
+    let f = Fixture::new();
+    // The same event, edited differently on each side before the first sync:
+    // inside the range locally, moved out of it on the server.
+    write_file(&f.local(), "x.ics", &event_on("x", "20260610", "Local"));
+    write_file(&f.server(), "x.ics", &event_on("x", "20261010", "Server"));
+    let report = f.run(within("2026-06-01", "2026-07-01"));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(
+        report.outside_time_range, 0,
+        "taken up: the local side has it"
+    );
+    for dir in [f.local(), f.server()] {
+        assert_eq!(
+            files(&dir, "ics").len(),
+            1,
+            "one file with UID x in {}",
+            dir.display()
+        );
+    }
+    assert_eq!(
+        content_by_uid(&f.local(), "ics"),
+        content_by_uid(&f.server(), "ics")
+    );
 }

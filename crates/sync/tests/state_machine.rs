@@ -204,6 +204,7 @@ impl World {
             server: &server,
             mapping: &mapping,
             status: &status,
+            scratch_dir: Some(&self.root),
             options: SyncOptions {
                 mode,
                 conflicts: policy,

@@ -1,0 +1,1237 @@
+//! Streaming `calendar-query` and `addressbook-query` REPORTs: every item of a
+//! collection with its data, parsed `<response>` by `<response>` while the
+//! body arrives, so memory stays bounded by one item whatever the collection's size.
+
+use crate::client::{DavError, check_status};
+use crate::collection::{Body, Collection, CollectionKind};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
+use quick_xml::events::{BytesRef, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::reader::NsReader;
+use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// A component type of calendar objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CalendarComponent {
+    /// `VEVENT`.
+    Event,
+    /// `VTODO`.
+    Todo,
+    /// `VJOURNAL`.
+    Journal,
+}
+
+impl CalendarComponent {
+    /// Every component type a query looks for by default.
+    pub const ALL: [CalendarComponent; 3] = [
+        CalendarComponent::Event,
+        CalendarComponent::Todo,
+        CalendarComponent::Journal,
+    ];
+
+    /// The iCalendar name (`VEVENT`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            CalendarComponent::Event => "VEVENT",
+            CalendarComponent::Todo => "VTODO",
+            CalendarComponent::Journal => "VJOURNAL",
+        }
+    }
+}
+
+/// Which items [`Collection::query`] asks for.
+///
+/// For address books only the whole collection can be asked for: both fields
+/// are ignored (a contact has no time to fall within a range).
+///
+/// For calendars: CalDAV's `comp-filter`s are ANDed (RFC 4791 §9.7.1), so one
+/// filter cannot say "a VEVENT *or* a VTODO in this range". Hence:
+/// - without a time range and with every component type (the default), ONE
+///   REPORT with a filter matching any `VCALENDAR` (should its answer hold no
+///   `<response>` at all, as SOGo's always does, the query is asked again per
+///   component type, as below);
+/// - otherwise ONE REPORT PER COMPONENT TYPE (`VCALENDAR > VEVENT [> time-range]`,
+///   then `VTODO`, then `VJOURNAL`), and an item matched by several of them
+///   (a calendar object with a VEVENT and a VTODO) is handed over only once:
+///   the hrefs already handed over are remembered for that (one string per item).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryFilter {
+    /// Only items with an instance overlapping `[start, end)` (RFC 4791 §9.9;
+    /// recurring series are expanded by the server). `start >= end` matches
+    /// nothing, and no request is sent.
+    pub time_range: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// The component types wanted; an empty list means all of them.
+    pub components: Vec<CalendarComponent>,
+}
+
+impl Default for QueryFilter {
+    fn default() -> Self {
+        QueryFilter::everything()
+    }
+}
+
+impl QueryFilter {
+    /// Every item of the collection.
+    pub fn everything() -> Self {
+        QueryFilter {
+            time_range: None,
+            components: CalendarComponent::ALL.to_vec(),
+        }
+    }
+
+    /// Events, tasks and journal entries with an instance in `[start, end)`.
+    pub fn between(start: DateTime<Utc>, end: DateTime<Utc>) -> Self {
+        QueryFilter {
+            time_range: Some((start, end)),
+            components: CalendarComponent::ALL.to_vec(),
+        }
+    }
+
+    /// The component types asked for, without repeats; all for an empty list.
+    fn wanted(&self) -> Vec<CalendarComponent> {
+        let mut components: Vec<CalendarComponent> = Vec::new();
+        for c in &self.components {
+            if !components.contains(c) {
+                components.push(*c);
+            }
+        }
+        if components.is_empty() {
+            components = CalendarComponent::ALL.to_vec();
+        }
+        components
+    }
+
+    /// Whether this is the one-REPORT, any-`VCALENDAR` query.
+    fn matches_any_calendar_object(&self) -> bool {
+        let wanted = self.wanted();
+        self.time_range.is_none() && CalendarComponent::ALL.iter().all(|c| wanted.contains(c))
+    }
+
+    /// The REPORT bodies for a calendar (several when they must be ORed).
+    fn calendar_bodies(&self) -> Vec<String> {
+        if self.matches_any_calendar_object() {
+            return vec![calendar_query("")];
+        }
+        self.per_component_bodies()
+    }
+
+    /// One REPORT body per component type.
+    fn per_component_bodies(&self) -> Vec<String> {
+        let range = match self.time_range {
+            Some((start, end)) if start >= end => return Vec::new(),
+            Some((start, end)) => Some(format!(
+                r#"<C:time-range start="{}" end="{}"/>"#,
+                utc(start),
+                utc(end)
+            )),
+            None => None,
+        };
+        self.wanted()
+            .iter()
+            .map(|c| {
+                calendar_query(&format!(
+                    r#"<C:comp-filter name="{}">{}</C:comp-filter>"#,
+                    c.name(),
+                    range.as_deref().unwrap_or("")
+                ))
+            })
+            .collect()
+    }
+}
+
+/// A date-time in CalDAV's UTC form, `YYYYMMDDTHHMMSSZ`.
+fn utc(t: DateTime<Utc>) -> String {
+    t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+fn calendar_query(inner_filter: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/><D:getcontenttype/><D:resourcetype/><C:calendar-data/></D:prop><C:filter><C:comp-filter name="VCALENDAR">{inner_filter}</C:comp-filter></C:filter></C:calendar-query>"#
+    )
+}
+
+/// An empty filter matches every address object (RFC 6352 §10.5).
+const ADDRESSBOOK_QUERY: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<CR:addressbook-query xmlns:D="DAV:" xmlns:CR="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/><D:getcontenttype/><D:resourcetype/><CR:address-data/></D:prop><CR:filter/></CR:addressbook-query>"#;
+
+/// One item of a [`Collection::query`] answer.
+#[derive(Debug)]
+pub struct QueryItem {
+    /// The href (a percent-normalised path, as everywhere in this crate).
+    pub href: String,
+    /// Its data and ETag; or what was wrong with this item alone: `NotFound`
+    /// when the server answered 404 for it, `Status` for other statuses,
+    /// `Protocol` when the ETag or data is missing, withheld (a propstat
+    /// with 404 or 403) or not UTF-8.
+    pub result: Result<Body, DavError>,
+}
+
+impl Collection {
+    /// Every item with its data, in ONE `calendar-query` (calendars) or
+    /// `addressbook-query` (address books) REPORT with Depth 1, optionally
+    /// limited to a UTC time range (calendars only; see [`QueryFilter`] for
+    /// when that takes one REPORT per component type).
+    ///
+    /// Each item goes to `sink` as soon as its `<response>` has been parsed:
+    /// the body is parsed as it streams in, so memory stays bounded by one
+    /// item whatever the collection's size. The client's `max_body` limit
+    /// applies to each `<response>`, not to the whole answer.
+    ///
+    /// Like [`list`](Self::list), sub-collections, items outside this
+    /// collection and items of other media types are left out. A problem
+    /// with one item is that item's [`QueryItem::result`]; the whole query
+    /// fails on a non-2xx status (`DavError::Status` and friends, as for every
+    /// request: Radicale answers 400 when the answer would be too large, others
+    /// 403, 413 or 507; the caller can fall back to list + multiget), on a
+    /// broken connection, or on malformed XML (`DavError::Protocol`). Items
+    /// handed to `sink` before such a failure stay handed.
+    pub async fn query(
+        &self,
+        filter: &QueryFilter,
+        sink: &mut dyn FnMut(QueryItem),
+    ) -> Result<(), DavError> {
+        match self.kind() {
+            CollectionKind::AddressBook => {
+                self.reports(&[ADDRESSBOOK_QUERY.to_string()], sink).await?;
+            }
+            CollectionKind::Calendar => {
+                let responses = self.reports(&filter.calendar_bodies(), sink).await?;
+                // SOGo answers the any-VCALENDAR filter (RFC 4791 §9.7.1: a
+                // comp-filter without conditions matches any component of that
+                // name) with an empty multistatus; it does match per component type.
+                if responses == 0 && filter.matches_any_calendar_object() {
+                    self.reports(&filter.per_component_bodies(), sink).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends the REPORTs, handing over each item once; returns how many
+    /// `<response>` elements came back (items or not).
+    async fn reports(
+        &self,
+        bodies: &[String],
+        sink: &mut dyn FnMut(QueryItem),
+    ) -> Result<usize, DavError> {
+        let uri = libdav::dav::make_relative_url(self.client().base().clone(), self.href())
+            .map_err(|_| DavError::InvalidUrl(self.href().to_string()))?;
+        let url = uri.to_string();
+        let dedupe = bodies.len() > 1;
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut responses = 0;
+        for body in bodies {
+            let request = http::Request::builder()
+                .method("REPORT")
+                .uri(uri.clone())
+                .header("Depth", "1")
+                .header(http::header::CONTENT_TYPE, "application/xml; charset=utf-8")
+                .body(body.clone())
+                .map_err(|e| DavError::InvalidUrl(format!("{url}: {e}")))?;
+            let response = self.client().send_streaming(request).await?;
+            let status = response.parts.status;
+            check_status(&url, status)?;
+            if !status.is_success() {
+                return Err(DavError::Status { url, status });
+            }
+            let mut on_response = |parsed: ParsedResponse| {
+                responses += 1;
+                for item in self.items_of(parsed) {
+                    if dedupe && !seen.insert(item.href.clone()) {
+                        continue;
+                    }
+                    sink(item);
+                }
+            };
+            parse_multistatus(
+                &url,
+                response.into_chunks(),
+                self.client().max_body(),
+                &mut on_response,
+            )
+            .await?;
+        }
+        Ok(responses)
+    }
+
+    /// The items of one parsed `<response>` (one per href).
+    fn items_of(&self, parsed: ParsedResponse) -> Vec<QueryItem> {
+        let mut items = Vec::new();
+        for raw in &parsed.hrefs {
+            let Some(href) = normalise_href(raw) else {
+                tracing::warn!(href = %raw, "ignoring an unusable href in a query answer");
+                continue;
+            };
+            if !self.owns(&href) {
+                continue;
+            }
+            if parsed.is_collection || !self.kind().accepts(parsed.content_type.as_deref()) {
+                continue;
+            }
+            let url = self.client().url_of(&href);
+            let protocol = |message: String| DavError::Protocol {
+                url: url.clone(),
+                message,
+            };
+            let result = if let Some(status) = parsed.status.filter(|s| !s.is_success()) {
+                match status.as_u16() {
+                    404 | 410 => Err(DavError::NotFound { url: url.clone() }),
+                    _ => Err(DavError::Status {
+                        url: url.clone(),
+                        status,
+                    }),
+                }
+            } else if let Some(problem) = &parsed.problem {
+                Err(protocol(problem.clone()))
+            } else {
+                match (&parsed.etag, &parsed.data) {
+                    (Some(etag), Some(data)) => Ok(Body {
+                        data: libdav::xmlutils::normalise_newlines(data),
+                        etag: etag.clone(),
+                    }),
+                    (_, None) => Err(protocol(match parsed.data_status {
+                        Some(status) => format!("the server withheld the item's data ({status})"),
+                        None => "the answer holds no data for this item".to_string(),
+                    })),
+                    (None, Some(_)) => Err(protocol(
+                        "the answer holds no ETag for this item".to_string(),
+                    )),
+                }
+            };
+            items.push(QueryItem { href, result });
+        }
+        items
+    }
+}
+
+/// An href as the rest of the crate has it: a path (the scheme and authority
+/// of an absolute URL dropped), percent-normalised like libdav does.
+pub(crate) fn normalise_href(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let path = if raw.starts_with("http://") || raw.starts_with("https://") {
+        let uri: http::Uri = raw.parse().ok()?;
+        uri.path().to_string()
+    } else {
+        raw.to_string()
+    };
+    if !path.starts_with('/') {
+        return None;
+    }
+    libdav::encoding::normalise_percent_encoded(&path)
+        .ok()
+        .map(|p| p.into_owned())
+}
+
+/// What one `<response>` said, before it is checked against the collection.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct ParsedResponse {
+    /// The hrefs, as written (trimmed).
+    pub hrefs: Vec<String>,
+    /// The status of the response itself (the form without propstat).
+    pub status: Option<http::StatusCode>,
+    /// `DAV:getetag` from a successful propstat.
+    pub etag: Option<String>,
+    /// `DAV:getcontenttype` from a successful propstat.
+    pub content_type: Option<String>,
+    /// `DAV:resourcetype` holds `DAV:collection`.
+    pub is_collection: bool,
+    /// `calendar-data` / `address-data` from a successful propstat, entities
+    /// resolved and line ends XML-normalised.
+    pub data: Option<String>,
+    /// The status of a failed propstat that named the data property.
+    pub data_status: Option<http::StatusCode>,
+    /// Something wrong with this response alone (text not UTF-8, a bad status line).
+    pub problem: Option<String>,
+}
+
+/// The properties of one propstat, kept until its status is known.
+#[derive(Debug, Default)]
+struct Propstat {
+    status: Option<http::StatusCode>,
+    bad_status: bool,
+    etag: Option<String>,
+    content_type: Option<String>,
+    is_collection: bool,
+    data: Option<String>,
+    names_data: bool,
+}
+
+/// The elements the parser knows, by position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Node {
+    Multistatus,
+    Response,
+    Href,
+    ResponseStatus,
+    Propstat,
+    PropstatStatus,
+    Prop,
+    Etag,
+    ContentType,
+    ResourceType,
+    IsCollection,
+    Data,
+    Other,
+}
+
+impl Node {
+    /// Whether the element's text is kept.
+    fn captures(self) -> bool {
+        matches!(
+            self,
+            Node::Href
+                | Node::ResponseStatus
+                | Node::PropstatStatus
+                | Node::Etag
+                | Node::ContentType
+                | Node::Data
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ns {
+    Dav,
+    CalDav,
+    CardDav,
+    Other,
+}
+
+fn namespace(resolved: &ResolveResult<'_>) -> Ns {
+    match resolved {
+        ResolveResult::Bound(ns) => match ns.0 {
+            "DAV:" => Ns::Dav,
+            "urn:ietf:params:xml:ns:caldav" => Ns::CalDav,
+            "urn:ietf:params:xml:ns:carddav" => Ns::CardDav,
+            _ => Ns::Other,
+        },
+        _ => Ns::Other,
+    }
+}
+
+fn classify(parent: Option<Node>, ns: Ns, local: &str) -> Node {
+    match (parent, ns, local) {
+        (None, Ns::Dav, "multistatus") => Node::Multistatus,
+        (Some(Node::Multistatus), Ns::Dav, "response") => Node::Response,
+        (Some(Node::Response), Ns::Dav, "href") => Node::Href,
+        (Some(Node::Response), Ns::Dav, "status") => Node::ResponseStatus,
+        (Some(Node::Response), Ns::Dav, "propstat") => Node::Propstat,
+        (Some(Node::Propstat), Ns::Dav, "status") => Node::PropstatStatus,
+        (Some(Node::Propstat), Ns::Dav, "prop") => Node::Prop,
+        (Some(Node::Prop), Ns::Dav, "getetag") => Node::Etag,
+        (Some(Node::Prop), Ns::Dav, "getcontenttype") => Node::ContentType,
+        (Some(Node::Prop), Ns::Dav, "resourcetype") => Node::ResourceType,
+        (Some(Node::ResourceType), Ns::Dav, "collection") => Node::IsCollection,
+        (Some(Node::Prop), Ns::CalDav, "calendar-data")
+        | (Some(Node::Prop), Ns::CardDav, "address-data") => Node::Data,
+        _ => Node::Other,
+    }
+}
+
+/// The push side of the parser: fed XML events, yields finished responses.
+#[derive(Debug, Default)]
+struct Parser {
+    stack: Vec<Node>,
+    seen_root: bool,
+    text: String,
+    response: ParsedResponse,
+    propstat: Propstat,
+}
+
+impl Parser {
+    fn in_response(&self) -> bool {
+        self.stack.contains(&Node::Response)
+    }
+
+    fn capturing(&self) -> bool {
+        self.stack.last().is_some_and(|n| n.captures())
+    }
+
+    fn problem(&mut self, message: String) {
+        self.response.problem.get_or_insert(message);
+    }
+
+    fn start(&mut self, ns: Ns, local: &str) -> Result<Node, String> {
+        let parent = self.stack.last().copied();
+        if parent.is_none() && self.seen_root {
+            return Err("more than one root element".into());
+        }
+        let node = classify(parent, ns, local);
+        if parent.is_none() {
+            if node != Node::Multistatus {
+                return Err(format!("expected a DAV:multistatus, got <{local}>"));
+            }
+            self.seen_root = true;
+        }
+        match node {
+            Node::Response => self.response = ParsedResponse::default(),
+            Node::Propstat => self.propstat = Propstat::default(),
+            Node::Data => self.propstat.names_data = true,
+            Node::IsCollection => self.propstat.is_collection = true,
+            _ => {}
+        }
+        if node.captures() {
+            self.text.clear();
+        }
+        self.stack.push(node);
+        Ok(node)
+    }
+
+    fn text(&mut self, text: &str) {
+        if self.capturing() {
+            self.text.push_str(text);
+        }
+    }
+
+    fn reference(&mut self, reference: &BytesRef<'_>) -> Result<(), String> {
+        if !self.capturing() {
+            return Ok(());
+        }
+        let resolved = match reference.resolve_char_ref() {
+            Ok(Some(c)) => Some(c.to_string()),
+            Ok(None) => quick_xml::escape::resolve_predefined_entity(reference).map(str::to_string),
+            Err(_) => None,
+        };
+        match resolved {
+            Some(s) => self.text.push_str(&s),
+            None => {
+                let message = format!(
+                    "unknown entity or bad character reference &{};",
+                    &**reference
+                );
+                if self.in_response() {
+                    self.problem(message);
+                } else {
+                    return Err(message);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn status(&mut self, text: &str) -> Option<http::StatusCode> {
+        match libdav::xmlutils::parse_statusline(text.trim()) {
+            Ok(status) => Some(status),
+            Err(_) => {
+                self.problem(format!("bad status line {:?}", text.trim()));
+                None
+            }
+        }
+    }
+
+    /// Closes the innermost element; a finished `<response>` is returned.
+    fn end(&mut self) -> Option<ParsedResponse> {
+        let node = self.stack.pop()?;
+        let text = if node.captures() {
+            std::mem::take(&mut self.text)
+        } else {
+            String::new()
+        };
+        match node {
+            Node::Href => self.response.hrefs.push(text.trim().to_string()),
+            Node::ResponseStatus => self.response.status = self.status(&text),
+            Node::PropstatStatus => {
+                self.propstat.status = self.status(&text);
+                self.propstat.bad_status = self.propstat.status.is_none();
+            }
+            Node::Etag => self.propstat.etag = Some(text.trim().to_string()),
+            Node::ContentType => self.propstat.content_type = Some(text.trim().to_string()),
+            Node::Data => self.propstat.data = Some(text),
+            Node::Propstat => {
+                let p = std::mem::take(&mut self.propstat);
+                match p.status {
+                    // RFC 4918 requires the status; without one, take the values.
+                    Some(s) if !s.is_success() => {
+                        if p.names_data {
+                            self.response.data_status = Some(s);
+                        }
+                    }
+                    _ if p.bad_status => {}
+                    _ => {
+                        let r = &mut self.response;
+                        r.etag = p.etag.filter(|e| !e.is_empty()).or(r.etag.take());
+                        r.content_type = p.content_type.or(r.content_type.take());
+                        r.is_collection |= p.is_collection;
+                        r.data = p.data.or(r.data.take());
+                    }
+                }
+            }
+            Node::Response => return Some(std::mem::take(&mut self.response)),
+            _ => {}
+        }
+        None
+    }
+
+    fn finish(&self) -> Result<(), String> {
+        if !self.seen_root {
+            Err("the answer holds no XML".into())
+        } else if !self.stack.is_empty() {
+            Err("the answer ends in the middle of the XML".into())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Bytes read since the current `<response>` began, why the byte stream
+/// failed (for the error quick-xml only sees as an I/O error), and where bytes
+/// that were not UTF-8 have been replaced.
+#[derive(Debug, Default)]
+struct Budget {
+    used: AtomicU64,
+    failure: Mutex<Option<DavError>>,
+    replaced: Mutex<VecDeque<u64>>,
+}
+
+/// Replaces byte sequences that are not UTF-8 with U+FFFD as the body
+/// streams by, noting where (quick-xml stops at the first one; this way only
+/// the `<response>` holding it is spoilt).
+struct Utf8Repair {
+    /// The start of a character cut by the end of the last chunk.
+    carry: Vec<u8>,
+    /// Bytes handed on so far.
+    emitted: u64,
+    budget: Arc<Budget>,
+}
+
+const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
+
+impl Utf8Repair {
+    fn note(&self, offset: u64) {
+        if let Ok(mut replaced) = self.budget.replaced.lock() {
+            replaced.push_back(offset);
+        }
+    }
+
+    fn push(&mut self, chunk: Bytes) -> Bytes {
+        let input = if self.carry.is_empty() {
+            chunk
+        } else {
+            let mut joined = std::mem::take(&mut self.carry);
+            joined.extend_from_slice(&chunk);
+            Bytes::from(joined)
+        };
+        let mut repaired: Option<Vec<u8>> = None;
+        let mut copied = 0;
+        let mut at = 0;
+        let mut end = input.len();
+        while let Some(rest) = input.get(at..) {
+            let Err(e) = std::str::from_utf8(rest) else {
+                break;
+            };
+            let valid = at + e.valid_up_to();
+            match e.error_len() {
+                None => {
+                    self.carry = input.get(valid..).unwrap_or_default().to_vec();
+                    end = valid;
+                    break;
+                }
+                Some(bad) => {
+                    let out = repaired.get_or_insert_with(|| Vec::with_capacity(input.len() + 8));
+                    out.extend_from_slice(input.get(copied..valid).unwrap_or_default());
+                    self.note(self.emitted + out.len() as u64);
+                    out.extend_from_slice(REPLACEMENT);
+                    at = valid + bad;
+                    copied = at;
+                }
+            }
+        }
+        let output = match repaired {
+            None => input.slice(..end),
+            Some(mut out) => {
+                out.extend_from_slice(input.get(copied..end).unwrap_or_default());
+                Bytes::from(out)
+            }
+        };
+        self.emitted += output.len() as u64;
+        output
+    }
+
+    /// A character cut by the end of the body.
+    fn finish(&mut self) -> Option<Bytes> {
+        if self.carry.is_empty() {
+            return None;
+        }
+        self.carry.clear();
+        self.note(self.emitted);
+        self.emitted += REPLACEMENT.len() as u64;
+        Some(Bytes::from_static(REPLACEMENT))
+    }
+}
+
+/// Parses a multistatus body arriving as `chunks`, handing each `<response>`
+/// to `on_response` when its end tag has been read. At most `limit` bytes are
+/// read for one response (give or take one chunk).
+pub(crate) async fn parse_multistatus<S>(
+    url: &str,
+    chunks: S,
+    limit: u64,
+    on_response: &mut dyn FnMut(ParsedResponse),
+) -> Result<(), DavError>
+where
+    S: Stream<Item = Result<Bytes, DavError>> + Send + 'static,
+{
+    let budget = Arc::new(Budget::default());
+    let counter = Arc::clone(&budget);
+    let counted = chunks.map(move |chunk| {
+        let failure = match chunk {
+            Ok(chunk) => {
+                let len = chunk.len() as u64;
+                if counter.used.fetch_add(len, Ordering::Relaxed) + len <= limit {
+                    return Ok(chunk);
+                }
+                DavError::TooLarge {
+                    url: String::new(),
+                    limit,
+                }
+            }
+            Err(e) => e,
+        };
+        let message = failure.to_string();
+        if let Ok(mut slot) = counter.failure.lock() {
+            slot.get_or_insert(failure);
+        }
+        Err(std::io::Error::other(message))
+    });
+    let repair = Utf8Repair {
+        carry: Vec::new(),
+        emitted: 0,
+        budget: Arc::clone(&budget),
+    };
+    let repaired = futures_util::stream::unfold(
+        (Box::pin(counted), repair, false),
+        |(mut inner, mut repair, finished)| async move {
+            if finished {
+                return None;
+            }
+            match inner.next().await {
+                Some(Ok(chunk)) => Some((Ok(repair.push(chunk)), (inner, repair, false))),
+                Some(Err(e)) => Some((Err(e), (inner, repair, true))),
+                None => repair.finish().map(|b| (Ok(b), (inner, repair, true))),
+            }
+        },
+    );
+    let mut reader = NsReader::from_reader(tokio_util::io::StreamReader::new(Box::pin(repaired)));
+    reader.config_mut().expand_empty_elements = true;
+    let protocol = |message: String| DavError::Protocol {
+        url: url.to_string(),
+        message,
+    };
+    let mut parser = Parser::default();
+    let mut buf = Vec::new();
+    let mut response_start = 0;
+    loop {
+        buf.clear();
+        let event = match reader.read_resolved_event_into_async(&mut buf).await {
+            Ok((ns, event)) => Ok((namespace(&ns), event)),
+            Err(e) => Err(e),
+        };
+        match event {
+            Ok((ns, Event::Start(start))) => {
+                if parser
+                    .start(ns, start.local_name().as_ref())
+                    .map_err(protocol)?
+                    == Node::Response
+                {
+                    budget.used.store(0, Ordering::Relaxed);
+                    response_start = reader.buffer_position();
+                }
+            }
+            Ok((_, Event::End(_))) => {
+                if let Some(mut response) = parser.end() {
+                    let end = reader.buffer_position();
+                    if let Ok(mut replaced) = budget.replaced.lock() {
+                        while replaced.front().is_some_and(|&at| at < end) {
+                            if replaced.pop_front().is_some_and(|at| at >= response_start) {
+                                response
+                                    .problem
+                                    .get_or_insert_with(|| "text that is not UTF-8".to_string());
+                            }
+                        }
+                    }
+                    on_response(response);
+                }
+            }
+            Ok((_, Event::Text(text))) => parser.text(&text.xml10_content()),
+            Ok((_, Event::CData(data))) => parser.text(&data.xml10_content()),
+            Ok((_, Event::GeneralRef(reference))) => {
+                parser.reference(&reference).map_err(protocol)?
+            }
+            Ok((_, Event::Eof)) => return parser.finish().map_err(protocol),
+            Ok(_) => {}
+            Err(quick_xml::Error::Io(e)) => {
+                let failure = budget.failure.lock().ok().and_then(|mut slot| slot.take());
+                return Err(match failure {
+                    Some(DavError::TooLarge { limit, .. }) => DavError::TooLarge {
+                        url: url.to_string(),
+                        limit,
+                    },
+                    Some(failure) => failure,
+                    None => DavError::Transport {
+                        url: url.to_string(),
+                        message: e.to_string(),
+                    },
+                });
+            }
+            Err(e) => return Err(protocol(format!("bad XML: {e}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses `body` delivered in pieces cut at `cuts` (ascending byte offsets).
+    fn parse_cut(body: &[u8], cuts: &[usize]) -> (Vec<ParsedResponse>, Result<(), DavError>) {
+        parse_cut_limit(body, cuts, u64::MAX)
+    }
+
+    fn parse_cut_limit(
+        body: &[u8],
+        cuts: &[usize],
+        limit: u64,
+    ) -> (Vec<ParsedResponse>, Result<(), DavError>) {
+        let mut pieces = Vec::new();
+        let mut from = 0;
+        for &cut in cuts.iter().chain([body.len()].iter()) {
+            pieces.push(Ok(Bytes::copy_from_slice(&body[from..cut])));
+            from = cut;
+        }
+        let mut got = Vec::new();
+        let result = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(parse_multistatus(
+                "http://x/",
+                futures_util::stream::iter(pieces),
+                limit,
+                &mut |r| got.push(r),
+            ));
+        (got, result)
+    }
+
+    fn parse(body: &str) -> Vec<ParsedResponse> {
+        let (got, result) = parse_cut(body.as_bytes(), &[]);
+        result.expect("parses");
+        got
+    }
+
+    const ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a&b<c>\r\nSUMMARY:caf\u{e9} \"x\"\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    fn item(href: &str, etag: &str, data: &str) -> ParsedResponse {
+        ParsedResponse {
+            hrefs: vec![href.to_string()],
+            etag: Some(etag.to_string()),
+            data: Some(data.to_string()),
+            ..Default::default()
+        }
+    }
+
+    /// A realistic answer: escaped data, CDATA, a 404 propstat, a collection,
+    /// a response-level 404.
+    fn sample() -> String {
+        let escaped = ICS
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\u{e9}', "&#xE9;");
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?>
+<d:multistatus xmlns:d="DAV:" xmlns:cal="urn:ietf:params:xml:ns:caldav">
+ <d:response>
+  <d:href>/cal/</d:href>
+  <d:propstat><d:prop><d:resourcetype><d:collection/><cal:calendar/></d:resourcetype></d:prop>
+  <d:status>HTTP/1.1 200 OK</d:status></d:propstat>
+ </d:response>
+ <d:response>
+  <d:href>/cal/a%20b.ics</d:href>
+  <d:propstat><d:prop><d:getetag>&quot;e1&quot;</d:getetag><cal:calendar-data>{escaped}</cal:calendar-data><d:resourcetype/></d:prop>
+  <d:status>HTTP/1.1 200 OK</d:status></d:propstat>
+  <d:propstat><d:prop><d:getcontenttype/></d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>
+ </d:response>
+ <d:response><d:href>/cal/c.ics</d:href><d:propstat><d:prop><cal:calendar-data><![CDATA[{ICS}]]></cal:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>
+ <d:propstat><d:prop><d:getetag>"e2"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+ <d:response><d:href>/cal/gone.ics</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>
+</d:multistatus>
+"#
+        )
+    }
+
+    fn expected_sample() -> Vec<ParsedResponse> {
+        vec![
+            ParsedResponse {
+                hrefs: vec!["/cal/".into()],
+                is_collection: true,
+                ..Default::default()
+            },
+            ParsedResponse {
+                data_status: None,
+                ..item("/cal/a%20b.ics", "\"e1\"", ICS)
+            },
+            item("/cal/c.ics", "\"e2\"", ICS),
+            ParsedResponse {
+                hrefs: vec!["/cal/gone.ics".into()],
+                status: Some(http::StatusCode::NOT_FOUND),
+                ..Default::default()
+            },
+        ]
+    }
+
+    #[test]
+    fn parses_a_realistic_answer() {
+        // XML turns CRLF into LF; the data's CRLFs come back with normalise_newlines.
+        let got = parse(&sample());
+        let fixed: Vec<_> = got
+            .into_iter()
+            .map(|mut r| {
+                r.data = r.data.map(|d| libdav::xmlutils::normalise_newlines(&d));
+                r
+            })
+            .collect();
+        assert_eq!(fixed, expected_sample());
+    }
+
+    #[test]
+    fn every_split_point_gives_the_same_items() {
+        let body = sample();
+        let bytes = body.as_bytes();
+        let (whole, result) = parse_cut(bytes, &[]);
+        result.unwrap();
+        assert_eq!(whole.len(), 4);
+        for cut in 0..=bytes.len() {
+            let (got, result) = parse_cut(bytes, &[cut]);
+            assert!(result.is_ok(), "cut at {cut}: {result:?}");
+            assert_eq!(got, whole, "cut at {cut}");
+        }
+        // And one byte at a time.
+        let all: Vec<usize> = (1..bytes.len()).collect();
+        let (got, result) = parse_cut(bytes, &all);
+        result.unwrap();
+        assert_eq!(got, whole);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+        #[test]
+        fn any_chunking_gives_the_same_items(mut cuts in proptest::collection::vec(0usize..2000, 0..12)) {
+            let body = sample();
+            let bytes = body.as_bytes();
+            for c in cuts.iter_mut() {
+                *c %= bytes.len() + 1;
+            }
+            cuts.sort_unstable();
+            let (whole, _) = parse_cut(bytes, &[]);
+            let (got, result) = parse_cut(bytes, &cuts);
+            proptest::prop_assert!(result.is_ok());
+            proptest::prop_assert_eq!(got, whole);
+        }
+    }
+
+    #[test]
+    fn namespace_prefixes_vary() {
+        let variants = [
+            // Upper-case prefix, CardDAV.
+            r#"<D:multistatus xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:response><D:href>/ab/x.vcf</D:href><D:propstat><D:prop><D:getetag>"1"</D:getetag><C:address-data>DATA</C:address-data></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>"#,
+            // Default namespace DAV:, data with its own default namespace.
+            r#"<multistatus xmlns="DAV:"><response><href>/ab/x.vcf</href><propstat><prop><getetag>"1"</getetag><address-data xmlns="urn:ietf:params:xml:ns:carddav">DATA</address-data></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"#,
+            // Namespaces declared on inner elements, odd prefixes.
+            r#"<x:multistatus xmlns:x="DAV:"><x:response xmlns:y="urn:ietf:params:xml:ns:carddav"><x:href>/ab/x.vcf</x:href><x:propstat><x:prop><x:getetag>"1"</x:getetag><y:address-data>DATA</y:address-data></x:prop><x:status>HTTP/1.1 200 OK</x:status></x:propstat></x:response></x:multistatus>"#,
+        ];
+        for body in variants {
+            assert_eq!(
+                parse(body),
+                vec![item("/ab/x.vcf", "\"1\"", "DATA")],
+                "{body}"
+            );
+        }
+        // The right local name in the wrong namespace is not the data.
+        let wrong = r#"<d:multistatus xmlns:d="DAV:" xmlns:z="urn:other"><d:response><d:href>/ab/x.vcf</d:href><d:propstat><d:prop><d:getetag>"1"</d:getetag><z:address-data>DATA</z:address-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>"#;
+        assert_eq!(parse(wrong)[0].data, None);
+    }
+
+    #[test]
+    fn withheld_data_is_noted() {
+        let body = r#"<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:response><d:href>/cal/x.ics</d:href>
+        <d:propstat><d:prop><d:getetag>"1"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>
+        <d:propstat><d:prop><c:calendar-data/></d:prop><d:status>HTTP/1.1 403 Forbidden</d:status></d:propstat></d:response></d:multistatus>"#;
+        let got = parse(body);
+        assert_eq!(got[0].data, None);
+        assert_eq!(got[0].data_status, Some(http::StatusCode::FORBIDDEN));
+        assert_eq!(got[0].etag.as_deref(), Some("\"1\""));
+    }
+
+    #[test]
+    fn non_utf8_data_spoils_only_its_item() {
+        let mut body = br#"<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:response><d:href>/cal/x.ics</d:href><d:propstat><d:prop><d:getetag>"1"</d:getetag><c:calendar-data>caf"#.to_vec();
+        body.push(0xE9);
+        body.extend_from_slice(br#"</c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response><d:response><d:href>/cal/y.ics</d:href><d:propstat><d:prop><d:getetag>"2"</d:getetag><c:calendar-data>ok</c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>"#);
+        for cut in 0..=body.len() {
+            let (got, result) = parse_cut(&body, &[cut]);
+            result.unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+            assert_eq!(got.len(), 2, "cut at {cut}");
+            assert!(
+                got[0].problem.as_deref().unwrap_or("").contains("UTF-8"),
+                "{:?}",
+                got[0]
+            );
+            assert_eq!(got[1], item("/cal/y.ics", "\"2\"", "ok"));
+        }
+    }
+
+    #[test]
+    fn multibyte_characters_cut_by_chunks_are_kept() {
+        let body = "<d:multistatus xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\"><d:response><d:href>/cal/\u{e9}.ics</d:href><d:propstat><d:prop><d:getetag>\"1\"</d:getetag><c:calendar-data>\u{1F600}\u{e9}\u{20AC}</c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>";
+        let expected = vec![item("/cal/\u{e9}.ics", "\"1\"", "\u{1F600}\u{e9}\u{20AC}")];
+        let bytes = body.as_bytes();
+        for cut in 0..=bytes.len() {
+            for cut2 in [cut, (cut + 1).min(bytes.len()), (cut + 2).min(bytes.len())] {
+                let (got, result) = parse_cut(bytes, &[cut, cut2]);
+                result.unwrap();
+                assert_eq!(got, expected, "cut at {cut}, {cut2}");
+            }
+        }
+        let mut repair = Utf8Repair {
+            carry: Vec::new(),
+            emitted: 0,
+            budget: Arc::default(),
+        };
+        assert_eq!(&repair.push(Bytes::from_static(b"ab\xF0\x9F")), &b"ab"[..]);
+        assert_eq!(
+            &repair.push(Bytes::from_static(b"\x98\x80c\xFFd\xC3")),
+            "\u{1F600}c\u{FFFD}d".as_bytes()
+        );
+        assert_eq!(repair.finish().as_deref(), Some(REPLACEMENT));
+        let replaced: Vec<u64> = repair
+            .budget
+            .replaced
+            .lock()
+            .unwrap()
+            .iter()
+            .copied()
+            .collect();
+        assert_eq!(replaced, vec![7, 11]);
+    }
+
+    #[test]
+    fn malformed_xml_fails_after_the_good_items() {
+        let body = r#"<d:multistatus xmlns:d="DAV:"><d:response><d:href>/cal/x.ics</d:href><d:propstat><d:prop><d:getetag>"1"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response><d:response><d:href>/cal/y.ics</d:foo>"#;
+        let (got, result) = parse_cut(body.as_bytes(), &[]);
+        assert_eq!(got.len(), 1);
+        assert!(
+            matches!(result, Err(DavError::Protocol { .. })),
+            "{result:?}"
+        );
+        // Cut short.
+        let (got, result) = parse_cut(&body.as_bytes()[..body.len() - 30], &[]);
+        assert_eq!(got.len(), 1);
+        assert!(
+            matches!(result, Err(DavError::Protocol { .. })),
+            "{result:?}"
+        );
+        // Not a multistatus at all.
+        for bad in ["", "<html><body>oops</body></html>", "not xml"] {
+            let (_, result) = parse_cut(bad.as_bytes(), &[]);
+            assert!(
+                matches!(result, Err(DavError::Protocol { .. })),
+                "{bad}: {result:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_limit_is_per_response() {
+        let one = |n: usize| {
+            format!(
+                r#"<d:response><d:href>/cal/{n}.ics</d:href><d:propstat><d:prop><d:getetag>"{n}"</d:getetag><c:calendar-data>{}</c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"#,
+                "x".repeat(500)
+            )
+        };
+        let many: String = (0..100).map(one).collect();
+        let body = format!(
+            r#"<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">{many}</d:multistatus>"#
+        );
+        let cuts: Vec<usize> = (64..body.len()).step_by(64).collect();
+        // 100 responses of ~700 bytes each pass a limit of 2,000 bytes...
+        let (got, result) = parse_cut_limit(body.as_bytes(), &cuts, 2_000);
+        result.unwrap();
+        assert_eq!(got.len(), 100);
+        // ...but one response larger than the limit does not.
+        let big = body.replace(&"x".repeat(500), &"x".repeat(5_000));
+        let cuts: Vec<usize> = (64..big.len()).step_by(64).collect();
+        let (got, result) = parse_cut_limit(big.as_bytes(), &cuts, 2_000);
+        assert!(got.is_empty());
+        assert!(
+            matches!(result, Err(DavError::TooLarge { limit: 2_000, .. })),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn a_broken_connection_is_a_transport_error() {
+        let pieces = vec![
+            Ok(Bytes::from_static(br#"<d:multistatus xmlns:d="DAV:"><d:response><d:href>/cal/x.ics</d:href></d:response>"#)),
+            Err(DavError::Transport {
+                url: "http://x/".into(),
+                message: "connection reset".into(),
+            }),
+        ];
+        let mut got = Vec::new();
+        let result = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(parse_multistatus(
+                "http://x/",
+                futures_util::stream::iter(pieces),
+                u64::MAX,
+                &mut |r| got.push(r),
+            ));
+        assert_eq!(got.len(), 1);
+        assert!(
+            matches!(result, Err(DavError::Transport { ref message, .. }) if message == "connection reset"),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn responses_become_items_like_list_does() {
+        let client = crate::client::DavClient::new(
+            "http://127.0.0.1:1/",
+            None,
+            &crate::client::ClientOptions::default(),
+        )
+        .unwrap();
+        let c =
+            Collection::new(client, "http://127.0.0.1:1/cal/", CollectionKind::Calendar).unwrap();
+        let one = |r: ParsedResponse| {
+            let mut items = c.items_of(r);
+            assert!(items.len() <= 1);
+            items.pop()
+        };
+        // Good, with CRLFs restored, absolute and encoded hrefs normalised.
+        let good = one(item("http://127.0.0.1:1/cal/a%20b.ics", "\"1\"", "A\nB\n")).unwrap();
+        assert_eq!(good.href, "/cal/a b.ics");
+        let body = good.result.unwrap();
+        assert_eq!(
+            (body.etag.as_str(), body.data.as_str()),
+            ("\"1\"", "A\r\nB\r\n")
+        );
+        // Left out: the collection, a sub-collection, a foreign href, another media type.
+        assert!(
+            one(ParsedResponse {
+                hrefs: vec!["/cal/".into()],
+                ..Default::default()
+            })
+            .is_none()
+        );
+        assert!(
+            one(ParsedResponse {
+                is_collection: true,
+                ..item("/cal/sub", "\"1\"", "")
+            })
+            .is_none()
+        );
+        assert!(one(item("/other/x.ics", "\"1\"", "x")).is_none());
+        assert!(
+            one(ParsedResponse {
+                content_type: Some("text/html".into()),
+                ..item("/cal/x.ics", "\"1\"", "x")
+            })
+            .is_none()
+        );
+        // Per-item errors.
+        let gone = ParsedResponse {
+            hrefs: vec!["/cal/gone.ics".into(), "/cal/gone2.ics".into()],
+            status: Some(http::StatusCode::NOT_FOUND),
+            ..Default::default()
+        };
+        let items = c.items_of(gone);
+        assert_eq!(items.len(), 2);
+        assert!(
+            items
+                .iter()
+                .all(|i| matches!(i.result, Err(DavError::NotFound { .. })))
+        );
+        let no_etag = one(ParsedResponse {
+            etag: None,
+            ..item("/cal/x.ics", "", "x")
+        })
+        .unwrap();
+        assert!(
+            matches!(no_etag.result, Err(DavError::Protocol { ref message, .. }) if message.contains("ETag"))
+        );
+        let withheld = one(ParsedResponse {
+            data: None,
+            data_status: Some(http::StatusCode::NOT_FOUND),
+            ..item("/cal/x.ics", "\"1\"", "")
+        })
+        .unwrap();
+        assert!(
+            matches!(withheld.result, Err(DavError::Protocol { ref message, .. }) if message.contains("404"))
+        );
+        let spoilt = one(ParsedResponse {
+            problem: Some("text that is not UTF-8".into()),
+            ..item("/cal/x.ics", "\"1\"", "x")
+        })
+        .unwrap();
+        assert!(
+            matches!(spoilt.result, Err(DavError::Protocol { ref message, .. }) if message.contains("UTF-8"))
+        );
+    }
+
+    #[test]
+    fn hrefs_are_normalised_like_libdav() {
+        assert_eq!(
+            normalise_href(" /cal/a%20b.ics ").as_deref(),
+            Some("/cal/a b.ics")
+        );
+        assert_eq!(
+            normalise_href("http://h:1/cal/%7e.ics").as_deref(),
+            Some("/cal/~.ics")
+        );
+        assert_eq!(
+            normalise_href("/cal/a%2Fb.ics").as_deref(),
+            Some("/cal/a%2Fb.ics")
+        );
+        assert_eq!(normalise_href("cal/x"), None);
+        assert_eq!(normalise_href("/cal/%zz"), None);
+    }
+
+    #[test]
+    fn request_bodies() {
+        let everything = QueryFilter::everything().calendar_bodies();
+        assert_eq!(everything.len(), 1);
+        assert!(everything[0].contains(r#"<C:comp-filter name="VCALENDAR"></C:comp-filter>"#));
+        let start = DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let end = DateTime::parse_from_rfc3339("2027-01-01T12:30:05Z")
+            .unwrap()
+            .to_utc();
+        let ranged = QueryFilter::between(start, end).calendar_bodies();
+        assert_eq!(ranged.len(), 3);
+        for (body, name) in ranged.iter().zip(["VEVENT", "VTODO", "VJOURNAL"]) {
+            assert!(body.contains(&format!(
+                r#"<C:comp-filter name="VCALENDAR"><C:comp-filter name="{name}"><C:time-range start="20261201T000000Z" end="20270101T123005Z"/></C:comp-filter></C:comp-filter>"#
+            )), "{body}");
+            roxmltree::Document::parse(body).expect("well-formed");
+        }
+        assert!(
+            QueryFilter::between(end, start)
+                .calendar_bodies()
+                .is_empty()
+        );
+        let tasks = QueryFilter {
+            time_range: None,
+            components: vec![CalendarComponent::Todo, CalendarComponent::Todo],
+        };
+        assert_eq!(tasks.calendar_bodies().len(), 1);
+        roxmltree::Document::parse(ADDRESSBOOK_QUERY).expect("well-formed");
+    }
+}
