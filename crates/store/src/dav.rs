@@ -153,10 +153,11 @@ impl Store for DavStore {
         let server = |e: DavError| StoreError::Server(e.to_string());
         let (old_token, old_ctag) = since.map(decode_state).unwrap_or((None, None));
         // With a token, sync-collection is the cheap check itself: one request,
-        // and it returns the next token. (Comparing tokens instead would miss
+        // and it returns the next token (a server that truncates its answer with
+        // 507 is asked again with the token it gave, until it is complete). (Comparing tokens instead would miss
         // changes on SOGo, whose token only has a resolution of one second.)
         if let Some(token) = old_token {
-            let report = match self.collection.sync_collection(Some(token)).await {
+            let report = match self.collection.sync_collection_all(Some(token)).await {
                 Ok(report) => report,
                 // A server that cannot answer the delta (Radicale caps a REPORT at
                 // 10,000 items and answers 400; others truncate with 507): a full
