@@ -11,6 +11,7 @@ use davsync_sync::report::{Message, Outcome, Report};
 use davsync_sync::{
     Action, CategoryFilter, KindFilter, Mapping, Side, StatusDb, SyncJob, SyncOptions, TimeRange,
 };
+use std::io::Write;
 use std::path::Path;
 
 /// Arguments of `davsync sync`.
@@ -59,8 +60,23 @@ pub fn run(config: &Config, data_dir: &Path, args: &SyncArgs) -> Result<bool> {
     }
     let ok = reports.iter().all(|r| !r.has_errors());
     if args.json {
-        let out = serde_json::json!({ "ok": ok, "reports": reports });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        /// The document `sync --json` prints.
+        #[derive(serde::Serialize)]
+        struct Output<'r> {
+            ok: bool,
+            reports: &'r [Report],
+        }
+        // Streamed to standard output: no copy of a large report in memory.
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer_pretty(
+            &mut stdout,
+            &Output {
+                ok,
+                reports: &reports,
+            },
+        )?;
+        writeln!(stdout)?;
+        stdout.flush()?;
     }
     Ok(ok)
 }

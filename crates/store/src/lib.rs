@@ -231,6 +231,16 @@ pub trait Store: Send + Sync {
         })
     }
 
+    /// Whether the item listed at `href` with version `listed` still is the
+    /// one recorded earlier as `known`. Equal versions are; a store whose
+    /// versions carry more detail while an item is fresh (a folder adds a
+    /// content hash to files younger than 2 s) checks that detail here, more
+    /// cheaply than reading and parsing the item.
+    fn still_is(&self, href: &str, listed: &str, known: &str) -> bool {
+        let _ = href;
+        listed == known
+    }
+
     /// Makes every write done so far durable (a folder: syncs the directory,
     /// so that renames and removals survive a power cut). The engine calls it
     /// before it records a batch of writes in the status database. Each write

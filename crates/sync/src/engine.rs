@@ -90,13 +90,21 @@ struct Found {
     /// The parsed item, held only while its chunk runs (or, without a spool,
     /// from the scan on).
     item: Option<Box<Item>>,
-    /// Where the body read during the scan is parked.
+    /// What the scan learnt from reading the item (boxed: most items of a
+    /// large collection are not read, and a lean entry keeps the maps small).
+    read: Option<Box<ReadFacts>>,
+}
+
+/// What reading an item during the scan told.
+#[derive(Debug, Clone, Default)]
+struct ReadFacts {
+    /// Where its body is parked.
     spooled: Option<Slot>,
-    /// The item's LAST-MODIFIED/REV, else the store's own time, when it was read.
+    /// Its LAST-MODIFIED/REV, else the store's own time.
     modified: Option<DateTime<Utc>>,
-    /// The item's summary, when it was read (for the report).
+    /// Its summary (for the report).
     summary: Option<String>,
-    /// A local item read during the scan: the content hash of its server form.
+    /// A local item: the content hash of its server form.
     server_hash: Option<String>,
 }
 
@@ -109,10 +117,7 @@ impl Found {
             hash,
             changed: false,
             item: None,
-            spooled: None,
-            modified: None,
-            summary: None,
-            server_hash: None,
+            read: None,
         }
     }
 }
@@ -291,6 +296,12 @@ impl<'a, 'j> Run<'a, 'j> {
         }
         let mut views = [local, server];
         let mut pending: Vec<&Decision> = Vec::new();
+        // Fresh versions of unchanged items (thousands after a big first run)
+        // are written in one transaction, not one commit each.
+        let refreshing = !self.job.options.dry_run;
+        if refreshing {
+            self.job.status.begin().map_err(|e| e.to_string())?;
+        }
         for decision in &decisions {
             if decision.action == Action::Nothing {
                 if !self.job.options.dry_run {
@@ -311,6 +322,9 @@ impl<'a, 'j> Run<'a, 'j> {
                 continue;
             }
             pending.push(decision);
+        }
+        if refreshing {
+            self.job.status.commit().map_err(|e| e.to_string())?;
         }
         for chunk in pending.chunks(self.job.options.batch_size.max(1)) {
             self.execute_chunk(chunk, &mut views).await?;
@@ -478,7 +492,10 @@ impl<'a, 'j> Run<'a, 'j> {
         if found.item.is_some() {
             return;
         }
-        let (Some(spool), Some(slot)) = (&self.spool, found.spooled) else {
+        let Some(spool) = &self.spool else {
+            return;
+        };
+        let Some(slot) = found.read.as_mut().and_then(|r| r.spooled.take()) else {
             return;
         };
         match spool.get(slot).map(Item::parse) {
@@ -486,7 +503,6 @@ impl<'a, 'j> Run<'a, 'j> {
             Ok(Err(e)) => tracing::warn!("{}: parked body no longer parses: {e}", found.href),
             Err(e) => tracing::warn!("{}: cannot read the parked body: {e}", found.href),
         }
-        found.spooled = None;
     }
 
     /// Reads `hrefs` from a side's store, a batch per request, a bounded
@@ -626,7 +642,13 @@ impl<'a, 'j> Run<'a, 'j> {
         let mut owners: Vec<Option<String>> = Vec::new();
         for entry in listed {
             match by_href.get(entry.href.as_str()) {
-                Some(row) if side_status(row, side).version == entry.version => {
+                Some(row)
+                    if store.still_is(
+                        &entry.href,
+                        &entry.version,
+                        &side_status(row, side).version,
+                    ) =>
+                {
                     let hash = side_status(row, side).hash.clone();
                     found.push((
                         row.uid.clone(),
@@ -742,8 +764,11 @@ impl<'a, 'j> Run<'a, 'j> {
             let hash = item.content_hash().to_string();
             let mut outside = Found::unread(href.clone(), version.clone(), hash.clone());
             outside.changed = true;
-            outside.modified = item.modified().or(modified);
-            outside.summary = item.summary().map(str::to_string);
+            outside.read = Some(Box::new(ReadFacts {
+                modified: item.modified().or(modified),
+                summary: item.summary().map(str::to_string),
+                ..ReadFacts::default()
+            }));
             view.outside.insert(uid.clone(), outside);
             self.outside_now[side as usize].insert(href, OutsideRow { version, uid, hash });
             return;
@@ -772,10 +797,12 @@ impl<'a, 'j> Run<'a, 'j> {
                 version,
                 hash: item.content_hash().to_string(),
                 changed,
-                modified: item.modified().or(modified),
-                summary: item.summary().map(str::to_string),
-                server_hash,
-                spooled,
+                read: Some(Box::new(ReadFacts {
+                    spooled,
+                    modified: item.modified().or(modified),
+                    summary: item.summary().map(str::to_string),
+                    server_hash,
+                })),
                 item: if spooled.is_some() {
                     None
                 } else {
@@ -874,13 +901,12 @@ impl<'a, 'j> Run<'a, 'j> {
                 // The item's own LAST-MODIFIED/REV, else the store's time (a file's
                 // mtime; a server without one leaves it empty, and then wins).
                 let present = |f: &Found| Present {
-                    href: f.href.clone(),
-                    version: f.version.clone(),
                     changed: !known || f.changed,
-                    modified: f.modified,
+                    modified: f.read.as_ref().and_then(|r| r.modified),
                 };
                 // Read this run, the local item's server form is known.
-                let same_content = match (l.and_then(|f| f.server_hash.as_deref()), s) {
+                let server_form = l.and_then(|f| f.read.as_ref()?.server_hash.as_deref());
+                let same_content = match (server_form, s) {
                     (Some(mapped), Some(s)) => mapped == s.hash,
                     _ => false,
                 };
@@ -943,7 +969,7 @@ impl<'a, 'j> Run<'a, 'j> {
 
     fn summary_of(&self, uid: &str, views: &[SideView; 2]) -> Option<String> {
         views.iter().filter_map(|v| v.items.get(uid)).find_map(|f| {
-            f.summary.clone().or_else(|| {
+            f.read.as_ref().and_then(|r| r.summary.clone()).or_else(|| {
                 f.item
                     .as_ref()
                     .and_then(|i| i.summary().map(str::to_string))
@@ -1045,7 +1071,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 let local = self.load(Side::Local, uid, views).await?;
                 let server = self.load(Side::Server, uid, views).await?;
                 let row = self.row_for(uid, views, &local, &server);
-                self.put(row)
+                self.put(row, false)
             }
             Action::Forget => self.forget(uid),
             Action::Delete { on } => {
@@ -1167,7 +1193,7 @@ impl<'a, 'j> Run<'a, 'j> {
             Side::Server => (source, mapped),
         };
         let row = self.row_for(&uid, views, &local, &server);
-        self.put(row)
+        self.put(row, false)
     }
 
     /// Keeps `item` (the losing version, as held on `side`) as a new item with
@@ -1213,11 +1239,14 @@ impl<'a, 'j> Run<'a, 'j> {
             Side::Local => (here_status, there_status),
             Side::Server => (there_status, here_status),
         };
-        self.put(StatusRow {
-            uid: copy_uid.to_string(),
-            local,
-            server,
-        })
+        self.put(
+            StatusRow {
+                uid: copy_uid.to_string(),
+                local,
+                server,
+            },
+            true,
+        )
     }
 
     fn row_for(&self, uid: &str, views: &[SideView; 2], local: &Item, server: &Item) -> StatusRow {
@@ -1236,12 +1265,17 @@ impl<'a, 'j> Run<'a, 'j> {
         }
     }
 
-    fn put(&mut self, row: StatusRow) -> Result<(), Failure> {
+    /// Records a row in the database. The in-memory status served the plan;
+    /// after it only conflict copies are looked up there (`remember`), so the
+    /// rows of a large first run are not held twice.
+    fn put(&mut self, row: StatusRow, remember: bool) -> Result<(), Failure> {
         self.job
             .status
             .put(&row)
             .map_err(|e| Failure::new(Side::Local, None, e.to_string()))?;
-        self.status.insert(row.uid.clone(), row);
+        if remember {
+            self.status.insert(row.uid.clone(), row);
+        }
         Ok(())
     }
 

@@ -103,10 +103,6 @@ impl ConflictPolicy {
 /// An item as it is now on one side.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Present {
-    /// Address in the store.
-    pub href: String,
-    /// Current version.
-    pub version: String,
     /// Whether it differs from the status (always true for an item without status).
     pub changed: bool,
     /// When it was last modified, for the automatic policy.

@@ -187,9 +187,11 @@ impl Report {
         let stamp = self.started.format("%Y%m%dT%H%M%S%.3fZ");
         let path = dir.join(format!("{stamp}-{}.json", self.profile));
         let tmp = dir.join(format!(".{stamp}-{}.json.tmp", self.profile));
-        let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        let mut file = std::fs::File::create(&tmp)?;
-        std::io::Write::write_all(&mut file, &json)?;
+        // Written as it is serialised: a run over 50,000 items has a report of
+        // megabytes, which need not sit in memory twice.
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        serde_json::to_writer_pretty(&mut out, self).map_err(std::io::Error::other)?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         std::fs::rename(&tmp, &path)?;
         Ok(path)

@@ -12,8 +12,6 @@ fn side(code: char, time: Option<i64>) -> Option<Present> {
         other => panic!("bad code {other}"),
     };
     Some(Present {
-        href: "x".into(),
-        version: "v".into(),
         changed,
         modified: time.map(|t| Utc.timestamp_opt(t, 0).unwrap()),
     })
