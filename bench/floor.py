@@ -9,6 +9,10 @@ answer (no interpreter start-up, nothing written to disk: the floor is the serve
     floor.py download-seq   URL KIND [--batch 100]       (a) PROPFIND Depth 1, multigets in order
     floor.py download-par   URL KIND [--batch 100] [--inflight 4]   (b) the same, 4 in flight
     floor.py download-query URL KIND                     (c) one calendar-/addressbook-query
+    floor.py download-query-write URL KIND DIR           (d) (c), then every item written to a file
+                                 in DIR as davsync writes one: temporary file, fsync, link to its
+                                 name; the folder synced once per 100 (a reference, not a floor:
+                                 it shows what the disk adds to the server's part)
     floor.py nochange-sync  URL --token T                one sync-collection with the last token
     floor.py nochange-ctag  URL                          one PROPFIND Depth 0 for getctag
     floor.py changes        URL KIND --token T           sync-collection, then multiget of what changed
@@ -21,8 +25,10 @@ KIND is events or contacts. The user and password come from DAV_USER and DAV_PAS
 
 import argparse
 import concurrent.futures
+import html
 import json
 import os
+import re
 import sys
 import time
 
@@ -37,6 +43,33 @@ def batches(seq, n):
 
 def count_items(data):
     return data.count(b"<D:response>") + data.count(b"<response>") + data.count(b"<ns0:response>")
+
+
+ITEM_DATA = re.compile(rb"<(?:[\w.-]+:)?(?:calendar|address)-data[^>]*>(.*?)</(?:[\w.-]+:)?(?:calendar|address)-data>",
+                       re.S)
+
+
+def write_items(data, folder, ext):
+    """Writes every item of a query answer to `folder` durably; returns how many."""
+    n = 0
+    for i, m in enumerate(ITEM_DATA.finditer(data)):
+        body = html.unescape(m.group(1).decode("utf-8")).encode("utf-8")
+        tmp = os.path.join(folder, f".tmp{i}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, body)
+        os.fsync(fd)
+        os.close(fd)
+        os.link(tmp, os.path.join(folder, f"{i}{ext}"))
+        os.unlink(tmp)
+        n += 1
+        if n % 100 == 0:
+            dfd = os.open(folder, os.O_RDONLY)
+            os.fsync(dfd)
+            os.close(dfd)
+    dfd = os.open(folder, os.O_RDONLY)
+    os.fsync(dfd)
+    os.close(dfd)
+    return n
 
 
 def main():
@@ -59,7 +92,7 @@ def main():
     token = ""
 
     files = []
-    if a.dir:
+    if a.dir and a.mode != "download-query-write":
         names = (open(a.names).read().split() if a.names else
                  sorted(n for n in os.listdir(a.dir) if n.endswith((".ics", ".vcf"))))
         for n in names:
@@ -92,6 +125,11 @@ def main():
         requests = 1
         items = count_items(data)
         nbytes = len(data)
+    elif a.mode == "download-query-write":
+        data = dc.report(client, path, dc.query_body(a.kind))
+        requests = 1
+        nbytes = len(data)
+        items = write_items(data, a.dir, ".ics" if a.kind == "events" else ".vcf")
     elif a.mode == "nochange-sync":
         token, changed, data = dc.sync_collection(client, path, a.token)
         requests = 1

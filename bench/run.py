@@ -417,6 +417,15 @@ class Harness:
                                "download-query", url, kind)
                 if over_limit and a.radicale_limit == "raised":
                     self.note(key, f"floor (c): {limit_note} (HTTP 400 on a default Radicale; raised here)")
+                folder = os.path.join(self.work, "reference-d")
+                shutil.rmtree(folder, ignore_errors=True)
+                os.makedirs(folder)
+                self.floor(key, "reference (d) = (c) + files written, fsync each", "download-query-write",
+                           url, kind, data_dir=folder)
+                self.note(key, "reference (d) is no floor: (c), then each item written to a file as davsync "
+                               "writes one (temporary file, fsync, link; the folder synced every 100 files); "
+                               "it shows what the disk adds")
+                shutil.rmtree(folder, ignore_errors=True)
             if "davsync" in tools:
                 dav = self.new_davsync(f"{kind}-{n}", kind, self.rad.url(coll["davsync"]))
                 m = self.davsync(key, dav, expect=("local", "created", n))
