@@ -127,7 +127,9 @@ async fn calendar(server: &str) {
     let task_in = create(&c, "task-in", &task_due("task-in", "20261215")).await;
     let task_out = create(&c, "task-out", &task_due("task-out", "20270310")).await;
     // Weekly from 2 November 2026 (10 times, one moved): occurrences in December.
-    let series = create(&c, "series", &weekly_from_november("series")).await;
+    // (Fixed dates, as the range asked for.)
+    let series = items::recurring_event_from("series", "Weekly", "20261102", "20261109");
+    let series = create(&c, "series", &series).await;
     let early = create(&c, "early", &early_series("early")).await;
     in_range.extend([task_in.clone(), series.clone()]);
     all.extend([task_in, task_out, series, early]);
@@ -301,21 +303,4 @@ per_server!(radicale, xandikos, sogo);
 #[test]
 fn every_server_is_covered() {
     assert_eq!(servers::NAMES, ["radicale", "xandikos", "sogo"]);
-}
-
-/// A weekly series in Europe/Vienna from 2 November 2026, 10 times, the
-/// second moved by an hour (fixed dates: the ranges above are fixed too).
-fn weekly_from_november(uid: &str) -> String {
-    format!(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davsync//tests//EN\r\n\
-         BEGIN:VTIMEZONE\r\nTZID:Europe/Vienna\r\n\
-         BEGIN:DAYLIGHT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\nDTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\n\
-         BEGIN:STANDARD\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET\r\nDTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\n\
-         END:VTIMEZONE\r\n\
-         BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Europe/Vienna:20261102T090000\r\n\
-         DTEND;TZID=Europe/Vienna:20261102T093000\r\nRRULE:FREQ=WEEKLY;COUNT=10\r\nSUMMARY:Weekly\r\nEND:VEVENT\r\n\
-         BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nRECURRENCE-ID;TZID=Europe/Vienna:20261109T090000\r\n\
-         DTSTART;TZID=Europe/Vienna:20261109T100000\r\nDTEND;TZID=Europe/Vienna:20261109T103000\r\n\
-         SUMMARY:Weekly (moved)\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-    )
 }

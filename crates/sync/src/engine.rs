@@ -10,7 +10,7 @@ use crate::time_range::TimeRange;
 use chrono::{DateTime, Utc};
 use davsync_pim::Item;
 use davsync_store::{
-    Changes, Fetched, Href, Listed, Metadata, ReadOptions, Store, StoreError, Written,
+    ChangeSet, Changes, Fetched, Href, Listed, Metadata, ReadOptions, Store, StoreError, Written,
     read_in_batches,
 };
 use futures_util::stream::{self, StreamExt};
@@ -21,6 +21,11 @@ pub const DEFAULT_BATCH_SIZE: usize = 100;
 
 /// How many requests are in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// How long the server's listing request is given to go out (connect, send)
+/// before the folder is scanned on the same thread; the server works on its
+/// answer meanwhile. An answer that comes sooner is taken at once.
+const SEND_WINDOW: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The settings of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +164,7 @@ struct Run<'a, 'j> {
 
 /// Runs one sync of a profile and returns its report (also recorded as the
 /// profile's last run in the status database, unless it was a dry run).
+/// Needs a Tokio runtime with its timer enabled.
 pub async fn sync(job: &SyncJob<'_>) -> Report {
     let mut run = Run {
         job,
@@ -255,10 +261,32 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     async fn run(&mut self) -> Result<(), String> {
-        self.status = self.job.status.load().map_err(|e| e.to_string())?;
         self.load_outside().map_err(|e| e.to_string())?;
-        let mut local = self.scan(Side::Local).await?;
-        let mut server = self.scan(Side::Server).await?;
+        let first = self.job.status.count().map_err(|e| e.to_string())? == 0;
+        let (mut local, mut server) = if first {
+            (
+                self.scan(Side::Local, None).await?,
+                self.scan(Side::Server, None).await?,
+            )
+        } else {
+            // The server's answer takes longest (Radicale hashes the whole
+            // collection to answer a sync-collection): it is asked first, and
+            // the status is loaded and the folder scanned while it works.
+            let since = self.listing_since(Side::Server)?;
+            let server_store = self.job.server;
+            let mut listing = std::pin::pin!(server_store.list_changes(since.as_deref()));
+            let early = tokio::time::timeout(SEND_WINDOW, listing.as_mut())
+                .await
+                .ok();
+            self.status = self.job.status.load().map_err(|e| e.to_string())?;
+            let local = self.scan(Side::Local, None).await?;
+            let changes = match early {
+                Some(changes) => changes,
+                None => listing.await,
+            };
+            let server = self.scan(Side::Server, Some(changes)).await?;
+            (local, server)
+        };
         self.take_up_outside(&mut local, &server, Side::Local);
         self.take_up_outside(&mut server, &local, Side::Server);
         self.report.outside_time_range = local
@@ -575,7 +603,21 @@ impl<'a, 'j> Run<'a, 'j> {
 
     /// Lists one side, reads what changed, and sorts the items by UID. What is
     /// read is parked in the spool, so memory holds a batch of bodies at a time.
-    async fn scan(&mut self, side: Side) -> Result<SideView, String> {
+    /// The listing state to ask a side's store from (none after a change of
+    /// the time range: a full listing then).
+    fn listing_since(&self, side: Side) -> Result<Option<String>, String> {
+        if self.range_changed {
+            return Ok(None);
+        }
+        self.job.status.state(side).map_err(|e| e.to_string())
+    }
+
+    /// (`changes`: the side's listing, when it was asked for already.)
+    async fn scan(
+        &mut self,
+        side: Side,
+        changes: Option<Result<ChangeSet, StoreError>>,
+    ) -> Result<SideView, String> {
         let store = self.store(side);
         let mut view = SideView::default();
         let mut found: Vec<(String, Found)> = Vec::new();
@@ -594,15 +636,15 @@ impl<'a, 'j> Run<'a, 'j> {
             self.collect(side, found, &mut view);
             return Ok(view);
         }
-        // A new range: a full listing, so that items which moved into it are found.
-        let since = match self.range_changed {
-            true => None,
-            false => self.job.status.state(side).map_err(|e| e.to_string())?,
-        };
-        let changes = store
-            .list_changes(since.as_deref())
-            .await
-            .map_err(listing_error)?;
+        // (A new range: a full listing, so that items which moved into it are found.)
+        let changes = match changes {
+            Some(changes) => changes,
+            None => {
+                let since = self.listing_since(side)?;
+                store.list_changes(since.as_deref()).await
+            }
+        }
+        .map_err(listing_error)?;
         self.new_state[side as usize] = changes.state;
         self.full_listing[side as usize] = matches!(changes.changes, Changes::Full(_));
         let mut by_href: HashMap<&str, &StatusRow> = HashMap::new();

@@ -52,6 +52,7 @@ impl Fixture {
             scratch_dir: Some(&self.root),
         };
         tokio::runtime::Builder::new_current_thread()
+            .enable_time()
             .build()
             .unwrap()
             .block_on(davsync_sync::sync(&job))

@@ -88,6 +88,7 @@ impl World {
             root,
             next_uid: 0,
             runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_time()
                 .build()
                 .unwrap(),
             category,

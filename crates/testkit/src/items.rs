@@ -46,8 +46,15 @@ pub fn event_modified(uid: &str, summary: &str, modified: &str) -> String {
     event(uid, summary, &format!("LAST-MODIFIED:{modified}\r\n"))
 }
 
-/// A weekly series in Europe/Vienna with VTIMEZONE, an alarm and one moved occurrence.
+/// A weekly series in Europe/Vienna with VTIMEZONE, an alarm and one moved
+/// occurrence: 10 times from three weeks ago, the second moved by an hour.
 pub fn recurring_event(uid: &str, summary: &str) -> String {
+    recurring_event_from(uid, summary, &day(-21), &day(-14))
+}
+
+/// The series of [`recurring_event`] from `first` (`YYYYMMDD`, a Europe/Vienna
+/// date), with the occurrence on `second` (a week later) moved by an hour.
+pub fn recurring_event_from(uid: &str, summary: &str, first: &str, second: &str) -> String {
     format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davsync//tests//EN\r\n\
          BEGIN:VTIMEZONE\r\nTZID:Europe/Vienna\r\n\
@@ -59,9 +66,7 @@ pub fn recurring_event(uid: &str, summary: &str) -> String {
          BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Reminder\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\nEND:VEVENT\r\n\
          BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nRECURRENCE-ID;TZID=Europe/Vienna:{second}T090000\r\n\
          DTSTART;TZID=Europe/Vienna:{second}T100000\r\nDTEND;TZID=Europe/Vienna:{second}T103000\r\n\
-         SUMMARY:{summary} (moved)\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-        first = day(-21),
-        second = day(-14)
+         SUMMARY:{summary} (moved)\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     )
 }
 
