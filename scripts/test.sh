@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of davsync: formatting, lints, then the whole test suite
-# (unit, property, storage-contract, CLI and kill tests on real folders).
-# Needs only the Rust toolchain; uses cargo-nextest when it is installed.
+# (unit, property, storage-contract, CLI and kill tests on real folders and
+# real servers). Needs the Rust toolchain, Python 3 and, as root, Debian's apt
+# (for the servers); uses cargo-nextest when it is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,7 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== real servers (Radicale, Xandikos, SOGo)"
+echo "== real servers (Radicale, Radicale with a small REPORT limit, Xandikos, SOGo)"
 tests/servers/install.sh
 tests/servers/dns.sh install   # dnsmasq, for the DNS SRV discovery test
 servers_dir=$(mktemp -d "${TMPDIR:-/tmp}/davsync-servers.XXXXXX")

@@ -157,6 +157,9 @@ struct Run<'a, 'j> {
     outside_before: [HashMap<String, OutsideRow>; 2],
     /// Items each side holds outside the time range now (by href).
     outside_now: [HashMap<String, OutsideRow>; 2],
+    /// Whether a side's items outside the range differ from last time (so
+    /// that an idle run does not rewrite them).
+    outside_changed: [bool; 2],
     /// The time range differs from the last clean run's (a new day, or the
     /// filter turned on or off): every item outside it is looked at again.
     range_changed: bool,
@@ -177,6 +180,7 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
         spool: None,
         outside_before: Default::default(),
         outside_now: Default::default(),
+        outside_changed: [false, false],
         range_changed: false,
     };
     run.report.local_store = job.local.describe();
@@ -536,16 +540,10 @@ impl<'a, 'j> Run<'a, 'j> {
     /// Reads `hrefs` from a side's store, a batch per request, a bounded
     /// number of requests in flight; one result per href, in order.
     async fn fetch_many(&self, side: Side, hrefs: &[String]) -> Vec<Result<Fetched, StoreError>> {
-        let store = self.store(side);
-        let batches: Vec<Vec<Result<Fetched, StoreError>>> = stream::iter(
-            hrefs
-                .chunks(self.job.options.batch_size.max(1))
-                .map(|chunk| store.get_many(chunk)),
-        )
-        .buffered(self.job.options.concurrency.max(1))
-        .collect()
-        .await;
-        batches.into_iter().flatten().collect()
+        let mut fetched = Vec::with_capacity(hrefs.len());
+        let mut keep = |result| fetched.push(result);
+        read_in_batches(self.store(side), hrefs, &self.read_options(), &mut keep).await;
+        fetched
     }
 
     /// Carries the collection's display name and colour across: in one-way modes
@@ -670,6 +668,15 @@ impl<'a, 'j> Run<'a, 'j> {
                     .filter(|(href, _)| !deleted.contains(*href))
                     .map(|(href, row)| (href.to_string(), side_status(row, side).version.clone()))
                     .collect();
+                // Items outside the time range are not in the status either: the
+                // ones the delta does not name are as they were.
+                for (href, row) in &self.outside_before[side as usize] {
+                    if !deleted.contains(href.as_str()) {
+                        listed
+                            .entry(href.clone())
+                            .or_insert_with(|| row.version.clone());
+                    }
+                }
                 for entry in changed {
                     listed.insert(entry.href, entry.version);
                 }
@@ -813,6 +820,7 @@ impl<'a, 'j> Run<'a, 'j> {
             }));
             view.outside.insert(uid.clone(), outside);
             self.outside_now[side as usize].insert(href, OutsideRow { version, uid, hash });
+            self.outside_changed[side as usize] = true;
             return;
         }
         let changed = match self.status.get(&uid) {
@@ -883,16 +891,24 @@ impl<'a, 'j> Run<'a, 'j> {
         Ok(())
     }
 
-    /// Keeps what is outside the time range now, and the range, for the next run.
+    /// Keeps what is outside the time range now, and the range, for the next
+    /// run; written only where something changed.
     fn save_outside(&self) -> Result<(), crate::status::StatusError> {
-        let key = self.job.options.time_range.map(|r| r.key());
         for side in [Side::Local, Side::Server] {
-            let rows = &self.outside_now[side as usize];
-            self.job
-                .status
-                .set_outside(side, rows.iter().map(|(h, r)| (h.as_str(), r)))?;
+            // Left over from last time: gone, changed or taken up since.
+            let vanished = !self.outside_before[side as usize].is_empty();
+            if self.range_changed || vanished || self.outside_changed[side as usize] {
+                let rows = &self.outside_now[side as usize];
+                self.job
+                    .status
+                    .set_outside(side, rows.iter().map(|(h, r)| (h.as_str(), r)))?;
+            }
         }
-        self.job.status.set_range_key(key.as_deref())
+        if self.range_changed {
+            let key = self.job.options.time_range.map(|r| r.key());
+            self.job.status.set_range_key(key.as_deref())?;
+        }
+        Ok(())
     }
 
     /// Takes up items outside the time range on `side` whose UID the other
@@ -908,6 +924,7 @@ impl<'a, 'j> Run<'a, 'j> {
         for uid in uids {
             if let Some(found) = view.outside.remove(&uid) {
                 self.outside_now[side as usize].remove(&found.href);
+                self.outside_changed[side as usize] = true;
                 view.items.entry(uid).or_insert(found);
             }
         }

@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 use davsync_pim::ItemKind;
-use davsync_store::{Fetched, Href, Listed, Metadata, Store, StoreError, VdirStore, Written};
+use davsync_store::{
+    ChangeSet, Changes, Fetched, Href, Listed, Metadata, Store, StoreError, VdirStore, Written,
+};
 use davsync_sync::report::{Outcome, Report};
 use davsync_sync::{
     Action, ConflictPolicy, KindFilter, Mapping, Mode, Side, StatusDb, SyncJob, SyncOptions,
@@ -568,4 +570,82 @@ fn one_uid_judged_inside_on_one_side_and_outside_on_the_other_stays_one_item() {
         content_by_uid(&f.local(), "ics"),
         content_by_uid(&f.server(), "ics")
     );
+}
+
+/// A folder that answers like a server with a change log: once it has given a
+/// state, "nothing changed" (a delta), until told to list in full again; and
+/// that records what is read from it.
+struct ChangeLog {
+    inner: VdirStore,
+    full: AtomicBool,
+    reads: std::sync::Mutex<Vec<Href>>,
+}
+
+#[async_trait]
+impl Store for ChangeLog {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    async fn list(&self) -> Result<Vec<Listed>, StoreError> {
+        self.inner.list().await
+    }
+    async fn list_changes(&self, since: Option<&str>) -> Result<ChangeSet, StoreError> {
+        let changes = if since.is_some() && !self.full.swap(false, Ordering::SeqCst) {
+            Changes::Delta {
+                changed: Vec::new(),
+                deleted: Vec::new(),
+            }
+        } else {
+            Changes::Full(self.inner.list().await?)
+        };
+        Ok(ChangeSet {
+            changes,
+            state: Some("token".into()),
+        })
+    }
+    async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
+        self.reads.lock().unwrap().extend_from_slice(hrefs);
+        self.inner.get_many(hrefs).await
+    }
+    async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
+        self.inner.create(uid, body).await
+    }
+    async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
+        self.inner.update(href, version, body).await
+    }
+    async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError> {
+        self.inner.delete(href, version).await
+    }
+    async fn metadata(&self) -> Result<Metadata, StoreError> {
+        self.inner.metadata().await
+    }
+    async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError> {
+        self.inner.set_metadata(metadata).await
+    }
+}
+
+#[test]
+fn items_outside_the_range_are_remembered_through_runs_that_list_changes_only() {
+    let f = Fixture::new();
+    write_file(&f.server(), "in.ics", &event_on("in", "20260610", "In"));
+    write_file(&f.server(), "out.ics", &event_on("out", "20261201", "Out"));
+    let server = ChangeLog {
+        inner: f.store(&f.server()),
+        full: AtomicBool::new(false),
+        reads: Default::default(),
+    };
+    let june = within("2026-06-01", "2026-07-01");
+    let first = f.run_with(&f.store(&f.local()), &server, june);
+    assert_eq!((first.local.created, first.outside_time_range), (1, 1));
+    // Nothing changed: a delta, which names neither item.
+    let idle = f.run_with(&f.store(&f.local()), &server, june);
+    assert!(idle.items.is_empty(), "{:?}", idle.items);
+    // A full listing again (an expired token, say): the item outside the range
+    // is known from before and not read again.
+    server.reads.lock().unwrap().clear();
+    server.full.store(true, Ordering::SeqCst);
+    let full = f.run_with(&f.store(&f.local()), &server, june);
+    assert_eq!(full.outside_time_range, 1);
+    assert!(full.items.is_empty(), "{:?}", full.items);
+    assert_eq!(*server.reads.lock().unwrap(), Vec::<Href>::new());
 }
