@@ -1,6 +1,7 @@
 //! One sync run: update detection on both sides, the plan, the safety rails,
 //! and the execution of the plan with the status committed item by item.
 
+use crate::hash::Hash;
 use crate::mapping::Mapping;
 use crate::planner::{self, Action, ConflictPolicy, Decision, Entry, Mode, Present, Side};
 use crate::report::{ItemReport, Message, Outcome, Report};
@@ -89,7 +90,7 @@ struct Found {
     href: String,
     version: String,
     /// Content hash (from the status when the item was not read).
-    hash: String,
+    hash: Hash,
     /// Changed since the status (true when there is no status).
     changed: bool,
     /// The parsed item, held only while its chunk runs (or, without a spool,
@@ -110,12 +111,12 @@ struct ReadFacts {
     /// Its summary (for the report).
     summary: Option<String>,
     /// A local item: the content hash of its server form.
-    server_hash: Option<String>,
+    server_hash: Option<Hash>,
 }
 
 impl Found {
     /// An item not read in this run: what the status knows of it.
-    fn unread(href: String, version: String, hash: String) -> Found {
+    fn unread(href: String, version: String, hash: Hash) -> Found {
         Found {
             href,
             version,
@@ -163,6 +164,17 @@ struct Run<'a, 'j> {
     /// The time range differs from the last clean run's (a new day, or the
     /// filter turned on or off): every item outside it is looked at again.
     range_changed: bool,
+    /// Status rows at the start of the run (those held in `status` and the quiet ones).
+    known_total: usize,
+    /// Items unchanged on both sides since the status: their rows are not
+    /// held (`status` has the rest), so that memory does not grow with the
+    /// collection on a run with little to do.
+    quiet: usize,
+    /// Hashes of the quiet items' UIDs: a UID read this run that may be one
+    /// of them is looked up (its row is taken in again).
+    quiet_uids: HashSet<u64>,
+    /// Quiet rows taken in again because an item read this run had their UID.
+    revived: Vec<StatusRow>,
 }
 
 /// Runs one sync of a profile and returns its report (also recorded as the
@@ -182,6 +194,10 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
         outside_now: Default::default(),
         outside_changed: [false, false],
         range_changed: false,
+        known_total: 0,
+        quiet: 0,
+        quiet_uids: HashSet::new(),
+        revived: Vec::new(),
     };
     run.report.local_store = job.local.describe();
     run.report.server_store = job.server.describe();
@@ -227,6 +243,100 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
     run.report
 }
 
+/// A UID's key in [`Run::quiet_uids`].
+fn uid_key(uid: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    uid.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Where an unchanged item is listed, and its new version if the store gave
+/// it one.
+struct Unchanged<'l> {
+    at: Option<usize>,
+    fresh: Option<&'l String>,
+}
+
+/// One side's listing, looked up by address while the status is loaded.
+enum QuietCheck<'l> {
+    /// A full listing, sorted by href, and which entries belong to quiet items.
+    Full {
+        listed: &'l mut Vec<Listed>,
+        quiet: Vec<bool>,
+    },
+    /// A delta: the hrefs it names (changed or deleted).
+    Delta { named: HashSet<String> },
+}
+
+impl<'l> QuietCheck<'l> {
+    fn new(changes: &'l mut Changes) -> Self {
+        match changes {
+            Changes::Full(listed) => {
+                listed.sort_unstable_by(|a, b| a.href.cmp(&b.href));
+                let quiet = vec![false; listed.len()];
+                QuietCheck::Full { listed, quiet }
+            }
+            Changes::Delta { changed, deleted } => QuietCheck::Delta {
+                named: changed
+                    .iter()
+                    .map(|l| l.href.clone())
+                    .chain(deleted.iter().cloned())
+                    .collect(),
+            },
+        }
+    }
+
+    /// `Some` when the item this side of a status row records is there as
+    /// recorded (same address, and the same version or one the store
+    /// confirms as the same item), with its listing entry if any.
+    fn unchanged(&self, known: &SideStatus, store: &dyn Store) -> Option<Unchanged<'_>> {
+        match self {
+            QuietCheck::Full { listed, .. } => {
+                let at = listed
+                    .binary_search_by(|l| l.href.as_str().cmp(&known.href))
+                    .ok()?;
+                let version = &listed[at].version;
+                if *version == known.version {
+                    Some(Unchanged {
+                        at: Some(at),
+                        fresh: None,
+                    })
+                } else {
+                    store
+                        .still_is(&known.href, version, &known.version)
+                        .then_some(Unchanged {
+                            at: Some(at),
+                            fresh: Some(version),
+                        })
+                }
+            }
+            QuietCheck::Delta { named } => (!named.contains(&known.href)).then_some(Unchanged {
+                at: None,
+                fresh: None,
+            }),
+        }
+    }
+
+    /// Marks a listing entry as a quiet item's.
+    fn take(&mut self, at: Option<usize>) {
+        if let (QuietCheck::Full { quiet, .. }, Some(at)) = (self, at) {
+            quiet[at] = true;
+        }
+    }
+
+    /// Drops the quiet items' entries from the listing.
+    fn finish(self) {
+        if let QuietCheck::Full { listed, quiet } = self {
+            let mut at = 0;
+            listed.retain(|_| {
+                at += 1;
+                !quiet[at - 1]
+            });
+        }
+    }
+}
+
 fn side_status(row: &StatusRow, side: Side) -> &SideStatus {
     match side {
         Side::Local => &row.local,
@@ -266,29 +376,37 @@ impl<'a, 'j> Run<'a, 'j> {
 
     async fn run(&mut self) -> Result<(), String> {
         self.load_outside().map_err(|e| e.to_string())?;
-        let first = self.job.status.count().map_err(|e| e.to_string())? == 0;
-        let (mut local, mut server) = if first {
+        self.known_total = self.job.status.count().map_err(|e| e.to_string())?;
+        let (mut local, mut server) = if self.known_total == 0 {
             (
-                self.scan(Side::Local, None).await?,
-                self.scan(Side::Server, None).await?,
+                self.read_everything(Side::Local).await?,
+                self.read_everything(Side::Server).await?,
             )
         } else {
             // The server's answer takes longest (Radicale hashes the whole
             // collection to answer a sync-collection): it is asked first, and
-            // the status is loaded and the folder scanned while it works.
+            // the folder is listed while it works.
             let since = self.listing_since(Side::Server)?;
             let server_store = self.job.server;
             let mut listing = std::pin::pin!(server_store.list_changes(since.as_deref()));
             let early = tokio::time::timeout(SEND_WINDOW, listing.as_mut())
                 .await
                 .ok();
-            self.status = self.job.status.load().map_err(|e| e.to_string())?;
-            let local = self.scan(Side::Local, None).await?;
-            let changes = match early {
+            let local = self.list(Side::Local).await?;
+            let mut local = self.settle(Side::Local, local).await?;
+            self.confirm_fresh(Side::Local, &mut local)?;
+            let server = match early {
                 Some(changes) => changes,
                 None => listing.await,
-            };
-            let server = self.scan(Side::Server, Some(changes)).await?;
+            }
+            .map_err(|e| self.listing_error(Side::Server, e))?;
+            let server = self.settle(Side::Server, server).await?;
+            let mut listings = [local, server];
+            self.load_status(&mut listings)?;
+            let [local, server] = listings;
+            let mut local = self.scan(Side::Local, local).await?;
+            let mut server = self.scan(Side::Server, server).await?;
+            self.revive_quiet(&mut local, &mut server);
             (local, server)
         };
         self.take_up_outside(&mut local, &server, Side::Local);
@@ -299,20 +417,20 @@ impl<'a, 'j> Run<'a, 'j> {
             .chain(server.outside.keys())
             .collect::<HashSet<_>>()
             .len();
-        let entries = self.entries(&local, &server);
-        let decisions = planner::plan(&entries, self.job.options.mode, self.job.options.conflicts);
-        drop(entries);
-        self.report.unchanged = decisions
-            .iter()
-            .filter(|d| d.action == Action::Nothing)
-            .count();
+        let decisions = self.plan(&local, &server);
+        self.report.unchanged = self.quiet
+            + decisions
+                .iter()
+                .filter(|d| d.action == Action::Nothing)
+                .count();
         let refused = self.safety_rails(&decisions, &local, &server);
         self.refused = refused;
         tracing::info!(
             profile = self.job.name,
-            local = local.items.len(),
-            server = server.items.len(),
-            known = self.status.len(),
+            local = local.items.len() + self.quiet,
+            server = server.items.len() + self.quiet,
+            known = self.known_total,
+            quiet = self.quiet,
             planned = decisions
                 .iter()
                 .filter(|d| d.action != Action::Nothing)
@@ -451,12 +569,11 @@ impl<'a, 'j> Run<'a, 'j> {
             }
             self.report.items.push(line);
         }
-        // Done with: only one chunk's items are held at a time.
+        // Done with (their status rows are written): only the chunks still to
+        // run are held.
         for decision in chunk {
             for view in views.iter_mut() {
-                if let Some(found) = view.items.get_mut(&decision.uid) {
-                    found.item = None;
-                }
+                view.items.remove(&decision.uid);
             }
         }
         // The chunk's writes are made durable before their status rows are.
@@ -610,57 +727,217 @@ impl<'a, 'j> Run<'a, 'j> {
         self.job.status.state(side).map_err(|e| e.to_string())
     }
 
-    /// (`changes`: the side's listing, when it was asked for already.)
-    async fn scan(
-        &mut self,
-        side: Side,
-        changes: Option<Result<ChangeSet, StoreError>>,
-    ) -> Result<SideView, String> {
+    fn listing_error(&self, side: Side, e: StoreError) -> String {
+        format!(
+            "listing the {side} store ({}): {e}",
+            self.store(side).describe()
+        )
+    }
+
+    /// A first sync (or a lost status): every item must be read, which a
+    /// server does fastest as one query rather than listing + multigets.
+    async fn read_everything(&mut self, side: Side) -> Result<SideView, String> {
         let store = self.store(side);
         let mut view = SideView::default();
-        let mut found: Vec<(String, Found)> = Vec::new();
-        let listing_error =
-            |e: StoreError| format!("listing the {side} store ({}): {e}", store.describe());
-        if self.status.is_empty() {
-            // A first sync (or a lost status): every item must be read, which a
-            // server does fastest as one query rather than listing + multigets.
-            let options = self.read_options();
-            let mut sink = |result| self.take_read(side, None, None, result, &mut found, &mut view);
-            self.new_state[side as usize] = store
-                .read_all(&options, &mut sink)
-                .await
-                .map_err(listing_error)?;
-            self.full_listing[side as usize] = true;
-            self.collect(side, found, &mut view);
-            return Ok(view);
+        let options = self.read_options();
+        let mut sink = |result| self.take_read(side, None, None, result, &mut view);
+        let state = store.read_all(&options, &mut sink).await;
+        self.new_state[side as usize] = state.map_err(|e| self.listing_error(side, e))?;
+        self.full_listing[side as usize] = true;
+        Ok(view)
+    }
+
+    /// What changed on a side since the last clean run (a new time range: a
+    /// full listing, so that items which moved into it are found).
+    async fn list(&self, side: Side) -> Result<ChangeSet, String> {
+        let since = self.listing_since(side)?;
+        self.store(side)
+            .list_changes(since.as_deref())
+            .await
+            .map_err(|e| self.listing_error(side, e))
+    }
+
+    /// A delta as long as everything known may be a full listing in disguise
+    /// (SOGo and DAViCal answer an expired token with one), in which an item
+    /// not named is gone, not "unchanged": then everything is listed, to be sure.
+    async fn settle(&mut self, side: Side, mut changes: ChangeSet) -> Result<ChangeSet, String> {
+        if let Changes::Delta { changed, .. } = &changes.changes
+            && self.known_total > 0
+            && changed.len() >= self.known_total
+        {
+            let listed = self.store(side).list().await;
+            changes.changes = Changes::Full(listed.map_err(|e| self.listing_error(side, e))?);
         }
-        // (A new range: a full listing, so that items which moved into it are found.)
-        let changes = match changes {
-            Some(changes) => changes,
-            None => {
-                let since = self.listing_since(side)?;
-                store.list_changes(since.as_deref()).await
+        self.full_listing[side as usize] = matches!(changes.changes, Changes::Full(_));
+        Ok(changes)
+    }
+
+    /// Loads the status rows, but only of items that may need work: a row
+    /// whose item is listed on both sides at the address and version it
+    /// records (or, in a delta, not named) is counted as quiet and its
+    /// listing entries are dropped. A run with little to do then holds little.
+    fn load_status(&mut self, listings: &mut [ChangeSet; 2]) -> Result<(), String> {
+        let mut sides = listings.each_mut().map(|l| QuietCheck::new(&mut l.changes));
+        let stores = [self.job.local, self.job.server];
+        let mut status = HashMap::new();
+        let mut quiet_uids = HashSet::new();
+        // New versions of unchanged items (every file after a big download,
+        // once confirmed by its bytes), recorded after the rows are read.
+        let mut fresh: Vec<(String, Side, String)> = Vec::new();
+        self.job
+            .status
+            .each(|row| {
+                let [l, s] = &sides;
+                let (Some(lu), Some(su)) = (
+                    l.unchanged(&row.local, stores[0]),
+                    s.unchanged(&row.server, stores[1]),
+                ) else {
+                    status.insert(row.uid.clone(), row);
+                    return;
+                };
+                for (side, unchanged) in [(Side::Local, &lu), (Side::Server, &su)] {
+                    if let Some(version) = unchanged.fresh {
+                        fresh.push((row.uid.clone(), side, version.clone()));
+                    }
+                }
+                let (la, sa) = (lu.at, su.at);
+                let [l, s] = &mut sides;
+                l.take(la);
+                s.take(sa);
+                quiet_uids.insert(uid_key(&row.uid));
+            })
+            .map_err(|e| e.to_string())?;
+        for side in sides {
+            side.finish();
+        }
+        self.record_fresh(&fresh)?;
+        self.quiet = quiet_uids.len();
+        self.quiet_uids = quiet_uids;
+        self.status = status;
+        Ok(())
+    }
+
+    /// Records the new versions a side's store confirmed as the same items
+    /// (every file after a big download), in one transaction.
+    fn record_fresh(&self, fresh: &[(String, Side, String)]) -> Result<(), String> {
+        if fresh.is_empty() || self.job.options.dry_run {
+            return Ok(());
+        }
+        let db = self.job.status;
+        db.begin().map_err(|e| e.to_string())?;
+        for (uid, side, version) in fresh {
+            if let Err(e) = db.set_version(uid, *side, version) {
+                let _ = db.rollback();
+                return Err(e.to_string());
             }
         }
-        .map_err(listing_error)?;
+        db.commit().map_err(|e| e.to_string())
+    }
+
+    /// Confirms a fully listed side's new versions of unchanged items before
+    /// the status is loaded: run while the server works on its answer, it
+    /// takes the one-time cost after a big download off the run's length.
+    fn confirm_fresh(&mut self, side: Side, changes: &mut ChangeSet) -> Result<(), String> {
+        if self.job.options.dry_run || !matches!(changes.changes, Changes::Full(_)) {
+            return Ok(());
+        }
+        let check = QuietCheck::new(&mut changes.changes);
+        let store = self.store(side);
+        let mut fresh = Vec::new();
+        self.job
+            .status
+            .each(|row| {
+                let unchanged = check.unchanged(side_status(&row, side), store);
+                if let Some(Unchanged {
+                    fresh: Some(version),
+                    ..
+                }) = unchanged
+                {
+                    fresh.push((row.uid, side, version.clone()));
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        self.record_fresh(&fresh)
+    }
+
+    /// Whether a UID is in the status, held or quiet (a quiet one is taken in again).
+    fn is_known(&mut self, uid: &str) -> bool {
+        if self.status.contains_key(uid) {
+            return true;
+        }
+        if !self.quiet_uids.contains(&uid_key(uid)) {
+            return false;
+        }
+        match self.job.status.get(uid) {
+            Ok(Some(row)) => {
+                self.quiet_uids.remove(&uid_key(uid));
+                self.quiet -= 1;
+                self.status.insert(row.uid.clone(), row.clone());
+                self.revived.push(row);
+                true
+            }
+            Ok(None) => false,
+            Err(e) => {
+                // Not knowing would make a duplicate: the item is left alone.
+                self.report.errors.push(Message::run(e.to_string()));
+                self.untouchable.insert(uid.to_string());
+                true
+            }
+        }
+    }
+
+    /// Puts the quiet items taken in again back into both sides' views (as
+    /// the status has them); the item read with the same UID at another
+    /// address makes the UID held twice on that side.
+    fn revive_quiet(&mut self, local: &mut SideView, server: &mut SideView) {
+        for side in [Side::Local, Side::Server] {
+            let view = match side {
+                Side::Local => &*local,
+                Side::Server => &*server,
+            };
+            let uids: Vec<String> = view.outside.keys().cloned().collect();
+            for uid in uids {
+                self.is_known(&uid);
+            }
+        }
+        for row in std::mem::take(&mut self.revived) {
+            for (side, view) in [(Side::Local, &mut *local), (Side::Server, &mut *server)] {
+                let known = side_status(&row, side);
+                match view.items.get(&row.uid) {
+                    None => {
+                        let found = Found::unread(
+                            known.href.clone(),
+                            known.version.clone(),
+                            Hash::new(&known.hash),
+                        );
+                        view.items.insert(row.uid.clone(), found);
+                    }
+                    Some(other) if other.href != known.href => {
+                        let message = format!(
+                            "UID {} is held by both {} and {}; both are left alone until one is removed",
+                            row.uid, known.href, other.href
+                        );
+                        self.item_message(false, side, Some(&other.href), Some(&row.uid), message);
+                        self.untouchable.insert(row.uid.clone());
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+
+    /// Sorts a side's listing into items unchanged since the status (taken
+    /// from it) and items to read.
+    async fn scan(&mut self, side: Side, changes: ChangeSet) -> Result<SideView, String> {
+        let store = self.store(side);
+        let mut view = SideView::default();
         self.new_state[side as usize] = changes.state;
-        self.full_listing[side as usize] = matches!(changes.changes, Changes::Full(_));
         let mut by_href: HashMap<&str, &StatusRow> = HashMap::new();
         for row in self.status.values() {
             by_href.insert(side_status(row, side).href.as_str(), row);
         }
         let listed = match changes.changes {
             Changes::Full(listed) => listed,
-            // A delta as long as everything known may be a full listing in
-            // disguise (SOGo and DAViCal answer an expired token with one), in
-            // which an item not named is gone, not "unchanged": list everything
-            // to be sure.
-            Changes::Delta { changed, .. }
-                if !by_href.is_empty() && changed.len() >= by_href.len() =>
-            {
-                self.full_listing[side as usize] = true;
-                store.list().await.map_err(listing_error)?
-            }
             Changes::Delta { changed, deleted } => {
                 let deleted: HashSet<&str> = deleted.iter().map(String::as_str).collect();
                 let mut listed: HashMap<String, String> = by_href
@@ -687,6 +964,7 @@ impl<'a, 'j> Run<'a, 'j> {
             }
         };
         // Unchanged items are taken from the status; the rest is read.
+        let mut unread: Vec<(String, Found)> = Vec::new();
         let mut to_read: Vec<Href> = Vec::new();
         let mut owners: Vec<Option<String>> = Vec::new();
         for entry in listed {
@@ -698,11 +976,9 @@ impl<'a, 'j> Run<'a, 'j> {
                         &side_status(row, side).version,
                     ) =>
                 {
-                    let hash = side_status(row, side).hash.clone();
-                    found.push((
-                        row.uid.clone(),
-                        Found::unread(entry.href, entry.version, hash),
-                    ));
+                    let hash = Hash::new(&side_status(row, side).hash);
+                    let uid = row.uid.clone();
+                    unread.push((uid, Found::unread(entry.href, entry.version, hash)));
                 }
                 None if self.outside_before[side as usize]
                     .get(&entry.href)
@@ -712,7 +988,7 @@ impl<'a, 'j> Run<'a, 'j> {
                     let (href, row) = self.outside_before[side as usize]
                         .remove_entry(&entry.href)
                         .expect("checked");
-                    let mut item = Found::unread(href.clone(), entry.version, row.hash.clone());
+                    let mut item = Found::unread(href.clone(), entry.version, Hash::new(&row.hash));
                     item.changed = true;
                     view.outside.insert(row.uid.clone(), item);
                     self.outside_now[side as usize].insert(href, row);
@@ -723,16 +999,19 @@ impl<'a, 'j> Run<'a, 'j> {
                 }
             }
         }
+        drop(by_href);
+        for (uid, found) in unread {
+            self.collect(side, uid, found, &mut view);
+        }
         let options = self.read_options();
         let mut asked = to_read.iter().zip(owners);
         let mut sink = |result| {
             let (href, owner) = asked
                 .next()
                 .map_or((None, None), |(h, o)| (Some(h.as_str()), o));
-            self.take_read(side, href, owner, result, &mut found, &mut view);
+            self.take_read(side, href, owner, result, &mut view);
         };
         read_in_batches(store, &to_read, &options, &mut sink).await;
-        self.collect(side, found, &mut view);
         Ok(view)
     }
 
@@ -752,7 +1031,6 @@ impl<'a, 'j> Run<'a, 'j> {
         asked: Option<&str>,
         owner: Option<String>,
         result: Result<Fetched, StoreError>,
-        found: &mut Vec<(String, Found)>,
         view: &mut SideView,
     ) {
         let fetched = match result {
@@ -805,13 +1083,13 @@ impl<'a, 'j> Run<'a, 'j> {
             return;
         }
         if let Some(range) = self.job.options.time_range
-            && !self.status.contains_key(&uid)
+            && !self.is_known(&uid)
             && !item.meets_time_range(range.start, range.end)
         {
             // New and outside the range: left out, and remembered so that it
             // is not read again while it stays as it is.
             let hash = item.content_hash().to_string();
-            let mut outside = Found::unread(href.clone(), version.clone(), hash.clone());
+            let mut outside = Found::unread(href.clone(), version.clone(), Hash::new(&hash));
             outside.changed = true;
             outside.read = Some(Box::new(ReadFacts {
                 modified: item.modified().or(modified),
@@ -823,6 +1101,7 @@ impl<'a, 'j> Run<'a, 'j> {
             self.outside_changed[side as usize] = true;
             return;
         }
+        self.is_known(&uid);
         let changed = match self.status.get(&uid) {
             Some(row) => {
                 let known = side_status(row, side);
@@ -836,30 +1115,28 @@ impl<'a, 'j> Run<'a, 'j> {
                 .mapping
                 .map(Side::Server, item.clone())
                 .ok()
-                .map(|mapped| mapped.content_hash().to_string()),
+                .map(|mapped| Hash::new(mapped.content_hash())),
             Side::Server => None,
         };
         let spooled = self.park(item.body());
-        found.push((
-            uid,
-            Found {
-                href,
-                version,
-                hash: item.content_hash().to_string(),
-                changed,
-                read: Some(Box::new(ReadFacts {
-                    spooled,
-                    modified: item.modified().or(modified),
-                    summary: item.summary().map(str::to_string),
-                    server_hash,
-                })),
-                item: if spooled.is_some() {
-                    None
-                } else {
-                    Some(Box::new(item))
-                },
+        let found = Found {
+            href,
+            version,
+            hash: Hash::new(item.content_hash()),
+            changed,
+            read: Some(Box::new(ReadFacts {
+                spooled,
+                modified: item.modified().or(modified),
+                summary: item.summary().map(str::to_string),
+                server_hash,
+            })),
+            item: if spooled.is_some() {
+                None
+            } else {
+                Some(Box::new(item))
             },
-        ));
+        };
+        self.collect(side, uid, found, view);
     }
 
     /// Parks a body in the run's spool (made on first use); `None` keeps it in memory.
@@ -930,24 +1207,24 @@ impl<'a, 'j> Run<'a, 'j> {
         }
     }
 
-    /// Sorts what a scan found by UID; a UID held twice is left alone.
-    fn collect(&mut self, side: Side, found: Vec<(String, Found)>, view: &mut SideView) {
-        for (uid, item) in found {
-            if let Some(other) = view.items.get(&uid) {
-                let message = format!(
-                    "UID {uid} is held by both {} and {}; both are left alone until one is removed",
-                    other.href, item.href
-                );
-                self.item_message(false, side, Some(&item.href), Some(&uid), message);
-                self.untouchable.insert(uid);
-                continue;
-            }
-            view.items.insert(uid, item);
+    /// Takes in what a scan found, by UID; a UID held twice is left alone.
+    fn collect(&mut self, side: Side, uid: String, item: Found, view: &mut SideView) {
+        if let Some(other) = view.items.get(&uid) {
+            let message = format!(
+                "UID {uid} is held by both {} and {}; both are left alone until one is removed",
+                other.href, item.href
+            );
+            self.item_message(false, side, Some(&item.href), Some(&uid), message);
+            self.untouchable.insert(uid);
+            return;
         }
+        view.items.insert(uid, item);
     }
 
-    /// One entry per UID known to the status or found on a side.
-    fn entries(&self, local: &SideView, server: &SideView) -> Vec<Entry> {
+    /// One decision per UID known to the status or found on a side (each
+    /// entry made as it is decided: at 50,000 items they add up).
+    fn plan(&self, local: &SideView, server: &SideView) -> Vec<Decision> {
+        let (mode, policy) = (self.job.options.mode, self.job.options.conflicts);
         let mut uids: BTreeSet<&String> = self.status.keys().collect();
         uids.extend(local.items.keys());
         uids.extend(server.items.keys());
@@ -964,18 +1241,19 @@ impl<'a, 'j> Run<'a, 'j> {
                     modified: f.read.as_ref().and_then(|r| r.modified),
                 };
                 // Read this run, the local item's server form is known.
-                let server_form = l.and_then(|f| f.read.as_ref()?.server_hash.as_deref());
+                let server_form = l.and_then(|f| f.read.as_ref()?.server_hash.as_ref());
                 let same_content = match (server_form, s) {
-                    (Some(mapped), Some(s)) => mapped == s.hash,
+                    (Some(mapped), Some(s)) => *mapped == s.hash,
                     _ => false,
                 };
-                Entry {
+                let entry = Entry {
                     uid: uid.clone(),
                     known,
                     local: l.map(present),
                     server: s.map(present),
                     same_content,
-                }
+                };
+                planner::decide(&entry, mode, policy)
             })
             .collect()
     }
@@ -1000,18 +1278,18 @@ impl<'a, 'j> Run<'a, 'j> {
                 continue;
             }
             let other_side = side.other();
-            if other.items.is_empty() && !self.status.is_empty() {
+            if other.items.len() + self.quiet == 0 && self.known_total > 0 {
                 self.report.errors.push(Message::run(format!(
                     "the {other_side} store ({}) has no items although {} were synced before; \
                      refusing to delete {deletes} items on the {side} side. If the {other_side} store \
                      really was emptied on purpose, run again with --force",
                     self.store(other_side).describe(),
-                    self.status.len(),
+                    self.known_total,
                 )));
                 refused = true;
                 continue;
             }
-            let base = view.items.len().max(self.status.len());
+            let base = (view.items.len() + self.quiet).max(self.known_total);
             let limit = self.job.options.max_delete_percent as usize;
             if deletes * 100 > limit * base {
                 self.report.errors.push(Message::run(format!(
@@ -1061,12 +1339,12 @@ impl<'a, 'j> Run<'a, 'j> {
             local: SideStatus {
                 href: l.href.clone(),
                 version: l.version.clone(),
-                hash: l.hash.clone(),
+                hash: l.hash.to_string(),
             },
             server: SideStatus {
                 href: s.href.clone(),
                 version: s.version.clone(),
-                hash: s.hash.clone(),
+                hash: s.hash.to_string(),
             },
         };
         if &fresh != row
@@ -1145,8 +1423,9 @@ impl<'a, 'j> Run<'a, 'j> {
                 let copy_uid = conflict_copy_uid(uid, &loser_item);
                 // A run killed after making the copy left it behind: the copy's own
                 // entry carries it on, and no second copy is made.
-                let exists = self.status.contains_key(&copy_uid)
-                    || views.iter().any(|v| v.items.contains_key(&copy_uid));
+                let exists = self.is_known(&copy_uid)
+                    || views.iter().any(|v| v.items.contains_key(&copy_uid))
+                    || matches!(self.job.status.get(&copy_uid), Ok(Some(_)));
                 if !exists {
                     self.keep_copy(&copy_uid, loser, &loser_item).await?;
                 }
@@ -1242,7 +1521,7 @@ impl<'a, 'j> Run<'a, 'j> {
         let written_found = Found::unread(
             written.href,
             written.version,
-            mapped.content_hash().to_string(),
+            Hash::new(mapped.content_hash()),
         );
         views[side as usize]
             .items
@@ -1352,7 +1631,7 @@ impl<'a, 'j> Run<'a, 'j> {
 /// same version, or (a version string can change by itself, as a vdir file's
 /// when it ages out of its racy window) the same UID and content.
 fn still_as_listed(found: &Found, version: &str, item: &Item) -> bool {
-    found.version == version || item.content_hash() == found.hash
+    found.version == version || found.hash.is(item.content_hash())
 }
 
 /// A write to one store, prepared so that many can be sent at once.

@@ -5,6 +5,7 @@
 //! the command line or the configuration file.
 
 pub mod engine;
+mod hash;
 pub mod lock;
 pub mod mapping;
 pub mod planner;

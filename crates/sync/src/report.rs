@@ -160,6 +160,14 @@ impl Report {
         !self.errors.is_empty()
     }
 
+    /// The counts of `side`.
+    pub fn counts(&self, side: Side) -> &Counts {
+        match side {
+            Side::Local => &self.local,
+            Side::Server => &self.server,
+        }
+    }
+
     /// The counts of `side`, for updating.
     pub fn counts_mut(&mut self, side: Side) -> &mut Counts {
         match side {

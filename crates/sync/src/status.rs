@@ -163,36 +163,36 @@ impl StatusDb {
 
     /// Every row, by UID.
     pub fn load(&self) -> Result<HashMap<String, StatusRow>, StatusError> {
+        let mut out = HashMap::new();
+        self.each(|row| {
+            out.insert(row.uid.clone(), row);
+        })?;
+        Ok(out)
+    }
+
+    /// Hands every row to `f`, one at a time (nothing is held beyond the row).
+    pub fn each(&self, mut f: impl FnMut(StatusRow)) -> Result<(), StatusError> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT uid, local_href, local_version, local_hash,
-                        server_href, server_version, server_hash FROM items",
-            )
+            .prepare(&format!("SELECT {COLUMNS} FROM items"))
             .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(StatusRow {
-                    uid: r.get(0)?,
-                    local: SideStatus {
-                        href: r.get(1)?,
-                        version: r.get(2)?,
-                        hash: r.get(3)?,
-                    },
-                    server: SideStatus {
-                        href: r.get(4)?,
-                        version: r.get(5)?,
-                        hash: r.get(6)?,
-                    },
-                })
-            })
-            .map_err(|e| self.err(e))?;
-        let mut out = HashMap::new();
+        let rows = stmt.query_map([], row_of).map_err(|e| self.err(e))?;
         for row in rows {
-            let row = row.map_err(|e| self.err(e))?;
-            out.insert(row.uid.clone(), row);
+            f(row.map_err(|e| self.err(e))?);
         }
-        Ok(out)
+        Ok(())
+    }
+
+    /// The row of one UID, if there is one.
+    pub fn get(&self, uid: &str) -> Result<Option<StatusRow>, StatusError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM items WHERE uid = ?1"),
+                [uid],
+                row_of,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
     }
 
     /// Number of rows.
@@ -236,6 +236,24 @@ impl StatusDb {
                     row.server.hash
                 ],
             )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records a side's new version of an item whose row is otherwise as it
+    /// was (committed at once outside a transaction).
+    pub fn set_version(
+        &self,
+        uid: &str,
+        side: crate::planner::Side,
+        version: &str,
+    ) -> Result<(), StatusError> {
+        let sql = match side {
+            crate::planner::Side::Local => "UPDATE items SET local_version = ?2 WHERE uid = ?1",
+            crate::planner::Side::Server => "UPDATE items SET server_version = ?2 WHERE uid = ?1",
+        };
+        self.conn
+            .execute(sql, params![uid, version])
             .map(drop)
             .map_err(|e| self.err(e))
     }
@@ -397,6 +415,26 @@ impl StatusDb {
             .optional()
             .map_err(|e| self.err(e))
     }
+}
+
+/// The columns [`row_of`] reads, in its order.
+const COLUMNS: &str =
+    "uid, local_href, local_version, local_hash, server_href, server_version, server_hash";
+
+fn row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<StatusRow> {
+    Ok(StatusRow {
+        uid: r.get(0)?,
+        local: SideStatus {
+            href: r.get(1)?,
+            version: r.get(2)?,
+            hash: r.get(3)?,
+        },
+        server: SideStatus {
+            href: r.get(4)?,
+            version: r.get(5)?,
+            hash: r.get(6)?,
+        },
+    })
 }
 
 #[cfg(test)]
