@@ -463,113 +463,116 @@ class Harness:
         self.write()
 
         # --- 1 % changed on the server (different items each repeat)
-        key = (kind, n, "server1")
-        per = max(1, n // 100)
-        for r in range(K):
-            off = (r * 37 + 1) % 100
-            chosen = names[off::100][:per] or names[:1]
-            tag = f"[srv{r}]"
-            items = [(nm, gen.mutate(original(nm), tag).encode("utf-8")) for nm in chosen]
-            for t in tools:
-                if t == "floor" or (t == "davsync" and dav) or (t == "vdirsyncer" and vds):
-                    self.put_changes(coll[t], kind, items)
-            if "floor" in tools:
-                m = self.floor(key, "floor sync-collection + multiget of the changes", "changes",
-                               self.rad.url(coll["floor"]), kind, ["--token", token])
-                if m["ok"]:
-                    token = m["token"]
-            if dav:
-                self.davsync(key, dav, expect=("local", "updated", len(chosen)))
-            if vds:
-                self.vdirsyncer(key, vds)
-        self.skipped(key, tools, dav, vds)
-        self.note(key, f"{per} items changed on the server before each run")
-        self.write()
+        if "server1" in a.scenarios:
+            key = (kind, n, "server1")
+            per = max(1, n // 100)
+            for r in range(K):
+                off = (r * 37 + 1) % 100
+                chosen = names[off::100][:per] or names[:1]
+                tag = f"[srv{r}]"
+                items = [(nm, gen.mutate(original(nm), tag).encode("utf-8")) for nm in chosen]
+                for t in tools:
+                    if t == "floor" or (t == "davsync" and dav) or (t == "vdirsyncer" and vds):
+                        self.put_changes(coll[t], kind, items)
+                if "floor" in tools:
+                    m = self.floor(key, "floor sync-collection + multiget of the changes", "changes",
+                                   self.rad.url(coll["floor"]), kind, ["--token", token])
+                    if m["ok"]:
+                        token = m["token"]
+                if dav:
+                    self.davsync(key, dav, expect=("local", "updated", len(chosen)))
+                if vds:
+                    self.vdirsyncer(key, vds)
+            self.skipped(key, tools, dav, vds)
+            self.note(key, f"{per} items changed on the server before each run")
+            self.write()
 
         # --- 1 % changed locally
-        key = (kind, n, "local1")
-        for r in range(K):
-            off = (r * 37 + 51) % 100
-            tag = f"[loc{r}]"
-            if "floor" in tools:
-                chosen = names[off::100][:per] or names[:1]
-                tmp = os.path.join(self.work, "floor-local", f"{kind}-{n}-{r}")
-                os.makedirs(tmp, exist_ok=True)
-                for nm in chosen:
-                    with open(os.path.join(tmp, nm), "w", encoding="utf-8", newline="") as f:
-                        f.write(gen.mutate(original(nm), tag))
-                m = self.floor(key, "floor sync-collection + PUT of the changes, 4 in flight", "push",
-                               self.rad.url(coll["floor"]), kind, ["--token", token], data_dir=tmp)
-                if m["ok"]:
-                    token, _, _ = dc.sync_collection(self.setup.client, f"/{USER}/{coll['floor']}/", "")
-            for t, inst in (("davsync", dav), ("vdirsyncer", vds)):
-                if not inst:
-                    continue
-                files = sorted(x for x in os.listdir(inst["local"]) if x.endswith(inst["ext"]))
-                chosen = files[off::100][:per] or files[:1]
-                for nm in chosen:
-                    p = os.path.join(inst["local"], nm)
-                    with open(p, encoding="utf-8", newline="") as f:
-                        text = f.read()
-                    with open(p, "w", encoding="utf-8", newline="") as f:
-                        f.write(gen.mutate(text, tag))
-                if t == "davsync":
-                    self.davsync(key, inst, expect=("server", "updated", len(chosen)))
-                else:
-                    self.vdirsyncer(key, inst)
-        self.skipped(key, tools, dav, vds)
-        self.note(key, f"{per} local files changed before each run")
-        self.write()
-        texts.clear()
+        if "local1" in a.scenarios:
+            key = (kind, n, "local1")
+            for r in range(K):
+                off = (r * 37 + 51) % 100
+                tag = f"[loc{r}]"
+                if "floor" in tools:
+                    chosen = names[off::100][:per] or names[:1]
+                    tmp = os.path.join(self.work, "floor-local", f"{kind}-{n}-{r}")
+                    os.makedirs(tmp, exist_ok=True)
+                    for nm in chosen:
+                        with open(os.path.join(tmp, nm), "w", encoding="utf-8", newline="") as f:
+                            f.write(gen.mutate(original(nm), tag))
+                    m = self.floor(key, "floor sync-collection + PUT of the changes, 4 in flight", "push",
+                                   self.rad.url(coll["floor"]), kind, ["--token", token], data_dir=tmp)
+                    if m["ok"]:
+                        token, _, _ = dc.sync_collection(self.setup.client, f"/{USER}/{coll['floor']}/", "")
+                for t, inst in (("davsync", dav), ("vdirsyncer", vds)):
+                    if not inst:
+                        continue
+                    files = sorted(x for x in os.listdir(inst["local"]) if x.endswith(inst["ext"]))
+                    chosen = files[off::100][:per] or files[:1]
+                    for nm in chosen:
+                        p = os.path.join(inst["local"], nm)
+                        with open(p, encoding="utf-8", newline="") as f:
+                            text = f.read()
+                        with open(p, "w", encoding="utf-8", newline="") as f:
+                            f.write(gen.mutate(text, tag))
+                    if t == "davsync":
+                        self.davsync(key, inst, expect=("server", "updated", len(chosen)))
+                    else:
+                        self.vdirsyncer(key, inst)
+            self.skipped(key, tools, dav, vds)
+            self.note(key, f"{per} local files changed before each run")
+            self.write()
+            texts.clear()
 
         # --- initial upload (Radicale's PUT of a new item costs O(items in the collection))
-        u = min(n, a.upload_max)
-        key = (kind, n, "upload")
-        if (kind, u) in self.done_uploads:
-            self.note(key, f"same as the upload of {u} {kind} in the table for N = {self.done_uploads[(kind, u)][1]}")
-        else:
-            self.done_uploads[(kind, u)] = (kind, n)
-            up_names = names[:u]
-            up_dir = os.path.join(self.work, "data", f"{kind}-{n}-upload-{u}")
-            os.makedirs(up_dir, exist_ok=True)
-            for nm in up_names:
-                shutil.copy2(os.path.join(data_dir, nm), os.path.join(up_dir, nm))
-            if u < n:
-                self.note(key, f"only the first {u} of the {n} items are uploaded (--upload-max {a.upload_max}): "
-                               "Radicale checks every item of the collection for a UID clash on each new "
-                               "item, so an upload costs O(N²) on Radicale")
-            for r in range(K):
-                for t in tools:
-                    cname = f"up-{t}-{kind}-{u}-{r}"
-                    dc.make_collection(self.setup.client, f"/{USER}/{cname}/", kind, cname)
-                    url = self.rad.url(cname)
-                    if t == "floor":
-                        self.floor(key, "floor PUT If-None-Match: *, 4 in flight", "upload", url, kind,
-                                   data_dir=up_dir)
-                    elif t == "davsync":
-                        inst = self.new_davsync(f"up-{kind}-{u}", kind, url)
-                        for nm in up_names:
-                            shutil.copy2(os.path.join(up_dir, nm), os.path.join(inst["local"], nm))
-                        self.davsync(key, inst, expect=("server", "created", u))
-                    else:
-                        inst = self.new_vdirsyncer(f"up-{kind}-{u}", kind, url)
-                        for nm in up_names:
-                            shutil.copy2(os.path.join(up_dir, nm), os.path.join(inst["local"], nm))
-                        self.vdirsyncer(key, inst)
-                    self.delete_collection(cname)
-            shutil.rmtree(up_dir, ignore_errors=True)
-            self.note(key, f"{u} items")
-        self.write()
+        if "upload" in a.scenarios:
+            u = min(n, a.upload_max)
+            key = (kind, n, "upload")
+            if (kind, u) in self.done_uploads:
+                self.note(key, f"same as the upload of {u} {kind} in the table for N = {self.done_uploads[(kind, u)][1]}")
+            else:
+                self.done_uploads[(kind, u)] = (kind, n)
+                up_names = names[:u]
+                up_dir = os.path.join(self.work, "data", f"{kind}-{n}-upload-{u}")
+                os.makedirs(up_dir, exist_ok=True)
+                for nm in up_names:
+                    shutil.copy2(os.path.join(data_dir, nm), os.path.join(up_dir, nm))
+                if u < n:
+                    self.note(key, f"only the first {u} of the {n} items are uploaded (--upload-max {a.upload_max}): "
+                                   "Radicale checks every item of the collection for a UID clash on each new "
+                                   "item, so an upload costs O(N²) on Radicale")
+                for r in range(K):
+                    for t in tools:
+                        cname = f"up-{t}-{kind}-{u}-{r}"
+                        dc.make_collection(self.setup.client, f"/{USER}/{cname}/", kind, cname)
+                        url = self.rad.url(cname)
+                        if t == "floor":
+                            self.floor(key, "floor PUT If-None-Match: *, 4 in flight", "upload", url, kind,
+                                       data_dir=up_dir)
+                        elif t == "davsync":
+                            inst = self.new_davsync(f"up-{kind}-{u}", kind, url)
+                            for nm in up_names:
+                                shutil.copy2(os.path.join(up_dir, nm), os.path.join(inst["local"], nm))
+                            self.davsync(key, inst, expect=("server", "created", u))
+                        else:
+                            inst = self.new_vdirsyncer(f"up-{kind}-{u}", kind, url)
+                            for nm in up_names:
+                                shutil.copy2(os.path.join(up_dir, nm), os.path.join(inst["local"], nm))
+                            self.vdirsyncer(key, inst)
+                        self.delete_collection(cname)
+                shutil.rmtree(up_dir, ignore_errors=True)
+                self.note(key, f"{u} items")
+            self.write()
 
-        # free the disk for the next block
-        for t in tools:
-            self.delete_collection(coll[t])
-        self.delete_collection(seed)
-        shutil.rmtree(data_dir, ignore_errors=True)
-        for sub in ("davsync", "vdirsyncer", "floor-local"):
-            shutil.rmtree(os.path.join(self.work, sub), ignore_errors=True)
+            # free the disk for the next block
+            for t in tools:
+                self.delete_collection(coll[t])
+            self.delete_collection(seed)
+            shutil.rmtree(data_dir, ignore_errors=True)
+            for sub in ("davsync", "vdirsyncer", "floor-local"):
+                shutil.rmtree(os.path.join(self.work, sub), ignore_errors=True)
 
-    # -- report
+        # -- report
     def machine(self):
         cpu = "?"
         with open("/proc/cpuinfo") as f:
@@ -816,6 +819,9 @@ def main():
     ap.add_argument("--repeat-large", type=int, help=f"runs per measurement from N = {LARGE:,} on (default: --repeat)")
     ap.add_argument("--upload-max", type=int, help="items in the upload scenario at most (default 1000; --quick: 200)")
     ap.add_argument("--tools", default=",".join(TOOLS), help="subset of floor,davsync,vdirsyncer")
+    ap.add_argument("--scenarios", default=",".join(k for k, _ in SCENARIOS),
+                    help="subset of download,nochange,server1,local1,upload; the download and the "
+                         "no-change run always run (the others start from them)")
     ap.add_argument("--radicale-limit", choices=("raised", "default"), default="raised",
                     help="Radicale's max_expand_occurrence: raised (default) or Radicale's own 10000")
     ap.add_argument("--max-occurrence", type=int, default=100_000_000, help=argparse.SUPPRESS)
@@ -842,6 +848,10 @@ def main():
         a.repeat = a.repeat or 3
         a.upload_max = a.upload_max or 1000
     a.tools = [t for t in a.tools.split(",") if t]
+    a.scenarios = [x for x in a.scenarios.split(",") if x]
+    for x in a.scenarios:
+        if x not in dict(SCENARIOS):
+            ap.error(f"unknown scenario {x}")
     for t in a.tools:
         if t not in TOOLS:
             ap.error(f"unknown tool {t}")

@@ -31,6 +31,14 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// calls them); their version also carries a hash of their content.
 const RACY_WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// What davsync writes is dated this far back (set on the temporary file,
+/// before it gets its name, so no other program can have written to it
+/// meanwhile): its version is then plain stat data at once, and any later
+/// write by another program, however soon, gives the file a newer time. Were
+/// it dated "now", every file of a big download would be racy and its
+/// version confirmed by reading it on the next run.
+const WRITTEN_AGE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Temporary files left by a killed run are removed once they are this old.
 const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(600);
 
@@ -217,6 +225,9 @@ impl VdirStore {
         let result = (|| {
             let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
             file.write_all(body.as_bytes())?;
+            // Best effort: a file system that refuses keeps the file racy (and
+            // its version confirmed by content), which is safe, only slower.
+            let _ = file.set_modified(std::time::SystemTime::now() - WRITTEN_AGE);
             file.sync_all()
         })();
         match result {
@@ -558,6 +569,32 @@ mod tests {
                 Err(StoreError::InvalidHref { .. })
             ));
         }
+    }
+
+    /// What davsync writes has a plain stat version at once (nothing to
+    /// confirm on the next run), yet another program's write right after it,
+    /// with the same size, still changes that version.
+    #[tokio::test]
+    async fn written_files_are_settled_and_a_rewrite_right_after_is_seen() {
+        let (_dir, store) = store();
+        let written = store.create("u1", "BEGIN:VCALENDAR one").await.unwrap();
+        assert!(
+            split_version(&written.version).1.is_none(),
+            "{}",
+            written.version
+        );
+        let listed = store.list().await.unwrap();
+        assert_eq!(listed[0].version, written.version);
+        fs::write(store.path.join(&written.href), "BEGIN:VCALENDAR two").unwrap();
+        let listed = store.list().await.unwrap();
+        assert_ne!(listed[0].version, written.version);
+        assert!(!store.still_is(&written.href, &listed[0].version, &written.version));
+        let updated = store
+            .update(&written.href, &listed[0].version, "BEGIN:VCALENDAR three")
+            .await
+            .unwrap();
+        assert!(split_version(&updated.version).1.is_none());
+        assert_eq!(store.list().await.unwrap()[0].version, updated.version);
     }
 
     #[tokio::test]
