@@ -186,6 +186,7 @@ class Harness:
     def __init__(self, args):
         self.a = args
         self.work = args.work
+        self.trashed = 0
         self.env = dict(os.environ, DAV_USER=USER, DAV_PASSWORD=PASSWORD, PYTHONDONTWRITEBYTECODE="1")
         # results[(kind, n, scenario)] = {row label: [measurement, ...]}
         self.results = {}
@@ -283,10 +284,32 @@ class Harness:
             if t in tools and not inst:
                 self.note(key, f"{t}: not run (its initial download failed)")
 
+    # -- scratch folders
+    def discard(self, path):
+        """Moves a folder out of the way; it is deleted between blocks (empty_trash).
+
+        Deleting thousands of files right before a measured run would slow that run down:
+        ext4 without a journal (as on the machine these results come from) skips the inodes
+        of files deleted in the last seconds, and in the last 5 minutes while their inode
+        table is not yet written back, when it allocates new ones (`recently_deleted`),
+        at a cost that grows with their number."""
+        if not os.path.exists(path):
+            return
+        trash = os.path.join(self.work, "trash")
+        os.makedirs(trash, exist_ok=True)
+        self.trashed += 1
+        os.rename(path, os.path.join(trash, str(self.trashed)))
+
+    def empty_trash(self):
+        """Deletes what was discarded, writes the deletions back and lets them age."""
+        shutil.rmtree(os.path.join(self.work, "trash"), ignore_errors=True)
+        os.sync()
+        time.sleep(6)
+
     # -- tool instances (a local folder + state per tool and collection)
     def new_davsync(self, name, kind, url):
         base = os.path.join(self.work, "davsync", name)
-        shutil.rmtree(base, ignore_errors=True)
+        self.discard(base)
         local = os.path.join(base, "local")
         os.makedirs(local)
         cfg = os.path.join(base, "config.toml")
@@ -301,7 +324,7 @@ class Harness:
 
     def new_vdirsyncer(self, name, kind, url):
         base = os.path.join(self.work, "vdirsyncer", name)
-        shutil.rmtree(base, ignore_errors=True)
+        self.discard(base)
         local = os.path.join(base, "local")
         os.makedirs(local)
         os.makedirs(os.path.join(base, "status"))
@@ -418,14 +441,14 @@ class Harness:
                 if over_limit and a.radicale_limit == "raised":
                     self.note(key, f"floor (c): {limit_note} (HTTP 400 on a default Radicale; raised here)")
                 folder = os.path.join(self.work, "reference-d")
-                shutil.rmtree(folder, ignore_errors=True)
+                self.discard(folder)
                 os.makedirs(folder)
                 self.floor(key, "reference (d) = (c) + files written, fsync each", "download-query-write",
                            url, kind, data_dir=folder)
                 self.note(key, "reference (d) is no floor: (c), then each item written to a file as davsync "
                                "writes one (temporary file, fsync, link; the folder synced every 100 files); "
                                "it shows what the disk adds")
-                shutil.rmtree(folder, ignore_errors=True)
+                self.discard(folder)
             if "davsync" in tools:
                 dav = self.new_davsync(f"{kind}-{n}", kind, self.rad.url(coll["davsync"]))
                 m = self.davsync(key, dav, expect=("local", "created", n))
@@ -560,7 +583,7 @@ class Harness:
                                 shutil.copy2(os.path.join(up_dir, nm), os.path.join(inst["local"], nm))
                             self.vdirsyncer(key, inst)
                         self.delete_collection(cname)
-                shutil.rmtree(up_dir, ignore_errors=True)
+                self.discard(up_dir)
                 self.note(key, f"{u} items")
             self.write()
 
@@ -568,9 +591,10 @@ class Harness:
             for t in tools:
                 self.delete_collection(coll[t])
             self.delete_collection(seed)
-            shutil.rmtree(data_dir, ignore_errors=True)
+            self.discard(data_dir)
             for sub in ("davsync", "vdirsyncer", "floor-local"):
-                shutil.rmtree(os.path.join(self.work, sub), ignore_errors=True)
+                self.discard(os.path.join(self.work, sub))
+            self.empty_trash()
 
         # -- report
     def machine(self):
@@ -778,6 +802,8 @@ class Harness:
         a = self.a
         if os.path.exists(self.work):
             shutil.rmtree(self.work)
+            os.sync()
+            time.sleep(6)
         os.makedirs(self.work)
         self.rad = Radicale(self.work, a.radicale_python, a.max_occurrence if a.radicale_limit == "raised"
                             else RADICALE_DEFAULT_LIMIT)
