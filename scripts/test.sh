@@ -16,18 +16,19 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== real servers (Radicale, Radicale with a small REPORT limit, Xandikos, SOGo)"
+echo "== real servers (Radicale, Radicale with a small REPORT limit, Radicale over HTTPS, Xandikos, SOGo, sabre/dav, tinyproxy)"
 tests/servers/install.sh
 tests/servers/dns.sh install   # dnsmasq, for the DNS SRV discovery test
+SERVERS="radicale radicale-small radicale-tls xandikos sogo sabredav tinyproxy"
 servers_dir=$(mktemp -d "${TMPDIR:-/tmp}/davsync-servers.XXXXXX")
 stop_servers() {
-  for name in radicale radicale-small xandikos sogo; do
+  for name in $SERVERS; do
     [ -f "$servers_dir/$name/env" ] && tests/servers/stop.sh "$servers_dir/$name" >/dev/null 2>&1 || true
   done
   rm -rf "$servers_dir"
 }
 trap stop_servers EXIT
-for name in radicale radicale-small xandikos sogo; do
+for name in $SERVERS; do
   # A server that does not start fails the run with its log (start.sh prints it).
   tests/servers/start.sh "$name" "$servers_dir/$name" >/dev/null
   echo "$name started"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the real DAV test servers need (see README.md beside this file).
 #
-#   tests/servers/install.sh [radicale|xandikos|sogo ...]     (all when none named)
+#   tests/servers/install.sh [radicale|radicale-tls|xandikos|sogo|sabredav|tinyproxy ...]  (all when none named)
 #
 # Idempotent: a second run finds everything in place and does nothing (well under a second).
 #  - apt packages: only the missing ones are installed; `apt-get update` runs only then. A
@@ -21,7 +21,7 @@ log() { printf 'install.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 if [ "$#" -eq 0 ]; then
-  set -- radicale xandikos sogo
+  set -- radicale radicale-tls xandikos sogo sabredav tinyproxy
 fi
 
 # curl: start.sh polls with it; procps: pgrep, for start.sh and stop.sh.
@@ -29,11 +29,16 @@ apt_wanted=(curl ca-certificates procps)
 py_wanted=()
 for server in "$@"; do
   case "$server" in
-    radicale) py_wanted+=("radicale==$RADICALE_VERSION") ;;
+    radicale | radicale-small) py_wanted+=("radicale==$RADICALE_VERSION") ;;
+    # openssl makes the test CA and certificates.
+    radicale-tls) py_wanted+=("radicale==$RADICALE_VERSION"); apt_wanted+=(openssl) ;;
+    # sabre/dav 1.8 (Digest authentication), served by PHP's own web server.
+    sabredav) apt_wanted+=(php-cli php-sqlite3 php-sabre-dav) ;;
+    tinyproxy) apt_wanted+=(tinyproxy) ;;
     xandikos) py_wanted+=("xandikos==$XANDIKOS_VERSION") ;;
     # sogo's package pulls in memcached, gnustep and sope; postgresql is only "suggested".
     sogo) apt_wanted+=(sogo postgresql memcached) ;;
-    *) die "unknown server '$server' (expected radicale, xandikos or sogo)" ;;
+    *) die "unknown server '$server' (expected radicale, radicale-small, radicale-tls, xandikos, sogo, sabredav or tinyproxy)" ;;
   esac
 done
 

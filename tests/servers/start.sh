@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts one real DAV server on 127.0.0.1 with all its state in STATE_DIR (see README.md).
 #
-#   tests/servers/start.sh radicale|xandikos|sogo STATE_DIR
+#   tests/servers/start.sh radicale|radicale-small|radicale-tls|xandikos|sogo|sabredav|tinyproxy STATE_DIR
 #
 # Waits until the server answers DAV requests for alice, makes sure alice's calendar and
 # address book exist, writes STATE_DIR/env (KEY=value lines, shell-sourceable) and prints it.
@@ -18,13 +18,13 @@ DAV_PASSWORD=alice-secret-pw
 log() { printf 'start.sh: %s\n' "$*" >&2; }
 
 if [ "$#" -ne 2 ]; then
-  echo "usage: $0 radicale|radicale-small|xandikos|sogo STATE_DIR" >&2
+  echo "usage: $0 radicale|radicale-small|radicale-tls|xandikos|sogo|sabredav|tinyproxy STATE_DIR" >&2
   exit 2
 fi
 NAME="$1"
 case "$NAME" in
-  radicale | radicale-small | xandikos | sogo) ;;
-  *) log "unknown server '$NAME' (expected radicale, radicale-small, xandikos or sogo)"; exit 2 ;;
+  radicale | radicale-small | radicale-tls | xandikos | sogo | sabredav | tinyproxy) ;;
+  *) log "unknown server '$NAME' (expected radicale, radicale-small, radicale-tls, xandikos, sogo, sabredav or tinyproxy)"; exit 2 ;;
 esac
 mkdir -p "$2"
 STATE_DIR="$(cd "$2" && pwd)"
@@ -51,6 +51,11 @@ rm -f "$ENV_FILE" "$PIDS_FILE"
 PIDS=()
 LOGS=()
 STARTED_OK=""
+# curl options (a CA file, a client certificate, Digest), extra env lines, and whether the
+# thing started is not a DAV server (its env file then holds the extra lines only).
+CURL_OPTS=()
+EXTRA_ENV=()
+NOT_DAV=""
 
 # Records a started process: "PID STARTTIME LABEL" in STATE_DIR/pids (stop.sh checks the start
 # time so that it never kills a process that merely re-uses a PID).
@@ -91,7 +96,7 @@ dav_status() {
   local method="$1" url="$2"
   shift 2
   curl -s -o /dev/null -w '%{http_code}' --max-time 10 -u "$DAV_USER:$DAV_PASSWORD" \
-    -X "$method" "$@" "$url" || true
+    ${CURL_OPTS[@]+"${CURL_OPTS[@]}"} -X "$method" "$@" "$url" || true
 }
 
 # wait_for URL PID...: polls PROPFIND Depth 0 as alice until 207, while all PIDs live.
@@ -148,15 +153,15 @@ ensure_collection() {
 }
 
 # ------------------------------------------------------------------------------------------
-start_radicale() {
-  local port dir="$STATE_DIR"
-  [ -x "$VENV/bin/python" ] || { log "no venv at $VENV: run tests/servers/install.sh radicale"; return 1; }
-  port="$(free_port)"
+# run_radicale DIR PORT [SERVER_CONF_LINES]: starts one Radicale with its state in DIR.
+run_radicale() {
+  local dir="$1" port="$2" extra="${3:-}"
   mkdir -p "$dir/collections"
   printf '%s:%s\n' "$DAV_USER" "$DAV_PASSWORD" >"$dir/users"
   cat >"$dir/radicale.conf" <<EOF
 [server]
 hosts = 127.0.0.1:$port
+$extra
 
 [auth]
 type = htpasswd
@@ -181,7 +186,13 @@ EOF
   LOGS+=("$dir/radicale.log")
   "$VENV/bin/python" -m radicale --config "$dir/radicale.conf" </dev/null >"$dir/radicale.log" 2>&1 &
   record_pid "$!" radicale
+}
 
+start_radicale() {
+  local port
+  [ -x "$VENV/bin/python" ] || { log "no venv at $VENV: run tests/servers/install.sh radicale"; return 1; }
+  port="$(free_port)"
+  run_radicale "$STATE_DIR" "$port"
   BASE_URL="http://127.0.0.1:$port/"
   PRINCIPAL_URL="${BASE_URL}alice/"
   CALENDAR_URL="${BASE_URL}alice/calendar/"
@@ -189,6 +200,63 @@ EOF
   wait_for "$PRINCIPAL_URL" "${PIDS[@]}"
   ensure_collection calendar "$CALENDAR_URL"
   ensure_collection addressbook "$ADDRESSBOOK_URL"
+}
+
+# make_certificates DIR: a test CA, a server certificate for 127.0.0.1 and localhost and a
+# client certificate, both signed by it, and a second CA that signed nothing (openssl).
+make_certificates() {
+  local dir="$1" name
+  mkdir -p "$dir"
+  for name in ca other-ca; do
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=davsync test $name" \
+      -keyout "$dir/$name.key" -out "$dir/$name.pem" 2>/dev/null
+  done
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$dir/server.ext"
+  printf 'extendedKeyUsage=clientAuth\n' >"$dir/client.ext"
+  for name in server client; do
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=davsync test $name" \
+      -keyout "$dir/$name.key" -out "$dir/$name.csr" 2>/dev/null
+    openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+      -CAcreateserial -days 3650 -extfile "$dir/$name.ext" -out "$dir/$name.pem" 2>/dev/null
+  done
+  chmod 600 "$dir"/*.key
+}
+
+# Radicale over HTTPS with a certificate of a test CA, twice: one instance that asks for no
+# client certificate, one that requires a client certificate of that CA. For the TLS tests.
+start_radicale_tls() {
+  local port mport tls="$STATE_DIR/tls"
+  [ -x "$VENV/bin/python" ] || { log "no venv at $VENV: run tests/servers/install.sh radicale"; return 1; }
+  command -v openssl >/dev/null || { log "no openssl: run tests/servers/install.sh radicale-tls"; return 1; }
+  [ -s "$tls/server.pem" ] || make_certificates "$tls"
+  port="$(free_port)"
+  mport="$(free_port)"
+  local conf="ssl = True
+certificate = $tls/server.pem
+key = $tls/server.key"
+  run_radicale "$STATE_DIR/plain" "$port" "$conf"
+  run_radicale "$STATE_DIR/mutual" "$mport" "$conf
+certificate_authority = $tls/ca.pem"
+  CURL_OPTS=(--cacert "$tls/ca.pem")
+  BASE_URL="https://127.0.0.1:$port/"
+  PRINCIPAL_URL="${BASE_URL}alice/"
+  CALENDAR_URL="${BASE_URL}alice/calendar/"
+  ADDRESSBOOK_URL="${BASE_URL}alice/contacts/"
+  wait_for "$PRINCIPAL_URL" "${PIDS[@]}"
+  ensure_collection calendar "$CALENDAR_URL"
+  ensure_collection addressbook "$ADDRESSBOOK_URL"
+  CURL_OPTS=(--cacert "$tls/ca.pem" --cert "$tls/client.pem" --key "$tls/client.key")
+  local mutual="https://127.0.0.1:$mport/"
+  wait_for "${mutual}alice/" "${PIDS[@]}"
+  ensure_collection calendar "${mutual}alice/calendar/"
+  EXTRA_ENV=(
+    "DAV_CA_FILE=$tls/ca.pem"
+    "DAV_OTHER_CA_FILE=$tls/other-ca.pem"
+    "DAV_CERT_SHA256=$(openssl x509 -in "$tls/server.pem" -outform DER | sha256sum | cut -d' ' -f1)"
+    "DAV_MTLS_CALENDAR_URL=${mutual}alice/calendar/"
+    "DAV_CLIENT_CERT=$tls/client.pem"
+    "DAV_CLIENT_KEY=$tls/client.key"
+  )
 }
 
 # ------------------------------------------------------------------------------------------
@@ -356,6 +424,117 @@ EOF
   done
 }
 
+# sabre/dav 1.8 (Debian's php-sabre-dav, the 2013 branch) with its stock PDO backends on SQLite,
+# served by `php -S`: the one test server that speaks HTTP Digest only (and has no
+# sync-collection: getctag only).
+start_sabredav() {
+  local port dir="$STATE_DIR" sql=/usr/share/doc/php-sabre-dav/examples/sql
+  command -v php >/dev/null && [ -f /usr/share/php/Sabre/autoload.php ] ||
+    { log "no php or sabre/dav: run tests/servers/install.sh sabredav"; return 1; }
+  port="$(free_port)"
+  if [ ! -s "$dir/db.sqlite" ]; then
+    DB="$dir/db.sqlite" SQL="$sql" USER_NAME="$DAV_USER" USER_PASSWORD="$DAV_PASSWORD" php -r '
+      $pdo = new PDO("sqlite:" . getenv("DB"));
+      $pdo->setAttribute(PDO::ATTR_ERRMODE, PDO::ERRMODE_EXCEPTION);
+      foreach (["principals", "users", "calendars", "addressbooks", "locks"] as $t) {
+        $pdo->exec(file_get_contents(getenv("SQL") . "/sqlite.$t.sql"));
+      }
+      $u = getenv("USER_NAME");
+      $pdo->prepare("INSERT INTO users (username, digesta1) VALUES (?, ?)")
+          ->execute([$u, md5($u . ":SabreDAV:" . getenv("USER_PASSWORD"))]);
+      foreach (["", "/calendar-proxy-read", "/calendar-proxy-write"] as $p) {
+        $pdo->prepare("INSERT INTO principals (uri, email, displayname) VALUES (?, ?, ?)")
+            ->execute(["principals/$u$p", $p ? null : "$u@example.org", $p ? null : $u]);
+      }
+      $pdo->prepare("INSERT INTO calendars (principaluri, displayname, uri, ctag, components)
+                     VALUES (?, ?, ?, 1, ?)")->execute(["principals/$u", "Calendar", "calendar", "VEVENT,VTODO"]);
+      $pdo->prepare("INSERT INTO addressbooks (principaluri, displayname, uri, ctag)
+                     VALUES (?, ?, ?, 1)")->execute(["principals/$u", "Contacts", "contacts"]);
+    ' || { log "cannot make the sabre/dav database"; return 1; }
+  fi
+  cat >"$dir/server.php" <<EOF
+<?php
+// Written by tests/servers/start.sh: sabre/dav's stock groupware server (Digest authentication).
+date_default_timezone_set('UTC');
+require_once 'Sabre/autoload.php';
+\$pdo = new PDO('sqlite:$dir/db.sqlite');
+\$pdo->setAttribute(PDO::ATTR_ERRMODE, PDO::ERRMODE_EXCEPTION);
+\$principals = new Sabre\\DAVACL\\PrincipalBackend\\PDO(\$pdo);
+\$server = new Sabre\\DAV\\Server([
+    new Sabre\\CalDAV\\Principal\\Collection(\$principals),
+    new Sabre\\CalDAV\\CalendarRootNode(\$principals, new Sabre\\CalDAV\\Backend\\PDO(\$pdo)),
+    new Sabre\\CardDAV\\AddressBookRoot(\$principals, new Sabre\\CardDAV\\Backend\\PDO(\$pdo)),
+]);
+\$server->setBaseUri('/');
+\$server->addPlugin(new Sabre\\DAV\\Auth\\Plugin(new Sabre\\DAV\\Auth\\Backend\\PDO(\$pdo), 'SabreDAV'));
+\$server->addPlugin(new Sabre\\CalDAV\\Plugin());
+\$server->addPlugin(new Sabre\\CardDAV\\Plugin());
+\$server->addPlugin(new Sabre\\DAVACL\\Plugin());
+\$server->exec();
+EOF
+  LOGS+=("$dir/php.log")
+  # Four workers: davsync sends up to four requests at once.
+  (cd "$dir" && PHP_CLI_SERVER_WORKERS=4 exec php -S "127.0.0.1:$port" server.php) \
+    </dev/null >"$dir/php.log" 2>&1 &
+  record_pid "$!" php
+  CURL_OPTS=(--digest)
+  BASE_URL="http://127.0.0.1:$port/"
+  PRINCIPAL_URL="${BASE_URL}principals/alice/"
+  CALENDAR_URL="${BASE_URL}calendars/alice/calendar/"
+  ADDRESSBOOK_URL="${BASE_URL}addressbooks/alice/contacts/"
+  wait_for "$CALENDAR_URL" "${PIDS[@]}"
+  wait_for "$ADDRESSBOOK_URL" "${PIDS[@]}"
+}
+
+# tinyproxy (Debian's), twice: an open proxy, and one that asks for a user name and password.
+# Not a DAV server: its env file names the proxies (PROXY_URL, PROXY_AUTH_URL, …) and their logs.
+start_tinyproxy() {
+  local port aport name dir="$STATE_DIR"
+  command -v tinyproxy >/dev/null || { log "no tinyproxy: run tests/servers/install.sh tinyproxy"; return 1; }
+  port="$(free_port)"
+  aport="$(free_port)"
+  for name in open auth; do
+    local p="$port" extra=""
+    if [ "$name" = auth ]; then
+      p="$aport"
+      extra="BasicAuth proxyuser proxy-secret-pw"
+    fi
+    cat >"$dir/$name.conf" <<EOF
+Port $p
+Listen 127.0.0.1
+Timeout 120
+LogFile "$dir/$name.log"
+LogLevel Connect
+MaxClients 50
+Allow 127.0.0.1
+DisableViaHeader Yes
+$extra
+EOF
+    : >"$dir/$name.log"
+    chmod 666 "$dir/$name.log"
+    LOGS+=("$dir/$name.log" "$dir/$name.out")
+    tinyproxy -d -c "$dir/$name.conf" </dev/null >"$dir/$name.out" 2>&1 &
+    record_pid "$!" "tinyproxy-$name"
+  done
+  local deadline=$((SECONDS + TIMEOUT))
+  for p in "$port" "$aport"; do
+    until curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$p/" 2>/dev/null ||
+      [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$p/" || true)" != 000 ]; do
+      [ "$SECONDS" -lt "$deadline" ] || { log "timeout waiting for tinyproxy on port $p"; return 1; }
+      sleep 0.2
+    done
+  done
+  NOT_DAV=1
+  EXTRA_ENV=(
+    "PROXY_URL=http://127.0.0.1:$port"
+    "PROXY_LOG=$dir/open.log"
+    "PROXY_AUTH_URL=http://127.0.0.1:$aport"
+    "PROXY_AUTH_LOG=$dir/auth.log"
+    "PROXY_USER=proxyuser"
+    "PROXY_PASSWORD=proxy-secret-pw"
+  )
+}
+
 # Radicale with a tiny limit of VEVENTs per REPORT answer (50 instead of 10,000): the
 # tests of what davsync does when a server refuses to hand over a collection in one answer.
 start_radicale_small() { REPORT_LIMIT=50 start_radicale; }
@@ -363,6 +542,11 @@ start_radicale_small() { REPORT_LIMIT=50 start_radicale; }
 "start_${NAME//-/_}"
 
 {
+  if [ -n "$NOT_DAV" ]; then
+    printf 'SERVICE=%s\n' "$NAME"
+    printf 'DAV_PIDS="%s"\n' "${PIDS[*]}"
+    printf 'DAV_STATE_DIR=%s\n' "$STATE_DIR"
+  else
   printf 'DAV_SERVER=%s\n' "$NAME"
   printf 'DAV_BASE_URL=%s\n' "$BASE_URL"
   printf 'DAV_USER=%s\n' "$DAV_USER"
@@ -372,6 +556,10 @@ start_radicale_small() { REPORT_LIMIT=50 start_radicale; }
   printf 'DAV_PRINCIPAL_URL=%s\n' "$PRINCIPAL_URL"
   printf 'DAV_PIDS="%s"\n' "${PIDS[*]}"
   printf 'DAV_STATE_DIR=%s\n' "$STATE_DIR"
+  fi
+  for line in ${EXTRA_ENV[@]+"${EXTRA_ENV[@]}"}; do
+    printf '%s\n' "$line"
+  done
 } >"$ENV_FILE.tmp"
 mv "$ENV_FILE.tmp" "$ENV_FILE"
 STARTED_OK=1

@@ -1,7 +1,7 @@
 //! The configuration file: parsing, validation with file/line/key in every
 //! error, and resolution of paths and the data directory.
 
-use crate::secrets::PasswordSource;
+use crate::secrets::{PasswordSource, SecretError};
 use anyhow::{Context, Result, bail};
 use davsync_pim::ItemKind;
 use davsync_sync::{ConflictPolicy, Mode};
@@ -65,6 +65,96 @@ struct RawStore {
     password: Option<String>,
     /// Request timeout in seconds (default 90).
     timeout_seconds: Option<Spanned<i64>>,
+    /// A new connection for every request (default false).
+    close_connection: Option<Spanned<bool>>,
+    /// Send Basic credentials before the server asks (default true).
+    preemptive_auth: Option<Spanned<bool>>,
+    /// Always Basic, even when the server offers Digest (default false).
+    force_basic_auth: Option<Spanned<bool>>,
+    /// How often a failed request is sent again (0 to 10, default 3).
+    retries: Option<Spanned<i64>>,
+    /// Remove characters XML 1.0 forbids from answers (default false).
+    accept_invalid_xml_chars: Option<Spanned<bool>>,
+    /// Accept malformed header lines in answers (default false).
+    lenient_headers: Option<Spanned<bool>>,
+    /// `"system"` (the default), `"none"`, or the proxy's `http://` or `https://` URL.
+    proxy: Option<Spanned<String>>,
+    /// The user name on the proxy.
+    proxy_username: Option<Spanned<String>>,
+    /// A shell command whose first line of output is the proxy password.
+    proxy_password_command: Option<Spanned<String>>,
+    /// Take the proxy password from the system keyring.
+    proxy_password_keyring: Option<Spanned<bool>>,
+    /// The environment variable holding the proxy password.
+    proxy_password_env: Option<Spanned<String>>,
+    /// The proxy password itself (works, with a warning).
+    proxy_password: Option<Spanned<String>>,
+    /// A PEM file of certificates trusted besides the system's.
+    tls_ca_file: Option<Spanned<String>>,
+    /// The client certificate (PEM); needs `tls_client_key`.
+    tls_client_cert: Option<Spanned<String>>,
+    /// The client certificate's private key (PEM); needs `tls_client_cert`.
+    tls_client_key: Option<Spanned<String>>,
+    /// The SHA-256 fingerprint of the server's certificate, pinned.
+    tls_fingerprint: Option<Spanned<String>>,
+    /// Accept any certificate (warned about on every run; default false).
+    tls_insecure: Option<Spanned<bool>>,
+}
+
+impl RawStore {
+    /// The keys set that only caldav and carddav stores take, with their
+    /// spans (`store`: the table's, for keys read without one).
+    fn dav_only_keys(
+        &self,
+        store: &std::ops::Range<usize>,
+    ) -> Vec<(&'static str, std::ops::Range<usize>)> {
+        let mut keys = Vec::new();
+        let mut spanned = |name: &'static str, span: Option<std::ops::Range<usize>>| {
+            if let Some(span) = span {
+                keys.push((name, span));
+            }
+        };
+        let given = |set: bool| set.then(|| store.clone());
+        spanned("url", self.url.as_ref().map(Spanned::span));
+        spanned("username", self.username.as_ref().map(Spanned::span));
+        spanned("password_command", given(self.password_command.is_some()));
+        spanned("password_keyring", given(self.password_keyring));
+        spanned("password_env", given(self.password_env.is_some()));
+        spanned("password", given(self.password.is_some()));
+        spanned(
+            "timeout_seconds",
+            self.timeout_seconds.as_ref().map(Spanned::span),
+        );
+        let bools = [
+            ("close_connection", &self.close_connection),
+            ("preemptive_auth", &self.preemptive_auth),
+            ("force_basic_auth", &self.force_basic_auth),
+            ("accept_invalid_xml_chars", &self.accept_invalid_xml_chars),
+            ("lenient_headers", &self.lenient_headers),
+            ("proxy_password_keyring", &self.proxy_password_keyring),
+            ("tls_insecure", &self.tls_insecure),
+        ];
+        for (name, value) in bools {
+            spanned(name, value.as_ref().map(Spanned::span));
+        }
+        spanned("retries", self.retries.as_ref().map(Spanned::span));
+        let strings = [
+            ("proxy", &self.proxy),
+            ("proxy_username", &self.proxy_username),
+            ("proxy_password_command", &self.proxy_password_command),
+            ("proxy_password_env", &self.proxy_password_env),
+            ("proxy_password", &self.proxy_password),
+            ("tls_ca_file", &self.tls_ca_file),
+            ("tls_client_cert", &self.tls_client_cert),
+            ("tls_client_key", &self.tls_client_key),
+            ("tls_fingerprint", &self.tls_fingerprint),
+        ];
+        for (name, value) in strings {
+            spanned(name, value.as_ref().map(Spanned::span));
+        }
+        keys.sort_by_key(|(_, span)| span.start);
+        keys
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -221,8 +311,8 @@ pub enum ResolvedStore {
         /// The folder.
         path: PathBuf,
     },
-    /// A CalDAV calendar or CardDAV address book.
-    Dav(DavStoreConfig),
+    /// A CalDAV calendar or CardDAV address book (boxed: it is much larger).
+    Dav(Box<DavStoreConfig>),
 }
 
 /// A server collection and how to log in.
@@ -238,6 +328,346 @@ pub struct DavStoreConfig {
     pub password: Option<PasswordSource>,
     /// Request timeout.
     pub timeout: std::time::Duration,
+    /// Connection, authentication, proxy and TLS settings.
+    pub network: NetworkConfig,
+}
+
+/// How a server store talks to its server, beyond the URL, the login and the
+/// timeout: the store table's other keys, checked and resolved.
+#[derive(Debug, Clone)]
+pub struct NetworkConfig {
+    /// `close_connection`: a new connection for every request (no keep-alive).
+    pub close_connection: bool,
+    /// `preemptive_auth` (default true) and `force_basic_auth` (default false).
+    pub auth: davsync_dav::AuthOptions,
+    /// `retries`: how often a request that failed on the way is sent again (0 to 10).
+    pub retries: u32,
+    /// `accept_invalid_xml_chars`: remove characters XML 1.0 forbids from answers.
+    pub accept_invalid_xml_chars: bool,
+    /// `lenient_headers`: accept malformed header lines in answers.
+    pub lenient_headers: bool,
+    /// `proxy` and its login.
+    pub proxy: ProxyConfig,
+    /// `tls_ca_file`, `tls_client_cert` with `tls_client_key` (paths resolved),
+    /// `tls_fingerprint` and `tls_insecure`.
+    pub tls: davsync_dav::tls::TlsOptions,
+}
+
+impl Default for NetworkConfig {
+    /// What a store table without any of these keys gets.
+    fn default() -> Self {
+        NetworkConfig {
+            close_connection: false,
+            auth: davsync_dav::AuthOptions::default(),
+            retries: 3,
+            accept_invalid_xml_chars: false,
+            lenient_headers: false,
+            proxy: ProxyConfig::System,
+            tls: davsync_dav::tls::TlsOptions::default(),
+        }
+    }
+}
+
+/// Which proxy a server store's requests go through (`proxy`).
+#[derive(Debug, Clone)]
+pub enum ProxyConfig {
+    /// `"system"` (the default): `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`,
+    /// `NO_PROXY` and the system settings.
+    System,
+    /// `"none"`: no proxy, whatever the environment says.
+    None,
+    /// A proxy URL (`http://` or `https://`, without credentials in it).
+    Url {
+        /// The proxy's URL.
+        url: String,
+        /// `proxy_username` (empty: none given).
+        username: String,
+        /// Where the proxy password comes from (`proxy_password_command`,
+        /// `proxy_password_keyring` with user `<proxy_username>@<proxy host>`,
+        /// `proxy_password_env` or `proxy_password`); `None` with a user name:
+        /// an empty password.
+        password: Option<PasswordSource>,
+    },
+}
+
+/// A message about a key of a store table: its span, the key within the
+/// table, the message.
+type KeyError = (std::ops::Range<usize>, &'static str, String);
+
+/// The proxy password keys, with the password keys of a server they stand for.
+const PROXY_PASSWORD_KEYS: [&str; 4] = [
+    "proxy_password_command",
+    "proxy_password_keyring",
+    "proxy_password_env",
+    "proxy_password",
+];
+
+/// A message about the proxy password keys from one about the server's.
+fn proxy_secret_message(e: SecretError) -> String {
+    match e {
+        SecretError::SeveralSources { keys } => format!(
+            "only one of {}, {}, {} and {} may be set, but {} are",
+            PROXY_PASSWORD_KEYS[0],
+            PROXY_PASSWORD_KEYS[1],
+            PROXY_PASSWORD_KEYS[2],
+            PROXY_PASSWORD_KEYS[3],
+            keys.split(", ")
+                .map(|k| format!("proxy_{k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        SecretError::EmptyKey { key } => format!("proxy_{key} is empty"),
+        other => other.to_string(),
+    }
+}
+
+/// Reads the network keys of a caldav or carddav store table (`span`: the
+/// table's; `base`: the configuration file's folder; `connect`: the server's
+/// `HOST:PORT`, for the hint on getting its fingerprint).
+fn network_of(
+    store: &RawStore,
+    span: &std::ops::Range<usize>,
+    base: &Path,
+    connect: &str,
+) -> Result<NetworkConfig, KeyError> {
+    let retries = match &store.retries {
+        None => 3,
+        Some(r) if (0..=10).contains(r.get_ref()) => *r.get_ref() as u32,
+        Some(r) => {
+            return Err((
+                r.span(),
+                "retries",
+                "the number of retries must be from 0 to 10".into(),
+            ));
+        }
+    };
+    let proxy = proxy_of(store, span)?;
+    let path = |value: &Option<Spanned<String>>, key: &'static str| match value {
+        None => Ok(None),
+        Some(v) if v.get_ref().trim().is_empty() => {
+            Err((v.span(), key, "the path is empty".to_string()))
+        }
+        Some(v) => Ok(Some(resolve_path(v.get_ref(), base))),
+    };
+    let ca_file = path(&store.tls_ca_file, "tls_ca_file")?;
+    let client_cert = match (
+        path(&store.tls_client_cert, "tls_client_cert")?,
+        path(&store.tls_client_key, "tls_client_key")?,
+        &store.tls_client_cert,
+        &store.tls_client_key,
+    ) {
+        (Some(cert), Some(key), _, _) => Some((cert, key)),
+        (None, None, _, _) => None,
+        (_, _, Some(cert), None) => {
+            return Err((
+                cert.span(),
+                "tls_client_cert",
+                "a client certificate needs its private key: give `tls_client_key` too (a PEM file)"
+                    .into(),
+            ));
+        }
+        (_, _, _, key) => {
+            return Err((
+                key.as_ref().map_or(span.clone(), Spanned::span),
+                "tls_client_key",
+                "a private key needs its client certificate: give `tls_client_cert` too (a PEM file)"
+                    .into(),
+            ));
+        }
+    };
+    let fingerprint = match &store.tls_fingerprint {
+        None => None,
+        Some(f) => Some(
+            davsync_dav::tls::parse_fingerprint(f.get_ref()).ok_or_else(|| {
+                (
+                    f.span(),
+                    "tls_fingerprint",
+                    format!(
+                        "not a SHA-256 fingerprint: write it as 32 colon-separated pairs of hex \
+                     digits (AB:CD:…, as openssl prints it) or as 64 hex digits; get the \
+                     server's with `openssl s_client -connect {connect} </dev/null | \
+                     openssl x509 -noout -fingerprint -sha256`"
+                    ),
+                )
+            })?,
+        ),
+    };
+    let insecure = flag(&store.tls_insecure, false);
+    if insecure {
+        let contradicted: Vec<&str> = [
+            ("tls_fingerprint", fingerprint.is_some()),
+            ("tls_ca_file", ca_file.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(key, set)| set.then_some(key))
+        .collect();
+        if !contradicted.is_empty() {
+            return Err((
+                store
+                    .tls_insecure
+                    .as_ref()
+                    .map_or(span.clone(), Spanned::span),
+                "tls_insecure",
+                format!(
+                    "tls_insecure = true turns the certificate checks off, which contradicts {}: \
+                     keep one or the other",
+                    contradicted.join(" and ")
+                ),
+            ));
+        }
+    }
+    Ok(NetworkConfig {
+        close_connection: flag(&store.close_connection, false),
+        auth: davsync_dav::AuthOptions {
+            preemptive: flag(&store.preemptive_auth, true),
+            force_basic: flag(&store.force_basic_auth, false),
+        },
+        retries,
+        accept_invalid_xml_chars: flag(&store.accept_invalid_xml_chars, false),
+        lenient_headers: flag(&store.lenient_headers, false),
+        proxy,
+        tls: davsync_dav::tls::TlsOptions {
+            ca_file,
+            fingerprint,
+            client_cert,
+            insecure,
+        },
+    })
+}
+
+/// Reads `proxy`, `proxy_username` and the proxy password keys.
+fn proxy_of(store: &RawStore, span: &std::ops::Range<usize>) -> Result<ProxyConfig, KeyError> {
+    let text = store
+        .proxy
+        .as_ref()
+        .map_or("system", |p| p.get_ref().trim());
+    let proxy_span = store.proxy.as_ref().map_or(span.clone(), Spanned::span);
+    // The proxy login keys given, in the order of PROXY_PASSWORD_KEYS after proxy_username.
+    let login: Vec<(&'static str, std::ops::Range<usize>)> = [
+        (
+            "proxy_username",
+            store.proxy_username.as_ref().map(Spanned::span),
+        ),
+        (
+            PROXY_PASSWORD_KEYS[0],
+            store.proxy_password_command.as_ref().map(Spanned::span),
+        ),
+        (
+            PROXY_PASSWORD_KEYS[1],
+            store
+                .proxy_password_keyring
+                .as_ref()
+                .filter(|k| *k.get_ref())
+                .map(Spanned::span),
+        ),
+        (
+            PROXY_PASSWORD_KEYS[2],
+            store.proxy_password_env.as_ref().map(Spanned::span),
+        ),
+        (
+            PROXY_PASSWORD_KEYS[3],
+            store.proxy_password.as_ref().map(Spanned::span),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(key, span)| Some((key, span?)))
+    .collect();
+    let without_url = |kind: ProxyConfig| match login.first() {
+        None => Ok(kind),
+        Some((key, span)) => Err((
+            span.clone(),
+            *key,
+            format!(
+                "`{key}` is for a proxy given by its URL: set `proxy` to it, \
+                 such as \"http://proxy.example.org:3128\""
+            ),
+        )),
+    };
+    if text.eq_ignore_ascii_case("system") {
+        return without_url(ProxyConfig::System);
+    }
+    if text.eq_ignore_ascii_case("none") {
+        return without_url(ProxyConfig::None);
+    }
+    // Credentials in the URL: refused before anything could quote it.
+    let after_scheme = text.split_once("://").map_or(text, |(_, rest)| rest);
+    if after_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .is_some_and(|authority| authority.contains('@'))
+    {
+        return Err((
+            proxy_span,
+            "proxy",
+            "put the proxy's user name in `proxy_username` and its password in a \
+             `proxy_password_*` key (proxy_password_command, proxy_password_keyring, \
+             proxy_password_env or proxy_password), not in the URL"
+                .into(),
+        ));
+    }
+    let parsed: Option<http::Uri> = text.parse().ok();
+    let Some(host) = parsed
+        .as_ref()
+        .filter(|u| matches!(u.scheme_str(), Some("http" | "https")))
+        .and_then(|u| u.host().map(str::to_string))
+    else {
+        return Err((
+            proxy_span,
+            "proxy",
+            format!(
+                "{text:?} is not a proxy setting: use \"system\" (the system's proxy, the \
+                 default), \"none\" (no proxy) or the proxy's URL, such as \
+                 \"http://proxy.example.org:3128\" (http:// or https://)"
+            ),
+        ));
+    };
+    let username = store
+        .proxy_username
+        .as_ref()
+        .map(|u| u.get_ref().clone())
+        .unwrap_or_default();
+    let first_password = login
+        .iter()
+        .find(|(key, _)| *key != "proxy_username")
+        .cloned();
+    let password = PasswordSource::from_keys(
+        store
+            .proxy_password_command
+            .as_ref()
+            .map(|c| c.get_ref().clone()),
+        flag(&store.proxy_password_keyring, false),
+        store
+            .proxy_password_env
+            .as_ref()
+            .map(|e| e.get_ref().clone()),
+        store.proxy_password.as_ref().map(|p| p.get_ref().clone()),
+        &format!("{username}@{host}"),
+    )
+    .map_err(|e| {
+        let (key, span) = first_password
+            .clone()
+            .unwrap_or(("proxy", proxy_span.clone()));
+        (span, key, proxy_secret_message(e))
+    })?;
+    if let (Some(_), Some((key, span))) = (&password, &first_password)
+        && username.is_empty()
+    {
+        return Err((
+            span.clone(),
+            *key,
+            "a proxy password needs the proxy's user name: set `proxy_username`".into(),
+        ));
+    }
+    Ok(ProxyConfig::Url {
+        url: text.to_string(),
+        username,
+        password,
+    })
+}
+
+/// A boolean key's value, `default` when it is not given.
+fn flag(value: &Option<Spanned<bool>>, default: bool) -> bool {
+    value.as_ref().map_or(default, |v| *v.get_ref())
 }
 
 /// The whole configuration.
@@ -455,6 +885,20 @@ impl Config {
                 let store = store.into_inner();
                 match store.kind.get_ref().as_str() {
                     "vdir" => {
+                        let dav_only = store.dav_only_keys(&span);
+                        if let Some((first, at)) = dav_only.first() {
+                            let names: Vec<String> =
+                                dav_only.iter().map(|(k, _)| format!("`{k}`")).collect();
+                            return Err(err(
+                                at.clone(),
+                                &key(&format!("{side}.{first}")),
+                                format!(
+                                    "{} {} for caldav and carddav stores only, not for a vdir store",
+                                    names.join(", "),
+                                    if names.len() == 1 { "is" } else { "are" }
+                                ),
+                            ));
+                        }
                         let Some(path) = store.path else {
                             return Err(err(
                                 span,
@@ -494,7 +938,7 @@ impl Config {
                                 ),
                             ));
                         }
-                        let Some(url) = store.url else {
+                        let Some(url) = &store.url else {
                             return Err(err(
                                 span,
                                 &key(&format!("{side}.url")),
@@ -525,6 +969,11 @@ impl Config {
                                 "put the user name in `username` and the password in a password key, not in the URL".into(),
                             ));
                         }
+                        let port = parsed.as_ref().and_then(http::Uri::port_u16);
+                        let connect = format!("{host}:{}", port.unwrap_or(443));
+                        let network = network_of(&store, &span, &base, &connect).map_err(
+                            |(at, name, message)| err(at, &key(&format!("{side}.{name}")), message),
+                        )?;
                         let username = store.username.map(|u| u.into_inner()).unwrap_or_default();
                         let password = PasswordSource::from_keys(
                             store.password_command,
@@ -545,13 +994,14 @@ impl Config {
                                 ));
                             }
                         };
-                        Ok(ResolvedStore::Dav(DavStoreConfig {
+                        Ok(ResolvedStore::Dav(Box::new(DavStoreConfig {
                             kind: collection,
                             url: url_text,
                             username,
                             password,
                             timeout: std::time::Duration::from_secs(timeout),
-                        }))
+                            network,
+                        })))
                     }
                     other => Err(err(
                         store.kind.span(),
@@ -863,6 +1313,309 @@ server = { type = "caldav", url = "https://dav.example.org/alice/tasks/", userna
         ));
         assert!(
             e.contains("password_env") && e.contains("password") && e.contains("line 5"),
+            "{e}"
+        );
+    }
+
+    /// A tasks profile whose server store table ends with `extra` (its line is 4).
+    fn dav_profile(extra: &str) -> String {
+        format!(
+            "[profiles.cal]\ncontent = \"tasks\"\nlocal = {{ type = \"vdir\", path = \"tasks\" }}\n\
+             server = {{ type = \"caldav\", url = \"https://dav.example.org/alice/tasks/\", \
+             username = \"alice\"{extra} }}\n"
+        )
+    }
+
+    fn network_of_profile(extra: &str) -> NetworkConfig {
+        let cfg = Config::parse(&dav_profile(extra), Path::new("/x/c.toml")).unwrap();
+        let ResolvedStore::Dav(dav) = &cfg.profiles[0].server else {
+            panic!("dav expected")
+        };
+        dav.network.clone()
+    }
+
+    const FINGERPRINT: &str = "B0:FC:AE:5C:F4:3B:CA:98:A3:57:5F:2A:B6:25:E0:87:\
+                               99:4E:59:33:6A:A2:2B:59:E7:58:89:71:07:DF:0F:DC";
+
+    #[test]
+    fn server_store_network_keys() {
+        let source = format!(
+            r#"
+[profiles.cal]
+content = "events"
+local = {{ type = "vdir", path = "cal" }}
+
+[profiles.cal.server]
+type = "caldav"
+url = "https://dav.example.org:8443/alice/cal/"
+username = "alice"
+password_env = "DAV_PW"
+close_connection = true
+preemptive_auth = false
+force_basic_auth = true
+retries = 0
+accept_invalid_xml_chars = true
+lenient_headers = true
+proxy = "http://proxy.example.org:3128"
+proxy_username = "bob"
+proxy_password_env = "PROXY_PW"
+tls_ca_file = "certs/ca.pem"
+tls_client_cert = "~/client.pem"
+tls_client_key = "/etc/davsync/client.key"
+tls_fingerprint = "{FINGERPRINT}"
+tls_insecure = false
+"#
+        );
+        let cfg = Config::parse(&source, Path::new("/etc/davsync/config.toml")).unwrap();
+        let ResolvedStore::Dav(dav) = &cfg.profiles[0].server else {
+            panic!("dav expected")
+        };
+        let net = &dav.network;
+        assert!(net.close_connection);
+        assert_eq!(
+            net.auth,
+            davsync_dav::AuthOptions {
+                preemptive: false,
+                force_basic: true
+            }
+        );
+        assert_eq!(net.retries, 0);
+        assert!(net.accept_invalid_xml_chars && net.lenient_headers);
+        let ProxyConfig::Url {
+            url,
+            username,
+            password,
+        } = &net.proxy
+        else {
+            panic!("proxy URL expected: {:?}", net.proxy)
+        };
+        assert_eq!(
+            (url.as_str(), username.as_str()),
+            ("http://proxy.example.org:3128", "bob")
+        );
+        assert!(matches!(password, Some(PasswordSource::Env(v)) if v == "PROXY_PW"));
+        assert_eq!(
+            net.tls.ca_file.as_deref(),
+            Some(Path::new("/etc/davsync/certs/ca.pem"))
+        );
+        let (cert, key) = net.tls.client_cert.clone().unwrap();
+        assert_eq!(cert, home_dir().join("client.pem"));
+        assert_eq!(key, Path::new("/etc/davsync/client.key"));
+        assert_eq!(
+            net.tls.fingerprint,
+            davsync_dav::tls::parse_fingerprint(&FINGERPRINT.replace(' ', ""))
+        );
+        assert!(net.tls.fingerprint.is_some() && !net.tls.insecure);
+        // The server's own login is untouched.
+        assert!(matches!(&dav.password, Some(PasswordSource::Env(v)) if v == "DAV_PW"));
+        assert_eq!(dav.timeout.as_secs(), 90);
+    }
+
+    #[test]
+    fn server_store_network_defaults_and_other_forms() {
+        let net = network_of_profile("");
+        assert!(!net.close_connection && !net.accept_invalid_xml_chars && !net.lenient_headers);
+        assert_eq!(net.auth, davsync_dav::AuthOptions::default());
+        assert!(net.auth.preemptive && !net.auth.force_basic);
+        assert_eq!(net.retries, 3);
+        assert!(matches!(net.proxy, ProxyConfig::System));
+        assert_eq!(net.tls, davsync_dav::tls::TlsOptions::default());
+
+        assert!(matches!(
+            network_of_profile(", proxy = \"none\"").proxy,
+            ProxyConfig::None
+        ));
+        assert!(matches!(
+            network_of_profile(", proxy = \"system\"").proxy,
+            ProxyConfig::System
+        ));
+        // Keyring user <proxy_username>@<proxy host>.
+        let net = network_of_profile(
+            ", proxy = \"https://proxy.example.org\", proxy_username = \"bob\", \
+             proxy_password_keyring = true",
+        );
+        let ProxyConfig::Url { password, .. } = &net.proxy else {
+            panic!("proxy URL expected")
+        };
+        assert!(
+            matches!(password, Some(PasswordSource::Keyring { user, .. }) if user == "bob@proxy.example.org"),
+            "{password:?}"
+        );
+        // A user name without a password key: an empty password.
+        let net = network_of_profile(
+            ", proxy = \"http://proxy.example.org:3128\", proxy_username = \"bob\"",
+        );
+        assert!(matches!(
+            &net.proxy,
+            ProxyConfig::Url { username, password: None, .. } if username == "bob"
+        ));
+        let net = network_of_profile(", proxy = \"http://proxy.example.org:3128\"");
+        assert!(matches!(
+            &net.proxy,
+            ProxyConfig::Url { username, password: None, .. } if username.is_empty()
+        ));
+        // The 64-digit form, and tls_insecure alone.
+        let hex = FINGERPRINT.replace([':', ' '], "").to_lowercase();
+        let net = network_of_profile(&format!(", tls_fingerprint = \"{hex}\""));
+        assert_eq!(
+            net.tls.fingerprint,
+            davsync_dav::tls::parse_fingerprint(&hex)
+        );
+        assert!(network_of_profile(", tls_insecure = true").tls.insecure);
+        // A CA file relative to the configuration file.
+        let net = network_of_profile(", tls_ca_file = \"ca.pem\"");
+        assert_eq!(net.tls.ca_file.as_deref(), Some(Path::new("/x/ca.pem")));
+    }
+
+    #[test]
+    fn server_store_network_errors_name_the_key() {
+        let proxy = ", proxy = \"http://proxy.example.org:3128\"";
+        let cases: Vec<(String, &str, Vec<&str>)> = vec![
+            (", retries = 11".into(), "retries", vec!["from 0 to 10"]),
+            (", retries = -1".into(), "retries", vec!["from 0 to 10"]),
+            (
+                ", proxy = \"socks5://p:1080\"".into(),
+                "proxy",
+                vec!["\"system\"", "\"none\"", "http://"],
+            ),
+            (
+                ", proxy = \"proxy.example.org:3128\"".into(),
+                "proxy",
+                vec!["\"system\"", "\"none\""],
+            ),
+            (
+                ", proxy = \"http://bob:s3cret@proxy.example.org:3128\"".into(),
+                "proxy",
+                vec!["proxy_username", "proxy_password_"],
+            ),
+            (
+                ", proxy_password_env = \"P\"".into(),
+                "proxy_password_env",
+                vec!["`proxy`"],
+            ),
+            (
+                ", proxy = \"none\", proxy_username = \"bob\"".into(),
+                "proxy_username",
+                vec!["`proxy`"],
+            ),
+            (
+                ", proxy_password_keyring = true".into(),
+                "proxy_password_keyring",
+                vec!["`proxy`"],
+            ),
+            (
+                format!(
+                    "{proxy}, proxy_username = \"bob\", proxy_password_env = \"P\", proxy_password = \"x\""
+                ),
+                "proxy_password_env",
+                vec![
+                    "only one of proxy_password_command",
+                    "proxy_password_env, proxy_password are",
+                ],
+            ),
+            (
+                format!("{proxy}, proxy_username = \"bob\", proxy_password_command = \"\""),
+                "proxy_password_command",
+                vec!["proxy_password_command is empty"],
+            ),
+            (
+                format!("{proxy}, proxy_password_env = \"P\""),
+                "proxy_password_env",
+                vec!["`proxy_username`"],
+            ),
+            (
+                ", tls_client_cert = \"c.pem\"".into(),
+                "tls_client_cert",
+                vec!["tls_client_key"],
+            ),
+            (
+                ", tls_client_key = \"k.pem\"".into(),
+                "tls_client_key",
+                vec!["tls_client_cert"],
+            ),
+            (", tls_ca_file = \" \"".into(), "tls_ca_file", vec!["empty"]),
+            (
+                ", tls_fingerprint = \"AB:CD\"".into(),
+                "tls_fingerprint",
+                vec![
+                    "AB:CD:",
+                    "64 hex digits",
+                    "openssl s_client -connect dav.example.org:443 </dev/null | openssl x509 -noout -fingerprint -sha256",
+                ],
+            ),
+            (
+                format!(", tls_insecure = true, tls_fingerprint = \"{FINGERPRINT}\""),
+                "tls_insecure",
+                vec!["contradicts tls_fingerprint"],
+            ),
+            (
+                ", tls_ca_file = \"ca.pem\", tls_insecure = true".into(),
+                "tls_insecure",
+                vec!["contradicts tls_ca_file"],
+            ),
+            (
+                ", close_connection = \"yes\"".into(),
+                "close_connection",
+                vec![],
+            ),
+        ];
+        for (extra, key, says) in cases {
+            let e = error_of(&dav_profile(&extra));
+            assert!(
+                e.contains(&format!("key `profiles.cal.server.{key}`")) && e.contains("line 4"),
+                "{extra}: {e}"
+            );
+            for word in says {
+                assert!(e.contains(word), "{extra}: {e} (expected {word:?})");
+            }
+            assert!(!e.contains("s3cret"), "{e}");
+        }
+    }
+
+    #[test]
+    fn dav_keys_on_a_vdir_store_are_errors() {
+        let profile = |local: &str| {
+            format!(
+                "[profiles.p]\ncontent = \"events\"\nlocal = {{ type = \"vdir\", path = \"a\"{local} }}\n\
+                 server = {{ type = \"vdir\", path = \"b\" }}\n"
+            )
+        };
+        for key in [
+            "url = \"https://dav.example.org/\"",
+            "username = \"alice\"",
+            "password_env = \"P\"",
+            "timeout_seconds = 30",
+            "close_connection = true",
+            "preemptive_auth = false",
+            "force_basic_auth = true",
+            "retries = 1",
+            "accept_invalid_xml_chars = true",
+            "lenient_headers = true",
+            "proxy = \"none\"",
+            "proxy_username = \"bob\"",
+            "proxy_password_command = \"pass\"",
+            "proxy_password_keyring = true",
+            "proxy_password_env = \"P\"",
+            "proxy_password = \"x\"",
+            "tls_ca_file = \"ca.pem\"",
+            "tls_client_cert = \"c.pem\"",
+            "tls_client_key = \"k.pem\"",
+            "tls_fingerprint = \"AB\"",
+            "tls_insecure = true",
+        ] {
+            let name = key.split(' ').next().unwrap();
+            let e = error_of(&profile(&format!(", {key}")));
+            assert!(
+                e.contains(&format!("key `profiles.p.local.{name}`"))
+                    && e.contains("line 3")
+                    && e.contains("caldav and carddav stores only"),
+                "{key}: {e}"
+            );
+        }
+        let e = error_of(&profile(", tls_insecure = true, retries = 2"));
+        assert!(
+            e.contains("profiles.p.local.tls_insecure")
+                && e.contains("`tls_insecure`, `retries` are"),
             "{e}"
         );
     }

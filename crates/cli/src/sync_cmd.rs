@@ -1,10 +1,11 @@
 //! `davsync sync`: runs profiles, prints what happened, saves a report per run.
 
-use crate::config::{Config, Profile, ResolvedStore};
+use crate::config::{Config, Profile, ProxyConfig, ResolvedStore};
 use crate::paths::DataDir;
 use crate::secrets;
+use crate::secrets::PasswordSource;
 use anyhow::Result;
-use davsync_dav::{ClientOptions, Collection, Credentials, DavClient};
+use davsync_dav::{ClientOptions, Collection, Credentials, DavClient, ProxyOption};
 use davsync_store::{DavStore, Store, VdirStore};
 use davsync_sync::lock::ProfileLock;
 use davsync_sync::report::{Message, Outcome, Report};
@@ -92,6 +93,15 @@ fn open_store(
             .map(|s| Box::new(s.with_trash(data.trash(&profile.name, side))) as Box<dyn Store>)
             .map_err(|e| format!("{side} store: {e}")),
         ResolvedStore::Dav(dav) => {
+            let network = &dav.network;
+            if network.tls.insecure {
+                eprintln!(
+                    "davsync: warning: profile {}: TLS certificate checks are off for the {side} \
+                     store (tls_insecure = true): anyone between you and {} can read and change \
+                     your data and your password",
+                    profile.name, dav.url
+                );
+            }
             let credentials = match &dav.password {
                 Some(source) => {
                     if source.is_plain() {
@@ -119,8 +129,33 @@ fn open_store(
                     password: String::new(),
                 }),
             };
+            let proxy = match &network.proxy {
+                ProxyConfig::System => ProxyOption::System,
+                ProxyConfig::None => ProxyOption::None,
+                ProxyConfig::Url {
+                    url,
+                    username,
+                    password,
+                } => ProxyOption::Url {
+                    url: url.clone(),
+                    credentials: proxy_credentials(
+                        url,
+                        username,
+                        password.as_ref(),
+                        profile,
+                        side,
+                    )?,
+                },
+            };
             let options = ClientOptions {
                 timeout: dav.timeout,
+                close_connection: network.close_connection,
+                auth: network.auth,
+                proxy,
+                tls: network.tls.clone(),
+                retries: network.retries,
+                accept_invalid_xml_chars: network.accept_invalid_xml_chars,
+                lenient_headers: network.lenient_headers,
                 ..ClientOptions::default()
             };
             let client = DavClient::new(&dav.url, credentials.as_ref(), &options)
@@ -132,6 +167,48 @@ fn open_store(
             ))
         }
     }
+}
+
+/// The login on a proxy given by its URL: the password fetched from its
+/// source (warned about when it is written in the configuration file).
+fn proxy_credentials(
+    url: &str,
+    username: &str,
+    password: Option<&PasswordSource>,
+    profile: &Profile,
+    side: Side,
+) -> Result<Option<Credentials>, String> {
+    let Some(source) = password else {
+        return Ok((!username.is_empty()).then(|| Credentials {
+            username: username.to_string(),
+            password: String::new(),
+        }));
+    };
+    if source.is_plain() {
+        eprintln!(
+            "davsync: warning: profile {}: the {side} proxy password is written in the \
+             configuration file; use proxy_password_command, proxy_password_keyring or \
+             proxy_password_env",
+            profile.name
+        );
+    }
+    // The source's own words name the server's keys; these are the proxy's.
+    let proxy_keys = |text: String| {
+        text.replace("password_command `", "proxy_password_command `")
+            .replace("(password_env)", "(proxy_password_env)")
+            .replace("(password)", "(proxy_password)")
+    };
+    let secret = secrets::fetch(source).map_err(|e| {
+        format!(
+            "{side} store: cannot get the password for the proxy {url} from {}: {}",
+            proxy_keys(source.describe()),
+            proxy_keys(e.to_string())
+        )
+    })?;
+    Ok(Some(Credentials {
+        username: username.to_string(),
+        password: secret.expose().to_string(),
+    }))
 }
 
 fn mapping_for(profile: &Profile) -> Mapping {

@@ -1,15 +1,17 @@
 //! The HTTP side of the DAV facade: libdav's sans-IO requests, sent with
-//! reqwest, with pre-emptive Basic authentication, timeouts, a body size limit,
-//! and HTTP statuses turned into typed errors.
+//! reqwest, with Basic or Digest authentication, proxies, TLS settings,
+//! timeouts, retries with backoff, a body size limit, and HTTP statuses
+//! turned into typed errors.
 
-use base64::Engine;
-use http::{HeaderValue, Uri};
+use crate::auth::{Auth, AuthOptions, Sent};
+use crate::tls::TlsOptions;
+use http::Uri;
 use libdav::requests::DavRequest;
 use std::fmt;
 use std::time::Duration;
 
 /// A user name and password (the password never appears in `Debug` output).
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     /// The user name.
     pub username: String,
@@ -26,6 +28,24 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// Which proxy requests go through.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ProxyOption {
+    /// The system's: `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`
+    /// (and the system settings on macOS and Windows).
+    #[default]
+    System,
+    /// None, whatever the environment says.
+    None,
+    /// This one (`http://host:port`), logged in to with these credentials if given.
+    Url {
+        /// The proxy's URL.
+        url: String,
+        /// Its user name and password.
+        credentials: Option<Credentials>,
+    },
+}
+
 /// Connection settings.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -33,6 +53,27 @@ pub struct ClientOptions {
     pub timeout: Duration,
     /// Largest response body accepted.
     pub max_body: u64,
+    /// A new connection for every request (no keep-alive), for servers and
+    /// proxies that mishandle kept-alive connections.
+    pub close_connection: bool,
+    /// How credentials are sent.
+    pub auth: AuthOptions,
+    /// Which proxy, if any.
+    pub proxy: ProxyOption,
+    /// Certificates.
+    pub tls: TlsOptions,
+    /// How often a request that failed on the way (a dropped connection, a
+    /// timeout, 408, 429, 500, 502, 503, 504) is sent again.
+    pub retries: u32,
+    /// The first pause before a retry; it doubles with each retry (with
+    /// jitter), unless the server says how long to wait (`Retry-After`).
+    pub retry_pause: Duration,
+    /// Remove characters XML 1.0 forbids (control characters such as form
+    /// feed) from answers before reading them, rather than refuse them.
+    pub accept_invalid_xml_chars: bool,
+    /// Accept answers whose header lines are malformed (spaces before the
+    /// colon, obsolete folded lines, invalid lines, which are then skipped).
+    pub lenient_headers: bool,
 }
 
 impl Default for ClientOptions {
@@ -40,6 +81,14 @@ impl Default for ClientOptions {
         ClientOptions {
             timeout: Duration::from_secs(90),
             max_body: 64 * 1024 * 1024,
+            close_connection: false,
+            auth: AuthOptions::default(),
+            proxy: ProxyOption::default(),
+            tls: TlsOptions::default(),
+            retries: 3,
+            retry_pause: Duration::from_millis(500),
+            accept_invalid_xml_chars: false,
+            lenient_headers: false,
         }
     }
 }
@@ -50,6 +99,15 @@ pub enum DavError {
     /// 401: wrong user name or password.
     #[error("{url}: the server refused the user name or password (401 Unauthorized)")]
     Unauthorized {
+        /// The URL requested.
+        url: String,
+    },
+    /// 407: the proxy wants (other) credentials.
+    #[error(
+        "{url}: the proxy refused to pass the request on without its own user name and \
+         password (407 Proxy Authentication Required)"
+    )]
+    ProxyAuthentication {
         /// The URL requested.
         url: String,
     },
@@ -112,6 +170,9 @@ pub enum DavError {
     /// The configured URL is unusable.
     #[error("invalid URL {0:?}")]
     InvalidUrl(String),
+    /// The TLS settings cannot be used.
+    #[error("TLS settings: {0}")]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// A response as read: status, headers and the body.
@@ -128,6 +189,7 @@ pub struct StreamingResponse {
     pub parts: http::response::Parts,
     url: String,
     response: reqwest::Response,
+    strip_invalid_xml: bool,
 }
 
 impl fmt::Debug for StreamingResponse {
@@ -152,10 +214,15 @@ impl StreamingResponse {
 
     /// The next piece of the body, `None` at its end.
     pub async fn chunk(&mut self) -> Result<Option<bytes::Bytes>, DavError> {
-        self.response
+        let chunk = self
+            .response
             .chunk()
             .await
-            .map_err(|e| transport(&self.url, &e))
+            .map_err(|e| transport(&self.url, &e))?;
+        Ok(match chunk {
+            Some(chunk) if self.strip_invalid_xml => Some(strip_invalid_xml(chunk)),
+            other => other,
+        })
     }
 
     /// The body as a stream of pieces.
@@ -178,8 +245,11 @@ impl StreamingResponse {
 pub struct DavClient {
     http: reqwest::Client,
     base: Uri,
-    authorization: Option<HeaderValue>,
+    auth: Option<std::sync::Arc<Auth>>,
     max_body: u64,
+    retries: u32,
+    retry_pause: Duration,
+    strip_invalid_xml: bool,
     /// Requests sent so far (shared by clones), for reports and tests.
     requests: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
@@ -205,27 +275,46 @@ impl DavClient {
         if !matches!(base.scheme_str(), Some("http" | "https")) || base.host().is_none() {
             return Err(DavError::InvalidUrl(base_url.to_string()));
         }
-        let http = reqwest::Client::builder()
+        let setup_error = |message: String| DavError::Transport {
+            url: base_url.to_string(),
+            message,
+        };
+        let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
-            .user_agent(concat!("davsync/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("davsync/", env!("CARGO_PKG_VERSION")));
+        if options.close_connection {
+            builder = builder.pool_max_idle_per_host(0);
+        }
+        if options.lenient_headers {
+            builder = builder
+                .http1_allow_spaces_after_header_name_in_responses(true)
+                .http1_allow_obsolete_multiline_headers_in_responses(true)
+                .http1_ignore_invalid_headers_in_responses(true);
+        }
+        builder = match &options.proxy {
+            ProxyOption::System => builder,
+            ProxyOption::None => builder.no_proxy(),
+            ProxyOption::Url { url, credentials } => {
+                let mut proxy = reqwest::Proxy::all(url.as_str())
+                    .map_err(|_| setup_error(format!("invalid proxy URL {url:?}")))?;
+                if let Some(c) = credentials {
+                    proxy = proxy.basic_auth(&c.username, &c.password);
+                }
+                builder.proxy(proxy)
+            }
+        };
+        builder = crate::tls::apply(builder, &options.tls)?;
+        let http = builder
             .build()
-            .map_err(|e| DavError::Transport {
-                url: base_url.to_string(),
-                message: format!("cannot set up HTTP: {e}"),
-            })?;
-        let authorization = credentials.map(|c| {
-            let token = base64::engine::general_purpose::STANDARD
-                .encode(format!("{}:{}", c.username, c.password));
-            let mut value = HeaderValue::from_str(&format!("Basic {token}"))
-                .expect("base64 is a valid header value");
-            value.set_sensitive(true);
-            value
-        });
+            .map_err(|e| setup_error(format!("cannot set up HTTP: {e}")))?;
         Ok(DavClient {
             http,
             base,
-            authorization,
+            auth: credentials.map(|c| std::sync::Arc::new(Auth::new(c.clone(), options.auth))),
             max_body: options.max_body,
+            retries: options.retries,
+            retry_pause: options.retry_pause,
+            strip_invalid_xml: options.accept_invalid_xml_chars,
             requests: Default::default(),
         })
     }
@@ -266,7 +355,21 @@ impl DavClient {
             });
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await? {
+        let failed =
+            response.parts.status.is_client_error() || response.parts.status.is_server_error();
+        loop {
+            let chunk = match response.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                // The status says what went wrong; some servers and proxies
+                // (tinyproxy's 407) close the connection in the middle of
+                // the error's body.
+                Err(e) if failed => {
+                    tracing::debug!(url = %response.url, "error body cut short: {e}");
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
             if body.len() as u64 + chunk.len() as u64 > self.max_body {
                 return Err(DavError::TooLarge {
                     url: response.url,
@@ -290,43 +393,67 @@ impl DavClient {
         request: http::Request<String>,
     ) -> Result<StreamingResponse, DavError> {
         let url = request.uri().to_string();
-        let mut request = reqwest::Request::try_from(request).map_err(|e| DavError::Transport {
+        let template = reqwest::Request::try_from(request).map_err(|e| DavError::Transport {
             url: url.clone(),
             message: format!("cannot build the request: {e}"),
         })?;
-        if let Some(auth) = &self.authorization {
-            request
-                .headers_mut()
-                .insert(http::header::AUTHORIZATION, auth.clone());
-        }
-        let method = request.method().clone();
+        let method = template.method().clone();
+        let target = match template.url().query() {
+            Some(query) => format!("{}?{query}", template.url().path()),
+            None => template.url().path().to_string(),
+        };
         let mut attempt = 0;
+        let mut authenticated_again = false;
         let response = loop {
-            let retry = request.try_clone();
+            let mut request = template.try_clone().ok_or_else(|| DavError::Transport {
+                url: url.clone(),
+                message: "cannot repeat a request with a streamed body".into(),
+            })?;
+            let mut sent = Sent::Nothing;
+            if let Some(auth) = &self.auth {
+                let body = request.body().and_then(reqwest::Body::as_bytes);
+                let (value, what) = auth.header(method.as_str(), &target, body);
+                sent = what;
+                if let Some(value) = value {
+                    request
+                        .headers_mut()
+                        .insert(http::header::AUTHORIZATION, value);
+                }
+            }
             self.requests
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let result = self.http.execute(request).await;
+            if let (Ok(r), Some(auth)) = (&result, &self.auth)
+                && r.status() == http::StatusCode::UNAUTHORIZED
+                && !authenticated_again
+                && auth.learn(r.headers(), sent)
+            {
+                // First contact without credentials, Digest asked for, or a
+                // stale Digest nonce: once more, as the server asks.
+                authenticated_again = true;
+                continue;
+            }
             let pause = match &result {
-                // A dropped connection (SOGo closes busy ones), a locked
-                // repository (Xandikos under concurrent writes answers 423 or 500),
-                // or an overloaded or failing server: try again a little later. Every write davsync sends is
-                // conditional, so a repeat cannot overwrite anything.
-                Err(e) if !e.is_timeout() => Some(Duration::from_millis(200 << attempt)),
+                // A dropped connection (SOGo closes busy ones), a timeout, a
+                // locked repository (Xandikos under concurrent writes answers
+                // 423 or 500), or an overloaded or failing server: try again a
+                // little later. Every write davsync sends is conditional, so a
+                // repeat cannot overwrite anything.
+                Err(_) => Some(self.backoff(attempt)),
                 Ok(r) if matches!(r.status().as_u16(), 408 | 423 | 429 | 500 | 502 | 503 | 504) => {
                     Some(
                         retry_after(r.headers())
-                            .unwrap_or(Duration::from_millis(200 << attempt))
-                            .min(Duration::from_secs(10)),
+                            .map(|d| d.min(MAX_RETRY_AFTER))
+                            .unwrap_or_else(|| self.backoff(attempt)),
                     )
                 }
                 _ => None,
             };
-            match (pause, retry) {
-                (Some(pause), Some(again)) if attempt < MAX_RETRIES => {
-                    tracing::debug!(%method, %url, attempt, "retrying");
+            match pause {
+                Some(pause) if attempt < self.retries => {
+                    tracing::debug!(%method, %url, attempt, ?pause, "retrying");
                     tokio_sleep(pause).await;
                     attempt += 1;
-                    request = again;
                 }
                 _ => break result.map_err(|e| transport(&url, &e))?,
             }
@@ -350,6 +477,7 @@ impl DavClient {
             parts,
             url,
             response,
+            strip_invalid_xml: self.strip_invalid_xml,
         })
     }
 
@@ -379,8 +507,39 @@ impl DavClient {
     }
 }
 
-/// Retries of one request after a transient failure.
-const MAX_RETRIES: u32 = 3;
+/// The longest `Retry-After` waited for; a server asking for more is
+/// retried after this.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
+/// The longest pause between two tries.
+const MAX_PAUSE: Duration = Duration::from_secs(60);
+
+impl DavClient {
+    /// The pause before retry number `attempt + 1`: the first pause doubled
+    /// per attempt, times a random factor from 0.5 to 1.5 (so that clients
+    /// that failed together do not come back together).
+    fn backoff(&self, attempt: u32) -> Duration {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u32(attempt);
+        let jitter = 0.5 + (hasher.finish() % 1000) as f64 / 1000.0;
+        self.retry_pause
+            .saturating_mul(1 << attempt.min(16))
+            .mul_f64(jitter)
+            .min(MAX_PAUSE)
+    }
+}
+
+/// Removes the characters XML 1.0 forbids (C0 controls but tab, line feed
+/// and carriage return): all single bytes in UTF-8, so pieces of a stream
+/// can be cleaned one by one.
+fn strip_invalid_xml(chunk: bytes::Bytes) -> bytes::Bytes {
+    let invalid = |b: &u8| *b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r');
+    if !chunk.iter().any(invalid) {
+        return chunk;
+    }
+    chunk.iter().copied().filter(|b| !invalid(b)).collect()
+}
 
 /// `Retry-After` in seconds (the HTTP-date form is rare on DAV servers).
 fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
@@ -404,6 +563,7 @@ pub fn check_status(url: &str, status: http::StatusCode) -> Result<(), DavError>
     match status.as_u16() {
         401 => Err(DavError::Unauthorized { url }),
         403 => Err(DavError::Forbidden { url }),
+        407 => Err(DavError::ProxyAuthentication { url }),
         404 | 410 => Err(DavError::NotFound { url }),
         409 => Err(DavError::Conflict { url }),
         412 => Err(DavError::PreconditionFailed { url }),
@@ -426,6 +586,13 @@ fn transport(url: &str, e: &reqwest::Error) -> DavError {
         message.push_str(": ");
         message.push_str(&cause.to_string());
         source = cause.source();
+    }
+    if message.contains("invalid peer certificate") {
+        message.push_str(
+            "; the server's certificate is not trusted. If this is the right server, trust its \
+             certificate (or the CA that signed it) with tls_ca_file, or pin it with \
+             tls_fingerprint (its SHA-256)",
+        );
     }
     DavError::Transport {
         url: url.to_string(),

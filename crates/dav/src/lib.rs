@@ -1,13 +1,19 @@
 //! The DAV facade of davsync: the CalDAV and CardDAV requests of `libdav`,
 //! run over `reqwest`, with the gaps a synchronizer needs filled in (multiget
-//! accounting, getctag, overwrite detection on create, typed HTTP errors).
+//! accounting, getctag, overwrite detection on create, typed HTTP errors,
+//! Digest authentication, retries, TLS pinning).
 
+mod auth;
 mod client;
 mod collection;
 pub mod discovery;
 mod query;
+pub mod tls;
 
-pub use client::{ClientOptions, Credentials, DavClient, DavError, RawResponse, StreamingResponse};
+pub use auth::AuthOptions;
+pub use client::{
+    ClientOptions, Credentials, DavClient, DavError, ProxyOption, RawResponse, StreamingResponse,
+};
 pub use collection::{
     Body, Collection, CollectionKind, Created, MAX_SYNC_ROUNDS, Properties, Resource, SyncPage,
     SyncReport,

@@ -93,6 +93,26 @@ impl DavStore {
     }
 
     /// The ETag after a write: the one the server sent, else asked for.
+    /// The address of a new item: its UID as a file name, or, where another
+    /// UID already lives at that name, the name with a hash of the UID (the
+    /// same in every run, so that a create noted in the journal is found).
+    fn href_for(&self, uid: &str) -> String {
+        let kind = self.collection.kind();
+        let stem = file_stem_for_uid(uid);
+        let plain = format!("{}{stem}.{}", self.collection.href(), kind.extension());
+        if !self.listed.lock().expect("listing lock").contains(&plain) {
+            return plain;
+        }
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(uid.as_bytes());
+        let tag: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        format!(
+            "{}{stem}-{tag}.{}",
+            self.collection.href(),
+            kind.extension()
+        )
+    }
+
     async fn etag_after_write(
         &self,
         href: &str,
@@ -333,27 +353,12 @@ impl Store for DavStore {
         out
     }
 
+    fn planned_href(&self, uid: &str) -> Option<Href> {
+        Some(self.href_for(uid))
+    }
+
     async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
-        let kind = self.collection.kind();
-        let mut href = format!(
-            "{}{}.{}",
-            self.collection.href(),
-            file_stem_for_uid(uid),
-            kind.extension()
-        );
-        if self.listed.lock().expect("listing lock").contains(&href) {
-            // Another UID already lives at this name: take a name of its own.
-            href = format!(
-                "{}{}-{:x}.{}",
-                self.collection.href(),
-                file_stem_for_uid(uid),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or(0),
-                kind.extension()
-            );
-        }
+        let href = self.href_for(uid);
         match self.collection.create(&href, body).await {
             Ok(Created::New(etag)) => {
                 let version = self.etag_after_write(&href, etag).await?;

@@ -231,6 +231,16 @@ pub trait Store: Send + Sync {
         })
     }
 
+    /// Where [`create`](Self::create) would put a new item with this UID, if
+    /// the store chooses addresses itself and can say so in advance (a
+    /// server collection). The engine notes it before creating, so that a
+    /// run killed in between finds the item the next time, however the
+    /// store's listing then looks.
+    fn planned_href(&self, uid: &str) -> Option<Href> {
+        let _ = uid;
+        None
+    }
+
     /// Whether the item listed at `href` with version `listed` still is the
     /// one recorded earlier as `known`. Equal versions are; a store whose
     /// versions carry more detail while an item is fresh (a folder adds a

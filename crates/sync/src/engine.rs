@@ -175,6 +175,9 @@ struct Run<'a, 'j> {
     quiet_uids: HashSet<u64>,
     /// Quiet rows taken in again because an item read this run had their UID.
     revived: Vec<StatusRow>,
+    /// UIDs with a create noted in the journal (from a killed run, or this
+    /// one) that no status row settles yet.
+    journaled: HashSet<(Side, String)>,
 }
 
 /// Runs one sync of a profile and returns its report (also recorded as the
@@ -198,6 +201,7 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
         quiet: 0,
         quiet_uids: HashSet::new(),
         revived: Vec::new(),
+        journaled: HashSet::new(),
     };
     run.report.local_store = job.local.describe();
     run.report.server_store = job.server.describe();
@@ -529,6 +533,7 @@ impl<'a, 'j> Run<'a, 'j> {
         let order: Vec<usize> = (0..chunk.len())
             .filter(|i| prepared.contains_key(i))
             .collect();
+        self.note_creates(order.iter().map(|i| &prepared[i]))?;
         let results: Vec<Result<Option<Written>, StoreError>> =
             stream::iter(order.iter().map(|i| {
                 let write = &prepared[i];
@@ -586,6 +591,39 @@ impl<'a, 'j> Run<'a, 'j> {
             }
         }
         self.job.status.commit().map_err(|e| e.to_string())
+    }
+
+    /// Notes the chunk's creates whose address the store tells in advance,
+    /// in one transaction, before any is sent (see [`StatusDb::journal_add`]).
+    fn note_creates<'w>(
+        &mut self,
+        writes: impl Iterator<Item = &'w PreparedWrite>,
+    ) -> Result<(), String> {
+        let creates: Vec<(Side, &str, Href)> = writes
+            .filter(|w| w.content.is_some() && w.target.is_none())
+            .filter_map(|w| {
+                let href = self.store(w.side).planned_href(&w.uid)?;
+                Some((w.side, w.uid.as_str(), href))
+            })
+            .collect();
+        if creates.is_empty() {
+            return Ok(());
+        }
+        let db = self.job.status;
+        db.begin().map_err(|e| e.to_string())?;
+        for (side, uid, href) in &creates {
+            if let Err(e) = db.journal_add(*side, uid, href) {
+                let _ = db.rollback();
+                return Err(e.to_string());
+            }
+        }
+        db.commit().map_err(|e| e.to_string())?;
+        self.journaled.extend(
+            creates
+                .into_iter()
+                .map(|(side, uid, _)| (side, uid.to_string())),
+        );
+        Ok(())
     }
 
     /// Brings in the items a chunk's decisions need: from the spool where the
@@ -963,6 +1001,14 @@ impl<'a, 'j> Run<'a, 'j> {
                     .collect()
             }
         };
+        // Creates a killed run noted: their addresses are read whatever the
+        // listing says (a server that lists late would make them duplicates).
+        let journal = self.job.status.journal(side).map_err(|e| e.to_string())?;
+        let listed_hrefs: HashSet<String> = if journal.is_empty() {
+            HashSet::new()
+        } else {
+            listed.iter().map(|l| l.href.clone()).collect()
+        };
         // Unchanged items are taken from the status; the rest is read.
         let mut unread: Vec<(String, Found)> = Vec::new();
         let mut to_read: Vec<Href> = Vec::new();
@@ -1003,6 +1049,12 @@ impl<'a, 'j> Run<'a, 'j> {
         for (uid, found) in unread {
             self.collect(side, uid, found, &mut view);
         }
+        for (_, href) in &journal {
+            if !listed_hrefs.contains(href) && !to_read.contains(href) {
+                to_read.push(href.clone());
+                owners.push(None);
+            }
+        }
         let options = self.read_options();
         let mut asked = to_read.iter().zip(owners);
         let mut sink = |result| {
@@ -1012,6 +1064,18 @@ impl<'a, 'j> Run<'a, 'j> {
             self.take_read(side, href, owner, result, &mut view);
         };
         read_in_batches(store, &to_read, &options, &mut sink).await;
+        for (uid, href) in journal {
+            if view.items.get(&uid).is_some_and(|f| f.href == href) {
+                // There: settled when its status row is written.
+                self.journaled.insert((side, uid));
+            } else if !self.job.options.dry_run {
+                // Never made (or gone since): nothing to find.
+                self.job
+                    .status
+                    .journal_remove(side, &uid)
+                    .map_err(|e| e.to_string())?;
+            }
+        }
         Ok(view)
     }
 
@@ -1611,6 +1675,14 @@ impl<'a, 'j> Run<'a, 'j> {
             .status
             .put(&row)
             .map_err(|e| Failure::new(Side::Local, None, e.to_string()))?;
+        for side in [Side::Local, Side::Server] {
+            if self.journaled.remove(&(side, row.uid.clone())) {
+                self.job
+                    .status
+                    .journal_remove(side, &row.uid)
+                    .map_err(|e| Failure::new(side, None, e.to_string()))?;
+            }
+        }
         if remember {
             self.status.insert(row.uid.clone(), row);
         }

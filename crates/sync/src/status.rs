@@ -142,6 +142,12 @@ impl StatusDb {
                      hash TEXT NOT NULL,
                      PRIMARY KEY (side, href)
                  );
+                 CREATE TABLE IF NOT EXISTS journal (
+                     side TEXT NOT NULL,
+                     uid TEXT NOT NULL,
+                     href TEXT NOT NULL,
+                     PRIMARY KEY (side, uid)
+                 );
                  CREATE TABLE IF NOT EXISTS runs (
                      id INTEGER PRIMARY KEY AUTOINCREMENT,
                      started TEXT NOT NULL,
@@ -254,6 +260,52 @@ impl StatusDb {
         };
         self.conn
             .execute(sql, params![uid, version])
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Notes that an item is about to be created at `href` on `side`
+    /// (committed at once outside a transaction): a run killed after the
+    /// create and before its status row leaves the note, and the next run
+    /// looks at that address whatever the side's listing says.
+    pub fn journal_add(
+        &self,
+        side: crate::planner::Side,
+        uid: &str,
+        href: &str,
+    ) -> Result<(), StatusError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO journal VALUES (?1, ?2, ?3)",
+                params![side.to_string(), uid, href],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The creates noted on `side` and not yet settled: (UID, href).
+    pub fn journal(
+        &self,
+        side: crate::planner::Side,
+    ) -> Result<Vec<(String, String)>, StatusError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT uid, href FROM journal WHERE side = ?1")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![side.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Settles a noted create (it is recorded in the status now, or known
+    /// not to have happened).
+    pub fn journal_remove(&self, side: crate::planner::Side, uid: &str) -> Result<(), StatusError> {
+        self.conn
+            .execute(
+                "DELETE FROM journal WHERE side = ?1 AND uid = ?2",
+                params![side.to_string(), uid],
+            )
             .map(drop)
             .map_err(|e| self.err(e))
     }

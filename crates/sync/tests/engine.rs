@@ -847,3 +847,98 @@ fn fresh_versions_are_confirmed_once_and_recorded() {
         );
     }
 }
+
+/// A server folder whose answers to creates get lost (the write is done, the
+/// client hears an error, as when a connection drops after the request) and
+/// whose change listing, afterwards, names nothing new (as a server that
+/// lists late would): only the journal of creates can tell the next run
+/// where the item went.
+struct LostAnswers {
+    inner: VdirStore,
+    lose_answers: AtomicBool,
+    creates: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait]
+impl Store for LostAnswers {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    async fn list(&self) -> Result<Vec<Listed>, StoreError> {
+        self.inner.list().await
+    }
+    async fn list_changes(&self, since: Option<&str>) -> Result<ChangeSet, StoreError> {
+        let changes = match since {
+            Some(_) => Changes::Delta {
+                changed: Vec::new(),
+                deleted: Vec::new(),
+            },
+            None => Changes::Full(self.inner.list().await?),
+        };
+        Ok(ChangeSet {
+            changes,
+            state: Some("token".into()),
+        })
+    }
+    fn planned_href(&self, uid: &str) -> Option<Href> {
+        Some(format!("{}.ics", davsync_store::file_stem_for_uid(uid)))
+    }
+    async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
+        self.inner.get_many(hrefs).await
+    }
+    async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
+        self.creates.fetch_add(1, Ordering::SeqCst);
+        let written = self.inner.create(uid, body).await?;
+        if self.lose_answers.load(Ordering::SeqCst) {
+            return Err(StoreError::Server(
+                "connection reset after the request".into(),
+            ));
+        }
+        Ok(written)
+    }
+    async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
+        self.inner.update(href, version, body).await
+    }
+    async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError> {
+        self.inner.delete(href, version).await
+    }
+    async fn metadata(&self) -> Result<Metadata, StoreError> {
+        self.inner.metadata().await
+    }
+    async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError> {
+        self.inner.set_metadata(metadata).await
+    }
+}
+
+#[test]
+fn a_create_whose_answer_was_lost_is_found_through_the_journal() {
+    let f = Fixture::new();
+    fill(&f.local(), 3);
+    let server = LostAnswers {
+        inner: f.store(&f.server()),
+        lose_answers: AtomicBool::new(false),
+        creates: Default::default(),
+    };
+    let first = f.run_with(&f.store(&f.local()), &server, mode(Mode::TwoWay));
+    assert_eq!(first.server.created, 3);
+    // Two new items; their creates are done but the answers lost.
+    write_file(&f.local(), "n1.ics", &items::event("n1", "New one", ""));
+    write_file(&f.local(), "n2.ics", &items::event("n2", "New two", ""));
+    server.lose_answers.store(true, Ordering::SeqCst);
+    let lost = f.run_with(&f.store(&f.local()), &server, mode(Mode::TwoWay));
+    assert_eq!(lost.errors.len(), 2, "{:?}", lost.errors);
+    server.lose_answers.store(false, Ordering::SeqCst);
+    server.creates.store(0, Ordering::SeqCst);
+    // The listing names nothing new; the journal says where to look.
+    let next = f.run_with(&f.store(&f.local()), &server, mode(Mode::TwoWay));
+    assert!(next.errors.is_empty(), "{:?}", next.errors);
+    assert_eq!(server.creates.load(Ordering::SeqCst), 0, "no second create");
+    assert_eq!(files(&f.server(), "ics").len(), 5, "no duplicates");
+    assert_eq!(
+        content_by_uid(&f.local(), "ics"),
+        content_by_uid(&f.server(), "ics")
+    );
+    let status = StatusDb::open(&f.root.join("status.sqlite")).unwrap();
+    assert!(status.journal(Side::Server).unwrap().is_empty(), "settled");
+    assert_eq!(status.count().unwrap(), 5);
+}

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod contract;
+pub mod faults;
 pub mod folder;
 pub mod items;
 pub mod servers;

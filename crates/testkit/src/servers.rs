@@ -4,11 +4,13 @@
 //! against each of them. Without that variable server tests fail with a
 //! message saying how to start the servers: they are never skipped.
 
+use crate::cli::toml_string;
 use davsync_dav::{ClientOptions, Collection, CollectionKind, Credentials, DavClient};
+use davsync_pim::Item;
 use libdav::caldav::CreateCalendar;
 use libdav::carddav::CreateAddressBook;
-use std::collections::HashMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The servers every server test runs against.
@@ -31,9 +33,17 @@ pub struct Server {
     pub calendar_url: String,
     /// An address book made at start.
     pub addressbook_url: String,
+    /// Every line of its `env` file (what only some servers have, such as
+    /// the certificates of `radicale-tls`).
+    pub env: HashMap<String, String>,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The environment variable the profiles of [`Server::profile`] read the
+/// password from (give it to the runs with
+/// [`Davsync::with_env`](crate::cli::Davsync::with_env)).
+pub const PASSWORD_ENV: &str = "DAVSYNC_TEST_DAV_PASSWORD";
 
 /// The folder holding one state folder (with an `env` file) per server.
 pub fn state_root() -> PathBuf {
@@ -74,6 +84,7 @@ pub fn get(name: &str) -> Server {
         principal_url: key("DAV_PRINCIPAL_URL"),
         calendar_url: key("DAV_CALENDAR_URL"),
         addressbook_url: key("DAV_ADDRESSBOOK_URL"),
+        env,
     }
 }
 
@@ -83,15 +94,26 @@ pub fn all() -> Vec<Server> {
 }
 
 impl Server {
-    /// A client logged in as the test user.
-    pub fn client(&self) -> DavClient {
-        let credentials = Credentials {
+    /// The test user's credentials.
+    pub fn credentials(&self) -> Credentials {
+        Credentials {
             username: self.user.clone(),
             password: self.password.clone(),
-        };
+        }
+    }
+
+    /// A value of its `env` file that this server must have.
+    pub fn env(&self, key: &str) -> &str {
+        self.env
+            .get(key)
+            .unwrap_or_else(|| panic!("{} has no {key} in its env file", self.name))
+    }
+
+    /// A client logged in as the test user.
+    pub fn client(&self) -> DavClient {
         DavClient::new(
             &self.base_url,
-            Some(&credentials),
+            Some(&self.credentials()),
             &ClientOptions::default(),
         )
         .expect("client")
@@ -136,4 +158,160 @@ impl Server {
     pub fn url_of(&self, collection: &Collection) -> String {
         collection.client().url_of(collection.href())
     }
+
+    /// A `[profiles.NAME]` table syncing the vdir folder `local` with the
+    /// collection at `url` (one of this server's, perhaps reached through a
+    /// proxy), logged in as the test user with the password in
+    /// [`PASSWORD_ENV`]; `extra` holds further `key = value` lines of the
+    /// profile, the values as TOML (`("conflicts", "\"automatic\"")`).
+    /// `content` decides the store type: `contacts` is CardDAV, the rest CalDAV.
+    pub fn profile(
+        &self,
+        name: &str,
+        content: &str,
+        local: &Path,
+        url: &str,
+        extra: &[(&str, &str)],
+    ) -> String {
+        let kind = if content == "contacts" {
+            "carddav"
+        } else {
+            "caldav"
+        };
+        let mut out = format!("[profiles.{name}]\ncontent = {}\n", toml_string(content));
+        for (key, value) in extra {
+            out.push_str(&format!("{key} = {value}\n"));
+        }
+        out.push_str(&format!(
+            "local = {{ type = \"vdir\", path = {} }}\n\
+             server = {{ type = \"{kind}\", url = {}, username = {}, password_env = \"{PASSWORD_ENV}\" }}\n\n",
+            toml_string(&local.to_string_lossy()),
+            toml_string(url),
+            toml_string(&self.user),
+        ));
+        out
+    }
+}
+
+/// One item of a collection, as listed and read.
+#[derive(Debug, Clone)]
+pub struct ServerItem {
+    /// Its href.
+    pub href: String,
+    /// Its ETag.
+    pub etag: String,
+    /// Its content.
+    pub item: Item,
+}
+
+/// Every item of `collection` by UID, with every href holding it (more than
+/// one href per UID is a duplicate): a listing, then multigets of 20 hrefs
+/// (radicale-small refuses more than 50 events per answer). Panics when the
+/// server fails or an item does not parse; the collection is expected to
+/// stand still while it is read.
+pub async fn items_by_uid(collection: &Collection) -> BTreeMap<String, Vec<ServerItem>> {
+    let url = collection.client().url_of(collection.href());
+    let listed = collection
+        .list()
+        .await
+        .unwrap_or_else(|e| panic!("cannot list {url}: {e}"));
+    let hrefs: Vec<String> = listed.into_iter().map(|r| r.href).collect();
+    let mut out: BTreeMap<String, Vec<ServerItem>> = BTreeMap::new();
+    for chunk in hrefs.chunks(20) {
+        let bodies = collection
+            .multiget(chunk)
+            .await
+            .unwrap_or_else(|e| panic!("cannot read items of {url}: {e}"));
+        for (href, body) in chunk.iter().zip(bodies) {
+            let body = body.unwrap_or_else(|e| panic!("cannot read {href}: {e}"));
+            let item =
+                Item::parse(body.data).unwrap_or_else(|e| panic!("{href} does not parse: {e}"));
+            out.entry(item.uid().to_string())
+                .or_default()
+                .push(ServerItem {
+                    href: href.clone(),
+                    etag: body.etag,
+                    item,
+                });
+        }
+    }
+    out
+}
+
+/// How a folder's items (as [`crate::folder::items_by_uid`] finds them) and a
+/// collection's (as [`items_by_uid`] finds them) differ from each other and
+/// from `expected` (UID → SUMMARY, or FN of a card): a UID held twice on a
+/// side (by two files, or at two hrefs), a UID missing or one too many on a
+/// side, a SUMMARY other than expected, or content that differs between the
+/// sides (by the normalised hash, which ignores what servers add, such as
+/// SOGo's CLASS:PUBLIC). Empty when everything agrees.
+pub fn differences(
+    local: &BTreeMap<String, Vec<(String, Item)>>,
+    server: &BTreeMap<String, Vec<ServerItem>>,
+    expected: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (uid, files) in local {
+        if files.len() != 1 {
+            let names: Vec<&String> = files.iter().map(|f| &f.0).collect();
+            problems.push(format!("{uid} is held by {} local files: {names:?}", files.len()));
+        }
+    }
+    for (uid, items) in server {
+        if items.len() != 1 {
+            let hrefs: Vec<&String> = items.iter().map(|i| &i.href).collect();
+            problems.push(format!(
+                "{uid} is on the server {} times, at {hrefs:?}",
+                items.len()
+            ));
+        }
+    }
+    let summaries = |items: Vec<&Item>| -> Vec<Option<String>> {
+        items
+            .iter()
+            .map(|i| i.summary().map(str::to_string))
+            .collect()
+    };
+    for (uid, summary) in expected {
+        let here: Vec<&Item> = local.get(uid).into_iter().flatten().map(|f| &f.1).collect();
+        let there: Vec<&Item> = server
+            .get(uid)
+            .into_iter()
+            .flatten()
+            .map(|s| &s.item)
+            .collect();
+        if here.is_empty() {
+            problems.push(format!("{uid} ({summary:?}) is lost locally"));
+        }
+        if there.is_empty() {
+            problems.push(format!("{uid} ({summary:?}) is lost on the server"));
+        }
+        for (side, items) in [("locally", &here), ("on the server", &there)] {
+            if items.iter().any(|i| i.summary() != Some(summary.as_str())) {
+                problems.push(format!(
+                    "{uid} {side}: {:?}, expected {summary:?}",
+                    summaries(items.clone())
+                ));
+            }
+        }
+        if let (Some(l), Some(s)) = (here.first(), there.first())
+            && l.content_hash() != s.content_hash()
+        {
+            problems.push(format!(
+                "{uid}: different content on the two sides:\n--- local ---\n{}--- server ---\n{}",
+                l.body(),
+                s.body()
+            ));
+        }
+    }
+    for uid in local.keys().filter(|u| !expected.contains_key(*u)) {
+        problems.push(format!("{uid} should not be in the folder (deleted or never created)"));
+    }
+    for uid in server.keys().filter(|u| !expected.contains_key(*u)) {
+        let hrefs: Vec<&String> = server[uid].iter().map(|i| &i.href).collect();
+        problems.push(format!(
+            "{uid} should not be on the server (deleted or never created), at {hrefs:?}"
+        ));
+    }
+    problems
 }

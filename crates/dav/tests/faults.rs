@@ -1,0 +1,77 @@
+//! Transient failures against a real server behind a faulty proxy: requests
+//! that meet dropped connections, 500/503 answers and delays are sent again
+//! (and succeed); without retries they fail with a clear message.
+
+use davsync_dav::{ClientOptions, Collection, CollectionKind, DavClient};
+use davsync_testkit::faults::{FaultProxy, Rates};
+use davsync_testkit::servers::{self, Server};
+use std::time::Duration;
+
+fn origin(server: &Server) -> String {
+    let uri: http::Uri = server.base_url.parse().unwrap();
+    format!("http://{}", uri.authority().unwrap())
+}
+
+fn collection(proxy: &FaultProxy, server: &Server, retries: u32) -> Collection {
+    let url = proxy.url(&server.calendar_url);
+    let options = ClientOptions {
+        retries,
+        retry_pause: Duration::from_millis(20),
+        ..ClientOptions::default()
+    };
+    let client = DavClient::new(&url, Some(&server.credentials()), &options).unwrap();
+    Collection::new(client, &url, CollectionKind::Calendar).unwrap()
+}
+
+#[tokio::test]
+async fn dropped_connections_and_server_errors_are_retried() {
+    let server = servers::get("radicale");
+    let rates = Rates {
+        drop: 0.15,
+        error: 0.25,
+        delay: 0.1,
+        ..Rates::default()
+    };
+    let proxy = FaultProxy::start(&origin(&server), rates, 7, Duration::from_millis(200));
+    let calendar = collection(&proxy, &server, 8);
+    for _ in 0..20 {
+        calendar
+            .properties()
+            .await
+            .expect("retried until it went through");
+    }
+    let requests = calendar.client().requests();
+    assert!(
+        proxy.injected("drop") > 0 && proxy.injected("error") > 0,
+        "faults were injected"
+    );
+    assert_eq!(
+        requests as usize,
+        20 + proxy.injected("drop") + proxy.injected("error"),
+        "one more request per injected failure"
+    );
+}
+
+#[tokio::test]
+async fn without_retries_a_failure_is_a_clear_error() {
+    let server = servers::get("radicale");
+    let rates = Rates {
+        error: 1.0,
+        ..Rates::default()
+    };
+    let proxy = FaultProxy::start(&origin(&server), rates, 1, Duration::ZERO);
+    let err = collection(&proxy, &server, 0)
+        .properties()
+        .await
+        .expect_err("every answer is an error");
+    let message = err.to_string();
+    assert!(
+        message.contains("500") || message.contains("503"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("127.0.0.1:{}", proxy.port)),
+        "{message}"
+    );
+    assert!(!message.contains(&server.password), "{message}");
+}

@@ -1,0 +1,101 @@
+//! A faulty proxy in front of a real server (`tests/tools/faultproxy.py`):
+//! drops connections before or after the server saw the request, delays,
+//! answers 500/503 itself, or cuts answers short, at the rates asked for.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The share of requests that get each fault (0 to 1; together at most 1).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Rates {
+    /// Connection closed before the request reaches the server.
+    pub drop: f64,
+    /// Request carried out, connection closed before the answer.
+    pub drop_after: f64,
+    /// 500 or 503 from the proxy.
+    pub error: f64,
+    /// Forwarded after a pause of up to `max_delay`.
+    pub delay: f64,
+    /// Answer cut in the middle of its body.
+    pub truncate: f64,
+}
+
+/// A running proxy; stopped when dropped.
+pub struct FaultProxy {
+    child: Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/tools/faultproxy.py")
+}
+
+impl FaultProxy {
+    /// Starts a proxy to `upstream` (`http://127.0.0.1:PORT`), with a seed
+    /// for its random choices (a run can be repeated).
+    pub fn start(upstream: &str, rates: Rates, seed: u64, max_delay: Duration) -> FaultProxy {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port_file = dir.path().join("port");
+        let log = dir.path().join("faults.log");
+        let child = Command::new("python3")
+            .arg(script())
+            .args(["--upstream", upstream, "--seed", &seed.to_string()])
+            .arg("--port-file")
+            .arg(&port_file)
+            .arg("--log")
+            .arg(&log)
+            .args(["--drop", &rates.drop.to_string()])
+            .args(["--drop-after", &rates.drop_after.to_string()])
+            .args(["--error", &rates.error.to_string()])
+            .args(["--delay", &rates.delay.to_string()])
+            .args(["--truncate", &rates.truncate.to_string()])
+            .args(["--max-delay", &max_delay.as_secs_f64().to_string()])
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("python3 runs tests/tools/faultproxy.py");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let port = loop {
+            if let Ok(text) = std::fs::read_to_string(&port_file)
+                && let Ok(port) = text.trim().parse()
+            {
+                break port;
+            }
+            assert!(Instant::now() < deadline, "the fault proxy did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        FaultProxy {
+            child,
+            port,
+            log,
+            _dir: dir,
+        }
+    }
+
+    /// `url` (on the proxied server) as reached through the proxy.
+    pub fn url(&self, url: &str) -> String {
+        let uri: http::Uri = url.parse().expect("a URL");
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// How many faults of a kind (`drop`, `drop_after`, `error`, `delay`,
+    /// `truncate`) were injected so far.
+    pub fn injected(&self, fault: &str) -> usize {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.split(' ').next() == Some(fault))
+            .count()
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""A faulty HTTP/1.1 reverse proxy for fault-injection tests (standard library only).
+
+    tests/tools/faultproxy.py --upstream http://127.0.0.1:PORT --port-file FILE [options]
+
+Listens on 127.0.0.1 (a free port, written to --port-file once it listens) and forwards each
+request to the upstream server, except that, per request and at the rates given (drawn from a
+seeded random generator, so a run can be repeated):
+
+  --drop R        the connection is closed before the request reaches the server
+  --drop-after R  the request reaches the server and is carried out, then the connection is
+                  closed before the answer: the client cannot know it happened
+  --error R       the proxy answers 500 or 503 (with `Retry-After: 0` or 1) itself
+  --delay R       the request waits 0.1 to --max-delay seconds before it is forwarded
+  --truncate R    the answer's head and half its body are sent, then the connection is closed
+
+Each fault is logged as one line to --log (`<fault> <method> <path>`), so that a test can check
+that faults really happened. Requests may be kept alive; each is forwarded on a connection of
+its own (with `Connection: close` to the upstream), and the answer goes back with its
+`Content-Length`. Request bodies must have a `Content-Length` (chunked requests are refused
+with 411); answer bodies may be chunked or end at close.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import urllib.parse
+
+FAULTS = ("drop", "drop_after", "error", "delay", "truncate")
+MAX_HEAD = 64 * 1024
+
+
+class Proxy:
+    def __init__(self, args):
+        self.args = args
+        self.rng = random.Random(args.seed)
+        up = urllib.parse.urlsplit(args.upstream)
+        if up.scheme != "http" or not up.hostname:
+            raise SystemExit(f"faultproxy: --upstream must be http://host:port, not {args.upstream!r}")
+        self.host, self.port = up.hostname, up.port or 80
+        self.log = open(args.log, "a", buffering=1) if args.log else None
+        self.counts = {f: 0 for f in FAULTS}
+        self.requests = 0
+
+    def draw(self):
+        """The fault for the next request, or None."""
+        x = self.rng.random()
+        for fault in FAULTS:
+            rate = getattr(self.args, fault)
+            if x < rate:
+                return fault
+            x -= rate
+        return None
+
+    def record(self, fault, method, target):
+        self.counts[fault] += 1
+        if self.log:
+            self.log.write(f"{fault} {method} {target}\n")
+
+    async def serve(self, reader, writer):
+        try:
+            while True:
+                request = await read_request(reader)
+                if request is None:
+                    break
+                keep = await self.handle(request, writer)
+                if not keep:
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+    async def handle(self, request, writer):
+        method, target, version, headers, body = request
+        self.requests += 1
+        fault = self.draw()
+        if fault == "drop":
+            self.record(fault, method, target)
+            return False
+        if fault == "error":
+            self.record(fault, method, target)
+            status = self.rng.choice((500, 503))
+            reason = "Internal Server Error" if status == 500 else "Service Unavailable"
+            text = b"injected fault\n"
+            writer.write(
+                f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain\r\n"
+                f"Retry-After: {self.rng.choice((0, 1))}\r\nContent-Length: {len(text)}\r\n\r\n".encode()
+                + text
+            )
+            await writer.drain()
+            return True
+        if fault == "delay":
+            self.record(fault, method, target)
+            await asyncio.sleep(self.rng.uniform(0.1, self.args.max_delay))
+        try:
+            head, answer = await self.forward(method, target, headers, body)
+        except (OSError, asyncio.IncompleteReadError, ValueError) as e:
+            msg = f"upstream failed: {e}\n".encode()
+            writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: %d\r\n\r\n" % len(msg) + msg)
+            await writer.drain()
+            return False
+        if fault == "drop_after":
+            self.record(fault, method, target)
+            return False
+        if fault == "truncate":
+            self.record(fault, method, target)
+            writer.write(head + answer[: len(answer) // 2])
+            await writer.drain()
+            return False
+        writer.write(head + answer)
+        await writer.drain()
+        return not any(k == "connection" and v.lower() == "close" for k, v in headers)
+
+    async def forward(self, method, target, headers, body):
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        try:
+            lines = [f"{method} {target} HTTP/1.1"]
+            for name, value in headers:
+                if name in ("connection", "keep-alive", "proxy-connection"):
+                    continue
+                lines.append(f"{name}: {value}")
+            lines.append("Connection: close")
+            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+            await writer.drain()
+            status_line, resp_headers = await read_head(reader)
+            if status_line is None:
+                raise ValueError("no answer")
+            code = int(status_line.split()[1])
+            answer = await read_body(reader, resp_headers, method, code, until_close=True)
+        finally:
+            writer.close()
+        out = [status_line]
+        for name, value in resp_headers:
+            if name in ("connection", "keep-alive", "transfer-encoding", "content-length"):
+                continue
+            out.append(f"{name}: {value}")
+        out.append(f"Content-Length: {len(answer)}")
+        return ("\r\n".join(out) + "\r\n\r\n").encode("latin-1"), answer
+
+
+async def read_head(reader):
+    """Reads a start line and headers; (None, None) at a clean end of the connection."""
+    try:
+        raw = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError as e:
+        if not e.partial.strip():
+            return None, None
+        raise
+    except asyncio.LimitOverrunError:
+        raise ValueError("head too large")
+    if len(raw) > MAX_HEAD:
+        raise ValueError("head too large")
+    text = raw.decode("latin-1").split("\r\n")
+    headers = []
+    for line in text[1:]:
+        if not line:
+            continue
+        name, _, value = line.partition(":")
+        headers.append((name.strip().lower(), value.strip()))
+    return text[0], headers
+
+
+async def read_request(reader):
+    start, headers = await read_head(reader)
+    if start is None:
+        return None
+    method, target, version = start.split(" ", 2)
+    if any(k == "transfer-encoding" for k, _ in headers):
+        raise ValueError("chunked request bodies are not supported")
+    length = int(next((v for k, v in headers if k == "content-length"), "0"))
+    body = await reader.readexactly(length) if length else b""
+    return method, target, version, headers, body
+
+
+async def read_body(reader, headers, method, code, until_close):
+    if method == "HEAD" or code in (204, 304) or 100 <= code < 200:
+        return b""
+    te = next((v for k, v in headers if k == "transfer-encoding"), "")
+    if "chunked" in te.lower():
+        parts = []
+        while True:
+            size_line = await reader.readuntil(b"\r\n")
+            size = int(size_line.split(b";")[0].strip(), 16)
+            if size == 0:
+                await reader.readuntil(b"\r\n")  # (no trailers expected)
+                break
+            parts.append(await reader.readexactly(size))
+            await reader.readexactly(2)
+        return b"".join(parts)
+    length = next((v for k, v in headers if k == "content-length"), None)
+    if length is not None:
+        return await reader.readexactly(int(length))
+    return await reader.read() if until_close else b""
+
+
+async def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--upstream", required=True, help="http://host:port of the real server")
+    ap.add_argument("--port-file", required=True, help="where to write the port once listening")
+    ap.add_argument("--log", help="file to append one line per injected fault to")
+    ap.add_argument("--seed", type=int, default=1)
+    for fault in FAULTS:
+        ap.add_argument("--" + fault.replace("_", "-"), type=float, default=0.0, metavar="R",
+                        help=f"share of requests that get the fault '{fault}' (0 to 1)")
+    ap.add_argument("--max-delay", type=float, default=1.0, help="longest delay in seconds (default 1)")
+    args = ap.parse_args()
+    if sum(getattr(args, f) for f in FAULTS) > 1:
+        ap.error("the rates add up to more than 1")
+    proxy = Proxy(args)
+    server = await asyncio.start_server(proxy.serve, "127.0.0.1", 0, limit=MAX_HEAD * 2)
+    port = server.sockets[0].getsockname()[1]
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(f"{port}\n")
+    os.replace(tmp, args.port_file)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        sys.exit(0)
