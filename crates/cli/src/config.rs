@@ -189,6 +189,8 @@ struct RawProfile {
     category_negate: bool,
     /// Items read per request and per status transaction.
     chunk_size: Option<Spanned<i64>>,
+    /// Items larger than this many MiB are left alone with an error (default 10).
+    max_item_size_mib: Option<Spanned<i64>>,
     /// Requests in flight at once.
     concurrency: Option<Spanned<i64>>,
     /// `false`, or `{ past_days = 60, future_days = 365 }`.
@@ -281,6 +283,8 @@ pub struct Profile {
     pub category: Option<CategoryOptions>,
     /// Items read per request (the guide's chunked sync), and per status transaction.
     pub chunk_size: usize,
+    /// Items larger than this (bytes) are left alone, each with an error.
+    pub max_item_size: u64,
     /// Requests in flight at once.
     pub concurrency: usize,
     /// The time-range filter: days back and days ahead of today (calendars;
@@ -1021,6 +1025,8 @@ impl Config {
                     )),
                 };
             let chunk_size = bounded(raw.chunk_size, "chunk_size", 100, 10_000)?;
+            let max_item_size =
+                bounded(raw.max_item_size_mib, "max_item_size_mib", 10, 1024)? as u64 * 1024 * 1024;
             let concurrency = bounded(raw.concurrency, "concurrency", 4, 64)?;
             let time_range = time_range_of(raw.time_range, raw.content)
                 .map_err(|(span, message)| err(span, &key("time_range"), message))?;
@@ -1047,6 +1053,7 @@ impl Config {
                 max_delete: max_delete as u8,
                 category,
                 chunk_size,
+                max_item_size,
                 concurrency,
                 time_range,
                 local,

@@ -90,7 +90,12 @@ fn open_store(
 ) -> Result<Box<dyn Store>, String> {
     match store {
         ResolvedStore::Vdir { path } => VdirStore::open(path, profile.content.extension())
-            .map(|s| Box::new(s.with_trash(data.trash(&profile.name, side))) as Box<dyn Store>)
+            .map(|s| {
+                Box::new(
+                    s.with_trash(data.trash(&profile.name, side))
+                        .with_max_item_size(profile.max_item_size),
+                ) as Box<dyn Store>
+            })
             .map_err(|e| format!("{side} store: {e}")),
         ResolvedStore::Dav(dav) => {
             let network = &dav.network;
@@ -163,7 +168,9 @@ fn open_store(
             let collection = Collection::new(client, &dav.url, dav.kind)
                 .map_err(|e| format!("{side} store: {e}"))?;
             Ok(Box::new(
-                DavStore::new(collection).with_batch(profile.chunk_size),
+                DavStore::new(collection)
+                    .with_batch(profile.chunk_size)
+                    .with_max_item_size(profile.max_item_size),
             ))
         }
     }
@@ -341,7 +348,14 @@ fn print_human(report: &Report) {
         println!("  warning: {}", located(w));
     }
     for e in &report.errors {
-        println!("  error: {}", located(e));
+        let mut line = located(e);
+        if line.contains("(401 Unauthorized)") {
+            line.push_str(&format!(
+                "; check the username and the password source of profile {}",
+                report.profile
+            ));
+        }
+        println!("  error: {line}");
     }
 }
 

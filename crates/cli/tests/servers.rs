@@ -371,6 +371,27 @@ fn wrong_password_is_a_clear_error(name: &str) {
         "{message}"
     );
     assert!(!message.contains(wrong));
+    // Read by a person: the line names the profile to fix, never the password.
+    let davsync = Davsync::new(
+        env!("CARGO_BIN_EXE_davsync"),
+        s.root.join("config.toml"),
+        s.root.join("data"),
+    );
+    let out = davsync
+        .command(&["sync"])
+        .env(PASSWORD_VAR, wrong)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("401"))
+        .unwrap_or_else(|| panic!("no 401 line in {stdout}"));
+    assert!(
+        line.contains("profile cal") && line.contains(&s.server.base_url[..20]),
+        "{line}"
+    );
+    assert!(!stdout.contains(wrong) && !String::from_utf8_lossy(&out.stderr).contains(wrong));
 }
 
 fn deletion_after_a_sync_token_reset(name: &str) {
@@ -716,4 +737,53 @@ fn a_server_refusing_large_reports_is_read_in_chunks() {
     let r = &s.sync(&ranged, &["ranged"])["ranged"];
     assert_eq!(r["local"]["created"], 120, "{r:#}");
     assert_eq!(folder_items(&ranged_dir, "ics"), s.server_items(&cal));
+}
+
+/// An item larger than `max_item_size_mib` is left alone with an error that
+/// names it, its size and the limit, on either side; the rest syncs.
+#[test]
+fn items_over_the_size_limit_are_left_alone_with_an_error() {
+    let s = Setup::new("radicale");
+    let local = s.folder("local");
+    let big_text = "x".repeat(1_300_000);
+    write_file(&local, "small.ics", &event("small", "Small", ""));
+    write_file(
+        &local,
+        "big-here.ics",
+        &event(
+            "big-here",
+            "Big here",
+            &format!("DESCRIPTION:{big_text}\r\n"),
+        ),
+    );
+    let cal = s.collection(CollectionKind::Calendar);
+    s.runtime.block_on(async {
+        let href = format!("{}big-there.ics", cal.href());
+        let body = event(
+            "big-there",
+            "Big there",
+            &format!("DESCRIPTION:{big_text}\r\n"),
+        );
+        cal.create(&href, &body).await.unwrap();
+    });
+    let config = s.profile("cal", "events", &local, &cal, "max_item_size_mib = 1");
+    let (code, json) = s.sync_with(&config, &s.server.password, &[]);
+    assert_eq!(code, 1, "{json:#}");
+    let errors = json["reports"][0]["errors"].as_array().unwrap();
+    for name in ["big-here.ics", "big-there.ics"] {
+        let e = errors
+            .iter()
+            .find(|e| e["href"].as_str().unwrap_or("").ends_with(name))
+            .unwrap_or_else(|| panic!("no error for {name}: {errors:?}"));
+        let message = e["message"].as_str().unwrap();
+        assert!(message.contains("1048576"), "{message}");
+    }
+    let server = s.server_items(&cal);
+    assert!(server.contains_key("small"), "{server:?}");
+    assert!(!server.contains_key("big-here"));
+    assert!(!local.join("big-there.ics").exists());
+    assert!(
+        local.join("big-here.ics").exists(),
+        "left alone, not deleted"
+    );
 }

@@ -439,7 +439,7 @@ impl DavClient {
                 // 423 or 500), or an overloaded or failing server: try again a
                 // little later. Every write davsync sends is conditional, so a
                 // repeat cannot overwrite anything.
-                Err(_) => Some(self.backoff(attempt)),
+                Err(e) if transient(e) => Some(self.backoff(attempt)),
                 Ok(r) if matches!(r.status().as_u16(), 408 | 423 | 429 | 500 | 502 | 503 | 504) => {
                     Some(
                         retry_after(r.headers())
@@ -570,6 +570,23 @@ pub fn check_status(url: &str, status: http::StatusCode) -> Result<(), DavError>
         s if s >= 500 => Err(DavError::Status { url, status }),
         _ => Ok(()),
     }
+}
+
+/// Whether a failed request may go through when sent again: not a
+/// redirect loop, a refused certificate or an unusable request.
+fn transient(e: &reqwest::Error) -> bool {
+    if e.is_redirect() || e.is_builder() {
+        return false;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if text.contains("certificate") || text.contains("fingerprint") {
+            return false;
+        }
+        source = cause.source();
+    }
+    true
 }
 
 fn transport(url: &str, e: &reqwest::Error) -> DavError {

@@ -1,6 +1,7 @@
-//! Redirects are followed, but credentials never go to another origin. Two
-//! real HTTP servers (Python's http.server on two loopback ports): the first
-//! redirects within itself and to the second; both record what they received.
+//! Redirects are followed, but credentials never go to another origin, and
+//! endless redirects end in a clear error. Two real HTTP servers (Python's
+//! http.server on two loopback ports): the first redirects within itself and
+//! to the second; both record what they received.
 
 use davsync_dav::{ClientOptions, Collection, CollectionKind, Credentials, DavClient};
 use std::io::{BufRead, BufReader};
@@ -21,6 +22,9 @@ class H(http.server.BaseHTTPRequestHandler):
         if n: self.rfile.read(n)
         if self.path == "/same/":
             self.send_response(308); self.send_header("Location", "/dav/cal/"); self.send_header("Content-Length", "0"); self.end_headers(); return
+        if self.path.startswith("/loop/"):
+            n = int(self.path[6:] or 0) + 1
+            self.send_response(307); self.send_header("Location", "/loop/%d" % n); self.send_header("Content-Length", "0"); self.end_headers(); return
         if self.path == "/cross/":
             self.send_response(308); self.send_header("Location", "http://127.0.0.1:%d/dav/cal/" % other); self.send_header("Content-Length", "0"); self.end_headers(); return
         body = b'<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>' + self.path.encode() + b'</d:href><d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>'
@@ -129,4 +133,24 @@ async fn credentials_follow_same_origin_redirects_only() {
         cross[0].ends_with("none"),
         "credentials went to another origin: {log}"
     );
+}
+
+#[tokio::test]
+async fn endless_redirects_end_in_a_clear_error() {
+    let servers = Servers::start();
+    let base = format!("http://127.0.0.1:{}/", servers.first);
+    let client = DavClient::new(&base, None, &ClientOptions::default()).unwrap();
+    let collection =
+        Collection::new(client, &format!("{base}loop/"), CollectionKind::Calendar).unwrap();
+    let err = collection
+        .list()
+        .await
+        .expect_err("a redirect loop must end");
+    assert!(err.to_string().contains("redirect"), "{err}");
+    let hops = servers
+        .log()
+        .lines()
+        .filter(|l| l.contains("/loop/"))
+        .count();
+    assert!((2..=20).contains(&hops), "followed {hops} redirects");
 }

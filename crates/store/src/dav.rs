@@ -23,6 +23,7 @@ pub struct DavStore {
     /// Properties read by the last `list_changes`, so `metadata` needs no request.
     properties: Mutex<Option<Properties>>,
     batch: usize,
+    max_item_size: u64,
 }
 
 /// The state kept between runs: the sync token and the ctag, one per line.
@@ -68,7 +69,33 @@ impl DavStore {
             listed: Mutex::new(HashSet::new()),
             properties: Mutex::new(None),
             batch: DEFAULT_MULTIGET_BATCH,
+            max_item_size: crate::vdir::DEFAULT_MAX_ITEM_SIZE,
         }
+    }
+
+    /// Items larger than this many bytes are refused (an error for that item
+    /// alone); 10 MiB unless set.
+    pub fn with_max_item_size(mut self, bytes: u64) -> Self {
+        self.max_item_size = bytes;
+        self
+    }
+
+    /// An item as read, or the error for one too large to take.
+    fn fetched(&self, href: String, body: davsync_dav::Body) -> Result<Fetched, StoreError> {
+        let size = body.data.len() as u64;
+        if size > self.max_item_size {
+            return Err(StoreError::TooLarge {
+                href,
+                size,
+                limit: self.max_item_size,
+            });
+        }
+        Ok(Fetched {
+            href,
+            version: body.etag,
+            body: body.data,
+            modified: None,
+        })
     }
 
     /// Items per multiget request.
@@ -277,12 +304,7 @@ impl Store for DavStore {
             let mut on_item = |item: QueryItem| {
                 delivered.insert(item.href.clone());
                 sink(match item.result {
-                    Ok(body) => Ok(Fetched {
-                        href: item.href,
-                        version: body.etag,
-                        body: body.data,
-                        modified: None,
-                    }),
+                    Ok(body) => self.fetched(item.href, body),
                     Err(e) => Err(store_error(&item.href, "", e)),
                 });
             };
@@ -336,12 +358,7 @@ impl Store for DavStore {
                 };
             for href in chunk {
                 out.push(match answers.remove(href) {
-                    Some(Ok(body)) => Ok(Fetched {
-                        href: href.clone(),
-                        version: body.etag,
-                        body: body.data,
-                        modified: None,
-                    }),
+                    Some(Ok(body)) => self.fetched(href.clone(), body),
                     Some(Err(e)) => Err(e),
                     None if self.collection.owns(href) => Err(StoreError::Server(format!(
                         "{href}: asked twice in one request"
