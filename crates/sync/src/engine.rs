@@ -1166,13 +1166,31 @@ impl<'a, 'j> Run<'a, 'j> {
             return;
         }
         self.is_known(&uid);
-        let changed = match self.status.get(&uid) {
+        // The content decides: a new version of the same content is no change
+        // (a server that rewrote it), and the same version with other content
+        // is one (a server that does not change its ETags), said once here.
+        let (changed, same_version) = match self.status.get(&uid) {
             Some(row) => {
                 let known = side_status(row, side);
-                known.version != version && known.hash != item.content_hash()
+                (
+                    known.hash != item.content_hash(),
+                    known.version == version && known.href == href,
+                )
             }
-            None => true,
+            None => (true, false),
         };
+        if changed && same_version {
+            self.item_message(
+                true,
+                side,
+                Some(&href),
+                Some(&uid),
+                format!(
+                    "the {side} store changed this item without changing its version (ETag \
+                     {version}); changes there may go unnoticed until its version changes"
+                ),
+            );
+        }
         let server_hash = match side {
             Side::Local => self
                 .job

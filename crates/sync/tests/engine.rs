@@ -942,3 +942,97 @@ fn a_create_whose_answer_was_lost_is_found_through_the_journal() {
     assert!(status.journal(Side::Server).unwrap().is_empty(), "settled");
     assert_eq!(status.count().unwrap(), 5);
 }
+
+/// A server folder that hands out one ETag for everything (as a server whose
+/// ETags do not follow the content): listings say "something changed" with
+/// a fresh version, but items read back carry the old one.
+struct SameEtag {
+    inner: VdirStore,
+    listed: std::sync::atomic::AtomicU64,
+}
+
+#[async_trait]
+impl Store for SameEtag {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    async fn list(&self) -> Result<Vec<Listed>, StoreError> {
+        let n = self.listed.fetch_add(1, Ordering::SeqCst);
+        let mut listed = self.inner.list().await?;
+        for l in &mut listed {
+            l.version = format!("listed-{n}");
+        }
+        Ok(listed)
+    }
+    async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
+        let mut out = self.inner.get_many(hrefs).await;
+        for f in out.iter_mut().flatten() {
+            f.version = "etag".into();
+        }
+        out
+    }
+    async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
+        let w = self.inner.create(uid, body).await?;
+        Ok(Written {
+            version: "etag".into(),
+            ..w
+        })
+    }
+    async fn update(&self, href: &str, _version: &str, body: &str) -> Result<Written, StoreError> {
+        let current = self.inner.list().await?;
+        let version = current
+            .iter()
+            .find(|l| l.href == href)
+            .map(|l| l.version.clone())
+            .unwrap_or_default();
+        let w = self.inner.update(href, &version, body).await?;
+        Ok(Written {
+            version: "etag".into(),
+            ..w
+        })
+    }
+    async fn delete(&self, href: &str, _version: &str) -> Result<(), StoreError> {
+        let current = self.inner.list().await?;
+        let version = current
+            .iter()
+            .find(|l| l.href == href)
+            .map(|l| l.version.clone())
+            .unwrap_or_default();
+        self.inner.delete(href, &version).await
+    }
+    async fn metadata(&self) -> Result<Metadata, StoreError> {
+        self.inner.metadata().await
+    }
+    async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError> {
+        self.inner.set_metadata(metadata).await
+    }
+}
+
+#[test]
+fn content_changed_under_the_same_etag_is_taken_and_reported() {
+    let f = Fixture::new();
+    fill(&f.local(), 2);
+    let server = SameEtag {
+        inner: f.store(&f.server()),
+        listed: Default::default(),
+    };
+    let first = f.run_with(&f.store(&f.local()), &server, mode(Mode::TwoWay));
+    assert_eq!(first.server.created, 2);
+    write_file(
+        &f.server(),
+        "e1.ics",
+        &items::event("e1", "Edited there", ""),
+    );
+    let next = f.run_with(&f.store(&f.local()), &server, mode(Mode::TwoWay));
+    assert_eq!(next.local.updated, 1, "{:?}", next.items);
+    assert!(
+        next.warnings.iter().any(|w| w.uid.as_deref() == Some("e1")
+            && w.message.contains("without changing its version")),
+        "{:?}",
+        next.warnings
+    );
+    assert_eq!(
+        content_by_uid(&f.local(), "ics"),
+        content_by_uid(&f.server(), "ics")
+    );
+}
