@@ -693,6 +693,19 @@ fn content_name(content: Content) -> &'static str {
     }
 }
 
+/// The permission bits of `path` if its group or others may read it.
+#[cfg(unix)]
+fn readable_by_others(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o044 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_path: &Path) -> Option<u32> {
+    None
+}
+
 /// 1-based line of a byte offset.
 fn line_of(source: &str, offset: usize) -> usize {
     source[..offset.min(source.len())].matches('\n').count() + 1
@@ -792,6 +805,36 @@ fn valid_profile_name(name: &str) -> bool {
 }
 
 impl Config {
+    /// Whether any profile has a password (server or proxy) written in the file itself.
+    pub fn holds_a_password(&self) -> bool {
+        let plain = |store: &ResolvedStore| match store {
+            ResolvedStore::Dav(dav) => {
+                dav.password.as_ref().is_some_and(PasswordSource::is_plain)
+                    || matches!(&dav.network.proxy, ProxyConfig::Url { password: Some(p), .. } if p.is_plain())
+            }
+            ResolvedStore::Vdir { .. } => false,
+        };
+        self.profiles
+            .iter()
+            .any(|p| plain(&p.local) || plain(&p.server))
+    }
+
+    /// A warning when the file holds a password and other users may read it
+    /// (Unix permissions; elsewhere nothing is checked).
+    pub fn exposure_warning(&self) -> Option<String> {
+        if !self.holds_a_password() {
+            return None;
+        }
+        readable_by_others(&self.file).map(|mode| {
+            format!(
+                "{} holds a password and other users can read it (mode {mode:o}); \
+                 run `chmod 600 {}`, or better, use password_command, password_keyring or password_env",
+                self.file.display(),
+                self.file.display()
+            )
+        })
+    }
+
     /// Reads and validates the file at `path`.
     pub fn load(path: &Path) -> Result<Config> {
         let source = std::fs::read_to_string(path)
@@ -1148,6 +1191,43 @@ content = "contacts"
 local = { type = "vdir", path = "~/contacts" }
 server = { type = "vdir", path = "/srv/contacts" }
 "#;
+
+    /// A file holding a password warns when others may read it, and only then.
+    #[cfg(unix)]
+    #[test]
+    fn a_readable_file_with_a_password_warns() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let profile = |password_key: &str| {
+            format!(
+                "[profiles.p]\ncontent = \"events\"\nlocal = {{ type = \"vdir\", path = \"l\" }}\n\
+                 server = {{ type = \"caldav\", url = \"https://dav.example.org/c/\", \
+                 username = \"u\", {password_key} }}\n"
+            )
+        };
+        let check = |text: &str, mode: u32| {
+            std::fs::write(&path, text).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            Config::load(&path).unwrap().exposure_warning()
+        };
+        let plain = profile("password = \"hunter2\"");
+        let warning = check(&plain, 0o644).expect("readable by others");
+        assert!(
+            warning.contains("chmod 600") && warning.contains("644"),
+            "{warning}"
+        );
+        assert!(!warning.contains("hunter2"));
+        assert_eq!(check(&plain, 0o600), None);
+        assert_eq!(check(&profile("password_env = \"PW\""), 0o644), None);
+        let proxy = profile(
+            "password_env = \"PW\", proxy = \"http://proxy:3128\", proxy_username = \"p\", proxy_password = \"x\"",
+        );
+        assert!(
+            check(&proxy, 0o640).is_some(),
+            "a proxy password counts too"
+        );
+    }
 
     #[test]
     fn parses_the_documented_example() {

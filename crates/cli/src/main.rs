@@ -102,6 +102,9 @@ fn main() -> ExitCode {
     let data_dir_flag = cli.data_dir;
     let load = || -> anyhow::Result<(config::Config, PathBuf)> {
         let config = config::Config::load(&path)?;
+        if let Some(warning) = config.exposure_warning() {
+            eprintln!("davsync: warning: {warning}");
+        }
         let data_dir = config::data_dir(data_dir_flag.as_deref(), &config);
         Ok((config, data_dir))
     };
