@@ -14,6 +14,11 @@ seeded random generator, so a run can be repeated):
   --delay R       the request waits 0.1 to --max-delay seconds before it is forwarded
   --truncate R    the answer's head and half its body are sent, then the connection is closed
 
+Two deviations from the protocol, on every answer, for tests of lenient reading:
+
+  --form-feed     a form feed (invalid in XML 1.0) before the last closing tag of XML answers
+  --bad-header    a header line with a space before its colon (`X-Lenient : yes`)
+
 Each fault is logged as one line to --log (`<fault> <method> <path>`), so that a test can check
 that faults really happened. Requests may be kept alive; each is forwarded on a connection of
 its own (with `Connection: close` to the upstream), and the answer goes back with its
@@ -137,6 +142,12 @@ class Proxy:
             if name in ("connection", "keep-alive", "transfer-encoding", "content-length"):
                 continue
             out.append(f"{name}: {value}")
+        if self.args.form_feed and b"xml" in dict(resp_headers).get("content-type", "").encode():
+            at = answer.rfind(b"</")
+            if at >= 0:
+                answer = answer[:at] + b"\x0c" + answer[at:]
+        if self.args.bad_header:
+            out.append("X-Lenient : yes")
         out.append(f"Content-Length: {len(answer)}")
         return ("\r\n".join(out) + "\r\n\r\n").encode("latin-1"), answer
 
@@ -206,6 +217,8 @@ async def main():
         ap.add_argument("--" + fault.replace("_", "-"), type=float, default=0.0, metavar="R",
                         help=f"share of requests that get the fault '{fault}' (0 to 1)")
     ap.add_argument("--max-delay", type=float, default=1.0, help="longest delay in seconds (default 1)")
+    ap.add_argument("--form-feed", action="store_true", help="a form feed in every XML answer")
+    ap.add_argument("--bad-header", action="store_true", help="a malformed header line in every answer")
     args = ap.parse_args()
     if sum(getattr(args, f) for f in FAULTS) > 1:
         ap.error("the rates add up to more than 1")

@@ -34,10 +34,31 @@ fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/tools/faultproxy.py")
 }
 
+/// The origin (`http://host:port`) of `url`: what [`FaultProxy::start`] takes.
+pub fn origin(url: &str) -> String {
+    let uri: http::Uri = url.parse().expect("a URL");
+    format!(
+        "{}://{}",
+        uri.scheme_str().unwrap_or("http"),
+        uri.authority().expect("a URL with a host")
+    )
+}
+
 impl FaultProxy {
     /// Starts a proxy to `upstream` (`http://127.0.0.1:PORT`), with a seed
     /// for its random choices (a run can be repeated).
     pub fn start(upstream: &str, rates: Rates, seed: u64, max_delay: Duration) -> FaultProxy {
+        FaultProxy::start_with(upstream, rates, seed, max_delay, &[])
+    }
+
+    /// The same, with further options of the script (`--form-feed`, `--bad-header`).
+    pub fn start_with(
+        upstream: &str,
+        rates: Rates,
+        seed: u64,
+        max_delay: Duration,
+        flags: &[&str],
+    ) -> FaultProxy {
         let dir = tempfile::tempdir().expect("temp dir");
         let port_file = dir.path().join("port");
         let log = dir.path().join("faults.log");
@@ -54,6 +75,7 @@ impl FaultProxy {
             .args(["--delay", &rates.delay.to_string()])
             .args(["--truncate", &rates.truncate.to_string()])
             .args(["--max-delay", &max_delay.as_secs_f64().to_string()])
+            .args(flags)
             .stdin(Stdio::null())
             .spawn()
             .expect("python3 runs tests/tools/faultproxy.py");
@@ -80,6 +102,15 @@ impl FaultProxy {
         let uri: http::Uri = url.parse().expect("a URL");
         let path = uri.path_and_query().map_or("/", |p| p.as_str());
         format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Every fault injected so far, oldest first, as logged: `<fault> <method> <path>`.
+    pub fn faults(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
     }
 
     /// How many faults of a kind (`drop`, `drop_after`, `error`, `delay`,

@@ -1,0 +1,73 @@
+//! Answers that break the rules, read or refused on request: a form feed in
+//! the XML (`accept_invalid_xml_chars`) and a malformed header line
+//! (`lenient_headers`), from a real server behind a proxy that adds them.
+
+use davsync_dav::{ClientOptions, Collection, CollectionKind, DavClient};
+use davsync_testkit::faults::{FaultProxy, Rates, origin};
+use davsync_testkit::servers::{self, Server};
+use std::time::Duration;
+
+fn calendar(proxy: &FaultProxy, server: &Server, options: ClientOptions) -> Collection {
+    let url = proxy.url(&server.calendar_url);
+    let options = ClientOptions {
+        retries: 0,
+        ..options
+    };
+    let client = DavClient::new(&url, Some(&server.credentials()), &options).unwrap();
+    Collection::new(client, &url, CollectionKind::Calendar).unwrap()
+}
+
+fn proxy(server: &Server, flag: &str) -> FaultProxy {
+    FaultProxy::start_with(
+        &origin(&server.base_url),
+        Rates::default(),
+        1,
+        Duration::ZERO,
+        &[flag],
+    )
+}
+
+#[tokio::test]
+async fn invalid_xml_characters_are_refused_or_dropped_on_request() {
+    let server = servers::get("radicale");
+    let proxy = proxy(&server, "--form-feed");
+    let strict = calendar(&proxy, &server, ClientOptions::default());
+    let err = strict.list().await.expect_err("a form feed is not XML 1.0");
+    assert!(err.to_string().contains("unexpected response"), "{err}");
+    let lenient = calendar(
+        &proxy,
+        &server,
+        ClientOptions {
+            accept_invalid_xml_chars: true,
+            ..ClientOptions::default()
+        },
+    );
+    lenient
+        .list()
+        .await
+        .expect("read with the form feed dropped");
+    lenient.properties().await.expect("properties too");
+}
+
+#[tokio::test]
+async fn malformed_header_lines_are_refused_or_skipped_on_request() {
+    let server = servers::get("radicale");
+    let proxy = proxy(&server, "--bad-header");
+    let strict = calendar(&proxy, &server, ClientOptions::default());
+    assert!(
+        strict.properties().await.is_err(),
+        "a space before the colon"
+    );
+    let lenient = calendar(
+        &proxy,
+        &server,
+        ClientOptions {
+            lenient_headers: true,
+            ..ClientOptions::default()
+        },
+    );
+    lenient
+        .properties()
+        .await
+        .expect("read with lenient headers");
+}
