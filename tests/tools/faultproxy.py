@@ -65,6 +65,8 @@ class Proxy:
             self.log.write(f"{fault} {method} {target}\n")
 
     async def serve(self, reader, writer):
+        if self.log:
+            self.log.write("connection - -\n")
         try:
             while True:
                 request = await read_request(reader)
@@ -137,7 +139,8 @@ class Proxy:
             answer = await read_body(reader, resp_headers, method, code, until_close=True)
         finally:
             writer.close()
-        out = [status_line]
+        # (HTTP/1.1 to the client whatever the upstream spoke: the connection is kept.)
+        out = ["HTTP/1.1 " + status_line.split(" ", 1)[1]]
         for name, value in resp_headers:
             if name in ("connection", "keep-alive", "transfer-encoding", "content-length"):
                 continue

@@ -71,3 +71,64 @@ async fn malformed_header_lines_are_refused_or_skipped_on_request() {
         .await
         .expect("read with lenient headers");
 }
+
+#[tokio::test]
+async fn close_connection_opens_one_per_request_and_timeouts_end_requests() {
+    let server = servers::get("radicale");
+    let plain = FaultProxy::start(
+        &origin(&server.base_url),
+        Rates::default(),
+        1,
+        Duration::ZERO,
+    );
+    let kept = calendar(&plain, &server, ClientOptions::default());
+    for _ in 0..4 {
+        kept.properties().await.unwrap();
+    }
+    assert_eq!(plain.injected("connection"), 1, "kept alive");
+    let closing = FaultProxy::start(
+        &origin(&server.base_url),
+        Rates::default(),
+        1,
+        Duration::ZERO,
+    );
+    let each = calendar(
+        &closing,
+        &server,
+        ClientOptions {
+            close_connection: true,
+            ..ClientOptions::default()
+        },
+    );
+    for _ in 0..4 {
+        each.properties().await.unwrap();
+    }
+    assert_eq!(
+        closing.injected("connection"),
+        4,
+        "one connection per request"
+    );
+
+    let slow = FaultProxy::start(
+        &origin(&server.base_url),
+        Rates {
+            delay: 1.0,
+            ..Rates::default()
+        },
+        1,
+        Duration::from_secs(2),
+    );
+    let impatient = calendar(
+        &slow,
+        &server,
+        ClientOptions {
+            timeout: Duration::from_millis(50),
+            ..ClientOptions::default()
+        },
+    );
+    let err = impatient
+        .properties()
+        .await
+        .expect_err("every answer comes late");
+    assert!(err.to_string().contains("timed out"), "{err}");
+}
