@@ -10,6 +10,7 @@
 use davsync_testkit::cli::{Davsync, Run, vdir_profile};
 use davsync_testkit::folder::{files, items_by_uid, tree, write_file};
 use davsync_testkit::items::event_modified;
+use davsync_testkit::rng::Rng;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -21,38 +22,6 @@ const BIN: &str = env!("CARGO_BIN_EXE_davsync");
 const DEFAULT_SEED: u64 = 0x0da7_5eed_2026_0001;
 const INITIAL_ITEMS: usize = 300;
 const DEFAULT_ROUNDS: usize = 30;
-
-/// xorshift64*: small, fast, and the same sequence everywhere.
-struct Rng(u64);
-
-impl Rng {
-    /// A generator for `seed`; every seed gives its own sequence (splitmix64 of
-    /// the seed, never the all-zero state xorshift cannot leave).
-    fn new(seed: u64) -> Rng {
-        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        Rng((z ^ (z >> 31)).max(1))
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A number in `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {

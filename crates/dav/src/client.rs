@@ -345,6 +345,36 @@ impl DavClient {
 
     /// Sends a prepared request and reads the whole response (within the size limit).
     pub async fn send(&self, request: http::Request<String>) -> Result<RawResponse, DavError> {
+        // An answer cut short is asked for again when asking changes nothing.
+        let read_only = matches!(
+            request.method().as_str(),
+            "GET" | "HEAD" | "OPTIONS" | "PROPFIND" | "REPORT"
+        );
+        let mut attempt = 0;
+        let mut request = request;
+        loop {
+            let again = (read_only && attempt < self.retries).then(|| copy_request(&request));
+            match self.send_once(request).await? {
+                Ok(response) => return Ok(response),
+                Err(cut) => match again {
+                    Some(again) => {
+                        tracing::debug!("answer cut short, asking again: {cut}");
+                        tokio_sleep(self.backoff(attempt)).await;
+                        attempt += 1;
+                        request = again;
+                    }
+                    None => return Err(cut),
+                },
+            }
+        }
+    }
+
+    /// One request (with the retries of [`send_streaming`](Self::send_streaming))
+    /// and its body; the inner error is a body cut short.
+    async fn send_once(
+        &self,
+        request: http::Request<String>,
+    ) -> Result<Result<RawResponse, DavError>, DavError> {
         let mut response = self.send_streaming(request).await?;
         if let Some(len) = response.content_length()
             && len > self.max_body
@@ -368,7 +398,7 @@ impl DavClient {
                     tracing::debug!(url = %response.url, "error body cut short: {e}");
                     break;
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Ok(Err(e)),
             };
             if body.len() as u64 + chunk.len() as u64 > self.max_body {
                 return Err(DavError::TooLarge {
@@ -378,10 +408,10 @@ impl DavClient {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(RawResponse {
+        Ok(Ok(RawResponse {
             parts: response.parts,
             body,
-        })
+        }))
     }
 
     /// Sends a prepared request like [`send`](Self::send) (same authentication,
@@ -439,6 +469,8 @@ impl DavClient {
                 // 423 or 500), or an overloaded or failing server: try again a
                 // little later. Every write davsync sends is conditional, so a
                 // repeat cannot overwrite anything.
+                // (A connection the server closed while idle: at once, the first time.)
+                Err(e) if transient(e) && attempt == 0 && !e.is_timeout() => Some(Duration::ZERO),
                 Err(e) if transient(e) => Some(self.backoff(attempt)),
                 Ok(r) if matches!(r.status().as_u16(), 408 | 423 | 429 | 500 | 502 | 503 | 504) => {
                     Some(
@@ -530,10 +562,20 @@ impl DavClient {
     }
 }
 
+/// A copy of a request (`http::Request` is not `Clone`).
+fn copy_request(request: &http::Request<String>) -> http::Request<String> {
+    let mut copy = http::Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    copy
+}
+
 /// Removes the characters XML 1.0 forbids (C0 controls but tab, line feed
 /// and carriage return): all single bytes in UTF-8, so pieces of a stream
 /// can be cleaned one by one.
-fn strip_invalid_xml(chunk: bytes::Bytes) -> bytes::Bytes {
+pub(crate) fn strip_invalid_xml(chunk: bytes::Bytes) -> bytes::Bytes {
     let invalid = |b: &u8| *b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r');
     if !chunk.iter().any(invalid) {
         return chunk;

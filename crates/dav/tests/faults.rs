@@ -1,6 +1,7 @@
 //! Transient failures against a real server behind a faulty proxy: requests
-//! that meet dropped connections, 500/503 answers and delays are sent again
-//! (and succeed); without retries they fail with a clear message.
+//! that meet dropped connections, 500/503 answers, delays and answers cut
+//! short are sent again (and succeed); without retries they fail with a
+//! clear message.
 
 use davsync_dav::{ClientOptions, Collection, CollectionKind, DavClient};
 use davsync_testkit::faults::{FaultProxy, Rates};
@@ -30,6 +31,7 @@ async fn dropped_connections_and_server_errors_are_retried() {
         drop: 0.15,
         error: 0.25,
         delay: 0.1,
+        truncate: 0.15,
         ..Rates::default()
     };
     let proxy = FaultProxy::start(&origin(&server), rates, 7, Duration::from_millis(200));
@@ -42,12 +44,12 @@ async fn dropped_connections_and_server_errors_are_retried() {
     }
     let requests = calendar.client().requests();
     assert!(
-        proxy.injected("drop") > 0 && proxy.injected("error") > 0,
+        proxy.injected("drop") > 0 && proxy.injected("error") > 0 && proxy.injected("truncate") > 0,
         "faults were injected"
     );
     assert_eq!(
         requests as usize,
-        20 + proxy.injected("drop") + proxy.injected("error"),
+        20 + proxy.injected("drop") + proxy.injected("error") + proxy.injected("truncate"),
         "one more request per injected failure"
     );
 }

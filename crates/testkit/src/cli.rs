@@ -51,6 +51,9 @@ pub struct Davsync {
     pub config: PathBuf,
     /// The data directory (`--data-dir`).
     pub data_dir: PathBuf,
+    /// Environment variables set for every run (such as a password a
+    /// profile's `password_env` names).
+    pub env: Vec<(String, String)>,
 }
 
 impl Davsync {
@@ -64,7 +67,14 @@ impl Davsync {
             bin: bin.into(),
             config: config.into(),
             data_dir: data_dir.into(),
+            env: Vec::new(),
         }
+    }
+
+    /// The same, with `key=value` in the environment of every run.
+    pub fn with_env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_string(), value.to_string()));
+        self
     }
 
     /// The command for `args` (after the global options), with the
@@ -79,6 +89,7 @@ impl Davsync {
             .env_remove("DAVSYNC_CONFIG")
             .env_remove("DAVSYNC_DATA_DIR")
             .env_remove("DAVSYNC_LOG")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null());
         cmd
     }

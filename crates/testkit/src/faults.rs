@@ -104,11 +104,14 @@ impl FaultProxy {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    /// Every fault injected so far, oldest first, as logged: `<fault> <method> <path>`.
+    /// Every fault injected so far, oldest first, as logged: `<fault> <method>
+    /// <path>` (the log's `connection` lines left out).
     pub fn faults(&self) -> Vec<String> {
+        const FAULTS: [&str; 5] = ["drop", "drop_after", "error", "delay", "truncate"];
         std::fs::read_to_string(&self.log)
             .unwrap_or_default()
             .lines()
+            .filter(|l| FAULTS.contains(&l.split(' ').next().unwrap_or("")))
             .map(str::to_string)
             .collect()
     }

@@ -8,4 +8,5 @@ pub mod contract;
 pub mod faults;
 pub mod folder;
 pub mod items;
+pub mod rng;
 pub mod servers;
