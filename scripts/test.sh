@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of davsync: formatting, lints, then the whole test suite
 # (unit, property, storage-contract, CLI and kill tests on real folders and
-# real servers). Needs the Rust toolchain, Python 3 and, as root, Debian's apt
-# (for the servers); uses cargo-nextest when it is installed.
+# real servers), then a short fuzzing run of every parser of outside input
+# (scripts/fuzz.sh; FUZZ_SECONDS per target, default 25). Needs the Rust
+# toolchain, Python 3 and, as root, Debian's apt (for the servers); uses
+# cargo-nextest when it is installed, installs cargo-fuzz when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,3 +44,10 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked --no-fail-fast
 fi
+
+# The servers are not needed any more.
+stop_servers
+trap - EXIT
+
+echo "== fuzzing (scripts/fuzz.sh: every parser of outside input, 25 s each)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-25}"

@@ -322,7 +322,7 @@ impl Collection {
     /// with an ETag is changed, one with 404 is deleted), except that the
     /// collection's own response only says whether the answer is truncated,
     /// and that entries which are not this collection's items are skipped.
-    fn parse_sync(&self, body: &[u8]) -> Result<SyncPage, String> {
+    pub(crate) fn parse_sync(&self, body: &[u8]) -> Result<SyncPage, String> {
         let text = std::str::from_utf8(body).map_err(|e| format!("not UTF-8: {e}"))?;
         let doc = roxmltree::Document::parse(text).map_err(|e| format!("bad XML: {e}"))?;
         let root = doc.root_element();

@@ -873,7 +873,7 @@ impl<'a> ListCollections<'a> {
 
 /// One member of a home set that is a calendar or an address book.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Entry {
+pub(crate) struct Entry {
     href: String,
     kind: crate::CollectionKind,
     displayname: Option<String>,
@@ -885,7 +885,7 @@ struct Entry {
 }
 
 impl Entry {
-    fn into_collection(self, url: String) -> DiscoveredCollection {
+    pub(crate) fn into_collection(self, url: String) -> DiscoveredCollection {
         let components = match (self.kind, self.components) {
             (crate::CollectionKind::AddressBook, _) => Vec::new(),
             (_, Some(c)) => c,
@@ -955,7 +955,7 @@ fn propstat_ok(propstat: roxmltree::Node) -> bool {
         .is_none_or(|code| (200..300).contains(&code))
 }
 
-fn parse_collections(body: &str) -> Result<Vec<Entry>, ParseResponseError> {
+pub(crate) fn parse_collections(body: &str) -> Result<Vec<Entry>, ParseResponseError> {
     let doc = roxmltree::Document::parse(body)?;
     let mut entries = Vec::new();
     for response in doc

@@ -7,6 +7,9 @@ mod auth;
 mod client;
 mod collection;
 pub mod discovery;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod query;
 pub mod tls;
 

@@ -260,7 +260,7 @@ impl Collection {
     }
 
     /// The items of one parsed `<response>` (one per href).
-    fn items_of(&self, parsed: ParsedResponse) -> Vec<QueryItem> {
+    pub(crate) fn items_of(&self, parsed: ParsedResponse) -> Vec<QueryItem> {
         let mut items = Vec::new();
         for raw in &parsed.hrefs {
             let Some(href) = normalise_href(raw) else {

@@ -1,0 +1,29 @@
+//! The configuration file parser of the CLI (crates/cli/src/config.rs, with
+//! the secrets module it uses), included by path: the CLI is a binary crate.
+//! Parsing touches no network, keyring or command (password sources are only
+//! named, read later); it may look at the file system (a vdir path is
+//! canonicalised to compare the two sides). Every input must parse or be an
+//! error, never a panic.
+#![no_main]
+
+#[allow(dead_code)]
+#[path = "../../crates/cli/src/config.rs"]
+mod config;
+#[allow(dead_code)]
+#[path = "../../crates/cli/src/secrets.rs"]
+mod secrets;
+
+use libfuzzer_sys::fuzz_target;
+use std::path::Path;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(source) = std::str::from_utf8(data) else {
+        return;
+    };
+    let path = Path::new("/nonexistent/davsync-fuzz/config.toml");
+    if let Ok(config) = config::Config::parse(source, path) {
+        let _ = config.select(&[]);
+        let _ = config.select(&["work".to_string()]);
+        let _ = config::data_dir(None, &config);
+    }
+});
