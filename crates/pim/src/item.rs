@@ -233,7 +233,16 @@ impl Item {
                 }
             }
         }
-        Item::parse(lines::write(&doc))
+        let item = Item::parse(lines::write(&doc))?;
+        // A UID line the parser reads but this line reader does not take
+        // for one (`UID,:x`) would leave the old UID: refuse, never copy it.
+        if item.uid() != uid {
+            return Err(ItemError::Malformed(format!(
+                "its UID line is not one this program can rewrite (still {:?})",
+                item.uid()
+            )));
+        }
+        Ok(item)
     }
 
     /// The item with ` (note)` appended to its SUMMARY (or FN), added if missing.
@@ -553,6 +562,21 @@ mod tests {
         format!(
             "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260102T100000Z\r\nSUMMARY:Meeting\r\n{extra}END:VEVENT\r\nEND:VCALENDAR\r\n"
         )
+    }
+
+    /// Found by the `item` fuzz target: a UID line with an empty parameter
+    /// list is read as the UID, but was not rewritten.
+    #[test]
+    fn a_uid_that_cannot_be_rewritten_is_refused() {
+        let odd = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID,:abc\r\nFN:x\r\nEND:VCARD\r\n";
+        if let Ok(item) = Item::parse(odd.to_string()) {
+            match item.with_uid("new") {
+                Ok(copy) => assert_eq!(copy.uid(), "new"),
+                Err(e) => assert!(e.to_string().contains("UID"), "{e}"),
+            }
+        }
+        let plain = Item::parse(event("a", "")).unwrap();
+        assert_eq!(plain.with_uid("b").unwrap().uid(), "b");
     }
 
     #[test]
