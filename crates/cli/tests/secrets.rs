@@ -12,7 +12,6 @@ use davsync_testkit::cli::{Davsync, toml_string};
 use davsync_testkit::folder::{tree, write_file};
 use davsync_testkit::items::event;
 use davsync_testkit::servers::{self, Server};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 const BIN: &str = env!("CARGO_BIN_EXE_davsync");
@@ -104,23 +103,13 @@ fn profile(name: &str, folder: &Path, server: &Server, url: &str, keys: &str) ->
     )
 }
 
-fn proxies() -> HashMap<String, String> {
-    let path = servers::state_root().join("tinyproxy").join("env");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("tinyproxy is not running ({}: {e})", path.display()))
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
-        .collect()
-}
-
 #[test]
 fn no_password_in_any_output_or_file() {
     let dir = tempfile::tempdir().unwrap();
     let root: PathBuf = dir.path().to_path_buf();
     let data = root.join("data");
     let mut scan = Scan::new();
-    let proxy = proxies();
+    let proxy = servers::proxies();
     scan.secret(&proxy["PROXY_USER"], &proxy["PROXY_PASSWORD"]);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -4,17 +4,6 @@
 
 use davsync_dav::{ClientOptions, Collection, CollectionKind, Credentials, DavClient, ProxyOption};
 use davsync_testkit::servers::{self, Server};
-use std::collections::HashMap;
-
-fn proxies() -> HashMap<String, String> {
-    let path = servers::state_root().join("tinyproxy").join("env");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("tinyproxy is not running ({}: {e})", path.display()))
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
-        .collect()
-}
 
 fn calendar(server: &Server, proxy: ProxyOption) -> Collection {
     let options = ClientOptions {
@@ -39,7 +28,7 @@ fn seen(log: &str, server: &Server) -> usize {
 #[tokio::test]
 async fn requests_go_through_the_proxy_given() {
     let server = servers::get("radicale");
-    let p = proxies();
+    let p = servers::proxies();
     let before = seen(&p["PROXY_LOG"], &server);
     let via = ProxyOption::Url {
         url: p["PROXY_URL"].clone(),
@@ -65,7 +54,7 @@ async fn requests_go_through_the_proxy_given() {
 #[tokio::test]
 async fn a_proxy_that_wants_a_password_gets_it() {
     let server = servers::get("radicale");
-    let p = proxies();
+    let p = servers::proxies();
     let without = ProxyOption::Url {
         url: p["PROXY_AUTH_URL"].clone(),
         credentials: None,

@@ -88,6 +88,18 @@ pub fn get(name: &str) -> Server {
     }
 }
 
+/// The two tinyproxy proxies started as `tinyproxy` (`PROXY_URL`,
+/// `PROXY_AUTH_URL`, `PROXY_USER`, `PROXY_PASSWORD`, their logs), from its env file.
+pub fn proxies() -> HashMap<String, String> {
+    let path = state_root().join("tinyproxy").join("env");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("tinyproxy is not running ({}: {e})", path.display()))
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
+        .collect()
+}
+
 /// Every server.
 pub fn all() -> Vec<Server> {
     NAMES.iter().map(|n| get(n)).collect()
