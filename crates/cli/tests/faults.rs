@@ -231,10 +231,6 @@ impl Fixture {
 
     /// Edits, deletes and creates on both sides, no UID touched twice.
     fn change_both_sides(&mut self) {
-        // SOGo's sync token has a resolution of one second: a change in the
-        // same second as the last listing is not reported from that token (a
-        // known limit, noted in the README); changes here stay out of it.
-        std::thread::sleep(std::time::Duration::from_millis(1100));
         let listing = self.read_server();
         let mut pool: Vec<String> = self.model.keys().cloned().collect();
         let mut take = |rng: &mut Rng| pool.swap_remove(rng.below(pool.len()));

@@ -26,16 +26,40 @@ pub struct DavStore {
     max_item_size: u64,
 }
 
-/// The state kept between runs: the sync token and the ctag, one per line.
+/// The state kept between runs after a full read: the sync token (see
+/// [`listing_token`]) and the ctag, one per line.
 fn encode_state(props: &Properties) -> Option<String> {
     if props.sync_token.is_none() && props.ctag.is_none() {
         return None;
     }
     Some(format!(
         "token={}\nctag={}",
-        props.sync_token.as_deref().unwrap_or(""),
+        props
+            .sync_token
+            .as_deref()
+            .map(listing_token)
+            .unwrap_or_default(),
         props.ctag.as_deref().unwrap_or("")
     ))
+}
+
+/// The token to ask from after a listing whose state was read with PROPFIND.
+///
+/// SOGo's token is the newest modification time of the collection in whole
+/// seconds, and its sync report names the items modified *after* it: an item
+/// changed later in the same second as the listing would never be reported.
+/// Its own sync-collection answers guard against this (they give one second
+/// less when the newest change is from the current second), its PROPFIND
+/// does not. So a token that is a plain number is taken one less, which
+/// reports the items of that last second once more (unchanged ETags, so no
+/// download) and never misses one. Other servers' tokens are URLs or hashes
+/// (Radicale, Xandikos, sabre/dav, DAViCal's `data:,N`) and are kept as they
+/// are; a plain counter taken one less would only report one change twice.
+fn listing_token(token: &str) -> String {
+    match token.parse::<u64>() {
+        Ok(n) if n > 0 && token.bytes().all(|b| b.is_ascii_digit()) => (n - 1).to_string(),
+        _ => token.to_owned(),
+    }
 }
 
 fn decode_state(state: &str) -> (Option<&str>, Option<&str>) {
@@ -456,5 +480,27 @@ impl Store for DavStore {
             .set_properties(metadata.displayname.as_deref(), metadata.color.as_deref())
             .await
             .map_err(|e| StoreError::Server(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::listing_token;
+
+    #[test]
+    fn a_token_counting_seconds_is_taken_one_less() {
+        assert_eq!(listing_token("1795534600"), "1795534599");
+        // URLs, hashes, DAViCal's data: tokens, SOGo's -1 and 0 stay as they are.
+        for kept in [
+            "http://radicale.org/ns/sync/5d41402abc4b2a76",
+            "3f786850e387550fdab836ed7e6dc881de23001b",
+            "data:,42",
+            "-1",
+            "0",
+            "+12",
+            "",
+        ] {
+            assert_eq!(listing_token(kept), kept);
+        }
     }
 }

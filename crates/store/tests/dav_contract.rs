@@ -1,10 +1,11 @@
 //! The storage contract, run against the CalDAV/CardDAV store on each real
 //! server (Radicale, Xandikos, SOGo), in their default collections.
 
-use davsync_dav::CollectionKind;
-use davsync_store::DavStore;
+use davsync_dav::{Collection, CollectionKind};
+use davsync_store::{Changes, DavStore, ReadOptions, Store};
 use davsync_testkit::contract::{self, Flavor};
-use davsync_testkit::servers;
+use davsync_testkit::{items, servers};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 fn calendar(server: &str) -> DavStore {
     DavStore::new(servers::get(server).default_collection(CollectionKind::Calendar))
@@ -65,6 +66,21 @@ macro_rules! per_server {
             }
 
             #[tokio::test]
+            async fn a_change_in_the_second_of_a_listing_is_reported_next_time() {
+                change_in_the_second_of_a_read(NAME, Read::Listing).await;
+            }
+
+            #[tokio::test]
+            async fn a_change_in_the_second_of_a_first_read_is_reported_next_time() {
+                change_in_the_second_of_a_read(NAME, Read::Everything).await;
+            }
+
+            #[tokio::test]
+            async fn a_change_in_the_second_of_a_delta_is_reported_next_time() {
+                change_in_the_second_of_a_read(NAME, Read::Delta).await;
+            }
+
+            #[tokio::test]
             async fn vcard_versions() {
                 contract::vcard_versions(&contacts(NAME)).await;
             }
@@ -73,3 +89,103 @@ macro_rules! per_server {
 }
 
 per_server!(radicale, xandikos, sogo);
+
+/// How a test reads the whole collection.
+#[derive(Clone, Copy, Debug)]
+enum Read {
+    /// `list_changes` without a state (a full listing).
+    Listing,
+    /// `read_all` (the first sync's one streaming query).
+    Everything,
+    /// `list_changes` from the state of an earlier listing (a delta).
+    Delta,
+}
+
+/// The fraction of the current wall-clock second gone by.
+fn into_second() -> f64 {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock");
+    f64::from(now.subsec_nanos()) / 1e9
+}
+
+/// The whole second of the wall clock.
+fn second() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
+/// A server change made in the very second of a read, after it, must be
+/// reported from the state that read gave (SOGo's tokens count seconds and
+/// its PROPFIND token does not allow for that). The servers run on this
+/// machine, so the test's clock is theirs: the two writes and the read are
+/// made to fall in one second, tried again if the machine was too slow.
+async fn change_in_the_second_of_a_read(server: &str, read: Read) {
+    let server = servers::get(server);
+    let collection = server.new_collection(CollectionKind::Calendar).await;
+    let direct = server.without_keep_alive(&collection);
+    let store = DavStore::new(
+        Collection::new(
+            collection.client().clone(),
+            collection.href(),
+            CollectionKind::Calendar,
+        )
+        .expect("collection"),
+    );
+    let earlier = store.list_changes(None).await.expect("listing").state;
+    for attempt in 0..10 {
+        while into_second() > 0.05 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let start = second();
+        let before = contract::fresh_uid("before");
+        direct
+            .create(
+                &format!("{}{before}.ics", collection.href()),
+                &items::event(&before, "Before", ""),
+            )
+            .await
+            .expect("create before the read");
+        let state = match read {
+            Read::Listing => store.list_changes(None).await.expect("listing").state,
+            Read::Delta => {
+                let delta = store.list_changes(earlier.as_deref()).await.expect("delta");
+                assert!(matches!(delta.changes, Changes::Delta { .. }), "{delta:?}");
+                delta.state
+            }
+            Read::Everything => {
+                let mut sink = |_: Result<davsync_store::Fetched, davsync_store::StoreError>| {};
+                store
+                    .read_all(&ReadOptions::default(), &mut sink)
+                    .await
+                    .expect("read")
+            }
+        };
+        let after = contract::fresh_uid("after");
+        let href = format!("{}{after}.ics", collection.href());
+        direct
+            .create(&href, &items::event(&after, "After", ""))
+            .await
+            .expect("create after the read");
+        if second() != start {
+            eprintln!("attempt {attempt}: the read crossed a second; again");
+            continue;
+        }
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let next = store
+            .list_changes(state.as_deref())
+            .await
+            .expect("changes since the read");
+        let named = match next.changes {
+            Changes::Full(listed) => listed.into_iter().any(|l| l.href == href),
+            Changes::Delta { changed, .. } => changed.into_iter().any(|l| l.href == href),
+        };
+        assert!(
+            named,
+            "{read:?} on {}: {href}, created in the second of the read, is not reported from {state:?}",
+            server.name
+        );
+        return;
+    }
+    panic!("ten attempts and never one read inside one second: the machine is too slow");
+}
