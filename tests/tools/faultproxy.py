@@ -19,6 +19,12 @@ Two deviations from the protocol, on every answer, for tests of lenient reading:
   --form-feed     a form feed (invalid in XML 1.0) before the last closing tag of XML answers
   --bad-header    a header line with a space before its colon (`X-Lenient : yes`)
 
+And a server that lies about its ETags:
+
+  --lie-etags     every ETag the server gives (the `ETag` header, `getetag` in XML answers)
+                  becomes the same "lie", and `If-Match` is taken away from requests (so the
+                  server does what is asked, as a server whose ETags always match would)
+
 Each fault is logged as one line to --log (`<fault> <method> <path>`), so that a test can check
 that faults really happened. Requests may be kept alive; each is forwarded on a connection of
 its own (with `Connection: close` to the upstream), and the answer goes back with its
@@ -30,11 +36,15 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import sys
 import urllib.parse
 
 FAULTS = ("drop", "drop_after", "error", "delay", "truncate")
 MAX_HEAD = 64 * 1024
+LIE = '"lie"'
+# <getetag>…</getetag> with any namespace prefix (or none), the value quoted or escaped.
+GETETAG = re.compile(rb"(<(?:[A-Za-z][\w.-]*:)?getetag(?:\s[^>]*)?>)[^<]*(</(?:[A-Za-z][\w.-]*:)?getetag>)")
 
 
 class Proxy:
@@ -128,6 +138,8 @@ class Proxy:
             for name, value in headers:
                 if name in ("connection", "keep-alive", "proxy-connection"):
                     continue
+                if self.args.lie_etags and name == "if-match":
+                    continue
                 lines.append(f"{name}: {value}")
             lines.append("Connection: close")
             writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
@@ -144,7 +156,11 @@ class Proxy:
         for name, value in resp_headers:
             if name in ("connection", "keep-alive", "transfer-encoding", "content-length"):
                 continue
+            if self.args.lie_etags and name == "etag":
+                value = LIE
             out.append(f"{name}: {value}")
+        if self.args.lie_etags:
+            answer = GETETAG.sub(rb"\1&quot;lie&quot;\2", answer)
         if self.args.form_feed and b"xml" in dict(resp_headers).get("content-type", "").encode():
             at = answer.rfind(b"</")
             if at >= 0:
@@ -222,6 +238,7 @@ async def main():
     ap.add_argument("--max-delay", type=float, default=1.0, help="longest delay in seconds (default 1)")
     ap.add_argument("--form-feed", action="store_true", help="a form feed in every XML answer")
     ap.add_argument("--bad-header", action="store_true", help="a malformed header line in every answer")
+    ap.add_argument("--lie-etags", action="store_true", help="one ETag for everything; If-Match dropped")
     args = ap.parse_args()
     if sum(getattr(args, f) for f in FAULTS) > 1:
         ap.error("the rates add up to more than 1")

@@ -292,6 +292,10 @@ impl Store for DavStore {
         })
     }
 
+    fn checks_content_before_overwrite(&self) -> bool {
+        true
+    }
+
     fn requests(&self) -> Option<u64> {
         Some(self.collection.client().requests())
     }

@@ -251,6 +251,16 @@ pub trait Store: Send + Sync {
         listed == known
     }
 
+    /// Whether the engine reads an unchanged-looking item back before it
+    /// overwrites or deletes it, and compares its content with the last sync.
+    /// A server's ETags are its word only (some servers keep an ETag when the
+    /// content changes, and some ignore `If-Match`): one request per batch
+    /// of such writes makes sure no change hidden that way is overwritten.
+    /// A folder's versions come from the file system itself: no need.
+    fn checks_content_before_overwrite(&self) -> bool {
+        false
+    }
+
     /// Makes every write done so far durable (a folder: syncs the directory,
     /// so that renames and removals survive a power cut). The engine calls it
     /// before it records a batch of writes in the status database. Each write

@@ -178,6 +178,12 @@ struct Run<'a, 'j> {
     /// UIDs with a create noted in the journal (from a killed run, or this
     /// one) that no status row settles yet.
     journaled: HashSet<(Side, String)>,
+    /// Sides whose store was caught before changing an item without changing
+    /// its version: every item it names as changed is read (and its full
+    /// listings are read whole), since its versions say nothing.
+    distrusted: [bool; 2],
+    /// Sides caught at it in this run (an item and its version, for the note).
+    caught: [Option<String>; 2],
 }
 
 /// Runs one sync of a profile and returns its report (also recorded as the
@@ -202,6 +208,8 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
         quiet_uids: HashSet::new(),
         revived: Vec::new(),
         journaled: HashSet::new(),
+        distrusted: [false, false],
+        caught: [None, None],
     };
     run.report.local_store = job.local.describe();
     run.report.server_store = job.server.describe();
@@ -209,6 +217,7 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
     if let Err(message) = &result {
         run.report.errors.push(Message::run(message.clone()));
     }
+    run.note_caught();
     // A listing state is kept only after a clean run: otherwise the next run
     // must see the same changes again (never advance past what was not applied).
     let clean = result.is_ok()
@@ -268,18 +277,24 @@ enum QuietCheck<'l> {
     Full {
         listed: &'l mut Vec<Listed>,
         quiet: Vec<bool>,
+        /// The store's versions are not trusted: no item is taken as unchanged.
+        distrusted: bool,
     },
     /// A delta: the hrefs it names (changed or deleted).
     Delta { named: HashSet<String> },
 }
 
 impl<'l> QuietCheck<'l> {
-    fn new(changes: &'l mut Changes) -> Self {
+    fn new(changes: &'l mut Changes, distrusted: bool) -> Self {
         match changes {
             Changes::Full(listed) => {
                 listed.sort_unstable_by(|a, b| a.href.cmp(&b.href));
                 let quiet = vec![false; listed.len()];
-                QuietCheck::Full { listed, quiet }
+                QuietCheck::Full {
+                    listed,
+                    quiet,
+                    distrusted,
+                }
             }
             Changes::Delta { changed, deleted } => QuietCheck::Delta {
                 named: changed
@@ -296,6 +311,9 @@ impl<'l> QuietCheck<'l> {
     /// confirms as the same item), with its listing entry if any.
     fn unchanged(&self, known: &SideStatus, store: &dyn Store) -> Option<Unchanged<'_>> {
         match self {
+            QuietCheck::Full {
+                distrusted: true, ..
+            } => None,
             QuietCheck::Full { listed, .. } => {
                 let at = listed
                     .binary_search_by(|l| l.href.as_str().cmp(&known.href))
@@ -331,7 +349,7 @@ impl<'l> QuietCheck<'l> {
 
     /// Drops the quiet items' entries from the listing.
     fn finish(self) {
-        if let QuietCheck::Full { listed, quiet } = self {
+        if let QuietCheck::Full { listed, quiet, .. } = self {
             let mut at = 0;
             listed.retain(|_| {
                 at += 1;
@@ -357,6 +375,37 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     /// Records an error (or, with `warning`, a warning) about one item.
+    /// A store caught changing items without changing their versions is
+    /// distrusted from now on, and listed in full next time: what it named
+    /// as changed this run before it was caught was not all read.
+    fn note_caught(&mut self) {
+        for side in [Side::Local, Side::Server] {
+            let Some(example) = self.caught[side as usize].take() else {
+                continue;
+            };
+            if self.distrusted[side as usize] || self.job.options.dry_run {
+                continue;
+            }
+            self.new_state[side as usize] = None;
+            if let Err(e) = self.job.status.distrust_versions(side, &example) {
+                self.report.errors.push(Message::run(e.to_string()));
+            }
+            self.report.warnings.push(Message::run(format!(
+                "the {side} store ({}) changed items without changing their versions (ETags; \
+                 {example}): its versions are not trusted any more. Every item it names as \
+                 changed is read and compared from now on, and the next run reads all of it once",
+                self.store(side).describe()
+            )));
+        }
+    }
+
+    /// Notes that a side's store changed an item without changing its version.
+    fn catch(&mut self, side: Side, href: &str, version: &str) {
+        if self.store(side).checks_content_before_overwrite() {
+            self.caught[side as usize].get_or_insert_with(|| format!("{href} kept {version}"));
+        }
+    }
+
     fn item_message(
         &mut self,
         warning: bool,
@@ -380,6 +429,13 @@ impl<'a, 'j> Run<'a, 'j> {
 
     async fn run(&mut self) -> Result<(), String> {
         self.load_outside().map_err(|e| e.to_string())?;
+        for side in [Side::Local, Side::Server] {
+            self.distrusted[side as usize] = self
+                .job
+                .status
+                .versions_untrusted(side)
+                .map_err(|e| e.to_string())?;
+        }
         self.known_total = self.job.status.count().map_err(|e| e.to_string())?;
         let (mut local, mut server) = if self.known_total == 0 {
             (
@@ -510,12 +566,17 @@ impl<'a, 'j> Run<'a, 'j> {
         chunk: &[&Decision],
         views: &mut [SideView; 2],
     ) -> Result<(), String> {
+        let (decisions, mut failed, settled) = self.check_targets(chunk, views).await;
+        let chunk: Vec<&Decision> = decisions.iter().collect();
+        let chunk = chunk.as_slice();
         self.prefetch(chunk, views).await;
         let lines: Vec<ItemReport> = chunk.iter().map(|d| self.line_for(d, views)).collect();
         let writes: Vec<Vec<(Side, Write)>> = chunk.iter().map(|d| writes_of(d, views)).collect();
         let mut prepared: HashMap<usize, PreparedWrite> = HashMap::new();
-        let mut failed: HashMap<usize, Failure> = HashMap::new();
         for (i, decision) in chunk.iter().enumerate() {
+            if failed.contains_key(&i) {
+                continue;
+            }
             let write = match decision.action {
                 Action::Copy { to } => self.prepare_copy(&decision.uid, to, views).await,
                 Action::Delete { on } => Ok(self.prepare_delete(&decision.uid, on, views)),
@@ -545,6 +606,9 @@ impl<'a, 'j> Run<'a, 'j> {
         let mut results: HashMap<usize, Result<Option<Written>, StoreError>> =
             order.into_iter().zip(results).collect();
         self.job.status.begin().map_err(|e| e.to_string())?;
+        for uid in &settled {
+            self.refresh_status(uid, views);
+        }
         for (i, (decision, mut line)) in chunk.iter().zip(lines).enumerate() {
             tracing::debug!(uid = %decision.uid, action = ?decision.action, "executing");
             let outcome = if let Some(write) = prepared.remove(&i) {
@@ -576,9 +640,9 @@ impl<'a, 'j> Run<'a, 'j> {
         }
         // Done with (their status rows are written): only the chunks still to
         // run are held.
-        for decision in chunk {
+        for uid in chunk.iter().map(|d| &d.uid).chain(&settled) {
             for view in views.iter_mut() {
-                view.items.remove(&decision.uid);
+                view.items.remove(uid);
             }
         }
         // The chunk's writes are made durable before their status rows are.
@@ -591,6 +655,134 @@ impl<'a, 'j> Run<'a, 'j> {
             }
         }
         self.job.status.commit().map_err(|e| e.to_string())
+    }
+
+    /// Reads back the items a chunk would overwrite or delete on a store that
+    /// wants its content checked first (a server: its ETag is only its word),
+    /// unless this run read them already, and compares them with the last
+    /// sync. One changed after all is decided again with what is there now (a
+    /// conflict, usually); one gone is decided again as deleted. Returns the
+    /// chunk's decisions (as they stand now, without those that became
+    /// nothing to do), the failures found by index, and the UIDs that turned
+    /// out to need nothing (their status is brought up to date).
+    async fn check_targets(
+        &mut self,
+        chunk: &[&Decision],
+        views: &mut [SideView; 2],
+    ) -> (Vec<Decision>, HashMap<usize, Failure>, Vec<String>) {
+        let mut decisions: Vec<Decision> = chunk.iter().map(|d| (*d).clone()).collect();
+        let mut failed: HashMap<usize, Failure> = HashMap::new();
+        let mut redecide: Vec<usize> = Vec::new();
+        for side in [Side::Local, Side::Server] {
+            if !self.store(side).checks_content_before_overwrite() {
+                continue;
+            }
+            let targets: Vec<(usize, String)> = decisions
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| {
+                    matches!(d.action, Action::Copy { to } | Action::Delete { on: to } if to == side)
+                })
+                .filter_map(|(i, d)| {
+                    let found = views[side as usize].items.get(&d.uid)?;
+                    // Read during the scan: its content was compared then.
+                    (found.read.is_none() && found.item.is_none()).then(|| (i, found.href.clone()))
+                })
+                .collect();
+            if targets.is_empty() {
+                continue;
+            }
+            let hrefs: Vec<String> = targets.iter().map(|(_, h)| h.clone()).collect();
+            let fetched = self.fetch_many(side, &hrefs).await;
+            for ((i, href), result) in targets.into_iter().zip(fetched) {
+                let uid = decisions[i].uid.clone();
+                let view = &mut views[side as usize];
+                let fetched = match result {
+                    Ok(fetched) => fetched,
+                    Err(StoreError::NotFound { .. }) => {
+                        view.items.remove(&uid);
+                        redecide.push(i);
+                        continue;
+                    }
+                    Err(e) => {
+                        let message = format!(
+                            "cannot be read back before it is overwritten: {e}; left alone"
+                        );
+                        failed.insert(i, Failure::new(side, Some(href), message));
+                        continue;
+                    }
+                };
+                let item = match Item::parse(fetched.body) {
+                    Ok(item) => item,
+                    Err(e) => {
+                        let message = format!("cannot be parsed: {e}; left alone");
+                        failed.insert(i, Failure::new(side, Some(href), message));
+                        continue;
+                    }
+                };
+                let found = view.items.get_mut(&uid).expect("a target");
+                if found.hash.is(item.content_hash()) {
+                    // As synced last time (perhaps under a new version: a server
+                    // that rewrote it); the write goes ahead against what is there.
+                    found.version = fetched.version;
+                    continue;
+                }
+                view.items.remove(&uid);
+                let again = Fetched {
+                    href: fetched.href,
+                    version: fetched.version,
+                    body: item.body().to_string(),
+                    modified: fetched.modified,
+                };
+                self.take_read(side, Some(&href), Some(uid.clone()), Ok(again), view);
+                if views[side as usize].items.contains_key(&uid) {
+                    redecide.push(i);
+                } else {
+                    failed.entry(i).or_insert_with(|| {
+                        Failure::transient(
+                            side,
+                            Some(href),
+                            format!(
+                                "changed on the {side} side since it was listed; it will be \
+                                 synced on the next run"
+                            ),
+                        )
+                    });
+                }
+            }
+        }
+        let mut settled = Vec::new();
+        for i in redecide {
+            if failed.contains_key(&i) {
+                continue;
+            }
+            let [local, server] = &*views;
+            let decision = self.decide(&decisions[i].uid, local, server);
+            tracing::info!(uid = %decision.uid, action = ?decision.action, "decided again after reading the target back");
+            match (decisions[i].conflict.is_some(), decision.conflict.is_some()) {
+                (false, true) => self.report.conflicts += 1,
+                (true, false) => self.report.conflicts -= 1,
+                _ => {}
+            }
+            if decision.action == Action::Nothing {
+                self.report.unchanged += 1;
+                settled.push(decision.uid.clone());
+            }
+            decisions[i] = decision;
+        }
+        // Keep the indexes of `failed` pointing at the same decisions.
+        let mut kept = Vec::with_capacity(decisions.len());
+        let mut failures = HashMap::new();
+        for (i, decision) in decisions.into_iter().enumerate() {
+            if decision.action == Action::Nothing && !failed.contains_key(&i) {
+                continue;
+            }
+            if let Some(f) = failed.remove(&i) {
+                failures.insert(kept.len(), f);
+            }
+            kept.push(decision);
+        }
+        (kept, failures, settled)
     }
 
     /// Notes the chunk's creates whose address the store tells in advance,
@@ -815,7 +1007,11 @@ impl<'a, 'j> Run<'a, 'j> {
     /// records (or, in a delta, not named) is counted as quiet and its
     /// listing entries are dropped. A run with little to do then holds little.
     fn load_status(&mut self, listings: &mut [ChangeSet; 2]) -> Result<(), String> {
-        let mut sides = listings.each_mut().map(|l| QuietCheck::new(&mut l.changes));
+        let [l, s] = listings.each_mut();
+        let mut sides = [
+            QuietCheck::new(&mut l.changes, self.distrusted[0]),
+            QuietCheck::new(&mut s.changes, self.distrusted[1]),
+        ];
         let stores = [self.job.local, self.job.server];
         let mut status = HashMap::new();
         let mut quiet_uids = HashSet::new();
@@ -879,7 +1075,7 @@ impl<'a, 'j> Run<'a, 'j> {
         if self.job.options.dry_run || !matches!(changes.changes, Changes::Full(_)) {
             return Ok(());
         }
-        let check = QuietCheck::new(&mut changes.changes);
+        let check = QuietCheck::new(&mut changes.changes, self.distrusted[side as usize]);
         let store = self.store(side);
         let mut fresh = Vec::new();
         self.job
@@ -974,9 +1170,16 @@ impl<'a, 'j> Run<'a, 'j> {
         for row in self.status.values() {
             by_href.insert(side_status(row, side).href.as_str(), row);
         }
+        // What a distrusted store lists (in full) or names as changed is read:
+        // its version says nothing.
+        let distrusted = self.distrusted[side as usize];
+        let mut named: Option<HashSet<String>> = None;
         let listed = match changes.changes {
             Changes::Full(listed) => listed,
             Changes::Delta { changed, deleted } => {
+                if distrusted {
+                    named = Some(changed.iter().map(|l| l.href.clone()).collect());
+                }
                 let deleted: HashSet<&str> = deleted.iter().map(String::as_str).collect();
                 let mut listed: HashMap<String, String> = by_href
                     .iter()
@@ -1014,13 +1217,15 @@ impl<'a, 'j> Run<'a, 'j> {
         let mut to_read: Vec<Href> = Vec::new();
         let mut owners: Vec<Option<String>> = Vec::new();
         for entry in listed {
+            let reread = distrusted && named.as_ref().is_none_or(|n| n.contains(&entry.href));
             match by_href.get(entry.href.as_str()) {
                 Some(row)
-                    if store.still_is(
-                        &entry.href,
-                        &entry.version,
-                        &side_status(row, side).version,
-                    ) =>
+                    if !reread
+                        && store.still_is(
+                            &entry.href,
+                            &entry.version,
+                            &side_status(row, side).version,
+                        ) =>
                 {
                     let hash = Hash::new(&side_status(row, side).hash);
                     let uid = row.uid.clone();
@@ -1180,6 +1385,7 @@ impl<'a, 'j> Run<'a, 'j> {
             None => (true, false),
         };
         if changed && same_version {
+            self.catch(side, &href, &version);
             self.item_message(
                 true,
                 side,
@@ -1187,7 +1393,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 Some(&uid),
                 format!(
                     "the {side} store changed this item without changing its version (ETag \
-                     {version}); changes there may go unnoticed until its version changes"
+                     {version})"
                 ),
             );
         }
@@ -1306,38 +1512,40 @@ impl<'a, 'j> Run<'a, 'j> {
     /// One decision per UID known to the status or found on a side (each
     /// entry made as it is decided: at 50,000 items they add up).
     fn plan(&self, local: &SideView, server: &SideView) -> Vec<Decision> {
-        let (mode, policy) = (self.job.options.mode, self.job.options.conflicts);
         let mut uids: BTreeSet<&String> = self.status.keys().collect();
         uids.extend(local.items.keys());
         uids.extend(server.items.keys());
         uids.into_iter()
             .filter(|uid| !self.untouchable.contains(*uid))
-            .map(|uid| {
-                let known = self.status.contains_key(uid);
-                let l = local.items.get(uid);
-                let s = server.items.get(uid);
-                // The item's own LAST-MODIFIED/REV, else the store's time (a file's
-                // mtime; a server without one leaves it empty, and then wins).
-                let present = |f: &Found| Present {
-                    changed: !known || f.changed,
-                    modified: f.read.as_ref().and_then(|r| r.modified),
-                };
-                // Read this run, the local item's server form is known.
-                let server_form = l.and_then(|f| f.read.as_ref()?.server_hash.as_ref());
-                let same_content = match (server_form, s) {
-                    (Some(mapped), Some(s)) => *mapped == s.hash,
-                    _ => false,
-                };
-                let entry = Entry {
-                    uid: uid.clone(),
-                    known,
-                    local: l.map(present),
-                    server: s.map(present),
-                    same_content,
-                };
-                planner::decide(&entry, mode, policy)
-            })
+            .map(|uid| self.decide(uid, local, server))
             .collect()
+    }
+
+    /// The decision on one UID, from what both sides hold of it now.
+    fn decide(&self, uid: &str, local: &SideView, server: &SideView) -> Decision {
+        let known = self.status.contains_key(uid);
+        let l = local.items.get(uid);
+        let s = server.items.get(uid);
+        // The item's own LAST-MODIFIED/REV, else the store's time (a file's
+        // mtime; a server without one leaves it empty, and then wins).
+        let present = |f: &Found| Present {
+            changed: !known || f.changed,
+            modified: f.read.as_ref().and_then(|r| r.modified),
+        };
+        // Read this run, the local item's server form is known.
+        let server_form = l.and_then(|f| f.read.as_ref()?.server_hash.as_ref());
+        let same_content = match (server_form, s) {
+            (Some(mapped), Some(s)) => *mapped == s.hash,
+            _ => false,
+        };
+        let entry = Entry {
+            uid: uid.to_string(),
+            known,
+            local: l.map(present),
+            server: s.map(present),
+            same_content,
+        };
+        planner::decide(&entry, self.job.options.mode, self.job.options.conflicts)
     }
 
     /// Refuses every write when a side turned empty or too much would be deleted.
@@ -1600,6 +1808,25 @@ impl<'a, 'j> Run<'a, 'j> {
             return self.forget(&uid);
         };
         let written = written.expect("a copy writes");
+        if let Some((href, before)) = &target
+            && *before == written.version
+            && views[side as usize]
+                .items
+                .get(&uid)
+                .is_some_and(|f| !f.hash.is(mapped.content_hash()))
+        {
+            self.catch(side, href, before);
+            self.item_message(
+                true,
+                side,
+                Some(href),
+                Some(&uid),
+                format!(
+                    "the {side} store kept the version (ETag {before}) of this item when its \
+                     content was replaced"
+                ),
+            );
+        }
         let written_found = Found::unread(
             written.href,
             written.version,

@@ -414,6 +414,36 @@ impl StatusDb {
         tx.commit().map_err(|e| self.err(e))
     }
 
+    /// Whether a side's store was caught changing an item without changing
+    /// its version (a server whose ETags do not follow the content).
+    pub fn versions_untrusted(&self, side: crate::planner::Side) -> Result<bool, StatusError> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM listing_state WHERE side = ?1",
+                params![format!("untrusted-versions-{side}")],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|found| found.is_some())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Notes that a side's versions cannot be trusted (see
+    /// [`StatusDb::versions_untrusted`]), with when and why.
+    pub fn distrust_versions(
+        &self,
+        side: crate::planner::Side,
+        why: &str,
+    ) -> Result<(), StatusError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO listing_state VALUES (?1, ?2)",
+                params![format!("untrusted-versions-{side}"), why],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
     /// Keeps (or, with `None`, forgets) a side's listing state.
     pub fn set_state(
         &self,
