@@ -175,6 +175,13 @@ pub enum DavError {
     Tls(#[from] crate::tls::TlsError),
 }
 
+/// Set in a response's extensions when the request was sent again after an
+/// attempt whose connection broke: that attempt may have reached the server
+/// and been carried out, so a refusal of the repeat (a create that finds
+/// the item there) may be the request's own doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repeated;
+
 /// A response as read: status, headers and the body.
 pub struct RawResponse {
     /// Status, headers, version.
@@ -434,6 +441,7 @@ impl DavClient {
         };
         let mut attempt = 0;
         let mut authenticated_again = false;
+        let mut repeated = false;
         let response = loop {
             let mut request = template.try_clone().ok_or_else(|| DavError::Transport {
                 url: url.clone(),
@@ -484,6 +492,7 @@ impl DavClient {
             match pause {
                 Some(pause) if attempt < self.retries => {
                     tracing::debug!(%method, %url, attempt, ?pause, "retrying");
+                    repeated |= result.is_err();
                     tokio_sleep(pause).await;
                     attempt += 1;
                 }
@@ -498,13 +507,16 @@ impl DavClient {
         for (name, value) in response.headers() {
             builder = builder.header(name, value);
         }
-        let (parts, ()) = builder
+        let (mut parts, ()) = builder
             .body(())
             .map_err(|e| DavError::Protocol {
                 url: url.clone(),
                 message: e.to_string(),
             })?
             .into_parts();
+        if repeated {
+            parts.extensions.insert(Repeated);
+        }
         Ok(StreamingResponse {
             parts,
             url,

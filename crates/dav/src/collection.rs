@@ -2,7 +2,7 @@
 //! batches with every href accounted for, conditional PUT and DELETE, and the
 //! collection's properties.
 
-use crate::client::{DavClient, DavError, check_status};
+use crate::client::{DavClient, DavError, Repeated, check_status};
 use libdav::PropertyName;
 use libdav::caldav::GetCalendarResources;
 use libdav::carddav::GetAddressBookResources;
@@ -452,8 +452,11 @@ impl Collection {
     /// Creates an item at `href` with `If-None-Match: *`.
     pub async fn create(&self, href: &str, data: &str) -> Result<Created, DavError> {
         let request = PutResource::new(href).create(data, self.kind.content_type());
-        let (status, etag) = self.put(&request).await?;
-        Ok(if status.as_u16() == 201 {
+        let (status, etag, repeated) = self.put(&request).await?;
+        // A server that ignores If-None-Match (SOGo) answers a create sent
+        // again, after its first answer was lost, as an overwrite: of the
+        // first attempt's item, with the same data.
+        Ok(if status.as_u16() == 201 || repeated {
             Created::New(etag)
         } else {
             Created::Replaced(etag)
@@ -474,7 +477,7 @@ impl Collection {
     async fn put<R: libdav::requests::DavRequest>(
         &self,
         request: &R,
-    ) -> Result<(http::StatusCode, Option<String>), DavError> {
+    ) -> Result<(http::StatusCode, Option<String>, bool), DavError> {
         let prepared = request
             .prepare_request(self.client.base().clone())
             .map_err(|e| DavError::InvalidUrl(e.to_string()))?;
@@ -491,7 +494,8 @@ impl Collection {
             .get(http::header::ETAG)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        Ok((status, etag))
+        let repeated = response.parts.extensions.get::<Repeated>().is_some();
+        Ok((status, etag, repeated))
     }
 
     /// Deletes the item at `href` if its ETag still is `etag`.

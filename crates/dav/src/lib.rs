@@ -15,7 +15,8 @@ pub mod tls;
 
 pub use auth::AuthOptions;
 pub use client::{
-    ClientOptions, Credentials, DavClient, DavError, ProxyOption, RawResponse, StreamingResponse,
+    ClientOptions, Credentials, DavClient, DavError, ProxyOption, RawResponse, Repeated,
+    StreamingResponse,
 };
 pub use collection::{
     Body, Collection, CollectionKind, Created, MAX_SYNC_ROUNDS, Properties, Resource, SyncPage,

@@ -77,3 +77,40 @@ async fn without_retries_a_failure_is_a_clear_error() {
     );
     assert!(!message.contains(&server.password), "{message}");
 }
+
+/// SOGo ignores `If-None-Match: *`: a create sent again after its answer was
+/// lost on the way back is answered as an overwrite, of the item the first
+/// attempt made. That is the create's own doing, not an item that appeared.
+#[tokio::test]
+async fn a_create_repeated_after_a_lost_answer_is_a_create() {
+    let server = servers::get("sogo");
+    let rates = Rates {
+        drop_after: 0.4,
+        ..Rates::default()
+    };
+    let proxy = FaultProxy::start(&origin(&server), rates, 3, Duration::ZERO);
+    let calendar = collection(&proxy, &server, 8);
+    let prefix = format!("repeat-{}", std::process::id());
+    for i in 0..10 {
+        let uid = format!("{prefix}-{i}");
+        let href = format!("{}{uid}.ics", calendar.href());
+        let created = calendar
+            .create(&href, &davsync_testkit::items::event(&uid, "Once", ""))
+            .await
+            .expect("created in the end");
+        assert!(
+            matches!(created, davsync_dav::Created::New(_)),
+            "{href}: {created:?}"
+        );
+    }
+    let repeated = proxy
+        .faults()
+        .iter()
+        .filter(|f| f.starts_with("drop_after PUT"))
+        .count();
+    assert!(
+        repeated > 0,
+        "no create lost its answer: {:?}",
+        proxy.faults()
+    );
+}

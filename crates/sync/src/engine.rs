@@ -605,6 +605,7 @@ impl<'a, 'j> Run<'a, 'j> {
             .await;
         let mut results: HashMap<usize, Result<Option<Written>, StoreError>> =
             order.into_iter().zip(results).collect();
+        self.second_look(&prepared, &mut results).await;
         self.job.status.begin().map_err(|e| e.to_string())?;
         for uid in &settled {
             self.refresh_status(uid, views);
@@ -783,6 +784,59 @@ impl<'a, 'j> Run<'a, 'j> {
             kept.push(decision);
         }
         (kept, failures, settled)
+    }
+
+    /// A write refused because the target was not as expected (a create that
+    /// found something there, an update whose version no longer matched) may
+    /// have met this run's own write: a request whose answer was lost on the
+    /// way (a dropped connection) is sent again, and the server refuses the
+    /// repeat. If the item there now is exactly what was to be written, the
+    /// write is done; anything else stays refused.
+    async fn second_look(
+        &self,
+        prepared: &HashMap<usize, PreparedWrite>,
+        results: &mut HashMap<usize, Result<Option<Written>, StoreError>>,
+    ) {
+        for side in [Side::Local, Side::Server] {
+            let mut asked: Vec<(usize, String)> = results
+                .iter()
+                .filter(|(i, _)| prepared[*i].side == side && prepared[*i].content.is_some())
+                .filter_map(|(i, result)| match result {
+                    Err(StoreError::AlreadyExists { href })
+                    | Err(StoreError::PreconditionFailed { href, .. }) => Some((*i, href.clone())),
+                    _ => None,
+                })
+                .collect();
+            if asked.is_empty() {
+                continue;
+            }
+            asked.sort();
+            let hrefs: Vec<String> = asked.iter().map(|(_, h)| h.clone()).collect();
+            let fetched = self.fetch_many(side, &hrefs).await;
+            for ((i, href), result) in asked.into_iter().zip(fetched) {
+                let Some((_, mapped)) = &prepared[&i].content else {
+                    continue;
+                };
+                let Ok(fetched) = result else { continue };
+                let Ok(there) = Item::parse(fetched.body) else {
+                    continue;
+                };
+                if there.uid() == mapped.uid() && there.content_hash() == mapped.content_hash() {
+                    tracing::info!(
+                        uid = %mapped.uid(),
+                        %href,
+                        "the {side} store already holds what was to be written (a repeated request)"
+                    );
+                    results.insert(
+                        i,
+                        Ok(Some(Written {
+                            href,
+                            version: fetched.version,
+                        })),
+                    );
+                }
+            }
+        }
     }
 
     /// Notes the chunk's creates whose address the store tells in advance,

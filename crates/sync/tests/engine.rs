@@ -856,6 +856,10 @@ fn fresh_versions_are_confirmed_once_and_recorded() {
 struct LostAnswers {
     inner: VdirStore,
     lose_answers: AtomicBool,
+    /// Writes are done, then refused as their repeat would be (a create: "already
+    /// exists"; an update: "precondition failed"), as after an answer lost and
+    /// the request sent again.
+    refuse_repeats: AtomicBool,
     creates: std::sync::atomic::AtomicUsize,
 }
 
@@ -894,10 +898,20 @@ impl Store for LostAnswers {
                 "connection reset after the request".into(),
             ));
         }
+        if self.refuse_repeats.load(Ordering::SeqCst) {
+            return Err(StoreError::AlreadyExists { href: written.href });
+        }
         Ok(written)
     }
     async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
-        self.inner.update(href, version, body).await
+        let written = self.inner.update(href, version, body).await?;
+        if self.refuse_repeats.load(Ordering::SeqCst) {
+            return Err(StoreError::PreconditionFailed {
+                href: written.href,
+                expected: version.to_string(),
+            });
+        }
+        Ok(written)
     }
     async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError> {
         self.inner.delete(href, version).await
@@ -917,6 +931,7 @@ fn a_create_whose_answer_was_lost_is_found_through_the_journal() {
     let server = LostAnswers {
         inner: f.store(&f.server()),
         lose_answers: AtomicBool::new(false),
+        refuse_repeats: AtomicBool::new(false),
         creates: Default::default(),
     };
     let first = f.run_with(&f.store(&f.local()), &server, mode(Mode::TwoWay));
@@ -941,6 +956,41 @@ fn a_create_whose_answer_was_lost_is_found_through_the_journal() {
     let status = StatusDb::open(&f.root.join("status.sqlite")).unwrap();
     assert!(status.journal(Side::Server).unwrap().is_empty(), "settled");
     assert_eq!(status.count().unwrap(), 5);
+}
+
+#[test]
+fn a_write_whose_repeat_was_refused_is_found_done() {
+    let f = Fixture::new();
+    fill(&f.local(), 2);
+    let server = LostAnswers {
+        inner: f.store(&f.server()),
+        lose_answers: AtomicBool::new(false),
+        refuse_repeats: AtomicBool::new(true),
+        creates: Default::default(),
+    };
+    // Creates: done, but the answers say "already exists".
+    let first = f.run_with(&f.store(&f.local()), &server, mode(Mode::TwoWay));
+    assert!(
+        first.errors.is_empty() && first.warnings.is_empty(),
+        "{first:?}"
+    );
+    assert_eq!(first.server.created, 2, "{:?}", first.items);
+    // An update: done, but the answer says "precondition failed".
+    write_file(&f.local(), "e1.ics", &items::event("e1", "Edited", ""));
+    let edit = f.run_with(&f.store(&f.local()), &server, mode(Mode::TwoWay));
+    assert!(
+        edit.errors.is_empty() && edit.warnings.is_empty(),
+        "{edit:?}"
+    );
+    assert_eq!(edit.server.updated, 1, "{:?}", edit.items);
+    server.refuse_repeats.store(false, Ordering::SeqCst);
+    let next = f.run_with(&f.store(&f.local()), &server, mode(Mode::TwoWay));
+    assert!(next.items.is_empty(), "{:?}", next.items);
+    assert_eq!(files(&f.server(), "ics").len(), 2, "no duplicates");
+    assert_eq!(
+        content_by_uid(&f.local(), "ics"),
+        content_by_uid(&f.server(), "ics")
+    );
 }
 
 /// A server folder that hands out one ETag for everything (as a server whose
