@@ -3,14 +3,14 @@
 use crate::config::Config;
 use crate::paths::DataDir;
 use anyhow::Result;
-use davsync_sync::StatusDb;
+use davsync_sync::{Side, StatusDb};
 use serde_json::{Value, json};
 use std::path::Path;
 
 /// Arguments of `davsync status`.
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
-    /// Print JSON: {"profiles": [{"name", "items", "last_run": {...} | null}]}.
+    /// Print JSON: {"profiles": [{"name", "items", "distrusted", "last_run": {...} | null}]}.
     #[arg(long)]
     json: bool,
 }
@@ -21,17 +21,28 @@ pub fn run(config: &Config, data_dir: &Path, args: &StatusArgs) -> Result<bool> 
     let mut rows = Vec::new();
     for profile in &config.profiles {
         let path = data.status_db(&profile.name);
-        let (items, last) = if path.exists() {
+        let (items, last, distrusted) = if path.exists() {
             let db = StatusDb::open(&path)?;
-            (db.count()?, db.last_run()?)
+            let mut distrusted = Vec::new();
+            for side in [Side::Local, Side::Server] {
+                if db.versions_untrusted(side)? {
+                    distrusted.push(side.to_string());
+                }
+            }
+            (db.count()?, db.last_run()?, distrusted)
         } else {
-            (0, None)
+            (0, None, Vec::new())
         };
         let last = last.map(|run| {
             let summary: Value = serde_json::from_str(&run.summary).unwrap_or(Value::Null);
             json!({ "started": run.started, "result": run.result, "summary": summary })
         });
-        rows.push(json!({ "name": profile.name, "items": items, "last_run": last }));
+        rows.push(json!({
+            "name": profile.name,
+            "items": items,
+            "distrusted": distrusted,
+            "last_run": last
+        }));
     }
     if args.json {
         println!(
@@ -62,6 +73,14 @@ pub fn run(config: &Config, data_dir: &Path, args: &StatusArgs) -> Result<bool> 
                         s["errors"],
                         s["warnings"]
                     );
+                    for side in row["distrusted"].as_array().into_iter().flatten() {
+                        println!(
+                            "{:<20} its {} store changed items without changing their versions \
+                             (ETags): every item it names as changed is read",
+                            "",
+                            side.as_str().unwrap_or("")
+                        );
+                    }
                 }
             }
         }

@@ -179,6 +179,13 @@ fn changes_hidden_behind_one_etag_are_not_lost(name: &str) {
         );
     }
 
+    let status: Value = serde_json::from_str(&davsync.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(
+        status["profiles"][0]["distrusted"],
+        serde_json::json!(["server"]),
+        "{status:#}"
+    );
+
     // Distrusted now: the next run reads the server once in full and brings
     // a's hidden edit; then both sides agree and a run has nothing to do.
     let (run, third) = sync(&davsync);
