@@ -1,7 +1,7 @@
 //! The configuration file: parsing, validation with file/line/key in every
 //! error, and resolution of paths and the data directory.
 
-use crate::secrets::{PasswordSource, SecretError};
+use crate::secrets::{KeyNames, PasswordSource};
 use anyhow::{Context, Result, bail};
 use davsync_pim::ItemKind;
 use davsync_sync::{ConflictPolicy, Mode};
@@ -398,33 +398,6 @@ pub enum ProxyConfig {
 /// table, the message.
 type KeyError = (std::ops::Range<usize>, &'static str, String);
 
-/// The proxy password keys, with the password keys of a server they stand for.
-const PROXY_PASSWORD_KEYS: [&str; 4] = [
-    "proxy_password_command",
-    "proxy_password_keyring",
-    "proxy_password_env",
-    "proxy_password",
-];
-
-/// A message about the proxy password keys from one about the server's.
-fn proxy_secret_message(e: SecretError) -> String {
-    match e {
-        SecretError::SeveralSources { keys } => format!(
-            "only one of {}, {}, {} and {} may be set, but {} are",
-            PROXY_PASSWORD_KEYS[0],
-            PROXY_PASSWORD_KEYS[1],
-            PROXY_PASSWORD_KEYS[2],
-            PROXY_PASSWORD_KEYS[3],
-            keys.split(", ")
-                .map(|k| format!("proxy_{k}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        SecretError::EmptyKey { key } => format!("proxy_{key} is empty"),
-        other => other.to_string(),
-    }
-}
-
 /// Reads the network keys of a caldav or carddav store table (`span`: the
 /// table's; `base`: the configuration file's folder; `connect`: the server's
 /// `HOST:PORT`, for the hint on getting its fingerprint).
@@ -546,18 +519,18 @@ fn proxy_of(store: &RawStore, span: &std::ops::Range<usize>) -> Result<ProxyConf
         .as_ref()
         .map_or("system", |p| p.get_ref().trim());
     let proxy_span = store.proxy.as_ref().map_or(span.clone(), Spanned::span);
-    // The proxy login keys given, in the order of PROXY_PASSWORD_KEYS after proxy_username.
+    // The proxy login keys given, in the order of KeyNames::PROXY after proxy_username.
     let login: Vec<(&'static str, std::ops::Range<usize>)> = [
         (
             "proxy_username",
             store.proxy_username.as_ref().map(Spanned::span),
         ),
         (
-            PROXY_PASSWORD_KEYS[0],
+            KeyNames::PROXY.command,
             store.proxy_password_command.as_ref().map(Spanned::span),
         ),
         (
-            PROXY_PASSWORD_KEYS[1],
+            KeyNames::PROXY.keyring,
             store
                 .proxy_password_keyring
                 .as_ref()
@@ -565,11 +538,11 @@ fn proxy_of(store: &RawStore, span: &std::ops::Range<usize>) -> Result<ProxyConf
                 .map(Spanned::span),
         ),
         (
-            PROXY_PASSWORD_KEYS[2],
+            KeyNames::PROXY.env,
             store.proxy_password_env.as_ref().map(Spanned::span),
         ),
         (
-            PROXY_PASSWORD_KEYS[3],
+            KeyNames::PROXY.plain,
             store.proxy_password.as_ref().map(Spanned::span),
         ),
     ]
@@ -646,12 +619,13 @@ fn proxy_of(store: &RawStore, span: &std::ops::Range<usize>) -> Result<ProxyConf
             .map(|e| e.get_ref().clone()),
         store.proxy_password.as_ref().map(|p| p.get_ref().clone()),
         &format!("{username}@{host}"),
+        KeyNames::PROXY,
     )
     .map_err(|e| {
         let (key, span) = first_password
             .clone()
             .unwrap_or(("proxy", proxy_span.clone()));
-        (span, key, proxy_secret_message(e))
+        (span, key, e.to_string())
     })?;
     if let (Some(_), Some((key, span))) = (&password, &first_password)
         && username.is_empty()
@@ -1028,6 +1002,7 @@ impl Config {
                             store.password_env,
                             store.password,
                             &format!("{username}@{host}"),
+                            KeyNames::SERVER,
                         )
                         .map_err(|e| err(span.clone(), &key(side), e.to_string()))?;
                         let timeout = match store.timeout_seconds {

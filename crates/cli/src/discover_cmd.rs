@@ -3,7 +3,7 @@
 //! `--write` adds one profile per collection to the configuration file.
 
 use crate::config::Config;
-use crate::secrets::{self, PasswordSource};
+use crate::secrets::{self, KeyNames, PasswordSource};
 use anyhow::{Context, Result, bail};
 use clap::ArgGroup;
 use davsync_dav::discovery::{self, DiscoveredCollection, DiscoveryError, DiscoveryOptions, Start};
@@ -108,10 +108,11 @@ pub fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
         args.password_env.clone(),
         None,
         &format!("{user}@{host}"),
+        KeyNames::OPTIONS,
     )
-    .map_err(|e| anyhow::anyhow!("{}", e.to_string().replace("password_", "--password-")))?;
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let credentials = match &source {
-        Some(source) => match secrets::fetch(source) {
+        Some(source) => match secrets::fetch(source, KeyNames::OPTIONS) {
             Ok(secret) => Credentials {
                 username: user.clone(),
                 password: secret.expose().to_string(),
@@ -119,7 +120,7 @@ pub fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
             Err(e) => {
                 eprintln!(
                     "davsync: cannot get the password from {}: {e}",
-                    source.describe()
+                    source.describe(KeyNames::OPTIONS)
                 );
                 return Ok(false);
             }
@@ -153,7 +154,7 @@ pub fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
             if matches!(e, DiscoveryError::Unauthorized(_)) {
                 let from = source.as_ref().map_or_else(
                     || "no password option given".to_string(),
-                    |s| format!("password from {}", s.describe()),
+                    |s| format!("password from {}", s.describe(KeyNames::OPTIONS)),
                 );
                 eprintln!("davsync: (user {user:?}; {from})");
             }

@@ -33,13 +33,49 @@ use zeroize::{Zeroize, Zeroizing};
 /// The keyring service name under which passwords are stored.
 pub const KEYRING_SERVICE: &str = "davsync";
 
-/// The configuration keys that name a password source, in the order they are reported.
-pub const PASSWORD_KEYS: [&str; 4] = [
-    "password_command",
-    "password_keyring",
-    "password_env",
-    "password",
-];
+/// The names of the keys (or options) that give a password source, where it
+/// was given: a server's table, a proxy's, the command line. Messages use the
+/// names the user wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyNames {
+    /// The shell command's key.
+    pub command: &'static str,
+    /// The keyring's key.
+    pub keyring: &'static str,
+    /// The environment variable's key.
+    pub env: &'static str,
+    /// The key of the password written out.
+    pub plain: &'static str,
+}
+
+impl KeyNames {
+    /// A server's keys in a store table.
+    pub const SERVER: KeyNames = KeyNames {
+        command: "password_command",
+        keyring: "password_keyring",
+        env: "password_env",
+        plain: "password",
+    };
+    /// A proxy's keys in a store table.
+    pub const PROXY: KeyNames = KeyNames {
+        command: "proxy_password_command",
+        keyring: "proxy_password_keyring",
+        env: "proxy_password_env",
+        plain: "proxy_password",
+    };
+    /// The options of `davsync discover`.
+    pub const OPTIONS: KeyNames = KeyNames {
+        command: "--password-command",
+        keyring: "--password-keyring",
+        env: "--password-env",
+        plain: "--password",
+    };
+
+    /// All four, in the order they are reported.
+    pub fn all(self) -> [&'static str; 4] {
+        [self.command, self.keyring, self.env, self.plain]
+    }
+}
 
 /// How long a `password_command` may run before it is killed.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
@@ -97,7 +133,7 @@ pub enum PasswordSource {
 }
 
 impl PasswordSource {
-    /// The source given by a server table's keys, `None` when none is given.
+    /// The source given by the keys named `names`, `None` when none is given.
     ///
     /// `keyring_user` is the keyring user name, `<username>@<server url host>`
     /// (e.g. `alice@dav.example.org`); it is only used when `keyring` is true.
@@ -108,23 +144,25 @@ impl PasswordSource {
         env: Option<String>,
         plain: Option<String>,
         keyring_user: &str,
+        names: KeyNames,
     ) -> Result<Option<Self>, SecretError> {
         let given = [command.is_some(), keyring, env.is_some(), plain.is_some()];
-        let keys: Vec<&'static str> = PASSWORD_KEYS
-            .iter()
+        let keys: Vec<&'static str> = names
+            .all()
+            .into_iter()
             .zip(given)
-            .filter_map(|(key, given)| given.then_some(*key))
+            .filter_map(|(key, given)| given.then_some(key))
             .collect();
         if keys.len() > 1 {
+            let [a, b, c, d] = names.all();
             return Err(SecretError::SeveralSources {
+                all: format!("{a}, {b}, {c} and {d}"),
                 keys: keys.join(", "),
             });
         }
         let source = if let Some(command) = command {
             if command.trim().is_empty() {
-                return Err(SecretError::EmptyKey {
-                    key: "password_command",
-                });
+                return Err(SecretError::EmptyKey { key: names.command });
             }
             PasswordSource::Command(command)
         } else if keyring {
@@ -134,9 +172,7 @@ impl PasswordSource {
             }
         } else if let Some(var) = env {
             if var.is_empty() {
-                return Err(SecretError::EmptyKey {
-                    key: "password_env",
-                });
+                return Err(SecretError::EmptyKey { key: names.env });
             }
             PasswordSource::Env(var)
         } else if let Some(plain) = plain {
@@ -152,15 +188,16 @@ impl PasswordSource {
         matches!(self, PasswordSource::Plain(_))
     }
 
-    /// Where the password comes from, for messages; never the password.
-    pub fn describe(&self) -> String {
+    /// Where the password comes from, for messages, with the key names it
+    /// was given with; never the password.
+    pub fn describe(&self, names: KeyNames) -> String {
         match self {
-            PasswordSource::Command(command) => format!("password_command `{command}`"),
+            PasswordSource::Command(command) => format!("{} `{command}`", names.command),
             PasswordSource::Keyring { service, user } => {
                 format!("the system keyring (service \"{service}\", user \"{user}\")")
             }
             PasswordSource::Env(var) => format!("the environment variable {var}"),
-            PasswordSource::Plain(_) => "the configuration file (password)".to_string(),
+            PasswordSource::Plain(_) => format!("the configuration file ({})", names.plain),
         }
     }
 }
@@ -169,10 +206,10 @@ impl PasswordSource {
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
     /// More than one password key is set.
-    #[error(
-        "only one of password_command, password_keyring, password_env and password may be set, but {keys} are"
-    )]
+    #[error("only one of {all} may be set, but {keys} are")]
     SeveralSources {
+        /// The four keys, listed.
+        all: String,
         /// The keys that are set, comma-separated.
         keys: String,
     },
@@ -183,19 +220,20 @@ pub enum SecretError {
         key: &'static str,
     },
     /// The command could not be started.
-    #[error("could not run password_command `{command}`: {source}")]
+    #[error("could not run {key} `{command}`: {source}")]
     CommandSpawn {
+        /// The key (or option) that gave the command.
+        key: &'static str,
         /// The command.
         command: String,
         /// Why.
         source: std::io::Error,
     },
     /// The command exited unsuccessfully.
-    #[error(
-        "password_command `{command}` failed ({status}){}",
-        quote_stderr(stderr)
-    )]
+    #[error("{key} `{command}` failed ({status}){}", quote_stderr(stderr))]
     CommandFailed {
+        /// The key (or option) that gave the command.
+        key: &'static str,
         /// The command.
         command: String,
         /// Its exit status.
@@ -205,26 +243,32 @@ pub enum SecretError {
     },
     /// The command succeeded but its first line is empty.
     #[error(
-        "password_command `{command}` printed no password (its first line of output is empty){}",
+        "{key} `{command}` printed no password (its first line of output is empty){}",
         quote_stderr(stderr)
     )]
     CommandEmpty {
+        /// The key (or option) that gave the command.
+        key: &'static str,
         /// The command.
         command: String,
         /// The start of its stderr, trimmed.
         stderr: String,
     },
     /// The command's first line is not usable as a password.
-    #[error("password_command `{command}` printed an unusable first line: {reason}")]
+    #[error("{key} `{command}` printed an unusable first line: {reason}")]
     CommandOutput {
+        /// The key (or option) that gave the command.
+        key: &'static str,
         /// The command.
         command: String,
         /// What is wrong with it (never its content).
         reason: &'static str,
     },
     /// The command ran too long and was killed.
-    #[error("password_command `{command}` did not finish (and close its output) within {} s and was killed", timeout.as_secs_f64())]
+    #[error("{key} `{command}` did not finish (and close its output) within {} s and was killed", timeout.as_secs_f64())]
     CommandTimeout {
+        /// The key (or option) that gave the command.
+        key: &'static str,
         /// The command.
         command: String,
         /// The time it was given.
@@ -243,20 +287,26 @@ pub enum SecretError {
         reason: String,
     },
     /// The environment variable is not set.
-    #[error("the environment variable {var} (password_env) is not set")]
+    #[error("the environment variable {var} ({key}) is not set")]
     EnvUnset {
+        /// The key (or option) that named the variable.
+        key: &'static str,
         /// The variable.
         var: String,
     },
     /// The environment variable is set but empty.
-    #[error("the environment variable {var} (password_env) is empty")]
+    #[error("the environment variable {var} ({key}) is empty")]
     EnvEmpty {
+        /// The key (or option) that named the variable.
+        key: &'static str,
         /// The variable.
         var: String,
     },
     /// The environment variable is not valid Unicode.
-    #[error("the environment variable {var} (password_env) is not valid Unicode")]
+    #[error("the environment variable {var} ({key}) is not valid Unicode")]
     EnvNotUnicode {
+        /// The key (or option) that named the variable.
+        key: &'static str,
         /// The variable.
         var: String,
     },
@@ -271,28 +321,52 @@ fn quote_stderr(stderr: &str) -> String {
     }
 }
 
-/// Gets the password from its source.
-pub fn fetch(source: &PasswordSource) -> Result<Secret, SecretError> {
+/// Gets the password from its source (given with the keys `names`).
+pub fn fetch(source: &PasswordSource, names: KeyNames) -> Result<Secret, SecretError> {
     match source {
         PasswordSource::Command(command) => run_command(command, COMMAND_TIMEOUT),
         PasswordSource::Keyring { service, user } => from_keyring(service, user),
         PasswordSource::Env(var) => from_env(var),
         PasswordSource::Plain(secret) => Ok(secret.clone()),
     }
+    .map_err(|e| e.named(names))
+}
+
+impl SecretError {
+    /// The same error, naming the key the source was given with.
+    fn named(mut self, names: KeyNames) -> Self {
+        match &mut self {
+            SecretError::CommandSpawn { key, .. }
+            | SecretError::CommandFailed { key, .. }
+            | SecretError::CommandEmpty { key, .. }
+            | SecretError::CommandOutput { key, .. }
+            | SecretError::CommandTimeout { key, .. } => *key = names.command,
+            SecretError::EnvUnset { key, .. }
+            | SecretError::EnvEmpty { key, .. }
+            | SecretError::EnvNotUnicode { key, .. } => *key = names.env,
+            SecretError::SeveralSources { .. }
+            | SecretError::EmptyKey { .. }
+            | SecretError::Keyring { .. } => {}
+        }
+        self
+    }
 }
 
 fn from_env(var: &str) -> Result<Secret, SecretError> {
     match std::env::var(var) {
         Ok(value) if value.is_empty() => Err(SecretError::EnvEmpty {
+            key: KeyNames::SERVER.env,
             var: var.to_string(),
         }),
         Ok(value) => Ok(Secret::new(value)),
         Err(std::env::VarError::NotPresent) => Err(SecretError::EnvUnset {
+            key: KeyNames::SERVER.env,
             var: var.to_string(),
         }),
         Err(std::env::VarError::NotUnicode(value)) => {
             value.into_encoded_bytes().zeroize();
             Err(SecretError::EnvNotUnicode {
+                key: KeyNames::SERVER.env,
                 var: var.to_string(),
             })
         }
@@ -411,6 +485,7 @@ fn stderr_excerpt(stderr: &[u8]) -> String {
 /// is the password. Killed after `timeout`.
 fn run_command(command: &str, timeout: Duration) -> Result<Secret, SecretError> {
     let timed_out = || SecretError::CommandTimeout {
+        key: KeyNames::SERVER.command,
         command: command.to_string(),
         timeout,
     };
@@ -421,6 +496,7 @@ fn run_command(command: &str, timeout: Duration) -> Result<Secret, SecretError> 
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|source| SecretError::CommandSpawn {
+            key: KeyNames::SERVER.command,
             command: command.to_string(),
             source,
         })?;
@@ -441,6 +517,7 @@ fn run_command(command: &str, timeout: Duration) -> Result<Secret, SecretError> 
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(SecretError::CommandSpawn {
+                    key: KeyNames::SERVER.command,
                     command: command.to_string(),
                     source,
                 });
@@ -456,6 +533,7 @@ fn run_command(command: &str, timeout: Duration) -> Result<Secret, SecretError> 
         .map_err(|_| timed_out())?;
     if !status.success() {
         return Err(SecretError::CommandFailed {
+            key: KeyNames::SERVER.command,
             command: command.to_string(),
             status,
             stderr: stderr_excerpt(&err),
@@ -465,6 +543,7 @@ fn run_command(command: &str, timeout: Duration) -> Result<Secret, SecretError> 
         Some(end) => &out[..end],
         None if out_dropped => {
             return Err(SecretError::CommandOutput {
+                key: KeyNames::SERVER.command,
                 command: command.to_string(),
                 reason: "it is longer than 64 KiB",
             });
@@ -474,6 +553,7 @@ fn run_command(command: &str, timeout: Duration) -> Result<Secret, SecretError> 
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.is_empty() {
         return Err(SecretError::CommandEmpty {
+            key: KeyNames::SERVER.command,
             command: command.to_string(),
             stderr: stderr_excerpt(&err),
         });
@@ -483,6 +563,7 @@ fn run_command(command: &str, timeout: Duration) -> Result<Secret, SecretError> 
         Err(e) => {
             e.into_bytes().zeroize();
             Err(SecretError::CommandOutput {
+                key: KeyNames::SERVER.command,
                 command: command.to_string(),
                 reason: "it is not valid UTF-8",
             })
@@ -616,18 +697,78 @@ mod command_tests {
 
     #[test]
     fn fetch_runs_the_command() {
-        let source =
-            PasswordSource::from_keys(Some("echo from-fetch".into()), false, None, None, "u@h")
-                .unwrap()
-                .unwrap();
-        assert_eq!(fetch(&source).unwrap().expose(), "from-fetch");
-        assert_eq!(source.describe(), "password_command `echo from-fetch`");
+        let source = PasswordSource::from_keys(
+            Some("echo from-fetch".into()),
+            false,
+            None,
+            None,
+            "u@h",
+            KeyNames::SERVER,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            fetch(&source, KeyNames::SERVER).unwrap().expose(),
+            "from-fetch"
+        );
+        assert_eq!(
+            source.describe(KeyNames::SERVER),
+            "password_command `echo from-fetch`"
+        );
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_name_the_keys_the_source_was_given_with() {
+        let var = "DAVSYNC_TEST_NO_SUCH_PROXY_PASSWORD";
+        let env = PasswordSource::Env(var.into());
+        let err = fetch(&env, KeyNames::PROXY).unwrap_err().to_string();
+        assert!(err.contains("(proxy_password_env)"), "{err}");
+        let err = fetch(&env, KeyNames::SERVER).unwrap_err().to_string();
+        assert!(
+            err.contains("(password_env)") && !err.contains("proxy"),
+            "{err}"
+        );
+        let command = PasswordSource::Command("pass show x".into());
+        assert_eq!(
+            command.describe(KeyNames::PROXY),
+            "proxy_password_command `pass show x`"
+        );
+        assert_eq!(
+            command.describe(KeyNames::OPTIONS),
+            "--password-command `pass show x`"
+        );
+        let err = PasswordSource::from_keys(
+            Some("x".into()),
+            false,
+            Some("V".into()),
+            None,
+            "u@h",
+            KeyNames::PROXY,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "only one of proxy_password_command, proxy_password_keyring, proxy_password_env and \
+             proxy_password may be set, but proxy_password_command, proxy_password_env are"
+        );
+        let err = PasswordSource::from_keys(
+            None,
+            false,
+            Some(String::new()),
+            None,
+            "u@h",
+            KeyNames::OPTIONS,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(err, "--password-env is empty");
+    }
 
     #[test]
     fn secret_is_redacted() {
@@ -638,13 +779,13 @@ mod tests {
         let source = PasswordSource::Plain(secret);
         let debug = format!("{source:?}");
         assert!(!debug.contains("s3cret-value"), "{debug}");
-        assert!(!source.describe().contains("s3cret-value"));
+        assert!(!source.describe(KeyNames::SERVER).contains("s3cret-value"));
     }
 
     #[test]
     fn none_given_is_none() {
         assert!(
-            PasswordSource::from_keys(None, false, None, None, "u@h")
+            PasswordSource::from_keys(None, false, None, None, "u@h", KeyNames::SERVER)
                 .unwrap()
                 .is_none()
         );
@@ -658,6 +799,7 @@ mod tests {
             Some("VAR".into()),
             None,
             "u@h",
+            KeyNames::SERVER,
         )
         .unwrap_err();
         let message = err.to_string();
@@ -666,8 +808,15 @@ mod tests {
             "{message}"
         );
 
-        let err = PasswordSource::from_keys(None, true, None, Some("pw-in-file".into()), "u@h")
-            .unwrap_err();
+        let err = PasswordSource::from_keys(
+            None,
+            true,
+            None,
+            Some("pw-in-file".into()),
+            "u@h",
+            KeyNames::SERVER,
+        )
+        .unwrap_err();
         let message = err.to_string();
         assert!(
             message.contains("but password_keyring, password are"),
@@ -678,24 +827,55 @@ mod tests {
 
     #[test]
     fn empty_keys_are_errors() {
-        let err =
-            PasswordSource::from_keys(Some("  ".into()), false, None, None, "u@h").unwrap_err();
+        let err = PasswordSource::from_keys(
+            Some("  ".into()),
+            false,
+            None,
+            None,
+            "u@h",
+            KeyNames::SERVER,
+        )
+        .unwrap_err();
         assert_eq!(err.to_string(), "password_command is empty");
-        let err =
-            PasswordSource::from_keys(None, false, Some(String::new()), None, "u@h").unwrap_err();
+        let err = PasswordSource::from_keys(
+            None,
+            false,
+            Some(String::new()),
+            None,
+            "u@h",
+            KeyNames::SERVER,
+        )
+        .unwrap_err();
         assert_eq!(err.to_string(), "password_env is empty");
     }
 
     #[test]
     fn plain_is_plain() {
-        let source = PasswordSource::from_keys(None, false, None, Some("pw-in-file".into()), "u@h")
-            .unwrap()
-            .unwrap();
+        let source = PasswordSource::from_keys(
+            None,
+            false,
+            None,
+            Some("pw-in-file".into()),
+            "u@h",
+            KeyNames::SERVER,
+        )
+        .unwrap()
+        .unwrap();
         assert!(source.is_plain());
-        assert_eq!(fetch(&source).unwrap().expose(), "pw-in-file");
-        let keyring = PasswordSource::from_keys(None, true, None, None, "alice@dav.example.org")
-            .unwrap()
-            .unwrap();
+        assert_eq!(
+            fetch(&source, KeyNames::SERVER).unwrap().expose(),
+            "pw-in-file"
+        );
+        let keyring = PasswordSource::from_keys(
+            None,
+            true,
+            None,
+            None,
+            "alice@dav.example.org",
+            KeyNames::SERVER,
+        )
+        .unwrap()
+        .unwrap();
         assert!(!keyring.is_plain());
         match &keyring {
             PasswordSource::Keyring { service, user } => {
@@ -712,12 +892,19 @@ mod tests {
         // SAFETY: this variable is used by this test only, and no code reads or
         // writes the environment concurrently except through unique names.
         unsafe { std::env::set_var(var, "env-password") };
-        let source = PasswordSource::from_keys(None, false, Some(var.into()), None, "u@h")
-            .unwrap()
-            .unwrap();
+        let source =
+            PasswordSource::from_keys(None, false, Some(var.into()), None, "u@h", KeyNames::SERVER)
+                .unwrap()
+                .unwrap();
         assert!(!source.is_plain());
-        assert_eq!(source.describe(), format!("the environment variable {var}"));
-        assert_eq!(fetch(&source).unwrap().expose(), "env-password");
+        assert_eq!(
+            source.describe(KeyNames::SERVER),
+            format!("the environment variable {var}")
+        );
+        assert_eq!(
+            fetch(&source, KeyNames::SERVER).unwrap().expose(),
+            "env-password"
+        );
     }
 
     #[test]
@@ -725,7 +912,7 @@ mod tests {
         let var = "DAVSYNC_SECRETS_TEST_ENV_UNSET";
         // SAFETY: this variable is used by this test only.
         unsafe { std::env::remove_var(var) };
-        let err = fetch(&PasswordSource::Env(var.into())).unwrap_err();
+        let err = fetch(&PasswordSource::Env(var.into()), KeyNames::SERVER).unwrap_err();
         assert!(matches!(err, SecretError::EnvUnset { .. }), "{err:?}");
         assert!(err.to_string().contains(var), "{err}");
         assert!(err.to_string().contains("is not set"), "{err}");
@@ -736,7 +923,7 @@ mod tests {
         let var = "DAVSYNC_SECRETS_TEST_ENV_EMPTY";
         // SAFETY: this variable is used by this test only.
         unsafe { std::env::set_var(var, "") };
-        let err = fetch(&PasswordSource::Env(var.into())).unwrap_err();
+        let err = fetch(&PasswordSource::Env(var.into()), KeyNames::SERVER).unwrap_err();
         assert!(matches!(err, SecretError::EnvEmpty { .. }), "{err:?}");
         assert!(err.to_string().contains(var), "{err}");
     }
@@ -746,10 +933,10 @@ mod tests {
         // There is no Secret Service on the test machines; where there is one,
         // this entry does not exist. Either way: an error, not a panic.
         let user = "nobody-davsync-test@dav.example.invalid";
-        let source = PasswordSource::from_keys(None, true, None, None, user)
+        let source = PasswordSource::from_keys(None, true, None, None, user, KeyNames::SERVER)
             .unwrap()
             .unwrap();
-        let err = fetch(&source).unwrap_err();
+        let err = fetch(&source, KeyNames::SERVER).unwrap_err();
         assert!(matches!(err, SecretError::Keyring { .. }), "{err:?}");
         let message = err.to_string();
         assert!(message.contains("system keyring"), "{message}");

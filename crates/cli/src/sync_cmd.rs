@@ -3,7 +3,7 @@
 use crate::config::{Config, Profile, ProxyConfig, ResolvedStore};
 use crate::paths::DataDir;
 use crate::secrets;
-use crate::secrets::PasswordSource;
+use crate::secrets::{KeyNames, PasswordSource};
 use anyhow::Result;
 use davsync_dav::{ClientOptions, Collection, Credentials, DavClient, ProxyOption};
 use davsync_store::{DavStore, Store, VdirStore};
@@ -116,11 +116,11 @@ fn open_store(
                             profile.name
                         );
                     }
-                    let secret = secrets::fetch(source).map_err(|e| {
+                    let secret = secrets::fetch(source, KeyNames::SERVER).map_err(|e| {
                         format!(
                             "{side} store: cannot get the password for {} from {}: {e}",
                             dav.url,
-                            source.describe()
+                            source.describe(KeyNames::SERVER)
                         )
                     })?;
                     Some(Credentials {
@@ -199,17 +199,10 @@ fn proxy_credentials(
             profile.name
         );
     }
-    // The source's own words name the server's keys; these are the proxy's.
-    let proxy_keys = |text: String| {
-        text.replace("password_command `", "proxy_password_command `")
-            .replace("(password_env)", "(proxy_password_env)")
-            .replace("(password)", "(proxy_password)")
-    };
-    let secret = secrets::fetch(source).map_err(|e| {
+    let secret = secrets::fetch(source, KeyNames::PROXY).map_err(|e| {
         format!(
-            "{side} store: cannot get the password for the proxy {url} from {}: {}",
-            proxy_keys(source.describe()),
-            proxy_keys(e.to_string())
+            "{side} store: cannot get the password for the proxy {url} from {}: {e}",
+            source.describe(KeyNames::PROXY)
         )
     })?;
     Ok(Some(Credentials {
