@@ -302,12 +302,7 @@ fn faulty_connections_lose_nothing_and_duplicate_nothing(name: &str) {
     let started = Instant::now();
     let seed = env_or("DAVSYNC_FAULT_SEED", DEFAULT_SEED);
     let server = servers::get(name);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let collection = server
-        .without_keep_alive(&runtime.block_on(server.new_collection(CollectionKind::Calendar)));
+    let (runtime, collection) = server.blocking_collection(CollectionKind::Calendar);
     let direct_url = server.url_of(&collection);
     let proxy = FaultProxy::start(
         &origin(&server.base_url),

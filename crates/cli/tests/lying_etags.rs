@@ -88,12 +88,7 @@ fn summaries_server(
 
 fn changes_hidden_behind_one_etag_are_not_lost(name: &str) {
     let server = servers::get(name);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let collection = server
-        .without_keep_alive(&runtime.block_on(server.new_collection(CollectionKind::Calendar)));
+    let (runtime, collection) = server.blocking_collection(CollectionKind::Calendar);
     let proxy = FaultProxy::start_with(
         &origin(&server.base_url),
         Rates::default(),

@@ -352,12 +352,7 @@ fn killed_runs_lose_nothing_and_duplicate_nothing(name: &str) {
     let seed = env_or("DAVSYNC_KILL_SEED", DEFAULT_SEED);
     let rounds = env_or("DAVSYNC_KILL_ROUNDS", DEFAULT_ROUNDS) as usize;
     let server = servers::get(name);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let collection = server
-        .without_keep_alive(&runtime.block_on(server.new_collection(CollectionKind::Calendar)));
+    let (runtime, collection) = server.blocking_collection(CollectionKind::Calendar);
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     let (local, data, config) = (

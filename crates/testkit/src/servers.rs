@@ -166,6 +166,21 @@ impl Server {
         Collection::new(client, &href, kind).expect("collection")
     }
 
+    /// For a test that runs davsync as a program: a runtime of its own for
+    /// the test's requests, and a new collection (see [`Server::new_collection`])
+    /// reached without keep-alive (see [`Server::without_keep_alive`]).
+    pub fn blocking_collection(
+        &self,
+        kind: CollectionKind,
+    ) -> (tokio::runtime::Runtime, Collection) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let collection = self.without_keep_alive(&runtime.block_on(self.new_collection(kind)));
+        (runtime, collection)
+    }
+
     /// `collection` through a client of its own that opens a connection for
     /// every request: for a test's own many small requests, as SOGo now and
     /// then closes a kept-alive connection, which costs a client a retry pause
