@@ -485,10 +485,11 @@ class Harness:
         self.skipped(key, tools, dav, vds)
         self.write()
 
+        per = max(1, n // 100)  # items changed in the 1 % scenarios
+
         # --- 1 % changed on the server (different items each repeat)
         if "server1" in a.scenarios:
             key = (kind, n, "server1")
-            per = max(1, n // 100)
             for r in range(K):
                 off = (r * 37 + 1) % 100
                 chosen = names[off::100][:per] or names[:1]
