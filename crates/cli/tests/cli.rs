@@ -4,7 +4,7 @@
 //! the profile lock and hostile UIDs.
 
 use davsync_pim::Item;
-use davsync_testkit::cli::{Davsync, Run, vdir_profile};
+use davsync_testkit::cli::{Davsync, Run, counts, vdir_profile};
 use davsync_testkit::folder::{content_by_uid, files, items_by_uid, tree, write_file};
 use davsync_testkit::items::{
     all_day_event, event, event_modified, recurring_event, task, vcard3, vcard4,
@@ -123,23 +123,6 @@ fn report<'a>(out: &'a Value, profile: &str) -> &'a Value {
         .iter()
         .find(|r| r["profile"] == profile)
         .unwrap_or_else(|| panic!("no report of {profile}: {out:#}"))
-}
-
-/// `[local created, updated, deleted, server created, updated, deleted]`.
-fn counts(report: &Value) -> [u64; 6] {
-    let n = |side: &str, what: &str| {
-        report[side][what]
-            .as_u64()
-            .unwrap_or_else(|| panic!("no {side}.{what}: {report:#}"))
-    };
-    [
-        n("local", "created"),
-        n("local", "updated"),
-        n("local", "deleted"),
-        n("server", "created"),
-        n("server", "updated"),
-        n("server", "deleted"),
-    ]
 }
 
 /// The report's line for `uid`.

@@ -10,7 +10,7 @@
 //! message; `DAVSYNC_FAULT_SEED=<n>` tries another.
 
 use davsync_dav::{Collection, CollectionKind, Created};
-use davsync_testkit::cli::{Davsync, Run};
+use davsync_testkit::cli::{Davsync, Run, counts};
 use davsync_testkit::faults::{FaultProxy, Rates, origin};
 use davsync_testkit::folder::{items_by_uid, write_file};
 use davsync_testkit::items::event_modified;
@@ -117,15 +117,7 @@ impl Fixture {
 
     /// `sync --json` with `davsync`: the run and its JSON.
     fn sync(&self, davsync: &Davsync) -> (Run, Value) {
-        let run = davsync.run(&["sync", "--json"]);
-        let json = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}): {}\n{}",
-                run.describe(),
-                self.context()
-            )
-        });
-        (run, json)
+        davsync.sync_json(&[], || self.context())
     }
 
     /// Runs through the proxy until one comes to a clean end (exit code 0, no
@@ -215,18 +207,8 @@ impl Fixture {
 
     /// Checks that both sides hold exactly the model.
     fn check(&self, when: &str) {
-        let local = items_by_uid(&self.local, "ics");
         let server = self.read_server();
-        let problems = servers::differences(&local, &server, &self.model);
-        assert!(
-            problems.is_empty(),
-            "{when}: the sides differ from the model ({} items expected, {} local, {} on the \
-             server): {problems:#?}\n{}",
-            self.model.len(),
-            local.len(),
-            server.len(),
-            self.context()
-        );
+        servers::assert_agree(&self.local, &server, &self.model, when, || self.context());
     }
 
     /// Edits, deletes and creates on both sides, no UID touched twice.
@@ -270,17 +252,6 @@ impl Fixture {
             self.write_server(&format!("s2-{i:03}"), format!("New server item {i}"), None);
         }
     }
-}
-
-/// `[local created, updated, deleted, server created, updated, deleted]`.
-fn counts(report: &Value) -> Vec<u64> {
-    ["local", "server"]
-        .iter()
-        .flat_map(|side| {
-            ["created", "updated", "deleted"]
-                .map(|what| report[side][what].as_u64().unwrap_or(u64::MAX))
-        })
-        .collect()
 }
 
 /// How many faults of each kind `faults` (log lines) holds.

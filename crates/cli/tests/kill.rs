@@ -7,7 +7,7 @@
 //! every failure message; `DAVSYNC_KILL_SEED=<n>` replays another seed and
 //! `DAVSYNC_KILL_ROUNDS=<n>` runs more rounds than the default 30.
 
-use davsync_testkit::cli::{Davsync, Run, vdir_profile};
+use davsync_testkit::cli::{Davsync, Run, counts, vdir_profile};
 use davsync_testkit::folder::{files, items_by_uid, tree, write_file};
 use davsync_testkit::items::event_modified;
 use davsync_testkit::rng::Rng;
@@ -185,17 +185,7 @@ impl World {
 
     /// `sync --json ARGS…` to the end.
     fn sync(&self, args: &[&str]) -> (Run, Value) {
-        let mut all = vec!["sync", "--json"];
-        all.extend_from_slice(args);
-        let run = self.davsync.run(&all);
-        let json = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}): {}\n{}",
-                run.describe(),
-                self.context()
-            )
-        });
-        (run, json)
+        self.davsync.sync_json(args, || self.context())
     }
 
     /// After a run that finished without errors or warnings, everything in
@@ -264,17 +254,6 @@ fn signature(dir: &Path) -> BTreeMap<String, (u64, std::time::SystemTime)> {
                 e.file_name().to_string_lossy().into_owned(),
                 (meta.len(), meta.modified().ok()?),
             ))
-        })
-        .collect()
-}
-
-/// `[local created, updated, deleted, server created, updated, deleted]`.
-fn counts(report: &Value) -> Vec<u64> {
-    ["local", "server"]
-        .iter()
-        .flat_map(|side| {
-            ["created", "updated", "deleted"]
-                .map(|what| report[side][what].as_u64().unwrap_or(u64::MAX))
         })
         .collect()
 }

@@ -23,9 +23,7 @@ use std::time::Duration;
 const BIN: &str = env!("CARGO_BIN_EXE_davsync");
 
 fn sync(davsync: &Davsync) -> (Run, Value) {
-    let run = davsync.run(&["sync", "--json"]);
-    let json: Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", run.describe()));
+    let (run, json) = davsync.sync_json(&[], String::new);
     (run, json["reports"][0].clone())
 }
 

@@ -10,8 +10,8 @@
 //! `DAVSYNC_KILL_ROUNDS=<n>` runs another number of rounds than the default 36.
 
 use davsync_dav::{Collection, CollectionKind, Created};
-use davsync_testkit::cli::{Davsync, Run};
-use davsync_testkit::folder::{items_by_uid, write_file};
+use davsync_testkit::cli::{Davsync, Run, counts};
+use davsync_testkit::folder::write_file;
 use davsync_testkit::items::event_modified;
 use davsync_testkit::rng::{Rng, env_or};
 use davsync_testkit::servers::{self, PASSWORD_ENV, ServerItem};
@@ -293,17 +293,7 @@ impl World {
 
     /// `sync --json ARGS…` to the end.
     fn sync(&self, args: &[&str]) -> (Run, Value) {
-        let mut all = vec!["sync", "--json"];
-        all.extend_from_slice(args);
-        let run = self.davsync.run(&all);
-        let json = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}): {}\n{}",
-                run.describe(),
-                self.context()
-            )
-        });
-        (run, json)
+        self.davsync.sync_json(args, || self.context())
     }
 
     /// After a run that finished without errors or warnings, everything in
@@ -321,30 +311,9 @@ impl World {
     /// Checks that both sides hold exactly the model: each UID once (one
     /// file, one href), with its SUMMARY, the same content on both sides.
     fn check(&self, when: &str) {
-        let local = items_by_uid(&self.local, "ics");
         let server = self.read_server();
-        let problems = servers::differences(&local, &server, &self.model);
-        assert!(
-            problems.is_empty(),
-            "{when}: the sides differ from the model ({} items expected, {} local, {} on the \
-             server): {problems:#?}\n{}",
-            self.model.len(),
-            local.len(),
-            server.len(),
-            self.context()
-        );
+        servers::assert_agree(&self.local, &server, &self.model, when, || self.context());
     }
-}
-
-/// `[local created, updated, deleted, server created, updated, deleted]`.
-fn counts(report: &Value) -> Vec<u64> {
-    ["local", "server"]
-        .iter()
-        .flat_map(|side| {
-            ["created", "updated", "deleted"]
-                .map(|what| report[side][what].as_u64().unwrap_or(u64::MAX))
-        })
-        .collect()
 }
 
 fn killed_runs_lose_nothing_and_duplicate_nothing(name: &str) {

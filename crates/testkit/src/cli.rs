@@ -56,7 +56,42 @@ pub struct Davsync {
     pub env: Vec<(String, String)>,
 }
 
+/// A report's write counts: `[local created, updated, deleted, server
+/// created, updated, deleted]` (`u64::MAX` for one the report lacks, which
+/// no comparison expects).
+pub fn counts(report: &serde_json::Value) -> [u64; 6] {
+    let n = |side: &str, what: &str| report[side][what].as_u64().unwrap_or(u64::MAX);
+    [
+        n("local", "created"),
+        n("local", "updated"),
+        n("local", "deleted"),
+        n("server", "created"),
+        n("server", "updated"),
+        n("server", "deleted"),
+    ]
+}
+
 impl Davsync {
+    /// `sync --json ARGS…`: the run and its JSON output. Panics, showing the
+    /// run and `context()`, when the output is not JSON.
+    pub fn sync_json(
+        &self,
+        args: &[&str],
+        context: impl FnOnce() -> String,
+    ) -> (Run, serde_json::Value) {
+        let mut all = vec!["sync", "--json"];
+        all.extend_from_slice(args);
+        let run = self.run(&all);
+        let json = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}): {}\n{}",
+                run.describe(),
+                context()
+            )
+        });
+        (run, json)
+    }
+
     /// The binary at `bin`, run with `--config config --data-dir data_dir`.
     pub fn new(
         bin: impl Into<PathBuf>,

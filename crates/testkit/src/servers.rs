@@ -279,6 +279,29 @@ pub async fn items_by_uid(collection: &Collection) -> BTreeMap<String, Vec<Serve
     out
 }
 
+/// Panics unless the `.ics` files of the folder `local` and the items of
+/// `server` agree with each other and with `model` (see [`differences`]);
+/// `when` and `context()` go into the message.
+pub fn assert_agree(
+    local: &std::path::Path,
+    server: &BTreeMap<String, Vec<ServerItem>>,
+    model: &BTreeMap<String, String>,
+    when: &str,
+    context: impl FnOnce() -> String,
+) {
+    let local = crate::folder::items_by_uid(local, "ics");
+    let problems = differences(&local, server, model);
+    assert!(
+        problems.is_empty(),
+        "{when}: the sides differ from the model ({} items expected, {} local, {} on the \
+         server): {problems:#?}\n{}",
+        model.len(),
+        local.len(),
+        server.len(),
+        context()
+    );
+}
+
 /// How a folder's items (as [`crate::folder::items_by_uid`] finds them) and a
 /// collection's (as [`items_by_uid`] finds them) differ from each other and
 /// from `expected` (UID → SUMMARY, or FN of a card): a UID held twice on a
