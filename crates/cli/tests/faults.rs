@@ -9,7 +9,7 @@
 //! The proxy's choices come from a fixed seed, printed in every failure
 //! message; `DAVSYNC_FAULT_SEED=<n>` tries another.
 
-use davsync_dav::{Collection, CollectionKind, Created};
+use davsync_dav::{Collection, CollectionKind};
 use davsync_testkit::cli::{Davsync, Run, counts};
 use davsync_testkit::faults::{FaultProxy, Rates, origin};
 use davsync_testkit::folder::{items_by_uid, write_file};
@@ -92,26 +92,13 @@ impl Fixture {
     /// Creates `uid` on the server, or replaces `existing` with a new version.
     fn write_server(&mut self, uid: &str, summary: String, existing: Option<&ServerItem>) {
         let body = event_modified(uid, &summary, &self.last_modified());
-        let result = self.runtime.block_on(async {
-            match existing {
-                Some(item) => self
-                    .collection
-                    .update(&item.href, &item.etag, &body)
-                    .await
-                    .map(drop),
-                None => {
-                    let href = format!("{}{uid}.ics", self.collection.href());
-                    match self.collection.create(&href, &body).await {
-                        Ok(Created::New(_)) => Ok(()),
-                        Ok(Created::Replaced(_)) => panic!("{href} was there already"),
-                        Err(e) => Err(e),
-                    }
-                }
-            }
-        });
-        if let Err(e) = result {
-            panic!("cannot write {uid} on the server: {e}\n{}", self.context());
-        }
+        self.runtime.block_on(servers::put_event(
+            &self.collection,
+            existing,
+            uid,
+            &body,
+            || self.context(),
+        ));
         self.model.insert(uid.to_string(), summary);
     }
 

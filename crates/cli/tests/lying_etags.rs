@@ -46,11 +46,7 @@ fn edit_on_server(
 ) {
     runtime.block_on(async {
         let items = servers::items_by_uid(collection).await;
-        let item = &items[uid][0];
-        collection
-            .update(&item.href, &item.etag, body)
-            .await
-            .unwrap_or_else(|e| panic!("cannot edit {uid} on the server: {e}"));
+        servers::put_event(collection, items[uid].first(), uid, body, String::new).await;
     });
 }
 

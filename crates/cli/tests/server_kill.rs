@@ -9,7 +9,7 @@
 //! failure message. `DAVSYNC_KILL_SEED=<n>` replays another seed and
 //! `DAVSYNC_KILL_ROUNDS=<n>` runs another number of rounds than the default 36.
 
-use davsync_dav::{Collection, CollectionKind, Created};
+use davsync_dav::{Collection, CollectionKind};
 use davsync_testkit::cli::{Davsync, Run, counts};
 use davsync_testkit::folder::write_file;
 use davsync_testkit::items::event_modified;
@@ -168,28 +168,13 @@ impl World {
             Side::Local => write_file(&self.local, &format!("{uid}.ics"), &body),
             Side::Server => {
                 let existing = self.listing.get(uid).and_then(|items| items.first());
-                let result = self.runtime.block_on(async {
-                    match existing {
-                        Some(item) => self
-                            .collection
-                            .update(&item.href, &item.etag, &body)
-                            .await
-                            .map(drop),
-                        None => {
-                            let href = format!("{}{uid}.ics", self.collection.href());
-                            match self.collection.create(&href, &body).await {
-                                Ok(Created::New(_)) => Ok(()),
-                                Ok(Created::Replaced(_)) => {
-                                    panic!("{href} was there already\n{}", self.context())
-                                }
-                                Err(e) => Err(e),
-                            }
-                        }
-                    }
-                });
-                if let Err(e) = result {
-                    panic!("cannot write {uid} on the server: {e}\n{}", self.context());
-                }
+                self.runtime.block_on(servers::put_event(
+                    &self.collection,
+                    existing,
+                    uid,
+                    &body,
+                    || self.context(),
+                ));
             }
         }
         self.model.insert(uid.to_string(), summary);

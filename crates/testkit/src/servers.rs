@@ -279,6 +279,38 @@ pub async fn items_by_uid(collection: &Collection) -> BTreeMap<String, Vec<Serve
     out
 }
 
+/// Writes the event `body` (UID `uid`) to `collection` straight, as another
+/// client would: over `existing` (with `If-Match` of its ETag), or as a new
+/// item named after the UID. Panics, with `context()`, when the server
+/// refuses, or when a new item's name was taken already.
+pub async fn put_event(
+    collection: &Collection,
+    existing: Option<&ServerItem>,
+    uid: &str,
+    body: &str,
+    context: impl FnOnce() -> String,
+) {
+    let result = match existing {
+        Some(item) => collection
+            .update(&item.href, &item.etag, body)
+            .await
+            .map(drop),
+        None => {
+            let href = format!("{}{uid}.ics", collection.href());
+            match collection.create(&href, body).await {
+                Ok(davsync_dav::Created::New(_)) => Ok(()),
+                Ok(davsync_dav::Created::Replaced(_)) => {
+                    panic!("{href} was there already\n{}", context())
+                }
+                Err(e) => Err(e),
+            }
+        }
+    };
+    if let Err(e) = result {
+        panic!("cannot write {uid} on the server: {e}\n{}", context());
+    }
+}
+
 /// Panics unless the `.ics` files of the folder `local` and the items of
 /// `server` agree with each other and with `model` (see [`differences`]);
 /// `when` and `context()` go into the message.
