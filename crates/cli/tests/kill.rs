@@ -7,7 +7,7 @@
 //! every failure message; `DAVSYNC_KILL_SEED=<n>` replays another seed and
 //! `DAVSYNC_KILL_ROUNDS=<n>` runs more rounds than the default 30.
 
-use davsync_testkit::cli::{Davsync, Run, counts, vdir_profile};
+use davsync_testkit::cli::{Davsync, Ending, Run, counts, vdir_profile};
 use davsync_testkit::folder::{files, items_by_uid, tree, write_file};
 use davsync_testkit::items::event_modified;
 use davsync_testkit::rng::Rng;
@@ -15,7 +15,6 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_davsync");
@@ -337,41 +336,22 @@ fn killed_runs_lose_nothing_and_duplicate_nothing() {
     for round in 1..=rounds {
         w.change_both_folders(round);
         let before = (signature(&w.a), signature(&w.b));
-        let mut child = w
-            .davsync
-            .command(&["sync", "--force", "--json"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn davsync");
         let delay = w.rng.below(window_ms + 1);
-        std::thread::sleep(Duration::from_millis(delay as u64));
-        let done = child.try_wait().expect("try_wait").is_some();
-        if !done {
-            // Child::kill sends SIGKILL on Unix.
-            let _ = child.kill();
-        }
-        let out = child.wait_with_output().expect("wait");
-        match out.status.code() {
-            None => {
+        let ending = w
+            .davsync
+            .sync_killed_after(Duration::from_millis(delay as u64), || w.context());
+        match ending {
+            Ending::Killed => {
                 killed += 1;
                 if (signature(&w.a), signature(&w.b)) != before {
                     killed_writing += 1;
                 }
                 w.log.push(format!("r{round}: killed after {delay} ms"));
             }
-            Some(code) => {
+            Ending::Finished { code, json, .. } => {
                 finished += 1;
                 w.log
                     .push(format!("r{round}: finished with {code} before {delay} ms"));
-                let stdout = String::from_utf8_lossy(&out.stdout);
-                let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-                    panic!(
-                        "round {round}: a finished run printed no JSON ({e}): {stdout}\n{}\n{}",
-                        String::from_utf8_lossy(&out.stderr),
-                        w.context()
-                    )
-                });
                 assert_eq!(
                     code,
                     0,

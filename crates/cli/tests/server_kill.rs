@@ -10,7 +10,7 @@
 //! `DAVSYNC_KILL_ROUNDS=<n>` runs another number of rounds than the default 36.
 
 use davsync_dav::{Collection, CollectionKind};
-use davsync_testkit::cli::{Davsync, Run, counts};
+use davsync_testkit::cli::{Davsync, Ending, Run, counts};
 use davsync_testkit::folder::write_file;
 use davsync_testkit::items::event_modified;
 use davsync_testkit::rng::{Rng, env_or};
@@ -19,7 +19,6 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime};
 
 const BIN: &str = env!("CARGO_BIN_EXE_davsync");
@@ -390,29 +389,12 @@ fn killed_runs_lose_nothing_and_duplicate_nothing(name: &str) {
     for round in 1..=rounds {
         w.change_both_sides(round);
         let before = w.signature();
-        let mut child = w
-            .davsync
-            .command(&["sync", "--force", "--json"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn davsync");
         let delay = w.rng.below(window_ms * 3 / 2 + 1);
-        let spawned = Instant::now();
-        let took = loop {
-            if child.try_wait().expect("try_wait").is_some() {
-                break spawned.elapsed();
-            }
-            if spawned.elapsed() >= Duration::from_millis(delay as u64) {
-                // Child::kill sends SIGKILL on Unix.
-                let _ = child.kill();
-                break spawned.elapsed();
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        };
-        let out = child.wait_with_output().expect("wait");
-        match out.status.code() {
-            None => {
+        let ending = w
+            .davsync
+            .sync_killed_after(Duration::from_millis(delay as u64), || w.context());
+        match ending {
+            Ending::Killed => {
                 killed += 1;
                 let wrote = w.quiet_signature() != before;
                 killed_writing += usize::from(wrote);
@@ -421,20 +403,12 @@ fn killed_runs_lose_nothing_and_duplicate_nothing(name: &str) {
                     if wrote { ", having written" } else { "" }
                 ));
             }
-            Some(code) => {
+            Ending::Finished { code, took, json } => {
                 finished += 1;
                 window_ms = (took.as_millis() as usize).max(5);
                 w.log.push(format!(
                     "r{round}: finished with {code} after {window_ms} ms, before the kill at {delay} ms"
                 ));
-                let stdout = String::from_utf8_lossy(&out.stdout);
-                let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-                    panic!(
-                        "round {round}: a finished run printed no JSON ({e}): {stdout}\n{}\n{}",
-                        String::from_utf8_lossy(&out.stderr),
-                        w.context()
-                    )
-                });
                 assert_eq!(
                     code,
                     0,

@@ -71,7 +71,64 @@ pub fn counts(report: &serde_json::Value) -> [u64; 6] {
     ]
 }
 
+/// How a run that was to be killed ended.
+#[derive(Debug)]
+pub enum Ending {
+    /// Killed (SIGKILL on Unix) before it finished.
+    Killed,
+    /// Finished by itself, after `took`, with its exit code and its JSON.
+    Finished {
+        /// The exit code.
+        code: i32,
+        /// How long it ran.
+        took: std::time::Duration,
+        /// What it printed.
+        json: serde_json::Value,
+    },
+}
+
 impl Davsync {
+    /// `sync --force --json`, killed `delay` after it started unless it ended
+    /// before. Panics, showing its output and `context()`, when a run that
+    /// ended printed no JSON.
+    pub fn sync_killed_after(
+        &self,
+        delay: std::time::Duration,
+        context: impl FnOnce() -> String,
+    ) -> Ending {
+        let mut child = self
+            .command(&["sync", "--force", "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn davsync");
+        let started = std::time::Instant::now();
+        let took = loop {
+            if child.try_wait().expect("try_wait").is_some() {
+                break started.elapsed();
+            }
+            if started.elapsed() >= delay {
+                // Child::kill sends SIGKILL on Unix.
+                let _ = child.kill();
+                break started.elapsed();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        };
+        let out = child.wait_with_output().expect("wait");
+        let Some(code) = out.status.code() else {
+            return Ending::Killed;
+        };
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+            panic!(
+                "a finished run printed no JSON ({e}): {stdout}\n{}\n{}",
+                String::from_utf8_lossy(&out.stderr),
+                context()
+            )
+        });
+        Ending::Finished { code, took, json }
+    }
+
     /// `sync --json ARGS…`: the run and its JSON output. Panics, showing the
     /// run and `context()`, when the output is not JSON.
     pub fn sync_json(
