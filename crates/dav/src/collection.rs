@@ -405,7 +405,9 @@ impl Collection {
 
     /// Reads `hrefs` with one multiget. Every href gets an answer: its body, a
     /// `NotFound` when the server says it is gone, or an error when the server
-    /// did not mention it at all (never to be read as a deletion).
+    /// did not mention it at all (never to be read as a deletion). An answer
+    /// over the client's size limit is asked for again in halves, down to
+    /// the item too large by itself, which is then that item's error alone.
     pub async fn multiget(
         &self,
         hrefs: &[String],
@@ -413,6 +415,28 @@ impl Collection {
         if hrefs.is_empty() {
             return Ok(Vec::new());
         }
+        match self.multiget_once(hrefs).await {
+            Err(e @ DavError::TooLarge { .. }) if hrefs.len() == 1 => Ok(vec![Err(e)]),
+            Err(DavError::TooLarge { .. }) => {
+                let (first, second) = hrefs.split_at(hrefs.len() / 2);
+                tracing::debug!(
+                    "{}: a multiget of {} items is over the size limit; in halves",
+                    self.client.url_of(&self.href),
+                    hrefs.len()
+                );
+                let mut bodies = Box::pin(self.multiget(first)).await?;
+                bodies.extend(Box::pin(self.multiget(second)).await?);
+                Ok(bodies)
+            }
+            other => other,
+        }
+    }
+
+    /// One multiget request for `hrefs` (see [`Collection::multiget`]).
+    async fn multiget_once(
+        &self,
+        hrefs: &[String],
+    ) -> Result<Vec<Result<Body, DavError>>, DavError> {
         let resources = match self.kind {
             CollectionKind::Calendar => {
                 let request = GetCalendarResources::new(&self.href).with_hrefs(hrefs);
