@@ -188,18 +188,24 @@ EOF
   record_pid "$!" radicale
 }
 
-start_radicale() {
-  local port
-  [ -x "$VENV/bin/python" ] || { log "no venv at $VENV: run tests/servers/install.sh radicale"; return 1; }
-  port="$(free_port)"
-  run_radicale "$STATE_DIR" "$port"
-  BASE_URL="http://127.0.0.1:$port/"
+# radicale_urls: the URLs of a started Radicale at BASE_URL, once it answers, with alice's
+# two collections made.
+radicale_urls() {
   PRINCIPAL_URL="${BASE_URL}alice/"
   CALENDAR_URL="${BASE_URL}alice/calendar/"
   ADDRESSBOOK_URL="${BASE_URL}alice/contacts/"
   wait_for "$PRINCIPAL_URL" "${PIDS[@]}"
   ensure_collection calendar "$CALENDAR_URL"
   ensure_collection addressbook "$ADDRESSBOOK_URL"
+}
+
+start_radicale() {
+  local port
+  [ -x "$VENV/bin/python" ] || { log "no venv at $VENV: run tests/servers/install.sh radicale"; return 1; }
+  port="$(free_port)"
+  run_radicale "$STATE_DIR" "$port"
+  BASE_URL="http://127.0.0.1:$port/"
+  radicale_urls
 }
 
 # make_certificates DIR: a test CA, a server certificate for 127.0.0.1 and localhost and a
@@ -239,12 +245,7 @@ key = $tls/server.key"
 certificate_authority = $tls/ca.pem"
   CURL_OPTS=(--cacert "$tls/ca.pem")
   BASE_URL="https://127.0.0.1:$port/"
-  PRINCIPAL_URL="${BASE_URL}alice/"
-  CALENDAR_URL="${BASE_URL}alice/calendar/"
-  ADDRESSBOOK_URL="${BASE_URL}alice/contacts/"
-  wait_for "$PRINCIPAL_URL" "${PIDS[@]}"
-  ensure_collection calendar "$CALENDAR_URL"
-  ensure_collection addressbook "$ADDRESSBOOK_URL"
+  radicale_urls
   CURL_OPTS=(--cacert "$tls/ca.pem" --cert "$tls/client.pem" --key "$tls/client.key")
   local mutual="https://127.0.0.1:$mport/"
   wait_for "${mutual}alice/" "${PIDS[@]}"

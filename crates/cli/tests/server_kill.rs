@@ -10,7 +10,7 @@
 //! `DAVSYNC_KILL_ROUNDS=<n>` runs another number of rounds than the default 36.
 
 use davsync_dav::{Collection, CollectionKind};
-use davsync_testkit::cli::{Davsync, Ending, Run, counts};
+use davsync_testkit::cli::{Davsync, Ending, Run, assert_clean, assert_idle};
 use davsync_testkit::folder::write_file;
 use davsync_testkit::items::event_modified;
 use davsync_testkit::rng::{Rng, env_or};
@@ -429,39 +429,17 @@ fn killed_runs_lose_nothing_and_duplicate_nothing(name: &str) {
     // A clean run converges; after a second (SOGo's sync tokens count
     // seconds), a second clean run has nothing to write.
     let (run, json) = w.sync(&[]);
-    let report = &json["reports"][0];
-    assert_eq!(
-        run.code,
-        Some(0),
-        "clean run after the kills: {}\n{}",
-        run.describe(),
-        w.context()
+    assert_clean(
+        &run,
+        &json["reports"][0],
+        "clean run after the kills",
+        || w.context(),
     );
-    assert!(
-        report["errors"].as_array().unwrap().is_empty()
-            && report["warnings"].as_array().unwrap().is_empty(),
-        "clean run after the kills: {report:#}\n{}",
-        w.context()
-    );
-    for line in report["items"].as_array().unwrap() {
-        assert_ne!(line["outcome"], "failed", "{line:#}\n{}", w.context());
-    }
     w.check("after the clean run");
     let (run, json) = w.sync(&[]);
-    assert_eq!(
-        run.code,
-        Some(0),
-        "second clean run: {}\n{}",
-        run.describe(),
+    assert_idle(&run, &json["reports"][0], "the second clean run", || {
         w.context()
-    );
-    let report = &json["reports"][0];
-    assert_eq!(
-        counts(report),
-        [0; 6],
-        "the second clean run wrote: {report:#}\n{}",
-        w.context()
-    );
+    });
     w.check("after the second clean run");
     let status: Value = serde_json::from_str(&w.davsync.run(&["status", "--json"]).stdout).unwrap();
     assert_eq!(

@@ -71,6 +71,57 @@ pub fn counts(report: &serde_json::Value) -> [u64; 6] {
     ]
 }
 
+/// Panics, naming `what` and showing `context()`, unless `run` exited with 0
+/// and its `report` has no error, no warning and no failed item.
+#[track_caller]
+pub fn assert_clean(
+    run: &Run,
+    report: &serde_json::Value,
+    what: &str,
+    context: impl Fn() -> String,
+) {
+    assert_eq!(
+        run.code,
+        Some(0),
+        "{what}: {}\n{}",
+        run.describe(),
+        context()
+    );
+    let empty = |key: &str| report[key].as_array().is_some_and(Vec::is_empty);
+    assert!(
+        empty("errors") && empty("warnings"),
+        "{what}: {report:#}\n{}",
+        context()
+    );
+    for line in report["items"].as_array().into_iter().flatten() {
+        assert_ne!(line["outcome"], "failed", "{what}: {line:#}\n{}", context());
+    }
+}
+
+/// Panics, naming `what` and showing `context()`, unless `run` exited with 0
+/// and its `report` wrote nothing on either side.
+#[track_caller]
+pub fn assert_idle(
+    run: &Run,
+    report: &serde_json::Value,
+    what: &str,
+    context: impl Fn() -> String,
+) {
+    assert_eq!(
+        run.code,
+        Some(0),
+        "{what}: {}\n{}",
+        run.describe(),
+        context()
+    );
+    assert_eq!(
+        counts(report),
+        [0; 6],
+        "{what} wrote: {report:#}\n{}",
+        context()
+    );
+}
+
 /// How a run that was to be killed ended.
 #[derive(Debug)]
 pub enum Ending {
