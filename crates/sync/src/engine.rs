@@ -429,6 +429,9 @@ impl<'a, 'j> Run<'a, 'j> {
 
     async fn run(&mut self) -> Result<(), String> {
         self.load_outside().map_err(|e| e.to_string())?;
+        if !self.job.options.dry_run {
+            self.job.status.age_written().map_err(|e| e.to_string())?;
+        }
         for side in [Side::Local, Side::Server] {
             self.distrusted[side as usize] = self
                 .job
@@ -453,7 +456,8 @@ impl<'a, 'j> Run<'a, 'j> {
                 .await
                 .ok();
             let local = self.list(Side::Local).await?;
-            let mut local = self.settle(Side::Local, local).await?;
+            let local = self.settle(Side::Local, local).await?;
+            let mut local = self.vouch(Side::Local, local).await?;
             self.confirm_fresh(Side::Local, &mut local)?;
             let server = match early {
                 Some(changes) => changes,
@@ -461,6 +465,7 @@ impl<'a, 'j> Run<'a, 'j> {
             }
             .map_err(|e| self.listing_error(Side::Server, e))?;
             let server = self.settle(Side::Server, server).await?;
+            let server = self.vouch(Side::Server, server).await?;
             let mut listings = [local, server];
             self.load_status(&mut listings)?;
             let [local, server] = listings;
@@ -1053,6 +1058,66 @@ impl<'a, 'j> Run<'a, 'j> {
             changes.changes = Changes::Full(listed.map_err(|e| self.listing_error(side, e))?);
         }
         self.full_listing[side as usize] = matches!(changes.changes, Changes::Full(_));
+        Ok(changes)
+    }
+
+    /// Makes a delta answer for the items this profile wrote on a side after
+    /// the state it asks from was taken: a server may leave an item created
+    /// and deleted since a sync token out of its changes altogether (RFC 6578
+    /// allows it; Xandikos does), and "not named" would then be
+    /// taken for "unchanged" for good. Each such item the delta does not name
+    /// is looked at (read in batches): gone, it is added as deleted; there,
+    /// as changed (with its version, so an unchanged one is not read again).
+    /// Should that read fail, everything is listed instead. Nothing to look
+    /// at in the usual case: a delta names what davsync wrote since the token.
+    async fn vouch(&mut self, side: Side, mut changes: ChangeSet) -> Result<ChangeSet, String> {
+        let Changes::Delta { changed, deleted } = &mut changes.changes else {
+            return Ok(changes);
+        };
+        let written = self.job.status.written(side).map_err(|e| e.to_string())?;
+        let named: HashSet<&str> = changed
+            .iter()
+            .map(|l| l.href.as_str())
+            .chain(deleted.iter().map(String::as_str))
+            .collect();
+        let unnamed: Vec<Href> = written
+            .into_iter()
+            .filter(|href| !named.contains(href.as_str()))
+            .collect();
+        if unnamed.is_empty() {
+            return Ok(changes);
+        }
+        let looked = self.fetch_many(side, &unnamed).await;
+        let (mut found, mut gone) = (Vec::new(), Vec::new());
+        for (href, result) in unnamed.into_iter().zip(looked) {
+            match result {
+                Ok(fetched) => found.push(Listed {
+                    href,
+                    version: fetched.version,
+                }),
+                Err(StoreError::NotFound { .. }) => gone.push(href),
+                Err(e) => {
+                    tracing::info!(
+                        "{}: cannot look at {href}, written by an earlier run and not named in                          the changes since then ({e}); listing everything",
+                        self.store(side).describe()
+                    );
+                    let listed = self.store(side).list().await;
+                    changes.changes =
+                        Changes::Full(listed.map_err(|e| self.listing_error(side, e))?);
+                    self.full_listing[side as usize] = true;
+                    return Ok(changes);
+                }
+            }
+        }
+        tracing::info!(
+            "{}: {} item(s) written by an earlier run were not named in the changes since              then: {} still there, {} gone",
+            self.store(side).describe(),
+            found.len() + gone.len(),
+            found.len(),
+            gone.len()
+        );
+        changed.extend(found);
+        deleted.extend(gone);
         Ok(changes)
     }
 
@@ -1859,9 +1924,13 @@ impl<'a, 'j> Run<'a, 'j> {
             )
         })?;
         let Some((source, mapped)) = content else {
+            if let Some((href, _)) = &target {
+                self.note_written(side, href)?;
+            }
             return self.forget(&uid);
         };
         let written = written.expect("a copy writes");
+        self.note_written(side, &written.href)?;
         if let Some((href, before)) = &target
             && *before == written.version
             && views[side as usize]
@@ -1924,6 +1993,8 @@ impl<'a, 'j> Run<'a, 'j> {
             .create(copy_uid, mapped.body())
             .await
             .map_err(|e| Failure::from_store(other, "", e))?;
+        self.note_written(side, &here.href)?;
+        self.note_written(other, &there.href)?;
         let (here_status, there_status) = (
             SideStatus {
                 href: here.href,
@@ -1986,6 +2057,18 @@ impl<'a, 'j> Run<'a, 'j> {
             self.status.insert(row.uid.clone(), row);
         }
         Ok(())
+    }
+
+    /// Notes a write on a side whose store keeps a listing state (see
+    /// [`StatusDb::note_written`]), in the transaction of its status row.
+    fn note_written(&self, side: Side, href: &str) -> Result<(), Failure> {
+        if self.new_state[side as usize].is_none() {
+            return Ok(());
+        }
+        self.job
+            .status
+            .note_written(side, href)
+            .map_err(|e| Failure::new(side, Some(href.to_string()), e.to_string()))
     }
 
     fn forget(&mut self, uid: &str) -> Result<(), Failure> {

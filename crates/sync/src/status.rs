@@ -148,6 +148,12 @@ impl StatusDb {
                      href TEXT NOT NULL,
                      PRIMARY KEY (side, uid)
                  );
+                 CREATE TABLE IF NOT EXISTS written (
+                     side TEXT NOT NULL,
+                     href TEXT NOT NULL,
+                     before_run INTEGER NOT NULL,
+                     PRIMARY KEY (side, href)
+                 );
                  CREATE TABLE IF NOT EXISTS runs (
                      id INTEGER PRIMARY KEY AUTOINCREMENT,
                      started TEXT NOT NULL,
@@ -444,23 +450,74 @@ impl StatusDb {
             .map_err(|e| self.err(e))
     }
 
-    /// Keeps (or, with `None`, forgets) a side's listing state.
+    /// Keeps (or, with `None`, forgets) a side's listing state, taken at the
+    /// start of this run; the writes noted before this run (see
+    /// [`note_written`](Self::note_written)) came before it, and are
+    /// forgotten in the same transaction.
     pub fn set_state(
         &self,
         side: crate::planner::Side,
         state: Option<&str>,
     ) -> Result<(), StatusError> {
-        let result = match state {
-            Some(state) => self.conn.execute(
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        match state {
+            Some(state) => tx.execute(
                 "INSERT OR REPLACE INTO listing_state VALUES (?1, ?2)",
                 params![side.to_string(), state],
             ),
-            None => self.conn.execute(
+            None => tx.execute(
                 "DELETE FROM listing_state WHERE side = ?1",
                 params![side.to_string()],
             ),
-        };
-        result.map(drop).map_err(|e| self.err(e))
+        }
+        .map_err(|e| self.err(e))?;
+        tx.execute(
+            "DELETE FROM written WHERE side = ?1 AND before_run = 1",
+            params![side.to_string()],
+        )
+        .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Notes that this run wrote (created, replaced or deleted) the item at
+    /// `href` on `side`, after that side's listing state was taken: the state
+    /// cannot vouch for the item. A server may leave an item created and
+    /// deleted since a sync token out of the changes it reports from that
+    /// token (RFC 6578 allows either), so a later run looks at every noted
+    /// item that its changes do not name. Committed with the item's status
+    /// row (inside the caller's transaction), kept until a clean run keeps a
+    /// newer state.
+    pub fn note_written(&self, side: crate::planner::Side, href: &str) -> Result<(), StatusError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO written VALUES (?1, ?2, 0)",
+                params![side.to_string(), href],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The items written on `side` since its listing state was taken
+    /// (see [`note_written`](Self::note_written)), sorted.
+    pub fn written(&self, side: crate::planner::Side) -> Result<Vec<String>, StatusError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT href FROM written WHERE side = ?1 ORDER BY href")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![side.to_string()], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Marks every noted write as made before this run (called as a run
+    /// starts): the state the run keeps, if it ends clean, was taken after
+    /// them, and [`set_state`](Self::set_state) forgets them then.
+    pub fn age_written(&self) -> Result<(), StatusError> {
+        self.conn
+            .execute("UPDATE written SET before_run = 1", [])
+            .map(drop)
+            .map_err(|e| self.err(e))
     }
 
     /// Records a finished run, keeping the last 100.
@@ -572,6 +629,32 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 100);
+    }
+
+    #[test]
+    fn writes_are_noted_until_a_state_taken_after_them_is_kept() {
+        use crate::planner::Side;
+        let db = StatusDb::in_memory().unwrap();
+        db.note_written(Side::Server, "/c/b.ics").unwrap();
+        db.note_written(Side::Server, "/c/a.ics").unwrap();
+        db.note_written(Side::Local, "a.ics").unwrap();
+        // A run that ends without keeping a state keeps the notes.
+        db.age_written().unwrap();
+        assert_eq!(db.written(Side::Server).unwrap(), ["/c/a.ics", "/c/b.ics"]);
+        // The next run writes again, and ends clean: its state came after the
+        // earlier writes, not after its own.
+        db.age_written().unwrap();
+        db.note_written(Side::Server, "/c/c.ics").unwrap();
+        db.note_written(Side::Server, "/c/a.ics").unwrap();
+        db.set_state(Side::Server, Some("token=2")).unwrap();
+        assert_eq!(db.written(Side::Server).unwrap(), ["/c/a.ics", "/c/c.ics"]);
+        assert_eq!(db.written(Side::Local).unwrap(), ["a.ics"]);
+        assert_eq!(db.state(Side::Server).unwrap().as_deref(), Some("token=2"));
+        db.age_written().unwrap();
+        db.set_state(Side::Server, None).unwrap();
+        db.set_state(Side::Local, None).unwrap();
+        assert!(db.written(Side::Server).unwrap().is_empty());
+        assert!(db.written(Side::Local).unwrap().is_empty());
     }
 
     #[test]

@@ -10,3 +10,4 @@ pub mod folder;
 pub mod items;
 pub mod rng;
 pub mod servers;
+pub mod world;

@@ -322,7 +322,7 @@ pub fn assert_agree(
     context: impl FnOnce() -> String,
 ) {
     let local = crate::folder::items_by_uid(local, "ics");
-    let problems = differences(&local, server, model);
+    let problems = differences(&local, &by_href(server.clone()), model);
     assert!(
         problems.is_empty(),
         "{when}: the sides differ from the model ({} items expected, {} local, {} on the \
@@ -334,16 +334,26 @@ pub fn assert_agree(
     );
 }
 
-/// How a folder's items (as [`crate::folder::items_by_uid`] finds them) and a
-/// collection's (as [`items_by_uid`] finds them) differ from each other and
+/// A collection's items as [`items_by_uid`] reads them, each with its href
+/// (the shape of [`crate::folder::items_by_uid`]).
+pub fn by_href(items: BTreeMap<String, Vec<ServerItem>>) -> crate::world::ByUid {
+    items
+        .into_iter()
+        .map(|(uid, items)| (uid, items.into_iter().map(|i| (i.href, i.item)).collect()))
+        .collect()
+}
+
+/// How the local side's items (a folder's as [`crate::folder::items_by_uid`]
+/// finds them, or a collection's, see [`by_href`]) and the server's (see
+/// [`by_href`]) differ from each other and
 /// from `expected` (UID → SUMMARY, or FN of a card): a UID held twice on a
 /// side (by two files, or at two hrefs), a UID missing or one too many on a
 /// side, a SUMMARY other than expected, or content that differs between the
 /// sides (by the normalised hash, which ignores what servers add, such as
 /// SOGo's CLASS:PUBLIC). Empty when everything agrees.
 pub fn differences(
-    local: &BTreeMap<String, Vec<(String, Item)>>,
-    server: &BTreeMap<String, Vec<ServerItem>>,
+    local: &crate::world::ByUid,
+    server: &crate::world::ByUid,
     expected: &BTreeMap<String, String>,
 ) -> Vec<String> {
     let mut problems = Vec::new();
@@ -358,7 +368,7 @@ pub fn differences(
     }
     for (uid, items) in server {
         if items.len() != 1 {
-            let hrefs: Vec<&String> = items.iter().map(|i| &i.href).collect();
+            let hrefs: Vec<&String> = items.iter().map(|i| &i.0).collect();
             problems.push(format!(
                 "{uid} is on the server {} times, at {hrefs:?}",
                 items.len()
@@ -377,7 +387,7 @@ pub fn differences(
             .get(uid)
             .into_iter()
             .flatten()
-            .map(|s| &s.item)
+            .map(|s| &s.1)
             .collect();
         if here.is_empty() {
             problems.push(format!("{uid} ({summary:?}) is lost locally"));
@@ -409,7 +419,7 @@ pub fn differences(
         ));
     }
     for uid in server.keys().filter(|u| !expected.contains_key(*u)) {
-        let hrefs: Vec<&String> = server[uid].iter().map(|i| &i.href).collect();
+        let hrefs: Vec<&String> = server[uid].iter().map(|i| &i.0).collect();
         problems.push(format!(
             "{uid} should not be on the server (deleted or never created), at {hrefs:?}"
         ));
