@@ -1,5 +1,6 @@
 //! Convergence with a second client at random moments, against every server
-//! of the suite: between runs of `davsync sync` (two-way, `automatic` or
+//! of the suite (Radicale, Xandikos, SOGo, and sabre/dav 1.8 for servers
+//! without `sync-collection`): between runs of `davsync sync` (two-way, `automatic` or
 //! `keep-both`, `max_delete = 100`), a seeded second client creates, edits
 //! and deletes items on the server (and in the folder), at once after a run
 //! (in the second of davsync's own writes and its sync token), at the start
@@ -454,7 +455,7 @@ macro_rules! per_server {
     )*};
 }
 
-per_server!(radicale, xandikos, sogo);
+per_server!(radicale, xandikos, sogo, sabredav);
 
 #[test]
 fn radicale_with_xandikos_converges_automatic() {

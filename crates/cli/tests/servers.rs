@@ -624,16 +624,21 @@ fn a_deletion_right_after_davsync_s_uploads_is_seen(name: &str) {
     assert!(!items.contains_key("n1"), "{items:?}");
     assert_eq!(items["n2"], "Edited there");
     assert_eq!(items, s.server_items(&cal));
-    // Settled: every later run has nothing to do; from the second on in one
-    // request (SOGo names the items of the second of its token once more,
-    // and a delta naming every item is checked with a full listing, once).
+    // Settled: every later run has nothing to do, in one request (sabre/dav
+    // asks for Digest: its 401 comes first), also in the second of the last
+    // change (SOGo then names the items of that second once more).
+    let floor = if name == "sabredav" { 2 } else { 1 };
     let mut requests = vec![second["requests"][1].clone(), fourth["requests"][1].clone()];
     for run in 0..2 {
         let idle = &s.sync(&config, &[])["cal"];
         assert_eq!(writes(idle), 0, "{name}, idle run {run}: {idle:#}");
         requests.push(idle["requests"][1].clone());
     }
-    assert_eq!(requests[3], 1, "{name}: requests of the second idle run");
+    assert_eq!(
+        requests[2..],
+        [floor, floor],
+        "{name}: requests of the idle runs"
+    );
     eprintln!(
         "{name}: requests after the deletion (first token): {}; after the deletion and the \
          edit (token of a delta): {}; idle runs: {}, {}",
@@ -677,6 +682,13 @@ macro_rules! per_server {
 }
 
 per_server!(radicale, xandikos, sogo);
+
+/// sabre/dav 1.8 has no `sync-collection` (a collection tag only, so a full
+/// listing whenever anything changed): the issue's steps there too.
+#[test]
+fn sabredav_a_deletion_right_after_davsync_s_uploads_is_seen() {
+    a_deletion_right_after_davsync_s_uploads_is_seen("sabredav");
+}
 
 #[test]
 fn a_plain_password_works_with_a_warning() {

@@ -1048,17 +1048,32 @@ impl<'a, 'j> Run<'a, 'j> {
 
     /// A delta as long as everything known may be a full listing in disguise
     /// (SOGo and DAViCal answer an expired token with one), in which an item
-    /// not named is gone, not "unchanged": then everything is listed, to be sure.
+    /// not named is gone, not "unchanged": then everything is listed, to be
+    /// sure. Unless it names every known item: then nothing is left to read
+    /// into what it leaves out (SOGo names the items of the second of its
+    /// token once more, all of a small collection written in one second).
     async fn settle(&mut self, side: Side, mut changes: ChangeSet) -> Result<ChangeSet, String> {
         if let Changes::Delta { changed, .. } = &changes.changes
             && self.known_total > 0
             && changed.len() >= self.known_total
+            && !self.names_every_known(side, changed)?
         {
             let listed = self.store(side).list().await;
             changes.changes = Changes::Full(listed.map_err(|e| self.listing_error(side, e))?);
         }
         self.full_listing[side as usize] = matches!(changes.changes, Changes::Full(_));
         Ok(changes)
+    }
+
+    /// Whether `changed` names the item of every status row on `side`.
+    fn names_every_known(&self, side: Side, changed: &[Listed]) -> Result<bool, String> {
+        let named: HashSet<&str> = changed.iter().map(|l| l.href.as_str()).collect();
+        let mut known = 0;
+        self.job
+            .status
+            .each(|row| known += usize::from(named.contains(side_status(&row, side).href.as_str())))
+            .map_err(|e| e.to_string())?;
+        Ok(known == self.known_total)
     }
 
     /// Makes a delta answer for the items this profile wrote on a side after
