@@ -77,7 +77,7 @@ enum Moment {
     AtOnce,
     /// As the next wall-clock second begins.
     NextSecond,
-    /// After a random pause of up to 1.5 s.
+    /// After a random pause of up to a second.
     Later(u64),
 }
 
@@ -162,7 +162,7 @@ impl Test {
         let moment = match self.w.rng.below(3) {
             0 => Moment::AtOnce,
             1 => Moment::NextSecond,
-            _ => Moment::Later(self.w.rng.below(1500) as u64),
+            _ => Moment::Later(self.w.rng.below(1000) as u64),
         };
         match moment {
             Moment::AtOnce => {}

@@ -1,4 +1,4 @@
-//! Crash safety against real servers (Radicale, SOGo): runs of `davsync sync`
+//! Crash safety against real servers (Radicale, Xandikos, SOGo): runs of `davsync sync`
 //! between a folder and a fresh collection, killed with SIGKILL at random
 //! moments while both sides keep changing between runs (the server's side
 //! through the DAV API, as another client would), lose nothing, duplicate
@@ -226,4 +226,9 @@ fn radicale_killed_runs_lose_nothing_and_duplicate_nothing() {
 #[test]
 fn sogo_killed_runs_lose_nothing_and_duplicate_nothing() {
     killed_runs_lose_nothing_and_duplicate_nothing("sogo");
+}
+
+#[test]
+fn xandikos_killed_runs_lose_nothing_and_duplicate_nothing() {
+    killed_runs_lose_nothing_and_duplicate_nothing("xandikos");
 }
