@@ -2,9 +2,10 @@
 //! on a server (from a URL or an e-mail address), prints them, and with
 //! `--write` adds one profile per collection to the configuration file.
 
+use crate::UsageError;
 use crate::config::Config;
 use crate::secrets::{self, KeyNames, PasswordSource};
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow};
 use clap::ArgGroup;
 use davsync_dav::discovery::{self, DiscoveredCollection, DiscoveryError, DiscoveryOptions, Start};
 use davsync_dav::{CollectionKind, Credentials};
@@ -84,7 +85,8 @@ pub fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
                 .parse::<http::Uri>()
                 .ok()
                 .and_then(|u| u.host().map(str::to_string))
-                .with_context(|| format!("{url:?} is not an http:// or https:// URL"))?;
+                .with_context(|| format!("{url:?} is not an http:// or https:// URL"))
+                .map_err(UsageError::of)?;
             (Start::Url(url.trim().to_string()), host)
         }
         (None, Some(address)) => {
@@ -92,15 +94,16 @@ pub fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
                 .rsplit_once('@')
                 .map(|(_, d)| d.to_ascii_lowercase())
                 .filter(|d| !d.is_empty())
-                .with_context(|| format!("{address:?} is not an e-mail address (NAME@DOMAIN)"))?;
+                .with_context(|| format!("{address:?} is not an e-mail address (NAME@DOMAIN)"))
+                .map_err(UsageError::of)?;
             (Start::Email(address.trim().to_string()), domain)
         }
-        (None, None) => bail!("give --url or --email"),
+        (None, None) => return Err(UsageError::of(anyhow!("give --url or --email"))),
     };
     let user = match (&args.user, &args.email) {
         (Some(user), _) => user.clone(),
         (None, Some(address)) => address.trim().to_string(),
-        (None, None) => bail!("give --user"),
+        (None, None) => return Err(UsageError::of(anyhow!("give --user"))),
     };
     let source = PasswordSource::from_keys(
         args.password_command.clone(),
@@ -110,7 +113,7 @@ pub fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
         &format!("{user}@{host}"),
         KeyNames::OPTIONS,
     )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    .map_err(|e| UsageError::of(anyhow!("{e}")))?;
     let credentials = match &source {
         Some(source) => match secrets::fetch(source, KeyNames::OPTIONS) {
             Ok(secret) => Credentials {
@@ -243,7 +246,9 @@ fn dns_server_from_env() -> Result<Option<SocketAddr>> {
     if let Ok(ip) = value.parse::<std::net::IpAddr>() {
         return Ok(Some(SocketAddr::new(ip, 53)));
     }
-    bail!("{DNS_SERVER_VAR}={value:?} is not an IP address with an optional port (127.0.0.1:5353)")
+    Err(UsageError::of(anyhow!(
+        "{DNS_SERVER_VAR}={value:?} is not an IP address with an optional port (127.0.0.1:5353)"
+    )))
 }
 
 fn collection_json(c: &DiscoveredCollection) -> serde_json::Value {
@@ -365,11 +370,11 @@ struct Existing {
 
 fn existing_profiles(text: &str, file: &Path) -> Result<Existing> {
     let table: toml::Table = toml::from_str(text).map_err(|e| {
-        anyhow::anyhow!(
+        UsageError::of(anyhow!(
             "{}: not valid TOML ({}); nothing was added",
             file.display(),
             e.message()
-        )
+        ))
     })?;
     let mut existing = Existing::default();
     let Some(profiles) = table.get("profiles").and_then(|p| p.as_table()) else {
@@ -646,7 +651,7 @@ fn write_profiles(
         .with_context(|| format!("cannot use {} as the local root", root.display()))?;
     let old = match std::fs::read(config_path) {
         Ok(bytes) => String::from_utf8(bytes)
-            .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", config_path.display()))?,
+            .map_err(|_| UsageError::of(anyhow!("{}: not UTF-8 text", config_path.display())))?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => {
             return Err(e).with_context(|| format!("cannot read {}", config_path.display()));
@@ -677,12 +682,14 @@ fn write_profiles(
     let appended = new_text[old.len()..].to_string() + &addition;
     new_text.push_str(&addition);
     // Prove the result is a valid configuration before touching anything.
-    Config::parse(&new_text, config_path).with_context(|| {
-        format!(
-            "the profiles found would not make a valid configuration in {}; nothing was written",
-            config_path.display()
-        )
-    })?;
+    Config::parse(&new_text, config_path)
+        .with_context(|| {
+            format!(
+                "the profiles found would not make a valid configuration in {}; nothing was written",
+                config_path.display()
+            )
+        })
+        .map_err(UsageError::of)?;
     for p in &written.added {
         std::fs::create_dir_all(&p.local)
             .with_context(|| format!("cannot create {}", p.local.display()))?;

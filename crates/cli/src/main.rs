@@ -12,10 +12,36 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Exit status when some item or profile failed.
+/// Exit status when a run, an item or a profile failed, or any other error
+/// that is not the command line's or the configuration's (a status database
+/// that cannot be opened, a data directory that cannot be created, a server
+/// that cannot be reached).
 const EXIT_FAILED: u8 = 1;
 /// Exit status for a usage or configuration error.
 const EXIT_USAGE: u8 = 2;
+
+/// A mistake in the command line, the environment it names or the
+/// configuration file, for the user to fix: exit status 2. Every other
+/// error exits 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:#}")]
+pub(crate) struct UsageError(pub(crate) anyhow::Error);
+
+impl UsageError {
+    /// Marks an error as the user's to fix (for `map_err`).
+    pub(crate) fn of(error: impl Into<anyhow::Error>) -> anyhow::Error {
+        UsageError(error.into()).into()
+    }
+}
+
+/// The exit status for an error that reached `main`.
+fn exit_status(error: &anyhow::Error) -> u8 {
+    if error.chain().any(|e| e.is::<UsageError>()) {
+        EXIT_USAGE
+    } else {
+        EXIT_FAILED
+    }
+}
 
 /// Two-way sync of calendars, tasks and contacts between folders and servers.
 ///
@@ -68,7 +94,14 @@ Configuration (TOML):
   local = { type = \"vdir\", path = \"~/calendars/work\" }
   server = { type = \"vdir\", path = \"/media/backup/work\" }
 
-See the README for every key, the modes, the policies and the category filter.";
+See the README for every key, the modes, the policies and the category filter.
+
+Exit status:
+  0  every profile ran without error
+  1  a run, a profile or an item failed (see the report), or davsync could not
+     do its work (a status database that cannot be opened, a server that
+     cannot be reached while discovering, a file that cannot be written)
+  2  a usage or configuration error: fix the command line or the file";
 
 fn init_logging(verbose: u8) {
     let default = match verbose {
@@ -101,7 +134,7 @@ fn main() -> ExitCode {
     let path = config_path(cli.config);
     let data_dir_flag = cli.data_dir;
     let load = || -> anyhow::Result<(config::Config, PathBuf)> {
-        let config = config::Config::load(&path)?;
+        let config = config::Config::load(&path).map_err(UsageError::of)?;
         if let Some(warning) = config.exposure_warning() {
             eprintln!("davsync: warning: {warning}");
         }
@@ -123,7 +156,7 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::from(EXIT_FAILED),
         Err(e) => {
             eprintln!("davsync: {e:#}");
-            ExitCode::from(EXIT_USAGE)
+            ExitCode::from(exit_status(&e))
         }
     }
 }

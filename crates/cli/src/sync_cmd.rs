@@ -34,7 +34,9 @@ pub struct SyncArgs {
 
 /// Runs the selected profiles; `Ok(false)` when any failed.
 pub fn run(config: &Config, data_dir: &Path, args: &SyncArgs) -> Result<bool> {
-    let profiles = config.select(&args.profiles)?;
+    let profiles = config
+        .select(&args.profiles)
+        .map_err(crate::UsageError::of)?;
     let data = DataDir(data_dir.to_path_buf());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -1164,6 +1164,43 @@ fn malformed_file_is_reported_left_alone_and_the_rest_syncs() {
     assert_same_items(&env.a, &env.b);
 }
 
+/// Failures that are not the command line's or the configuration's exit 1,
+/// not 2: a status database that cannot be opened, a data directory that
+/// cannot be created.
+#[test]
+fn a_database_or_data_directory_failure_exits_1() {
+    let env = Env::two_way();
+    put(&env.a, "x", &event("x", "X", ""));
+    env.sync_p(&[], 0);
+    // The status database replaced by a folder: `status` cannot open it.
+    let db = env.data.join("status/p.sqlite");
+    fs::remove_file(&db).unwrap();
+    for extra in ["-wal", "-shm"] {
+        let _ = fs::remove_file(env.data.join(format!("status/p.sqlite{extra}")));
+    }
+    fs::create_dir(&db).unwrap();
+    let run = env.run(&["status"]);
+    run.expect_code(1);
+    assert!(run.stderr.contains("p.sqlite"), "{}", run.describe());
+    let run = env.run(&["sync"]);
+    run.expect_code(1);
+    // A data directory below a file cannot be created.
+    let file = env.root.join("a-file");
+    fs::write(&file, "").unwrap();
+    let below = Davsync::new(BIN, &env.config, file.join("data"));
+    let run = below.run(&["sync"]);
+    run.expect_code(1);
+    assert!(files(&env.b, "ics").len() == 1, "nothing else happened");
+    // The help states the exit codes.
+    let help = env.run(&["--help"]);
+    assert!(
+        help.stdout.contains("Exit status:")
+            && help.stdout.contains("2  a usage or configuration error"),
+        "{}",
+        help.describe()
+    );
+}
+
 // 11. The lock.
 
 #[test]
