@@ -202,12 +202,12 @@ struct RawProfile {
 /// The guide's default time range for calendars: 60 days back, 365 ahead.
 pub const DEFAULT_TIME_RANGE: (u32, u32) = (60, 365);
 
-/// Reads `time_range`: `false`, `true` (the default range), or a table with
-/// `past_days` and `future_days`. Contacts have no time, so no range.
 /// A message about the value at a span of the file.
 type SpannedError = (std::ops::Range<usize>, String);
 
-/// An error comes with the span of the value.
+/// Reads `time_range`: `false`, `true` (the default range), or a table with
+/// `past_days` and `future_days`. Contacts have no time, so no range. An
+/// error comes with the span of the value.
 fn time_range_of(
     value: Option<Spanned<toml::Value>>,
     content: Content,

@@ -353,17 +353,24 @@ impl SecretError {
 }
 
 fn from_env(var: &str) -> Result<Secret, SecretError> {
-    match std::env::var(var) {
-        Ok(value) if value.is_empty() => Err(SecretError::EnvEmpty {
+    env_secret(var, std::env::var_os(var))
+}
+
+/// The password in the environment variable `var`, whose value (if it is
+/// set) is `value`: taken apart from the lookup, so that tests need not
+/// change the process's environment.
+fn env_secret(var: &str, value: Option<std::ffi::OsString>) -> Result<Secret, SecretError> {
+    match value.map(std::ffi::OsString::into_string) {
+        Some(Ok(value)) if value.is_empty() => Err(SecretError::EnvEmpty {
             key: KeyNames::SERVER.env,
             var: var.to_string(),
         }),
-        Ok(value) => Ok(Secret::new(value)),
-        Err(std::env::VarError::NotPresent) => Err(SecretError::EnvUnset {
+        Some(Ok(value)) => Ok(Secret::new(value)),
+        None => Err(SecretError::EnvUnset {
             key: KeyNames::SERVER.env,
             var: var.to_string(),
         }),
-        Err(std::env::VarError::NotUnicode(value)) => {
+        Some(Err(value)) => {
             value.into_encoded_bytes().zeroize();
             Err(SecretError::EnvNotUnicode {
                 key: KeyNames::SERVER.env,
@@ -889,9 +896,6 @@ mod tests {
     #[test]
     fn env_set() {
         let var = "DAVSYNC_SECRETS_TEST_ENV_SET";
-        // SAFETY: this variable is used by this test only, and no code reads or
-        // writes the environment concurrently except through unique names.
-        unsafe { std::env::set_var(var, "env-password") };
         let source =
             PasswordSource::from_keys(None, false, Some(var.into()), None, "u@h", KeyNames::SERVER)
                 .unwrap()
@@ -902,16 +906,17 @@ mod tests {
             format!("the environment variable {var}")
         );
         assert_eq!(
-            fetch(&source, KeyNames::SERVER).unwrap().expose(),
+            env_secret(var, Some("env-password".into()))
+                .unwrap()
+                .expose(),
             "env-password"
         );
     }
 
     #[test]
     fn env_unset() {
-        let var = "DAVSYNC_SECRETS_TEST_ENV_UNSET";
-        // SAFETY: this variable is used by this test only.
-        unsafe { std::env::remove_var(var) };
+        // A name no environment has: `fetch` looks it up for real.
+        let var = "DAVSYNC_SECRETS_TEST_ENV_UNSET_7f3a9c";
         let err = fetch(&PasswordSource::Env(var.into()), KeyNames::SERVER).unwrap_err();
         assert!(matches!(err, SecretError::EnvUnset { .. }), "{err:?}");
         assert!(err.to_string().contains(var), "{err}");
@@ -919,13 +924,18 @@ mod tests {
     }
 
     #[test]
-    fn env_empty() {
+    fn env_empty_or_not_unicode() {
         let var = "DAVSYNC_SECRETS_TEST_ENV_EMPTY";
-        // SAFETY: this variable is used by this test only.
-        unsafe { std::env::set_var(var, "") };
-        let err = fetch(&PasswordSource::Env(var.into()), KeyNames::SERVER).unwrap_err();
+        let err = env_secret(var, Some("".into())).unwrap_err();
         assert!(matches!(err, SecretError::EnvEmpty { .. }), "{err:?}");
         assert!(err.to_string().contains(var), "{err}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt;
+            let err =
+                env_secret(var, Some(std::ffi::OsString::from_vec(vec![0xff, 0xfe]))).unwrap_err();
+            assert!(matches!(err, SecretError::EnvNotUnicode { .. }), "{err:?}");
+        }
     }
 
     #[test]

@@ -374,7 +374,6 @@ impl<'a, 'j> Run<'a, 'j> {
         }
     }
 
-    /// Records an error (or, with `warning`, a warning) about one item.
     /// A store caught changing items without changing their versions is
     /// distrusted from now on, and listed in full next time: what it named
     /// as changed this run before it was caught was not all read.
@@ -406,6 +405,7 @@ impl<'a, 'j> Run<'a, 'j> {
         }
     }
 
+    /// Records an error (or, with `warning`, a warning) about one item.
     fn item_message(
         &mut self,
         warning: bool,
@@ -1005,8 +1005,6 @@ impl<'a, 'j> Run<'a, 'j> {
         }
     }
 
-    /// Lists one side, reads what changed, and sorts the items by UID. What is
-    /// read is parked in the spool, so memory holds a batch of bodies at a time.
     /// The listing state to ask a side's store from (none after a change of
     /// the time range: a full listing then).
     fn listing_since(&self, side: Side) -> Result<Option<String>, String> {
@@ -1295,7 +1293,9 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     /// Sorts a side's listing into items unchanged since the status (taken
-    /// from it) and items to read.
+    /// from it) and items to read, reads what changed, and sorts the items by
+    /// UID. What is read is parked in the spool, so memory holds a batch of
+    /// bodies at a time.
     async fn scan(&mut self, side: Side, changes: ChangeSet) -> Result<SideView, String> {
         let store = self.store(side);
         let mut view = SideView::default();
