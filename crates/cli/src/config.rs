@@ -13,7 +13,7 @@ use toml::Spanned;
 /// What a profile syncs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Content {
+pub(crate) enum Content {
     /// VEVENTs, in `.ics` files.
     Events,
     /// VTODOs, in `.ics` files.
@@ -24,7 +24,7 @@ pub enum Content {
 
 impl Content {
     /// The item kind a profile of this content keeps.
-    pub fn kind(self) -> ItemKind {
+    pub(crate) fn kind(self) -> ItemKind {
         match self {
             Content::Events => ItemKind::Event,
             Content::Tasks => ItemKind::Task,
@@ -33,7 +33,7 @@ impl Content {
     }
 
     /// The vdir file extension.
-    pub fn extension(self) -> &'static str {
+    pub(crate) fn extension(self) -> &'static str {
         match self {
             Content::Events | Content::Tasks => "ics",
             Content::Contacts => "vcf",
@@ -200,7 +200,7 @@ struct RawProfile {
 }
 
 /// The guide's default time range for calendars: 60 days back, 365 ahead.
-pub const DEFAULT_TIME_RANGE: (u32, u32) = (60, 365);
+pub(crate) const DEFAULT_TIME_RANGE: (u32, u32) = (60, 365);
 
 /// A message about the value at a span of the file.
 type SpannedError = (std::ops::Range<usize>, String);
@@ -268,7 +268,7 @@ fn default_max_delete() -> Spanned<i64> {
 
 /// A validated profile.
 #[derive(Debug, Clone)]
-pub struct Profile {
+pub(crate) struct Profile {
     /// Its name (safe as a file name).
     pub name: String,
     /// Events, tasks or contacts.
@@ -298,7 +298,7 @@ pub struct Profile {
 
 /// The category filter's settings.
 #[derive(Debug, Clone)]
-pub struct CategoryOptions {
+pub(crate) struct CategoryOptions {
     /// The category.
     pub name: String,
     /// Also own items without any category.
@@ -309,7 +309,7 @@ pub struct CategoryOptions {
 
 /// A store with its paths made absolute.
 #[derive(Debug, Clone)]
-pub enum ResolvedStore {
+pub(crate) enum ResolvedStore {
     /// A vdir folder.
     Vdir {
         /// The folder.
@@ -321,7 +321,7 @@ pub enum ResolvedStore {
 
 /// A server collection and how to log in.
 #[derive(Debug, Clone)]
-pub struct DavStoreConfig {
+pub(crate) struct DavStoreConfig {
     /// Calendar or address book.
     pub kind: davsync_dav::CollectionKind,
     /// The collection's URL.
@@ -339,7 +339,7 @@ pub struct DavStoreConfig {
 /// How a server store talks to its server, beyond the URL, the login and the
 /// timeout: the store table's other keys, checked and resolved.
 #[derive(Debug, Clone)]
-pub struct NetworkConfig {
+pub(crate) struct NetworkConfig {
     /// `close_connection`: a new connection for every request (no keep-alive).
     pub close_connection: bool,
     /// `preemptive_auth` (default true) and `force_basic_auth` (default false).
@@ -374,7 +374,7 @@ impl Default for NetworkConfig {
 
 /// Which proxy a server store's requests go through (`proxy`).
 #[derive(Debug, Clone)]
-pub enum ProxyConfig {
+pub(crate) enum ProxyConfig {
     /// `"system"` (the default): `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`,
     /// `NO_PROXY` and the system settings.
     System,
@@ -650,7 +650,7 @@ fn flag(value: &Option<Spanned<bool>>, default: bool) -> bool {
 
 /// The whole configuration.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub(crate) struct Config {
     /// The file it came from.
     pub file: PathBuf,
     /// `general.data_dir`, resolved.
@@ -780,7 +780,7 @@ fn valid_profile_name(name: &str) -> bool {
 
 impl Config {
     /// Whether any profile has a password (server or proxy) written in the file itself.
-    pub fn holds_a_password(&self) -> bool {
+    pub(crate) fn holds_a_password(&self) -> bool {
         let plain = |store: &ResolvedStore| match store {
             ResolvedStore::Dav(dav) => {
                 dav.password.as_ref().is_some_and(PasswordSource::is_plain)
@@ -795,7 +795,7 @@ impl Config {
 
     /// A warning when the file holds a password and other users may read it
     /// (Unix permissions; elsewhere nothing is checked).
-    pub fn exposure_warning(&self) -> Option<String> {
+    pub(crate) fn exposure_warning(&self) -> Option<String> {
         if !self.holds_a_password() {
             return None;
         }
@@ -810,14 +810,14 @@ impl Config {
     }
 
     /// Reads and validates the file at `path`.
-    pub fn load(path: &Path) -> Result<Config> {
+    pub(crate) fn load(path: &Path) -> Result<Config> {
         let source = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
         Config::parse(&source, path)
     }
 
     /// Parses and validates `source`, naming `path`, the line and the key in errors.
-    pub fn parse(source: &str, path: &Path) -> Result<Config> {
+    pub(crate) fn parse(source: &str, path: &Path) -> Result<Config> {
         let file = path.display();
         let raw: RawFile = toml::from_str(source).map_err(|e| {
             let at = e
@@ -1095,7 +1095,7 @@ impl Config {
     }
 
     /// The named profiles, or all when `names` is empty; an unknown name is an error.
-    pub fn select(&self, names: &[String]) -> Result<Vec<&Profile>> {
+    pub(crate) fn select(&self, names: &[String]) -> Result<Vec<&Profile>> {
         if names.is_empty() {
             return Ok(self.profiles.iter().collect());
         }
@@ -1120,7 +1120,7 @@ impl Config {
 }
 
 /// The default configuration file: `$XDG_CONFIG_HOME/davsync/config.toml` or the platform's equivalent.
-pub fn default_config_path() -> PathBuf {
+pub(crate) fn default_config_path() -> PathBuf {
     directories::ProjectDirs::from("", "", "davsync")
         .map(|d| d.config_dir().join("config.toml"))
         .unwrap_or_else(|| PathBuf::from("davsync.toml"))
@@ -1128,7 +1128,7 @@ pub fn default_config_path() -> PathBuf {
 
 /// The data directory: `--data-dir`, else `DAVSYNC_DATA_DIR`, else `general.data_dir`,
 /// else `$XDG_DATA_HOME/davsync` or the platform's equivalent.
-pub fn data_dir(flag: Option<&Path>, config: &Config) -> PathBuf {
+pub(crate) fn data_dir(flag: Option<&Path>, config: &Config) -> PathBuf {
     if let Some(dir) = flag {
         return dir.to_path_buf();
     }

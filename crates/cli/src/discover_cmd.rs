@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// The environment variable naming a DNS server for SRV/TXT look-ups.
-pub const DNS_SERVER_VAR: &str = "DAVSYNC_DNS_SERVER";
+pub(crate) const DNS_SERVER_VAR: &str = "DAVSYNC_DNS_SERVER";
 
 /// Arguments of `davsync discover`.
 #[derive(Debug, clap::Args)]
@@ -25,7 +25,7 @@ pub const DNS_SERVER_VAR: &str = "DAVSYNC_DNS_SERVER";
     group(ArgGroup::new("password").args(["password_command", "password_env", "password_keyring"])),
     after_long_help = DISCOVER_HELP
 )]
-pub struct DiscoverArgs {
+pub(crate) struct DiscoverArgs {
     /// A URL on the server: its root, its DAV base (SOGo: https://HOST/SOGo/dav/),
     /// a principal or a collection.
     #[arg(long, value_name = "URL")]
@@ -78,7 +78,7 @@ Exit status: 0 when discovery worked, 1 when it failed (unreachable, 401, nothin
 usage or configuration error.";
 
 /// Runs `davsync discover`; `Ok(false)` when discovery failed.
-pub fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
+pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
     let (start, host) = match (&args.url, &args.email) {
         (Some(url), _) => {
             let host = url

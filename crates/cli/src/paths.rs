@@ -5,26 +5,26 @@ use davsync_sync::Side;
 use std::path::PathBuf;
 
 /// The data directory.
-pub struct DataDir(pub PathBuf);
+pub(crate) struct DataDir(pub PathBuf);
 
 impl DataDir {
     /// `status/<profile>.sqlite`
-    pub fn status_db(&self, profile: &str) -> PathBuf {
+    pub(crate) fn status_db(&self, profile: &str) -> PathBuf {
         self.0.join("status").join(format!("{profile}.sqlite"))
     }
 
     /// `reports/<profile>/`
-    pub fn reports(&self, profile: &str) -> PathBuf {
+    pub(crate) fn reports(&self, profile: &str) -> PathBuf {
         self.0.join("reports").join(profile)
     }
 
     /// `locks/<profile>.lock`
-    pub fn lock(&self, profile: &str) -> PathBuf {
+    pub(crate) fn lock(&self, profile: &str) -> PathBuf {
         self.0.join("locks").join(format!("{profile}.lock"))
     }
 
     /// `trash/<profile>/<side>/`: every item davsync overwrote or deleted in a folder.
-    pub fn trash(&self, profile: &str, side: Side) -> PathBuf {
+    pub(crate) fn trash(&self, profile: &str, side: Side) -> PathBuf {
         self.0.join("trash").join(profile).join(side.to_string())
     }
 }

@@ -31,13 +31,13 @@ use std::time::{Duration, Instant};
 use zeroize::{Zeroize, Zeroizing};
 
 /// The keyring service name under which passwords are stored.
-pub const KEYRING_SERVICE: &str = "davsync";
+pub(crate) const KEYRING_SERVICE: &str = "davsync";
 
 /// The names of the keys (or options) that give a password source, where it
 /// was given: a server's table, a proxy's, the command line. Messages use the
 /// names the user wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyNames {
+pub(crate) struct KeyNames {
     /// The shell command's key.
     pub command: &'static str,
     /// The keyring's key.
@@ -50,21 +50,21 @@ pub struct KeyNames {
 
 impl KeyNames {
     /// A server's keys in a store table.
-    pub const SERVER: KeyNames = KeyNames {
+    pub(crate) const SERVER: KeyNames = KeyNames {
         command: "password_command",
         keyring: "password_keyring",
         env: "password_env",
         plain: "password",
     };
     /// A proxy's keys in a store table.
-    pub const PROXY: KeyNames = KeyNames {
+    pub(crate) const PROXY: KeyNames = KeyNames {
         command: "proxy_password_command",
         keyring: "proxy_password_keyring",
         env: "proxy_password_env",
         plain: "proxy_password",
     };
     /// The options of `davsync discover`.
-    pub const OPTIONS: KeyNames = KeyNames {
+    pub(crate) const OPTIONS: KeyNames = KeyNames {
         command: "--password-command",
         keyring: "--password-keyring",
         env: "--password-env",
@@ -72,7 +72,7 @@ impl KeyNames {
     };
 
     /// All four, in the order they are reported.
-    pub fn all(self) -> [&'static str; 4] {
+    pub(crate) fn all(self) -> [&'static str; 4] {
         [self.command, self.keyring, self.env, self.plain]
     }
 }
@@ -88,16 +88,16 @@ const STDERR_QUOTE: usize = 300;
 
 /// A password. `Debug` and `Display` print `<redacted>`; the memory is zeroed on drop.
 #[derive(Clone)]
-pub struct Secret(Zeroizing<String>);
+pub(crate) struct Secret(Zeroizing<String>);
 
 impl Secret {
     /// Wraps a password.
-    pub fn new(password: String) -> Self {
+    pub(crate) fn new(password: String) -> Self {
         Secret(Zeroizing::new(password))
     }
 
     /// The password itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -116,7 +116,7 @@ impl fmt::Display for Secret {
 
 /// Where a server password comes from.
 #[derive(Debug, Clone)]
-pub enum PasswordSource {
+pub(crate) enum PasswordSource {
     /// `password_command`: a shell command whose first line of output is the password.
     Command(String),
     /// `password_keyring = true`: an entry of the system keyring.
@@ -138,7 +138,7 @@ impl PasswordSource {
     /// `keyring_user` is the keyring user name, `<username>@<server url host>`
     /// (e.g. `alice@dav.example.org`); it is only used when `keyring` is true.
     /// Several sources, an empty command or an empty variable name are errors.
-    pub fn from_keys(
+    pub(crate) fn from_keys(
         command: Option<String>,
         keyring: bool,
         env: Option<String>,
@@ -184,13 +184,13 @@ impl PasswordSource {
     }
 
     /// Whether the password is written in the configuration file (the caller warns).
-    pub fn is_plain(&self) -> bool {
+    pub(crate) fn is_plain(&self) -> bool {
         matches!(self, PasswordSource::Plain(_))
     }
 
     /// Where the password comes from, for messages, with the key names it
     /// was given with; never the password.
-    pub fn describe(&self, names: KeyNames) -> String {
+    pub(crate) fn describe(&self, names: KeyNames) -> String {
         match self {
             PasswordSource::Command(command) => format!("{} `{command}`", names.command),
             PasswordSource::Keyring { service, user } => {
@@ -204,7 +204,7 @@ impl PasswordSource {
 
 /// Why a password could not be had. No message contains a password.
 #[derive(Debug, thiserror::Error)]
-pub enum SecretError {
+pub(crate) enum SecretError {
     /// More than one password key is set.
     #[error("only one of {all} may be set, but {keys} are")]
     SeveralSources {
@@ -322,7 +322,7 @@ fn quote_stderr(stderr: &str) -> String {
 }
 
 /// Gets the password from its source (given with the keys `names`).
-pub fn fetch(source: &PasswordSource, names: KeyNames) -> Result<Secret, SecretError> {
+pub(crate) fn fetch(source: &PasswordSource, names: KeyNames) -> Result<Secret, SecretError> {
     match source {
         PasswordSource::Command(command) => run_command(command, COMMAND_TIMEOUT),
         PasswordSource::Keyring { service, user } => from_keyring(service, user),

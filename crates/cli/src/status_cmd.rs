@@ -9,14 +9,14 @@ use std::path::Path;
 
 /// Arguments of `davsync status`.
 #[derive(Debug, clap::Args)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     /// Print JSON: {"profiles": [{"name", "items", "distrusted", "last_run": {...} | null}]}.
     #[arg(long)]
     json: bool,
 }
 
 /// Prints the status; `Ok(false)` when a profile's last run had errors.
-pub fn run(config: &Config, data_dir: &Path, args: &StatusArgs) -> Result<bool> {
+pub(crate) fn run(config: &Config, data_dir: &Path, args: &StatusArgs) -> Result<bool> {
     let data = DataDir(data_dir.to_path_buf());
     let mut rows = Vec::new();
     for profile in &config.profiles {

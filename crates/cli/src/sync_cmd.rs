@@ -17,7 +17,7 @@ use std::path::Path;
 
 /// Arguments of `davsync sync`.
 #[derive(Debug, clap::Args)]
-pub struct SyncArgs {
+pub(crate) struct SyncArgs {
     /// Profiles to run (default: all).
     #[arg(value_name = "PROFILE")]
     profiles: Vec<String>,
@@ -33,7 +33,7 @@ pub struct SyncArgs {
 }
 
 /// Runs the selected profiles; `Ok(false)` when any failed.
-pub fn run(config: &Config, data_dir: &Path, args: &SyncArgs) -> Result<bool> {
+pub(crate) fn run(config: &Config, data_dir: &Path, args: &SyncArgs) -> Result<bool> {
     let profiles = config
         .select(&args.profiles)
         .map_err(crate::UsageError::of)?;

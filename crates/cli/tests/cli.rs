@@ -3,6 +3,9 @@
 //! filter, the safety rails, the trash, configuration errors, unreadable files,
 //! the profile lock and hostile UIDs.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_pim::Item;
 use davsync_testkit::cli::{Davsync, Run, counts, vdir_profile};
 use davsync_testkit::folder::{content_by_uid, files, items_by_uid, tree, write_file};

@@ -16,6 +16,9 @@
 //! every failure message. `DAVSYNC_CONVERGE_SEED=<n>` replays another seed and
 //! `DAVSYNC_CONVERGE_ROUNDS=<n>` runs another number of rounds than the default.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_dav::CollectionKind;
 use davsync_testkit::cli::{Davsync, assert_clean, assert_idle, toml_string};
 use davsync_testkit::rng::env_or;

@@ -7,6 +7,9 @@
 //! same time: these tests look only at the default collections and at
 //! collections of their own, and sync only the profiles of their own.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_dav::{Collection, CollectionKind, Credentials, DavClient};
 use davsync_testkit::cli::{Davsync, Run, toml_string};
 use davsync_testkit::folder::files;

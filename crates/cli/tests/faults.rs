@@ -9,6 +9,9 @@
 //! The proxy's choices come from a fixed seed, printed in every failure
 //! message; `DAVSYNC_FAULT_SEED=<n>` tries another.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_dav::{Collection, CollectionKind};
 use davsync_testkit::cli::{Davsync, Run, assert_clean, assert_idle, counts};
 use davsync_testkit::faults::{FaultProxy, Rates, origin};

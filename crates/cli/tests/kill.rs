@@ -7,6 +7,9 @@
 //! every failure message; `DAVSYNC_KILL_SEED=<n>` replays another seed and
 //! `DAVSYNC_KILL_ROUNDS=<n>` runs more rounds than the default 30.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_testkit::cli::{Davsync, Ending, Run, assert_clean, assert_idle, vdir_profile};
 use davsync_testkit::folder::{files, items_by_uid, tree, write_file};
 use davsync_testkit::items::event_modified;

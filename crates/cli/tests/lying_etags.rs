@@ -8,6 +8,9 @@
 //! the server is then distrusted, read in full once, and the runs after it
 //! bring every change across.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_dav::{Collection, CollectionKind};
 use davsync_testkit::cli::{Davsync, Run};
 use davsync_testkit::faults::{FaultProxy, Rates, origin};

@@ -6,6 +6,9 @@
 //! (reports, status) scanned for the passwords, in clear and as the Basic
 //! credentials that carry them.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use base64::Engine;
 use davsync_dav::CollectionKind;
 use davsync_testkit::cli::{Davsync, toml_string};

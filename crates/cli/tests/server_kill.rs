@@ -9,6 +9,9 @@
 //! failure message. `DAVSYNC_KILL_SEED=<n>` replays another seed and
 //! `DAVSYNC_KILL_ROUNDS=<n>` runs another number of rounds than the default 36.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_dav::CollectionKind;
 use davsync_testkit::cli::{Davsync, Ending, assert_clean, assert_idle};
 use davsync_testkit::rng::env_or;

@@ -1,6 +1,9 @@
 //! End-to-end: `davsync sync` between folders and real servers (Radicale,
 //! Xandikos, SOGo), each test in fresh collections of its own.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_dav::{Collection, CollectionKind};
 use davsync_pim::Item;
 use davsync_testkit::cli::{Davsync, toml_string};

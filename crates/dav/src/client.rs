@@ -612,7 +612,7 @@ async fn tokio_sleep(pause: Duration) {
 }
 
 /// Turns the statuses every request treats alike into errors.
-pub fn check_status(url: &str, status: http::StatusCode) -> Result<(), DavError> {
+pub(crate) fn check_status(url: &str, status: http::StatusCode) -> Result<(), DavError> {
     let url = url.to_string();
     match status.as_u16() {
         401 => Err(DavError::Unauthorized { url }),

@@ -4,6 +4,9 @@
 //! on every request; a wrong password is a clear 401; `force_basic` never
 //! gets in.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_dav::{AuthOptions, ClientOptions, Collection, CollectionKind, Credentials, DavClient};
 use davsync_testkit::items;
 use davsync_testkit::servers::{self, Server};

@@ -3,6 +3,9 @@
 //! short are sent again (and succeed); without retries they fail with a
 //! clear message.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_dav::{ClientOptions, Collection, CollectionKind, DavClient};
 use davsync_testkit::faults::{FaultProxy, Rates};
 use davsync_testkit::servers::{self, Server};

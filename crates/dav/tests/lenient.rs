@@ -2,6 +2,9 @@
 //! the XML (`accept_invalid_xml_chars`) and a malformed header line
 //! (`lenient_headers`), from a real server behind a proxy that adds them.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_dav::{ClientOptions, Collection, CollectionKind, DavClient};
 use davsync_testkit::faults::{FaultProxy, Rates, origin};
 use davsync_testkit::servers::{self, Server};

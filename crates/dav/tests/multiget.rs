@@ -2,6 +2,9 @@
 //! real server (Radicale): asked again in halves, so that many large items
 //! are still read, and an item too large by itself is that item's error alone.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_dav::{ClientOptions, Collection, CollectionKind, DavClient, DavError};
 use davsync_testkit::{items, servers};
 

@@ -2,6 +2,9 @@
 //! asks for a user name and password (refused without them, with a message
 //! that says it was the proxy).
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_dav::{ClientOptions, Collection, CollectionKind, Credentials, DavClient, ProxyOption};
 use davsync_testkit::servers::{self, Server};
 

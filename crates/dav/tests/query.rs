@@ -2,6 +2,9 @@
 //! in fresh collections: everything with data (equal to a multiget), a time
 //! range (expanded recurrences included, other items left out), an address book.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use davsync_dav::{Collection, CollectionKind, DavError, QueryFilter, QueryItem, SyncReport};
 use davsync_testkit::{items, servers};

@@ -3,6 +3,9 @@
 //! http.server on two loopback ports): the first redirects within itself and
 //! to the second; both record what they received.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_dav::{ClientOptions, Collection, CollectionKind, Credentials, DavClient};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

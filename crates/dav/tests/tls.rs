@@ -5,6 +5,9 @@
 //! `insecure` let it through; a wrong pin is refused; a client certificate
 //! opens the door that needs one.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_dav::tls::{TlsOptions, parse_fingerprint};
 use davsync_dav::{ClientOptions, Collection, CollectionKind, DavClient, DavError};
 use davsync_testkit::servers::{self, Server};

@@ -12,12 +12,12 @@ pub(crate) struct Line {
 
 impl Line {
     /// A new line (not present in the source), written folded on output.
-    pub fn new(logical: String) -> Self {
+    pub(crate) fn new(logical: String) -> Self {
         Line { logical, raw: None }
     }
 
     /// Replaces the logical text; the line is then re-folded on output.
-    pub fn set(&mut self, logical: String) {
+    pub(crate) fn set(&mut self, logical: String) {
         if logical != self.logical {
             self.logical = logical;
             self.raw = None;
@@ -25,7 +25,7 @@ impl Line {
     }
 
     /// The property name in upper case, without a vCard group prefix (`item1.EMAIL` → `EMAIL`).
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         let end = self.logical.find([';', ':']).unwrap_or(self.logical.len());
         let name = &self.logical[..end];
         let name = name.rsplit('.').next().unwrap_or(name);
@@ -46,7 +46,7 @@ impl Line {
     }
 
     /// The raw (still escaped) value after the first unquoted colon.
-    pub fn value(&self) -> &str {
+    pub(crate) fn value(&self) -> &str {
         match self.value_start() {
             Some(i) => &self.logical[i..],
             None => "",
@@ -54,7 +54,7 @@ impl Line {
     }
 
     /// Replaces the value, keeping name and parameters.
-    pub fn set_value(&mut self, value: &str) {
+    pub(crate) fn set_value(&mut self, value: &str) {
         let head = match self.value_start() {
             Some(i) => self.logical[..i].to_string(),
             None => format!("{}:", self.logical),
@@ -63,7 +63,7 @@ impl Line {
     }
 
     /// `BEGIN:X` → `Some(("BEGIN", "X"))`, likewise for `END`.
-    pub fn component_marker(&self) -> Option<(bool, String)> {
+    pub(crate) fn component_marker(&self) -> Option<(bool, String)> {
         match self.name().as_str() {
             "BEGIN" => Some((true, self.value().trim().to_ascii_uppercase())),
             "END" => Some((false, self.value().trim().to_ascii_uppercase())),

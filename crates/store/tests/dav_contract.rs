@@ -1,6 +1,9 @@
 //! The storage contract, run against the CalDAV/CardDAV store on each real
 //! server (Radicale, Xandikos, SOGo), in their default collections.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_dav::{Collection, CollectionKind};
 use davsync_store::{Changes, DavStore, ReadOptions, Store};
 use davsync_testkit::contract::{self, Flavor};

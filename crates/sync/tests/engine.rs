@@ -1,6 +1,9 @@
 //! Focused engine scenarios on real folders: bad files, duplicate UIDs, the
 //! safety rails, edits racing a run, and a keep-both interrupted half-way.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use async_trait::async_trait;
 use davsync_pim::ItemKind;
 use davsync_store::{

@@ -10,6 +10,9 @@
 //!   folder had overwritten or deleted is in its trash;
 //! - a second sync in the same mode writes nothing.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use davsync_pim::Item;
 use davsync_store::VdirStore;
 use davsync_sync::report::{Outcome, Report};

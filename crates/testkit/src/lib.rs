@@ -3,6 +3,9 @@
 //! folders as other programs do, and the storage contract suite that every
 //! [`Store`](davsync_store::Store) backend must pass.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 pub mod cli;
 pub mod contract;
 pub mod faults;
