@@ -650,6 +650,32 @@ fn a_deletion_right_after_davsync_s_uploads_is_seen(name: &str) {
     assert_eq!(folder_items(&local, "ics"), s.server_items(&cal));
 }
 
+/// Items a merge mode leaves alone are not in the status, and a delta
+/// never names them again: when the mode changes (or a filter), both sides
+/// are listed in full once, and two-way takes them up.
+fn a_mode_change_takes_up_what_the_old_mode_left_alone(name: &str) {
+    let s = Setup::new(name);
+    let cal = s.collection(CollectionKind::Calendar);
+    let local = s.folder("local");
+    write_file(&local, "mine.ics", &event("mine", "Only here", ""));
+    s.put(&cal, "theirs", &event("theirs", "Only on the server", ""));
+    let with = |mode: &str| s.profile("cal", "events", &local, &cal, &format!("mode = \"{mode}\""));
+    let merge = &s.sync(&with("to-server-merge"), &[])["cal"];
+    assert_eq!(merge["server"]["created"], 1, "{merge:#}");
+    assert!(!folder_items(&local, "ics").contains_key("theirs"));
+    let idle = &s.sync(&with("to-server-merge"), &[])["cal"];
+    assert_eq!(writes(idle), 0, "{idle:#}");
+    let two_way = &s.sync(&with("two-way"), &[])["cal"];
+    assert_eq!(two_way["local"]["created"], 1, "{name}: {two_way:#}");
+    assert_eq!(folder_items(&local, "ics"), s.server_items(&cal));
+    let idle = &s.sync(&with("two-way"), &[])["cal"];
+    assert_eq!(writes(idle), 0, "{idle:#}");
+    assert_eq!(
+        idle["requests"][1], 1,
+        "{name}: back to one request: {idle:#}"
+    );
+}
+
 macro_rules! per_server {
     ($($server:ident),*) => {$(
         mod $server {
@@ -670,6 +696,10 @@ macro_rules! per_server {
             }
             #[test]
             fn deletion_after_a_sync_token_reset() { super::deletion_after_a_sync_token_reset(NAME) }
+            #[test]
+            fn a_mode_change_takes_up_what_the_old_mode_left_alone() {
+                super::a_mode_change_takes_up_what_the_old_mode_left_alone(NAME)
+            }
             #[test]
             fn a_deletion_right_after_davsync_s_uploads_is_seen() {
                 super::a_deletion_right_after_davsync_s_uploads_is_seen(NAME)

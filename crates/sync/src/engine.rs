@@ -164,6 +164,11 @@ struct Run<'a, 'j> {
     /// The time range differs from the last clean run's (a new day, or the
     /// filter turned on or off): every item outside it is looked at again.
     range_changed: bool,
+    /// What the profile takes up (mode, filters) as text, and whether it
+    /// differs from the last clean run's: then items left alone before may
+    /// be wanted now, and no delta would name them, so both sides are
+    /// listed in full.
+    selection: (String, bool),
     /// Status rows at the start of the run (those held in `status` and the quiet ones).
     known_total: usize,
     /// Items unchanged on both sides since the status: their rows are not
@@ -203,6 +208,7 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
         outside_now: Default::default(),
         outside_changed: [false, false],
         range_changed: false,
+        selection: (String::new(), false),
         known_total: 0,
         quiet: 0,
         quiet_uids: HashSet::new(),
@@ -234,6 +240,11 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
             }
         }
         if let Err(e) = run.save_outside() {
+            run.report.errors.push(Message::run(e.to_string()));
+        }
+        if run.selection.1
+            && let Err(e) = job.status.set_selection_key(&run.selection.0)
+        {
             run.report.errors.push(Message::run(e.to_string()));
         }
     }
@@ -1006,9 +1017,9 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     /// The listing state to ask a side's store from (none after a change of
-    /// the time range: a full listing then).
+    /// the time range or of what the profile takes up: a full listing then).
     fn listing_since(&self, side: Side) -> Result<Option<String>, String> {
-        if self.range_changed {
+        if self.range_changed || self.selection.1 {
             return Ok(None);
         }
         self.job.status.state(side).map_err(|e| e.to_string())
@@ -1578,6 +1589,13 @@ impl<'a, 'j> Run<'a, 'j> {
     /// Reads what the last clean run left outside the time range, if the
     /// range is still the same.
     fn load_outside(&mut self) -> Result<(), crate::status::StatusError> {
+        let selection = format!(
+            "{:?}; {}",
+            self.job.options.mode,
+            self.job.mapping.selection()
+        );
+        let changed = self.job.status.selection_key()?.as_ref() != Some(&selection);
+        self.selection = (selection, changed);
         let key = self.job.options.time_range.map(|r| r.key());
         let before = self.job.status.range_key()?;
         // Also when the filter was turned off: what it left out is wanted now.

@@ -15,6 +15,14 @@ pub trait Transform: Send + Sync {
         true
     }
 
+    /// What decides [`admits`](Self::admits), as text: when it differs from
+    /// the last clean run's, both sides are listed in full once, since items
+    /// left alone then may belong to the profile now (a delta would never
+    /// name them again). Empty for a transform that admits everything.
+    fn selection(&self) -> String {
+        String::new()
+    }
+
     /// Changes an item on its way to `to`.
     fn map(&self, _to: Side, item: Item) -> Result<Item, ItemError> {
         Ok(item)
@@ -38,6 +46,16 @@ impl Mapping {
     pub fn with(mut self, transform: impl Transform + 'static) -> Self {
         self.transforms.push(Box::new(transform));
         self
+    }
+
+    /// What decides which items belong to the profile (see [`Transform::selection`]).
+    pub fn selection(&self) -> String {
+        self.transforms
+            .iter()
+            .map(|t| t.selection())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     /// Whether an item on `side` belongs to the profile (all transforms agree).
@@ -86,6 +104,10 @@ impl Transform for KindFilter {
         "content filter"
     }
 
+    fn selection(&self) -> String {
+        format!("{:?}", self.0)
+    }
+
     fn admits(&self, _side: Side, item: &Item) -> bool {
         item.kind() == self.0
     }
@@ -106,6 +128,13 @@ pub struct CategoryFilter {
 impl Transform for CategoryFilter {
     fn name(&self) -> &'static str {
         "category filter"
+    }
+
+    fn selection(&self) -> String {
+        format!(
+            "category {:?} uncategorized {} negate {}",
+            self.category, self.include_uncategorized, self.negate
+        )
     }
 
     fn admits(&self, side: Side, item: &Item) -> bool {

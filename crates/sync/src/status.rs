@@ -364,6 +364,30 @@ impl StatusDb {
         result.map(drop).map_err(|e| self.err(e))
     }
 
+    /// What the last clean run took up (mode and filters, see
+    /// [`Transform::selection`](crate::Transform::selection)).
+    pub fn selection_key(&self) -> Result<Option<String>, StatusError> {
+        self.conn
+            .query_row(
+                "SELECT state FROM listing_state WHERE side = 'selection'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Keeps what this run took up.
+    pub fn set_selection_key(&self, key: &str) -> Result<(), StatusError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO listing_state VALUES ('selection', ?1)",
+                params![key],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
     /// The items of a side found outside the time range (by href), as the last
     /// run left them: they are not read again while their version stays.
     pub fn outside(

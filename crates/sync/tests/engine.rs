@@ -15,6 +15,7 @@ use davsync_sync::{
 };
 use davsync_testkit::folder::{content_by_uid, files, write_file};
 use davsync_testkit::items::{self, event_on, weekly_from};
+use davsync_testkit::shaped::{DeltaShape, ServerShaped, TokenLog};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -1090,84 +1091,12 @@ fn content_changed_under_the_same_etag_is_taken_and_reported() {
     );
 }
 
-/// A server folder with a change log, as a server answers `sync-collection`:
-/// the state is a token, and the changes since a token compare the folder
-/// with what it held when the token was given. An item created and deleted
-/// since then is in neither, so it is not named at all (RFC 6578 allows
-/// that; Xandikos does it). Counts its reads.
-struct TokenLog {
-    inner: VdirStore,
-    snapshots: std::sync::Mutex<Vec<Vec<Listed>>>,
-    reads: std::sync::atomic::AtomicUsize,
-}
-
-impl TokenLog {
-    fn new(inner: VdirStore) -> Self {
-        TokenLog {
-            inner,
-            snapshots: Default::default(),
-            reads: Default::default(),
-        }
-    }
-}
-
-#[async_trait]
-impl Store for TokenLog {
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
-    async fn list(&self) -> Result<Vec<Listed>, StoreError> {
-        self.inner.list().await
-    }
-    async fn list_changes(&self, since: Option<&str>) -> Result<ChangeSet, StoreError> {
-        let now = self.inner.list().await?;
-        let mut snapshots = self.snapshots.lock().unwrap();
-        let then = since
-            .and_then(|t| t.parse::<usize>().ok())
-            .and_then(|t| snapshots.get(t));
-        let changes = match then {
-            Some(then) => Changes::Delta {
-                changed: now.iter().filter(|l| !then.contains(l)).cloned().collect(),
-                deleted: then
-                    .iter()
-                    .filter(|t| !now.iter().any(|l| l.href == t.href))
-                    .map(|t| t.href.clone())
-                    .collect(),
-            },
-            None => Changes::Full(now.clone()),
-        };
-        snapshots.push(now);
-        Ok(ChangeSet {
-            changes,
-            state: Some((snapshots.len() - 1).to_string()),
-        })
-    }
-    async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
-        self.reads.fetch_add(1, Ordering::SeqCst);
-        self.inner.get_many(hrefs).await
-    }
-    async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
-        self.inner.create(uid, body).await
-    }
-    async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
-        self.inner.update(href, version, body).await
-    }
-    async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError> {
-        self.inner.delete(href, version).await
-    }
-    async fn metadata(&self) -> Result<Metadata, StoreError> {
-        self.inner.metadata().await
-    }
-    async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError> {
-        self.inner.set_metadata(metadata).await
-    }
-}
-
 #[test]
 fn an_item_created_and_deleted_since_the_token_is_seen_gone() {
     let f = Fixture::new();
     fill(&f.local(), 3);
-    let server = TokenLog::new(f.store(&f.server()));
+    let log = TokenLog::default();
+    let server = ServerShaped::new(f.store(&f.server()), DeltaShape::OmitsGone, &log);
     let run = || f.run_with(&f.store(&f.local()), &server, mode(Mode::TwoWay));
     let first = run();
     assert_eq!(first.server.created, 3);
@@ -1187,23 +1116,23 @@ fn an_item_created_and_deleted_since_the_token_is_seen_gone() {
     assert!(!third.errors.is_empty(), "the broken file is an error");
     std::fs::remove_file(f.local().join("broken.ics")).unwrap();
     std::fs::remove_file(f.server().join("n1.ics")).unwrap();
-    let reads = server.reads.load(Ordering::SeqCst);
+    let reads = server.reads();
     let fourth = run();
     assert_eq!(fourth.local.deleted, 1, "{fourth:#?}");
     assert!(!f.local().join("n1.ics").exists());
-    assert!(server.reads.load(Ordering::SeqCst) > reads, "looked at");
+    assert!(server.reads() > reads, "looked at");
     assert_eq!(
         content_by_uid(&f.local(), "ics"),
         content_by_uid(&f.server(), "ics")
     );
     // Its clean end kept a token from after those writes: nothing is looked
     // at any more.
-    let reads = server.reads.load(Ordering::SeqCst);
+    let reads = server.reads();
     let fifth = run();
     assert_eq!(
         (fifth.items.len(), fifth.errors.len()),
         (0, 0),
         "{fifth:#?}"
     );
-    assert_eq!(server.reads.load(Ordering::SeqCst), reads, "nothing read");
+    assert_eq!(server.reads(), reads, "nothing read");
 }

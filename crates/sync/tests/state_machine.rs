@@ -1,7 +1,9 @@
 //! Property-based state-machine test of the engine on real folders: random
 //! creations, edits and deletions on both sides between syncs in random modes
-//! and policies (and a lost status database now and then). After every sync
-//! the invariants must hold:
+//! and policies (and a lost status database now and then), the second folder
+//! plain or answering as a server does (sync tokens and deltas in each shape
+//! servers give them, reads before overwrites: `testkit::shaped`). After
+//! every sync the invariants must hold:
 //! - no UID is held by two files on one side;
 //! - two-way: both sides hold the same UIDs with equal contents;
 //! - replicate: the target equals the source; merge: the target holds the
@@ -22,6 +24,7 @@ use davsync_sync::{
 };
 use davsync_testkit::folder::{items_by_uid, write_file};
 use davsync_testkit::items;
+use davsync_testkit::shaped::{DeltaShape, ServerShaped, TokenLog};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -41,6 +44,9 @@ enum Step {
     },
     /// Deletion of the `pick`-th item of a side.
     Delete { side: Side, pick: usize },
+    /// Deletion of the newest item of a side (by UID): often one the last
+    /// sync just copied there, after the token it took (issue 11's case).
+    DeleteNewest { side: Side },
     /// The status database is lost.
     LoseStatus,
     /// Local item `pick` gets these categories (index into `CATEGORY_SETS`).
@@ -60,6 +66,7 @@ fn step() -> impl Strategy<Value = Step> {
         4 => (side(), any::<usize>(), 0u8..4, proptest::option::of(0u8..24))
             .prop_map(|(side, pick, summary, modified)| Step::Edit { side, pick, summary, modified }),
         2 => (side(), any::<usize>()).prop_map(|(side, pick)| Step::Delete { side, pick }),
+        3 => side().prop_map(|side| Step::DeleteNewest { side }),
         1 => Just(Step::LoseStatus),
         2 => (any::<usize>(), 0..CATEGORY_SETS.len()).prop_map(|(pick, set)| Step::Recategorize { pick, set }),
         4 => (prop::sample::select(Mode::ALL.to_vec()), prop::sample::select(ConflictPolicy::ALL.to_vec()))
@@ -77,10 +84,18 @@ struct World {
     runtime: tokio::runtime::Runtime,
     /// The profile's category filter, if any.
     category: Option<CategoryFilter>,
+    /// How the server folder answers, if as a server.
+    shape: Option<DeltaShape>,
+    /// The server folder's tokens, kept across runs.
+    log: TokenLog,
 }
 
 impl World {
     fn new(category: Option<CategoryFilter>) -> Self {
+        Self::shaped(category, None)
+    }
+
+    fn shaped(category: Option<CategoryFilter>, shape: Option<DeltaShape>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().to_path_buf();
         for d in ["local", "server"] {
@@ -95,6 +110,8 @@ impl World {
                 .build()
                 .unwrap(),
             category,
+            shape,
+            log: TokenLog::default(),
         }
     }
 
@@ -165,6 +182,19 @@ impl World {
                     std::fs::remove_file(self.folder(side).join(name)).unwrap();
                 }
             }
+            Step::DeleteNewest { side } => {
+                let newest = self
+                    .files(side)
+                    .into_iter()
+                    .filter_map(|(name, uid)| {
+                        let n: usize = uid.strip_prefix("uid-")?.parse().ok()?;
+                        Some((n, name))
+                    })
+                    .max();
+                if let Some((_, name)) = newest {
+                    std::fs::remove_file(self.folder(side).join(name)).unwrap();
+                }
+            }
             Step::LoseStatus => {
                 let _ = std::fs::remove_file(self.root.join("status.sqlite"));
                 let _ = std::fs::remove_file(self.root.join("status.sqlite-wal"));
@@ -190,12 +220,27 @@ impl World {
     }
 
     fn sync(&self, mode: Mode, policy: ConflictPolicy) -> (Report, BTreeSet<String>) {
+        self.sync_or_plan(mode, policy, false)
+    }
+
+    /// A sync, or with `dry_run` its plan (which keeps no token: the next
+    /// sync asks from the same one, as after a sync that wrote).
+    fn sync_or_plan(
+        &self,
+        mode: Mode,
+        policy: ConflictPolicy,
+        dry_run: bool,
+    ) -> (Report, BTreeSet<String>) {
         let local = VdirStore::open(self.folder(Side::Local), "ics")
             .unwrap()
             .with_trash(self.trash(Side::Local));
-        let server = VdirStore::open(self.folder(Side::Server), "ics")
+        let folder = VdirStore::open(self.folder(Side::Server), "ics")
             .unwrap()
             .with_trash(self.trash(Side::Server));
+        let server: Box<dyn davsync_store::Store + '_> = match self.shape {
+            Some(shape) => Box::new(ServerShaped::new(folder, shape, &self.log)),
+            None => Box::new(folder),
+        };
         let status = StatusDb::open(&self.root.join("status.sqlite")).unwrap();
         let known: BTreeSet<String> = status.load().unwrap().into_keys().collect();
         let mut mapping = Mapping::new().with(KindFilter(davsync_pim::ItemKind::Event));
@@ -205,7 +250,7 @@ impl World {
         let job = SyncJob {
             name: "prop",
             local: &local,
-            server: &server,
+            server: server.as_ref(),
             mapping: &mapping,
             status: &status,
             scratch_dir: Some(&self.root),
@@ -213,6 +258,7 @@ impl World {
                 mode,
                 conflicts: policy,
                 force: true,
+                dry_run,
                 // Small chunks, so that runs span several (status transactions,
                 // batched reads, writes in flight together).
                 batch_size: 3,
@@ -346,8 +392,10 @@ fn check_sync(world: &World, mode: Mode, policy: ConflictPolicy) -> Result<(), T
         }
     }
 
-    // Converged: the same sync again writes nothing.
-    let (again, _) = world.sync(mode, policy);
+    // Converged: the same sync again writes nothing. Against a server-shaped
+    // side it is only planned, so that the next step's edits meet the token
+    // taken before this sync's writes.
+    let (again, _) = world.sync_or_plan(mode, policy, world.shape.is_some());
     prop_assert!(again.errors.is_empty(), "errors: {:?}", again.errors);
     prop_assert_eq!(writes(&again), 0, "second run wrote: {:?}", again.items);
     prop_assert_eq!(again.conflicts, 0);
@@ -360,6 +408,20 @@ proptest! {
     #[test]
     fn engine_state_machine(steps in prop::collection::vec(step(), 1..40)) {
         let mut world = World::new(None);
+        for step in &steps {
+            if let Some((mode, policy)) = world.apply(step) {
+                check_sync(&world, mode, policy)?;
+            }
+        }
+        check_sync(&world, Mode::TwoWay, ConflictPolicy::KeepBoth)?;
+    }
+
+    #[test]
+    fn engine_state_machine_with_a_server_shaped_side(
+        steps in prop::collection::vec(step(), 1..40),
+        shape in prop::sample::select(DeltaShape::ALL.to_vec()),
+    ) {
+        let mut world = World::shaped(None, Some(shape));
         for step in &steps {
             if let Some((mode, policy)) = world.apply(step) {
                 check_sync(&world, mode, policy)?;

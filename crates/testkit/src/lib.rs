@@ -13,4 +13,5 @@ pub mod folder;
 pub mod items;
 pub mod rng;
 pub mod servers;
+pub mod shaped;
 pub mod world;
