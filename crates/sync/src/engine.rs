@@ -3,6 +3,7 @@
 
 use crate::hash::Hash;
 use crate::mapping::Mapping;
+use crate::per_side::PerSide;
 use crate::planner::{self, Action, ConflictPolicy, Decision, Entry, Mode, Present, Side};
 use crate::report::{ItemReport, Message, Outcome, Report};
 use crate::spool::{Slot, Spool};
@@ -147,20 +148,20 @@ struct Run<'a, 'j> {
     /// UIDs left alone this run (unreadable files, duplicate UIDs).
     untouchable: BTreeSet<String>,
     /// Each side's listing state to keep for the next run, if this one ends clean.
-    new_state: [Option<String>; 2],
+    new_state: PerSide<Option<String>>,
     /// Whether the plan was refused by a safety rail.
     refused: bool,
     /// Whether each side was listed in full (rather than as changes since last time).
-    full_listing: [bool; 2],
+    full_listing: PerSide<bool>,
     /// Bodies read during the scan, parked until their chunk runs.
     spool: Option<Spool>,
     /// Items each side held outside the time range last time (by href).
-    outside_before: [HashMap<String, OutsideRow>; 2],
+    outside_before: PerSide<HashMap<String, OutsideRow>>,
     /// Items each side holds outside the time range now (by href).
-    outside_now: [HashMap<String, OutsideRow>; 2],
+    outside_now: PerSide<HashMap<String, OutsideRow>>,
     /// Whether a side's items outside the range differ from last time (so
     /// that an idle run does not rewrite them).
-    outside_changed: [bool; 2],
+    outside_changed: PerSide<bool>,
     /// The time range differs from the last clean run's (a new day, or the
     /// filter turned on or off): every item outside it is looked at again.
     range_changed: bool,
@@ -186,9 +187,9 @@ struct Run<'a, 'j> {
     /// Sides whose store was caught before changing an item without changing
     /// its version: every item it names as changed is read (and its full
     /// listings are read whole), since its versions say nothing.
-    distrusted: [bool; 2],
+    distrusted: PerSide<bool>,
     /// Sides caught at it in this run (an item and its version, for the note).
-    caught: [Option<String>; 2],
+    caught: PerSide<Option<String>>,
 }
 
 /// Runs one sync of a profile and returns its report (also recorded as the
@@ -200,13 +201,13 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
         report: Report::new(job.name, job.options.dry_run),
         status: HashMap::new(),
         untouchable: BTreeSet::new(),
-        new_state: [None, None],
+        new_state: PerSide::default(),
         refused: false,
-        full_listing: [false, false],
+        full_listing: PerSide::default(),
         spool: None,
         outside_before: Default::default(),
         outside_now: Default::default(),
-        outside_changed: [false, false],
+        outside_changed: PerSide::default(),
         range_changed: false,
         selection: (String::new(), false),
         known_total: 0,
@@ -214,8 +215,8 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
         quiet_uids: HashSet::new(),
         revived: Vec::new(),
         journaled: HashSet::new(),
-        distrusted: [false, false],
-        caught: [None, None],
+        distrusted: PerSide::default(),
+        caught: PerSide::default(),
     };
     run.report.local_store = job.local.describe();
     run.report.server_store = job.server.describe();
@@ -232,10 +233,7 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
         && run.report.items.iter().all(|i| i.outcome == Outcome::Done);
     if clean && !job.options.dry_run {
         for side in [Side::Local, Side::Server] {
-            if let Err(e) = job
-                .status
-                .set_state(side, run.new_state[side as usize].as_deref())
-            {
+            if let Err(e) = job.status.set_state(side, run.new_state[side].as_deref()) {
                 run.report.errors.push(Message::run(e.to_string()));
             }
         }
@@ -390,13 +388,13 @@ impl<'a, 'j> Run<'a, 'j> {
     /// as changed this run before it was caught was not all read.
     fn note_caught(&mut self) {
         for side in [Side::Local, Side::Server] {
-            let Some(example) = self.caught[side as usize].take() else {
+            let Some(example) = self.caught[side].take() else {
                 continue;
             };
-            if self.distrusted[side as usize] || self.job.options.dry_run {
+            if self.distrusted[side] || self.job.options.dry_run {
                 continue;
             }
-            self.new_state[side as usize] = None;
+            self.new_state[side] = None;
             if let Err(e) = self.job.status.distrust_versions(side, &example) {
                 self.report.errors.push(Message::run(e.to_string()));
             }
@@ -412,7 +410,7 @@ impl<'a, 'j> Run<'a, 'j> {
     /// Notes that a side's store changed an item without changing its version.
     fn catch(&mut self, side: Side, href: &str, version: &str) {
         if self.store(side).checks_content_before_overwrite() {
-            self.caught[side as usize].get_or_insert_with(|| format!("{href} kept {version}"));
+            self.caught[side].get_or_insert_with(|| format!("{href} kept {version}"));
         }
     }
 
@@ -444,7 +442,7 @@ impl<'a, 'j> Run<'a, 'j> {
             self.job.status.age_written().map_err(|e| e.to_string())?;
         }
         for side in [Side::Local, Side::Server] {
-            self.distrusted[side as usize] = self
+            self.distrusted[side] = self
                 .job
                 .status
                 .versions_untrusted(side)
@@ -517,10 +515,10 @@ impl<'a, 'j> Run<'a, 'j> {
         // Collection metadata is compared when a side was listed in full (first
         // run, reset token, stores without change tracking), so that a run with
         // nothing to do stays one request per collection.
-        if !refused && self.full_listing.iter().all(|f| *f) {
+        if !refused && self.full_listing.local && self.full_listing.server {
             self.sync_metadata().await;
         }
-        let mut views = [local, server];
+        let mut views = PerSide::new(local, server);
         let mut pending: Vec<&Decision> = Vec::new();
         // Fresh versions of unchanged items (thousands after a big first run)
         // are written in one transaction, not one commit each.
@@ -559,7 +557,7 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     /// The report line of a decision, before it runs.
-    fn line_for(&self, decision: &Decision, views: &[SideView; 2]) -> ItemReport {
+    fn line_for(&self, decision: &Decision, views: &PerSide<SideView>) -> ItemReport {
         ItemReport {
             uid: decision.uid.clone(),
             action: decision.action,
@@ -580,7 +578,7 @@ impl<'a, 'j> Run<'a, 'j> {
     async fn execute_chunk(
         &mut self,
         chunk: &[&Decision],
-        views: &mut [SideView; 2],
+        views: &mut PerSide<SideView>,
     ) -> Result<(), String> {
         let (decisions, mut failed, settled) = self.check_targets(chunk, views).await;
         let chunk: Vec<&Decision> = decisions.iter().collect();
@@ -658,7 +656,7 @@ impl<'a, 'j> Run<'a, 'j> {
         // Done with (their status rows are written): only the chunks still to
         // run are held.
         for uid in chunk.iter().map(|d| &d.uid).chain(&settled) {
-            for view in views.iter_mut() {
+            for (_, view) in views.iter_mut() {
                 view.items.remove(uid);
             }
         }
@@ -685,7 +683,7 @@ impl<'a, 'j> Run<'a, 'j> {
     async fn check_targets(
         &mut self,
         chunk: &[&Decision],
-        views: &mut [SideView; 2],
+        views: &mut PerSide<SideView>,
     ) -> (Vec<Decision>, HashMap<usize, Failure>, Vec<String>) {
         let mut decisions: Vec<Decision> = chunk.iter().map(|d| (*d).clone()).collect();
         let mut failed: HashMap<usize, Failure> = HashMap::new();
@@ -701,7 +699,7 @@ impl<'a, 'j> Run<'a, 'j> {
                     matches!(d.action, Action::Copy { to } | Action::Delete { on: to } if to == side)
                 })
                 .filter_map(|(i, d)| {
-                    let found = views[side as usize].items.get(&d.uid)?;
+                    let found = views[side].items.get(&d.uid)?;
                     // Read during the scan: its content was compared then.
                     (found.read.is_none() && found.item.is_none()).then(|| (i, found.href.clone()))
                 })
@@ -713,7 +711,7 @@ impl<'a, 'j> Run<'a, 'j> {
             let fetched = self.fetch_many(side, &hrefs).await;
             for ((i, href), result) in targets.into_iter().zip(fetched) {
                 let uid = decisions[i].uid.clone();
-                let view = &mut views[side as usize];
+                let view = &mut views[side];
                 let fetched = match result {
                     Ok(fetched) => fetched,
                     Err(StoreError::NotFound { .. }) => {
@@ -752,7 +750,7 @@ impl<'a, 'j> Run<'a, 'j> {
                     modified: fetched.modified,
                 };
                 self.take_read(side, Some(&href), Some(uid.clone()), Ok(again), view);
-                if views[side as usize].items.contains_key(&uid) {
+                if views[side].items.contains_key(&uid) {
                     redecide.push(i);
                 } else {
                     failed.entry(i).or_insert_with(|| {
@@ -773,7 +771,7 @@ impl<'a, 'j> Run<'a, 'j> {
             if failed.contains_key(&i) {
                 continue;
             }
-            let [local, server] = &*views;
+            let (local, server) = (&views.local, &views.server);
             let decision = self.decide(&decisions[i].uid, local, server);
             tracing::info!(uid = %decision.uid, action = ?decision.action, "decided again after reading the target back");
             match (decisions[i].conflict.is_some(), decision.conflict.is_some()) {
@@ -892,10 +890,10 @@ impl<'a, 'j> Run<'a, 'j> {
     /// scan parked them, else read in batches (they had not changed, so the
     /// scan did not read them). Items that fail here are read again one by one
     /// when their decision runs, which reports the error.
-    async fn prefetch(&mut self, chunk: &[&Decision], views: &mut [SideView; 2]) {
+    async fn prefetch(&mut self, chunk: &[&Decision], views: &mut PerSide<SideView>) {
         for side in [Side::Local, Side::Server] {
             for decision in chunk {
-                if let Some(found) = views[side as usize].items.get_mut(&decision.uid) {
+                if let Some(found) = views[side].items.get_mut(&decision.uid) {
                     self.unpark(found);
                 }
             }
@@ -908,7 +906,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 .iter()
                 .filter(needs)
                 .filter_map(|d| {
-                    let found = views[side as usize].items.get(&d.uid)?;
+                    let found = views[side].items.get(&d.uid)?;
                     found
                         .item
                         .is_none()
@@ -925,7 +923,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 let Ok(item) = Item::parse(fetched.body) else {
                     continue;
                 };
-                if let Some(found) = views[side as usize].items.get_mut(&uid)
+                if let Some(found) = views[side].items.get_mut(&uid)
                     && still_as_listed(found, &fetched.version, &item)
                 {
                     found.item = Some(Box::new(item));
@@ -1040,8 +1038,8 @@ impl<'a, 'j> Run<'a, 'j> {
         let options = self.read_options();
         let mut sink = |result| self.take_read(side, None, None, result, &mut view);
         let state = store.read_all(&options, &mut sink).await;
-        self.new_state[side as usize] = state.map_err(|e| self.listing_error(side, e))?;
-        self.full_listing[side as usize] = true;
+        self.new_state[side] = state.map_err(|e| self.listing_error(side, e))?;
+        self.full_listing[side] = true;
         Ok(view)
     }
 
@@ -1070,7 +1068,7 @@ impl<'a, 'j> Run<'a, 'j> {
             let listed = self.store(side).list().await;
             changes.changes = Changes::Full(listed.map_err(|e| self.listing_error(side, e))?);
         }
-        self.full_listing[side as usize] = matches!(changes.changes, Changes::Full(_));
+        self.full_listing[side] = matches!(changes.changes, Changes::Full(_));
         Ok(changes)
     }
 
@@ -1128,7 +1126,7 @@ impl<'a, 'j> Run<'a, 'j> {
                     let listed = self.store(side).list().await;
                     changes.changes =
                         Changes::Full(listed.map_err(|e| self.listing_error(side, e))?);
-                    self.full_listing[side as usize] = true;
+                    self.full_listing[side] = true;
                     return Ok(changes);
                 }
             }
@@ -1152,10 +1150,10 @@ impl<'a, 'j> Run<'a, 'j> {
     fn load_status(&mut self, listings: &mut [ChangeSet; 2]) -> Result<(), String> {
         let [l, s] = listings.each_mut();
         let mut sides = [
-            QuietCheck::new(&mut l.changes, self.distrusted[0]),
-            QuietCheck::new(&mut s.changes, self.distrusted[1]),
+            QuietCheck::new(&mut l.changes, self.distrusted.local),
+            QuietCheck::new(&mut s.changes, self.distrusted.server),
         ];
-        let stores = [self.job.local, self.job.server];
+        let (local, server) = (self.job.local, self.job.server);
         let mut status = HashMap::new();
         let mut quiet_uids = HashSet::new();
         // New versions of unchanged items (every file after a big download,
@@ -1166,8 +1164,8 @@ impl<'a, 'j> Run<'a, 'j> {
             .each(|row| {
                 let [l, s] = &sides;
                 let (Some(lu), Some(su)) = (
-                    l.unchanged(&row.local, stores[0]),
-                    s.unchanged(&row.server, stores[1]),
+                    l.unchanged(&row.local, local),
+                    s.unchanged(&row.server, server),
                 ) else {
                     status.insert(row.uid.clone(), row);
                     return;
@@ -1218,7 +1216,7 @@ impl<'a, 'j> Run<'a, 'j> {
         if self.job.options.dry_run || !matches!(changes.changes, Changes::Full(_)) {
             return Ok(());
         }
-        let check = QuietCheck::new(&mut changes.changes, self.distrusted[side as usize]);
+        let check = QuietCheck::new(&mut changes.changes, self.distrusted[side]);
         let store = self.store(side);
         let mut fresh = Vec::new();
         self.job
@@ -1310,14 +1308,14 @@ impl<'a, 'j> Run<'a, 'j> {
     async fn scan(&mut self, side: Side, changes: ChangeSet) -> Result<SideView, String> {
         let store = self.store(side);
         let mut view = SideView::default();
-        self.new_state[side as usize] = changes.state;
+        self.new_state[side] = changes.state;
         let mut by_href: HashMap<&str, &StatusRow> = HashMap::new();
         for row in self.status.values() {
             by_href.insert(side_status(row, side).href.as_str(), row);
         }
         // What a distrusted store lists (in full) or names as changed is read:
         // its version says nothing.
-        let distrusted = self.distrusted[side as usize];
+        let distrusted = self.distrusted[side];
         let mut named: Option<HashSet<String>> = None;
         let listed = match changes.changes {
             Changes::Full(listed) => listed,
@@ -1333,7 +1331,7 @@ impl<'a, 'j> Run<'a, 'j> {
                     .collect();
                 // Items outside the time range are not in the status either: the
                 // ones the delta does not name are as they were.
-                for (href, row) in &self.outside_before[side as usize] {
+                for (href, row) in &self.outside_before[side] {
                     if !deleted.contains(href.as_str()) {
                         listed
                             .entry(href.clone())
@@ -1376,18 +1374,18 @@ impl<'a, 'j> Run<'a, 'j> {
                     let uid = row.uid.clone();
                     unread.push((uid, Found::unread(entry.href, entry.version, hash)));
                 }
-                None if self.outside_before[side as usize]
+                None if self.outside_before[side]
                     .get(&entry.href)
                     .is_some_and(|o| o.version == entry.version) =>
                 {
                     // Outside the range last time and unchanged: not read again.
-                    let (href, row) = self.outside_before[side as usize]
+                    let (href, row) = self.outside_before[side]
                         .remove_entry(&entry.href)
                         .expect("checked");
                     let mut item = Found::unread(href.clone(), entry.version, Hash::new(&row.hash));
                     item.changed = true;
                     view.outside.insert(row.uid.clone(), item);
-                    self.outside_now[side as usize].insert(href, row);
+                    self.outside_now[side].insert(href, row);
                 }
                 row => {
                     owners.push(row.map(|r| r.uid.clone()));
@@ -1511,8 +1509,8 @@ impl<'a, 'j> Run<'a, 'j> {
                 ..ReadFacts::default()
             }));
             view.outside.insert(uid.clone(), outside);
-            self.outside_now[side as usize].insert(href, OutsideRow { version, uid, hash });
-            self.outside_changed[side as usize] = true;
+            self.outside_now[side].insert(href, OutsideRow { version, uid, hash });
+            self.outside_changed[side] = true;
             return;
         }
         self.is_known(&uid);
@@ -1602,7 +1600,7 @@ impl<'a, 'j> Run<'a, 'j> {
         self.range_changed = key != before;
         if key.is_some() && !self.range_changed {
             for side in [Side::Local, Side::Server] {
-                self.outside_before[side as usize] = self.job.status.outside(side)?;
+                self.outside_before[side] = self.job.status.outside(side)?;
             }
         }
         Ok(())
@@ -1613,9 +1611,9 @@ impl<'a, 'j> Run<'a, 'j> {
     fn save_outside(&self) -> Result<(), crate::status::StatusError> {
         for side in [Side::Local, Side::Server] {
             // Left over from last time: gone, changed or taken up since.
-            let vanished = !self.outside_before[side as usize].is_empty();
-            if self.range_changed || vanished || self.outside_changed[side as usize] {
-                let rows = &self.outside_now[side as usize];
+            let vanished = !self.outside_before[side].is_empty();
+            if self.range_changed || vanished || self.outside_changed[side] {
+                let rows = &self.outside_now[side];
                 self.job
                     .status
                     .set_outside(side, rows.iter().map(|(h, r)| (h.as_str(), r)))?;
@@ -1640,8 +1638,8 @@ impl<'a, 'j> Run<'a, 'j> {
             .collect();
         for uid in uids {
             if let Some(found) = view.outside.remove(&uid) {
-                self.outside_now[side as usize].remove(&found.href);
-                self.outside_changed[side as usize] = true;
+                self.outside_now[side].remove(&found.href);
+                self.outside_changed[side] = true;
                 view.items.entry(uid).or_insert(found);
             }
         }
@@ -1746,14 +1744,17 @@ impl<'a, 'j> Run<'a, 'j> {
         refused
     }
 
-    fn summary_of(&self, uid: &str, views: &[SideView; 2]) -> Option<String> {
-        views.iter().filter_map(|v| v.items.get(uid)).find_map(|f| {
-            f.read.as_ref().and_then(|r| r.summary.clone()).or_else(|| {
-                f.item
-                    .as_ref()
-                    .and_then(|i| i.summary().map(str::to_string))
+    fn summary_of(&self, uid: &str, views: &PerSide<SideView>) -> Option<String> {
+        views
+            .iter()
+            .filter_map(|(_, v)| v.items.get(uid))
+            .find_map(|f| {
+                f.read.as_ref().and_then(|r| r.summary.clone()).or_else(|| {
+                    f.item
+                        .as_ref()
+                        .and_then(|i| i.summary().map(str::to_string))
+                })
             })
-        })
     }
 
     fn tally(&mut self, writes: &[(Side, Write)]) {
@@ -1768,11 +1769,11 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     /// Writes a fresh status row when an unchanged item moved or got a new version.
-    fn refresh_status(&mut self, uid: &str, views: &[SideView; 2]) {
+    fn refresh_status(&mut self, uid: &str, views: &PerSide<SideView>) {
         let (Some(row), Some(l), Some(s)) = (
             self.status.get(uid),
-            views[Side::Local as usize].items.get(uid),
-            views[Side::Server as usize].items.get(uid),
+            views[Side::Local].items.get(uid),
+            views[Side::Server].items.get(uid),
         ) else {
             return;
         };
@@ -1801,14 +1802,14 @@ impl<'a, 'j> Run<'a, 'j> {
         &self,
         side: Side,
         uid: &str,
-        views: &mut [SideView; 2],
+        views: &mut PerSide<SideView>,
     ) -> Result<Item, Failure> {
-        let found = views[side as usize]
+        let found = views[side]
             .items
             .get_mut(uid)
             .ok_or_else(|| Failure::new(side, None, format!("the {side} item is gone")))?;
         self.unpark(found);
-        let found = &views[side as usize].items[uid];
+        let found = &views[side].items[uid];
         if let Some(item) = &found.item {
             return Ok(Item::clone(item));
         }
@@ -1831,7 +1832,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 "changed during the run; it will be synced on the next run".into(),
             ));
         }
-        if let Some(f) = views[side as usize].items.get_mut(uid) {
+        if let Some(f) = views[side].items.get_mut(uid) {
             f.item = Some(Box::new(item.clone()));
             f.version = version;
         }
@@ -1841,7 +1842,7 @@ impl<'a, 'j> Run<'a, 'j> {
     async fn execute(
         &mut self,
         decision: &Decision,
-        views: &mut [SideView; 2],
+        views: &mut PerSide<SideView>,
     ) -> Result<(), Failure> {
         let uid = decision.uid.as_str();
         match decision.action {
@@ -1866,7 +1867,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 // A run killed after making the copy left it behind: the copy's own
                 // entry carries it on, and no second copy is made.
                 let exists = self.is_known(&copy_uid)
-                    || views.iter().any(|v| v.items.contains_key(&copy_uid))
+                    || views.iter().any(|(_, v)| v.items.contains_key(&copy_uid))
                     || matches!(self.job.status.get(&copy_uid), Ok(Some(_)));
                 if !exists {
                     self.keep_copy(&copy_uid, loser, &loser_item).await?;
@@ -1881,7 +1882,7 @@ impl<'a, 'j> Run<'a, 'j> {
         &mut self,
         uid: &str,
         to: Side,
-        views: &mut [SideView; 2],
+        views: &mut PerSide<SideView>,
     ) -> Result<(), Failure> {
         let write = self.prepare_copy(uid, to, views).await?;
         let result = write.run(self.store(to)).await;
@@ -1893,9 +1894,9 @@ impl<'a, 'j> Run<'a, 'j> {
         &self,
         uid: &str,
         to: Side,
-        views: &mut [SideView; 2],
+        views: &mut PerSide<SideView>,
     ) -> Result<PreparedWrite, Failure> {
-        if views[to as usize].foreign.contains(uid) {
+        if views[to].foreign.contains(uid) {
             // The same UID outside the profile (another profile's category, or a
             // task in an events profile): copying would put two files with one UID
             // in the folder, deleting could lose data. Leave both alone and say so.
@@ -1914,7 +1915,7 @@ impl<'a, 'j> Run<'a, 'j> {
             .mapping
             .map(to, source.clone())
             .map_err(|e| Failure::new(to, None, e.to_string()))?;
-        let target = views[to as usize].items.get(uid);
+        let target = views[to].items.get(uid);
         Ok(PreparedWrite {
             uid: uid.to_string(),
             side: to,
@@ -1924,11 +1925,11 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     /// A delete on `on`, ready to be sent (`None`: nothing there to delete).
-    fn prepare_delete(&self, uid: &str, on: Side, views: &[SideView; 2]) -> PreparedWrite {
+    fn prepare_delete(&self, uid: &str, on: Side, views: &PerSide<SideView>) -> PreparedWrite {
         PreparedWrite {
             uid: uid.to_string(),
             side: on,
-            target: views[on as usize]
+            target: views[on]
                 .items
                 .get(uid)
                 .map(|t| (t.href.clone(), t.version.clone())),
@@ -1941,7 +1942,7 @@ impl<'a, 'j> Run<'a, 'j> {
         &mut self,
         write: PreparedWrite,
         result: Result<Option<Written>, StoreError>,
-        views: &mut [SideView; 2],
+        views: &mut PerSide<SideView>,
     ) -> Result<(), Failure> {
         let PreparedWrite {
             uid,
@@ -1966,7 +1967,7 @@ impl<'a, 'j> Run<'a, 'j> {
         self.note_written(side, &written.href)?;
         if let Some((href, before)) = &target
             && *before == written.version
-            && views[side as usize]
+            && views[side]
                 .items
                 .get(&uid)
                 .is_some_and(|f| !f.hash.is(mapped.content_hash()))
@@ -1988,9 +1989,7 @@ impl<'a, 'j> Run<'a, 'j> {
             written.version,
             Hash::new(mapped.content_hash()),
         );
-        views[side as usize]
-            .items
-            .insert(uid.clone(), written_found);
+        views[side].items.insert(uid.clone(), written_found);
         let (local, server) = match side {
             Side::Local => (mapped, source),
             Side::Server => (source, mapped),
@@ -2054,9 +2053,15 @@ impl<'a, 'j> Run<'a, 'j> {
         )
     }
 
-    fn row_for(&self, uid: &str, views: &[SideView; 2], local: &Item, server: &Item) -> StatusRow {
+    fn row_for(
+        &self,
+        uid: &str,
+        views: &PerSide<SideView>,
+        local: &Item,
+        server: &Item,
+    ) -> StatusRow {
         let side = |s: Side, item: &Item| {
-            let f = &views[s as usize].items[uid];
+            let f = &views[s].items[uid];
             SideStatus {
                 href: f.href.clone(),
                 version: f.version.clone(),
@@ -2095,7 +2100,7 @@ impl<'a, 'j> Run<'a, 'j> {
     /// Notes a write on a side whose store keeps a listing state (see
     /// [`StatusDb::note_written`]), in the transaction of its status row.
     fn note_written(&self, side: Side, href: &str) -> Result<(), Failure> {
-        if self.new_state[side as usize].is_none() {
+        if self.new_state[side].is_none() {
             return Ok(());
         }
         self.job
@@ -2160,8 +2165,8 @@ enum Write {
 }
 
 /// The writes a decision makes, judged before it runs.
-fn writes_of(decision: &Decision, views: &[SideView; 2]) -> Vec<(Side, Write)> {
-    let present = |side: Side| views[side as usize].items.contains_key(&decision.uid);
+fn writes_of(decision: &Decision, views: &PerSide<SideView>) -> Vec<(Side, Write)> {
+    let present = |side: Side| views[side].items.contains_key(&decision.uid);
     match decision.action {
         Action::Copy { to } if present(to) => vec![(to, Write::Update)],
         Action::Copy { to } => vec![(to, Write::Create)],

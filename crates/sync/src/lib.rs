@@ -8,6 +8,7 @@ pub mod engine;
 mod hash;
 pub mod lock;
 pub mod mapping;
+pub mod per_side;
 pub mod planner;
 pub mod report;
 mod spool;
@@ -16,6 +17,7 @@ pub mod time_range;
 
 pub use engine::{SyncJob, SyncOptions, sync};
 pub use mapping::{CategoryFilter, KindFilter, Mapping, Transform};
+pub use per_side::PerSide;
 pub use planner::{Action, ConflictPolicy, Mode, Side};
 pub use report::Report;
 pub use status::StatusDb;
