@@ -6,7 +6,7 @@ use crate::secrets;
 use crate::secrets::{KeyNames, PasswordSource};
 use anyhow::Result;
 use davsync_dav::{ClientOptions, Collection, Credentials, DavClient, ProxyOption};
-use davsync_store::{DavStore, Store, VdirStore};
+use davsync_store::{DavStore, ServerFailure, Store, VdirStore};
 use davsync_sync::lock::ProfileLock;
 use davsync_sync::report::{Message, Outcome, Report};
 use davsync_sync::{
@@ -344,7 +344,7 @@ fn print_human(report: &Report) {
     }
     for e in &report.errors {
         let mut line = located(e);
-        if line.contains("(401 Unauthorized)") {
+        if e.kind == Some(ServerFailure::Unauthorized) {
             line.push_str(&format!(
                 "; check the username and the password source of profile {}",
                 report.profile

@@ -373,6 +373,10 @@ fn wrong_password_is_a_clear_error(name: &str) {
         message.contains("401") && message.contains("127.0.0.1"),
         "{message}"
     );
+    assert_eq!(
+        json["reports"][0]["errors"][0]["kind"], "unauthorized",
+        "typed, for callers that act on it: {json:#}"
+    );
     assert!(!message.contains(wrong));
     // Read by a person: the line names the profile to fix, never the password.
     let davsync = Davsync::new(

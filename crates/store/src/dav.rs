@@ -2,8 +2,8 @@
 
 use crate::names::file_stem_for_uid;
 use crate::{
-    ChangeSet, Changes, Fetched, Href, Listed, Metadata, ReadOptions, Sink, Store, StoreError,
-    Written, read_in_batches,
+    ChangeSet, Changes, Fetched, Href, Listed, Metadata, ReadOptions, ServerFailure, Sink, Store,
+    StoreError, Written, read_in_batches,
 };
 use async_trait::async_trait;
 use davsync_dav::{Collection, Created, DavError, Properties, QueryFilter, QueryItem, SyncReport};
@@ -191,8 +191,23 @@ fn store_error(href: &str, expected: &str, e: DavError) -> StoreError {
             href: href.to_string(),
             expected: expected.to_string(),
         },
-        other => StoreError::Server(other.to_string()),
+        other => server_error(other),
     }
+}
+
+/// A DAV error as a store's server failure, its kind kept.
+fn server_error(e: DavError) -> StoreError {
+    let kind = match &e {
+        DavError::Unauthorized { .. } => ServerFailure::Unauthorized,
+        DavError::Forbidden { .. } => ServerFailure::Forbidden,
+        DavError::ProxyAuthentication { .. } => ServerFailure::ProxyAuthentication,
+        DavError::Transport { .. } => ServerFailure::Unreachable,
+        DavError::Tls(_) => ServerFailure::Tls,
+        DavError::TooLarge { .. } => ServerFailure::TooLarge,
+        DavError::Protocol { .. } => ServerFailure::Protocol,
+        _ => ServerFailure::Other,
+    };
+    StoreError::server(kind, e.to_string())
 }
 
 #[async_trait]
@@ -209,11 +224,7 @@ impl Store for DavStore {
     }
 
     async fn list(&self) -> Result<Vec<Listed>, StoreError> {
-        let resources = self
-            .collection
-            .list()
-            .await
-            .map_err(|e| StoreError::Server(e.to_string()))?;
+        let resources = self.collection.list().await.map_err(server_error)?;
         let listed = listed(resources);
         *self.listed.lock().expect("listing lock") =
             listed.iter().map(|l| l.href.clone()).collect();
@@ -221,7 +232,7 @@ impl Store for DavStore {
     }
 
     async fn list_changes(&self, since: Option<&str>) -> Result<ChangeSet, StoreError> {
-        let server = |e: DavError| StoreError::Server(e.to_string());
+        let server = server_error;
         let (old_token, old_ctag) = since.map(decode_state).unwrap_or((None, None));
         // With a token, sync-collection is the cheap check itself: one request,
         // and it returns the next token (a server that truncates its answer with
@@ -312,11 +323,7 @@ impl Store for DavStore {
         sink: &'s mut Sink<'_>,
     ) -> LocalBoxFuture<'s, Result<Option<String>, StoreError>> {
         Box::pin(async move {
-            let props = self
-                .collection
-                .properties()
-                .await
-                .map_err(|e| StoreError::Server(e.to_string()))?;
+            let props = self.collection.properties().await.map_err(server_error)?;
             *self.properties.lock().expect("properties lock") = Some(props.clone());
             // The state is read before the items: changes made meanwhile show up
             // again next time, never get lost.
@@ -377,10 +384,12 @@ impl Store for DavStore {
                         .map(|(href, r)| (href.clone(), r.map_err(|e| store_error(href, "", e))))
                         .collect(),
                     Err(e) => {
-                        let message = e.to_string();
+                        let kind = server_error(e);
+                        let message = kind.to_string();
+                        let kind = kind.server_failure().unwrap_or(ServerFailure::Other);
                         asked
                             .iter()
-                            .map(|href| (href.clone(), Err(StoreError::Server(message.clone()))))
+                            .map(|href| (href.clone(), Err(StoreError::server(kind, &message))))
                             .collect()
                     }
                 };
@@ -388,9 +397,10 @@ impl Store for DavStore {
                 out.push(match answers.remove(href) {
                     Some(Ok(body)) => self.fetched(href.clone(), body),
                     Some(Err(e)) => Err(e),
-                    None if self.collection.owns(href) => Err(StoreError::Server(format!(
-                        "{href}: asked twice in one request"
-                    ))),
+                    None if self.collection.owns(href) => Err(StoreError::server(
+                        ServerFailure::Other,
+                        format!("{href}: asked twice in one request"),
+                    )),
                     None => Err(StoreError::InvalidHref { href: href.clone() }),
                 });
             }
@@ -413,12 +423,15 @@ impl Store for DavStore {
                     .insert(href.clone());
                 Ok(Written { href, version })
             }
-            Ok(Created::Replaced(_)) => Err(StoreError::Server(format!(
-                "{}: the server answered the create as an overwrite although it was told not to \
+            Ok(Created::Replaced(_)) => Err(StoreError::server(
+                ServerFailure::Other,
+                format!(
+                    "{}: the server answered the create as an overwrite although it was told not to \
                  overwrite (If-None-Match: *); an item appeared there during the run. The next run \
                  re-reads it",
-                self.collection.client().url_of(&href)
-            ))),
+                    self.collection.client().url_of(&href)
+                ),
+            )),
             // 412: something is at this href; 409: another item has this UID.
             Err(DavError::PreconditionFailed { .. } | DavError::Conflict { .. }) => {
                 Err(StoreError::AlreadyExists { href })
@@ -466,11 +479,7 @@ impl Store for DavStore {
         let cached = self.properties.lock().expect("properties lock").clone();
         let props = match cached {
             Some(props) => props,
-            None => self
-                .collection
-                .properties()
-                .await
-                .map_err(|e| StoreError::Server(e.to_string()))?,
+            None => self.collection.properties().await.map_err(server_error)?,
         };
         Ok(Metadata {
             displayname: props.displayname,
@@ -483,7 +492,7 @@ impl Store for DavStore {
         self.collection
             .set_properties(metadata.displayname.as_deref(), metadata.color.as_deref())
             .await
-            .map_err(|e| StoreError::Server(e.to_string()))
+            .map_err(server_error)
     }
 }
 

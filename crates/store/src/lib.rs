@@ -112,6 +112,29 @@ pub struct Metadata {
     pub color: Option<String>,
 }
 
+/// What kind of failure a server reported: kept from the DAV error, so that
+/// a caller tells a password problem from an outage without reading words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerFailure {
+    /// 401: the credentials were refused.
+    Unauthorized,
+    /// 403: the user may not do this.
+    Forbidden,
+    /// 407: the proxy refused its credentials.
+    ProxyAuthentication,
+    /// No answer: the connection failed, broke or timed out.
+    Unreachable,
+    /// The TLS settings cannot be used, or the handshake failed.
+    Tls,
+    /// An answer over the size limit.
+    TooLarge,
+    /// An answer that does not make sense (bad XML, missing fields).
+    Protocol,
+    /// Any other unexpected status or failure.
+    Other,
+}
+
 /// What can go wrong in a store, per operation or per item.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -158,8 +181,13 @@ pub enum StoreError {
         href: Href,
     },
     /// The server failed or refused (the message names the URL, never credentials).
-    #[error("{0}")]
-    Server(String),
+    #[error("{message}")]
+    Server {
+        /// What kind of failure.
+        kind: ServerFailure,
+        /// What happened, in words.
+        message: String,
+    },
     /// The collection itself is not there.
     #[error("the collection {0} does not exist")]
     NoCollection(String),
@@ -178,6 +206,22 @@ impl StoreError {
         StoreError::Io {
             context: context.into(),
             source,
+        }
+    }
+
+    /// A server failure of `kind`.
+    pub fn server(kind: ServerFailure, message: impl Into<String>) -> Self {
+        StoreError::Server {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The kind of server failure, if this is one.
+    pub fn server_failure(&self) -> Option<ServerFailure> {
+        match self {
+            StoreError::Server { kind, .. } => Some(*kind),
+            _ => None,
         }
     }
 }

@@ -12,8 +12,8 @@ use crate::time_range::TimeRange;
 use chrono::{DateTime, Utc};
 use davsync_pim::Item;
 use davsync_store::{
-    ChangeSet, Changes, Fetched, Href, Listed, Metadata, ReadOptions, Store, StoreError, Written,
-    read_in_batches,
+    ChangeSet, Changes, Fetched, Href, Listed, Metadata, ReadOptions, ServerFailure, Store,
+    StoreError, Written, read_in_batches,
 };
 use futures_util::stream::{self, StreamExt};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -221,8 +221,11 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
     run.report.local_store = job.local.describe();
     run.report.server_store = job.server.describe();
     let result = run.run().await;
-    if let Err(message) = &result {
-        run.report.errors.push(Message::run(message.clone()));
+    if let Err(stopped) = &result {
+        run.report.errors.push(Message {
+            kind: stopped.kind,
+            ..Message::run(stopped.message.clone())
+        });
     }
     run.note_caught();
     // A listing state is kept only after a clean run: otherwise the next run
@@ -414,6 +417,23 @@ impl<'a, 'j> Run<'a, 'j> {
         }
     }
 
+    /// Records why an item's operation failed: a warning when it is to be
+    /// tried again on the next run, else an error.
+    fn failure_message(&mut self, failure: Failure, uid: &str) {
+        let message = Message {
+            side: Some(failure.side),
+            href: failure.href,
+            uid: Some(uid.to_string()),
+            message: failure.message,
+            kind: failure.kind,
+        };
+        if failure.transient {
+            self.report.warnings.push(message);
+        } else {
+            self.report.errors.push(message);
+        }
+    }
+
     /// Records an error (or, with `warning`, a warning) about one item.
     fn item_message(
         &mut self,
@@ -428,6 +448,7 @@ impl<'a, 'j> Run<'a, 'j> {
             href: href.map(str::to_string),
             uid: uid.map(str::to_string),
             message,
+            kind: None,
         };
         if warning {
             self.report.warnings.push(message);
@@ -436,7 +457,7 @@ impl<'a, 'j> Run<'a, 'j> {
         }
     }
 
-    async fn run(&mut self) -> Result<(), String> {
+    async fn run(&mut self) -> Result<(), Stopped> {
         self.load_outside().map_err(|e| e.to_string())?;
         if !self.job.options.dry_run {
             self.job.status.age_written().map_err(|e| e.to_string())?;
@@ -642,13 +663,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 Err(failure) => {
                     line.outcome = Outcome::Failed;
                     line.message = Some(failure.message.clone());
-                    self.item_message(
-                        failure.transient,
-                        failure.side,
-                        failure.href.as_deref(),
-                        Some(&decision.uid),
-                        failure.message,
-                    );
+                    self.failure_message(failure, &decision.uid);
                 }
             }
             self.report.items.push(line);
@@ -1023,16 +1038,19 @@ impl<'a, 'j> Run<'a, 'j> {
         self.job.status.state(side).map_err(|e| e.to_string())
     }
 
-    fn listing_error(&self, side: Side, e: StoreError) -> String {
-        format!(
-            "listing the {side} store ({}): {e}",
-            self.store(side).describe()
-        )
+    fn listing_error(&self, side: Side, e: StoreError) -> Stopped {
+        Stopped {
+            kind: e.server_failure(),
+            message: format!(
+                "listing the {side} store ({}): {e}",
+                self.store(side).describe()
+            ),
+        }
     }
 
     /// A first sync (or a lost status): every item must be read, which a
     /// server does fastest as one query rather than listing + multigets.
-    async fn read_everything(&mut self, side: Side) -> Result<SideView, String> {
+    async fn read_everything(&mut self, side: Side) -> Result<SideView, Stopped> {
         let store = self.store(side);
         let mut view = SideView::default();
         let options = self.read_options();
@@ -1045,7 +1063,7 @@ impl<'a, 'j> Run<'a, 'j> {
 
     /// What changed on a side since the last clean run (a new time range: a
     /// full listing, so that items which moved into it are found).
-    async fn list(&self, side: Side) -> Result<ChangeSet, String> {
+    async fn list(&self, side: Side) -> Result<ChangeSet, Stopped> {
         let since = self.listing_since(side)?;
         self.store(side)
             .list_changes(since.as_deref())
@@ -1059,7 +1077,7 @@ impl<'a, 'j> Run<'a, 'j> {
     /// sure. Unless it names every known item: then nothing is left to read
     /// into what it leaves out (SOGo names the items of the second of its
     /// token once more, all of a small collection written in one second).
-    async fn settle(&mut self, side: Side, mut changes: ChangeSet) -> Result<ChangeSet, String> {
+    async fn settle(&mut self, side: Side, mut changes: ChangeSet) -> Result<ChangeSet, Stopped> {
         if let Changes::Delta { changed, .. } = &changes.changes
             && self.known_total > 0
             && changed.len() >= self.known_total
@@ -1092,7 +1110,7 @@ impl<'a, 'j> Run<'a, 'j> {
     /// as changed (with its version, so an unchanged one is not read again).
     /// Should that read fail, everything is listed instead. Nothing to look
     /// at in the usual case: a delta names what davsync wrote since the token.
-    async fn vouch(&mut self, side: Side, mut changes: ChangeSet) -> Result<ChangeSet, String> {
+    async fn vouch(&mut self, side: Side, mut changes: ChangeSet) -> Result<ChangeSet, Stopped> {
         let Changes::Delta { changed, deleted } = &mut changes.changes else {
             return Ok(changes);
         };
@@ -2180,6 +2198,23 @@ fn writes_of(decision: &Decision, views: &PerSide<SideView>) -> Vec<(Side, Write
     }
 }
 
+/// Why a run stopped before its end.
+#[derive(Debug)]
+struct Stopped {
+    message: String,
+    /// The kind of server failure that stopped it, if one did.
+    kind: Option<ServerFailure>,
+}
+
+impl From<String> for Stopped {
+    fn from(message: String) -> Self {
+        Stopped {
+            message,
+            kind: None,
+        }
+    }
+}
+
 /// Why one item's operation failed.
 #[derive(Debug)]
 struct Failure {
@@ -2188,6 +2223,8 @@ struct Failure {
     message: String,
     /// Changed under our feet: the next run re-plans it; a warning, not an error.
     transient: bool,
+    /// The kind of server failure, if it was one.
+    kind: Option<ServerFailure>,
 }
 
 impl Failure {
@@ -2197,6 +2234,7 @@ impl Failure {
             href,
             message,
             transient: false,
+            kind: None,
         }
     }
 
@@ -2206,6 +2244,7 @@ impl Failure {
             href,
             message,
             transient: true,
+            kind: None,
         }
     }
 
@@ -2221,7 +2260,10 @@ impl Failure {
                     ),
                 )
             }
-            other => Failure::new(side, href, format!("{side} store: {other}")),
+            other => Failure {
+                kind: other.server_failure(),
+                ..Failure::new(side, href, format!("{side} store: {other}"))
+            },
         }
     }
 }

@@ -68,6 +68,10 @@ pub struct Message {
     pub uid: Option<String>,
     /// What happened, in words.
     pub message: String,
+    /// The kind of server failure behind it, if one (`unauthorized`,
+    /// `unreachable`, …): for callers that act on it, not for reading.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<davsync_store::ServerFailure>,
 }
 
 impl Message {
@@ -77,6 +81,7 @@ impl Message {
             side: None,
             href: None,
             uid: None,
+            kind: None,
             message: message.into(),
         }
     }

@@ -898,8 +898,9 @@ impl Store for LostAnswers {
         self.creates.fetch_add(1, Ordering::SeqCst);
         let written = self.inner.create(uid, body).await?;
         if self.lose_answers.load(Ordering::SeqCst) {
-            return Err(StoreError::Server(
-                "connection reset after the request".into(),
+            return Err(StoreError::server(
+                davsync_store::ServerFailure::Unreachable,
+                "connection reset after the request",
             ));
         }
         if self.refuse_repeats.load(Ordering::SeqCst) {
