@@ -498,7 +498,58 @@ impl Store for DavStore {
 
 #[cfg(test)]
 mod tests {
-    use super::listing_token;
+    use super::{listing_token, server_error};
+    use crate::ServerFailure;
+    use davsync_dav::DavError;
+
+    #[test]
+    fn server_failures_keep_their_kind() {
+        let url = || "https://dav.example.org/c/".to_string();
+        for (error, kind) in [
+            (
+                DavError::Unauthorized { url: url() },
+                ServerFailure::Unauthorized,
+            ),
+            (DavError::Forbidden { url: url() }, ServerFailure::Forbidden),
+            (
+                DavError::ProxyAuthentication { url: url() },
+                ServerFailure::ProxyAuthentication,
+            ),
+            (
+                DavError::Transport {
+                    url: url(),
+                    message: "connection refused".into(),
+                },
+                ServerFailure::Unreachable,
+            ),
+            (
+                DavError::TooLarge {
+                    url: url(),
+                    limit: 1,
+                },
+                ServerFailure::TooLarge,
+            ),
+            (
+                DavError::Protocol {
+                    url: url(),
+                    message: "bad XML".into(),
+                },
+                ServerFailure::Protocol,
+            ),
+            (
+                DavError::Status {
+                    url: url(),
+                    status: http::StatusCode::INTERNAL_SERVER_ERROR,
+                },
+                ServerFailure::Other,
+            ),
+        ] {
+            let message = error.to_string();
+            let e = server_error(error);
+            assert_eq!(e.server_failure(), Some(kind), "{e}");
+            assert_eq!(e.to_string(), message, "the words are kept");
+        }
+    }
 
     #[test]
     fn a_token_counting_seconds_is_taken_one_less() {
