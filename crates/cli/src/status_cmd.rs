@@ -3,8 +3,10 @@
 use crate::config::Config;
 use crate::paths::DataDir;
 use anyhow::Result;
+use davsync_sync::report::{Counts, RunResult};
+use davsync_sync::status::RunRecord;
 use davsync_sync::{Side, StatusDb};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::path::Path;
 
 /// Arguments of `davsync status`.
@@ -15,13 +17,23 @@ pub(crate) struct StatusArgs {
     json: bool,
 }
 
+/// One profile's line of `davsync status` (and object of `--json`).
+#[derive(serde::Serialize)]
+struct Row {
+    name: String,
+    items: usize,
+    /// Sides whose store was caught keeping versions over changed content.
+    distrusted: Vec<String>,
+    last_run: Option<RunRecord>,
+}
+
 /// Prints the status; `Ok(false)` when a profile's last run had errors.
 pub(crate) fn run(config: &Config, data_dir: &Path, args: &StatusArgs) -> Result<bool> {
     let data = DataDir(data_dir.to_path_buf());
     let mut rows = Vec::new();
     for profile in &config.profiles {
         let path = data.status_db(&profile.name);
-        let (items, last, distrusted) = if path.exists() {
+        let (items, last_run, distrusted) = if path.exists() {
             let db = StatusDb::open(&path)?;
             let mut distrusted = Vec::new();
             for side in [Side::Local, Side::Server] {
@@ -33,16 +45,12 @@ pub(crate) fn run(config: &Config, data_dir: &Path, args: &StatusArgs) -> Result
         } else {
             (0, None, Vec::new())
         };
-        let last = last.map(|run| {
-            let summary: Value = serde_json::from_str(&run.summary).unwrap_or(Value::Null);
-            json!({ "started": run.started, "result": run.result, "summary": summary })
+        rows.push(Row {
+            name: profile.name.clone(),
+            items,
+            distrusted,
+            last_run,
         });
-        rows.push(json!({
-            "name": profile.name,
-            "items": items,
-            "distrusted": distrusted,
-            "last_run": last
-        }));
     }
     if args.json {
         println!(
@@ -51,39 +59,41 @@ pub(crate) fn run(config: &Config, data_dir: &Path, args: &StatusArgs) -> Result
         );
     } else {
         for row in &rows {
-            let name = row["name"].as_str().unwrap_or("");
-            match &row["last_run"] {
-                Value::Null => println!("{name:<20} never run"),
-                run => {
-                    let s = &run["summary"];
-                    let c = |side: &str| {
-                        format!(
-                            "+{} ~{} -{}",
-                            s[side]["created"], s[side]["updated"], s[side]["deleted"]
-                        )
-                    };
-                    println!(
-                        "{name:<20} {}  {:<8} {} items; last run: local {}, server {}, {} conflicts, {} errors, {} warnings",
-                        run["started"].as_str().unwrap_or(""),
-                        run["result"].as_str().unwrap_or(""),
-                        row["items"],
-                        c("local"),
-                        c("server"),
-                        s["conflicts"],
-                        s["errors"],
-                        s["warnings"]
-                    );
-                    for side in row["distrusted"].as_array().into_iter().flatten() {
-                        println!(
-                            "{:<20} its {} store changed items without changing their versions \
-                             (ETags): every item it names as changed is read",
-                            "",
-                            side.as_str().unwrap_or("")
-                        );
-                    }
+            let name = &row.name;
+            let Some(run) = &row.last_run else {
+                println!("{name:<20} never run");
+                continue;
+            };
+            let counts = match &run.summary {
+                Some(s) => {
+                    let c = |c: &Counts| format!("+{} ~{} -{}", c.created, c.updated, c.deleted);
+                    format!(
+                        "local {}, server {}, {} conflicts, {} errors, {} warnings",
+                        c(&s.local),
+                        c(&s.server),
+                        s.conflicts,
+                        s.errors,
+                        s.warnings
+                    )
                 }
+                None => "no counts recorded".to_string(),
+            };
+            println!(
+                "{name:<20} {}  {:<8} {} items; last run: {counts}",
+                run.started, run.result, row.items,
+            );
+            for side in &row.distrusted {
+                println!(
+                    "{:<20} its {side} store changed items without changing their versions \
+                     (ETags): every item it names as changed is read",
+                    ""
+                );
             }
         }
     }
-    Ok(rows.iter().all(|r| r["last_run"]["result"] != "errors"))
+    Ok(rows.iter().all(|r| {
+        r.last_run
+            .as_ref()
+            .is_none_or(|run| run.result != RunResult::Errors)
+    }))
 }

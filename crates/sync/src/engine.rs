@@ -257,8 +257,8 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
                 .report
                 .started
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            result: run.report.result.to_string(),
-            summary: run.report.summary_json(),
+            result: run.report.result,
+            summary: Some(run.report.summary()),
         };
         if let Err(e) = job.status.record_run(&record) {
             run.report.errors.push(Message::run(e.to_string()));

@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// Counts of writes on one side.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Counts {
     /// Items created.
     pub created: usize,
@@ -15,6 +15,60 @@ pub struct Counts {
     pub updated: usize,
     /// Items deleted.
     pub deleted: usize,
+}
+
+/// How a run ended, as a word: `ok`, `warnings` or `errors`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunResult {
+    /// No error, no warning.
+    Ok,
+    /// Warnings, no error.
+    Warnings,
+    /// At least one error.
+    Errors,
+}
+
+impl RunResult {
+    /// The word (`ok`, `warnings`, `errors`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunResult::Ok => "ok",
+            RunResult::Warnings => "warnings",
+            RunResult::Errors => "errors",
+        }
+    }
+
+    /// The result named `word`, if it is one.
+    pub fn from_word(word: &str) -> Option<RunResult> {
+        [RunResult::Ok, RunResult::Warnings, RunResult::Errors]
+            .into_iter()
+            .find(|r| r.as_str() == word)
+    }
+}
+
+impl std::fmt::Display for RunResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// A run's counts without its item list: what the status database keeps of
+/// the last run, for `davsync status`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct RunSummary {
+    /// Writes done on the local side.
+    pub local: Counts,
+    /// Writes done on the server side.
+    pub server: Counts,
+    /// Conflicts met.
+    pub conflicts: usize,
+    /// Errors.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u64,
 }
 
 /// How one item's operation ended.
@@ -99,7 +153,7 @@ pub struct Report {
     /// Whether nothing was written.
     pub dry_run: bool,
     /// `ok`, `warnings` or `errors`.
-    pub result: &'static str,
+    pub result: RunResult,
     /// The local store, described.
     pub local_store: String,
     /// The server store, described.
@@ -132,7 +186,7 @@ impl Report {
             started: Utc::now(),
             duration_ms: 0,
             dry_run,
-            result: "ok",
+            result: RunResult::Ok,
             local_store: String::new(),
             server_store: String::new(),
             local: Counts::default(),
@@ -152,11 +206,11 @@ impl Report {
         let elapsed = Utc::now() - self.started;
         self.duration_ms = elapsed.num_milliseconds().max(0) as u64;
         self.result = if !self.errors.is_empty() {
-            "errors"
+            RunResult::Errors
         } else if !self.warnings.is_empty() {
-            "warnings"
+            RunResult::Warnings
         } else {
-            "ok"
+            RunResult::Ok
         };
     }
 
@@ -181,17 +235,16 @@ impl Report {
         }
     }
 
-    /// A short summary (counts, no item list) as JSON, for the status database.
-    pub fn summary_json(&self) -> String {
-        serde_json::json!({
-            "local": self.local,
-            "server": self.server,
-            "conflicts": self.conflicts,
-            "errors": self.errors.len(),
-            "warnings": self.warnings.len(),
-            "duration_ms": self.duration_ms,
-        })
-        .to_string()
+    /// The run's counts, for the status database.
+    pub fn summary(&self) -> RunSummary {
+        RunSummary {
+            local: self.local,
+            server: self.server,
+            conflicts: self.conflicts,
+            errors: self.errors.len(),
+            warnings: self.warnings.len(),
+            duration_ms: self.duration_ms,
+        }
     }
 
     /// Writes the report as `<dir>/<started>-<profile>.json`, atomically.

@@ -1,6 +1,7 @@
 //! The status database: what both sides held after the last successful
 //! operation on each item, one SQLite file per profile, committed per item.
 
+use crate::report::{RunResult, RunSummary};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::Path;
@@ -66,14 +67,15 @@ pub struct StatusRow {
 }
 
 /// The outcome of a run, for `davsync status`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RunRecord {
     /// When the run started (RFC 3339).
     pub started: String,
-    /// `ok`, `warnings` or `errors`.
-    pub result: String,
-    /// The run's counts and messages, as JSON (the report's summary).
-    pub summary: String,
+    /// How it ended.
+    pub result: RunResult,
+    /// Its counts (kept as JSON in the database; `None` for a row that
+    /// does not read as one).
+    pub summary: Option<RunSummary>,
 }
 
 /// The status database of one profile.
@@ -546,10 +548,14 @@ impl StatusDb {
 
     /// Records a finished run, keeping the last 100.
     pub fn record_run(&self, run: &RunRecord) -> Result<(), StatusError> {
+        let summary = run
+            .summary
+            .map(|s| serde_json::to_string(&s).expect("counts serialise"))
+            .unwrap_or_default();
         self.conn
             .execute(
                 "INSERT INTO runs (started, result, summary) VALUES (?1, ?2, ?3)",
-                params![run.started, run.result, run.summary],
+                params![run.started, run.result.as_str(), summary],
             )
             .and_then(|_| {
                 self.conn.execute(
@@ -568,10 +574,14 @@ impl StatusDb {
                 "SELECT started, result, summary FROM runs ORDER BY id DESC LIMIT 1",
                 [],
                 |r| {
+                    let result: String = r.get(1)?;
+                    let summary: String = r.get(2)?;
                     Ok(RunRecord {
                         started: r.get(0)?,
-                        result: r.get(1)?,
-                        summary: r.get(2)?,
+                        // A word this davsync does not know reads as errors:
+                        // never taken for a clean run.
+                        result: RunResult::from_word(&result).unwrap_or(RunResult::Errors),
+                        summary: serde_json::from_str(&summary).ok(),
                     })
                 },
             )
@@ -642,8 +652,8 @@ mod tests {
         for i in 0..105 {
             db.record_run(&RunRecord {
                 started: format!("t{i}"),
-                result: "ok".into(),
-                summary: "{}".into(),
+                result: RunResult::Ok,
+                summary: Some(RunSummary::default()),
             })
             .unwrap();
         }
@@ -679,6 +689,46 @@ mod tests {
         db.set_state(Side::Local, None).unwrap();
         assert!(db.written(Side::Server).unwrap().is_empty());
         assert!(db.written(Side::Local).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_run_recorded_by_the_earlier_version_reads_back_typed() {
+        // The row as davsync 0.1 of session 9 wrote it (summary_json).
+        let db = StatusDb::in_memory().unwrap();
+        db.conn
+            .execute(
+                "INSERT INTO runs (started, result, summary) VALUES (?1, ?2, ?3)",
+                params![
+                    "2026-11-24T06:13:31Z",
+                    "warnings",
+                    r#"{"conflicts":2,"duration_ms":17,"errors":0,"local":{"created":1,"deleted":0,"updated":3},"server":{"created":4,"deleted":5,"updated":0},"warnings":1}"#
+                ],
+            )
+            .unwrap();
+        let run = db.last_run().unwrap().unwrap();
+        assert_eq!(run.result, RunResult::Warnings);
+        let summary = run.summary.unwrap();
+        assert_eq!(
+            (
+                summary.local.updated,
+                summary.server.deleted,
+                summary.conflicts
+            ),
+            (3, 5, 2)
+        );
+        assert_eq!((summary.warnings, summary.duration_ms), (1, 17));
+        // And what this version writes reads back the same.
+        db.record_run(&RunRecord {
+            started: "t".into(),
+            result: RunResult::Errors,
+            summary: Some(summary),
+        })
+        .unwrap();
+        let again = db.last_run().unwrap().unwrap();
+        assert_eq!(
+            (again.result, again.summary),
+            (RunResult::Errors, Some(summary))
+        );
     }
 
     #[test]
