@@ -140,7 +140,7 @@ async fn unreadable_tls_files_are_clear_errors() {
     let not_pem = TlsOptions {
         ca_file: Some(PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/tests/tls.rs"
+            "/tests/integration/tls.rs"
         ))),
         ..TlsOptions::default()
     };

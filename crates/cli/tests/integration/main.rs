@@ -1,0 +1,12 @@
+//! The integration tests of davsync (the binary), in one test binary (one link instead of
+//! one per file: shorter builds). Each module is one concern, as its `//!` says.
+
+mod cli;
+mod convergence;
+mod discover;
+mod faults;
+mod kill;
+mod lying_etags;
+mod secrets;
+mod server_kill;
+mod servers;

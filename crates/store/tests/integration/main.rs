@@ -1,0 +1,5 @@
+//! The integration tests of davsync-store, in one test binary (one link instead of
+//! one per file: shorter builds). Each module is one concern, as its `//!` says.
+
+mod dav_contract;
+mod vdir_contract;
