@@ -1,0 +1,720 @@
+//! Update detection: what changed on each side since the last clean run.
+//! Listing (a delta or everything), the checks that make a delta answer for
+//! what it leaves out (`settle`, `vouch`), the status rows of items that
+//! may need work, and the scan that reads what changed.
+
+use super::*;
+
+/// A UID's key in [`Run::quiet_uids`].
+pub(super) fn uid_key(uid: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    uid.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Where an unchanged item is listed, and its new version if the store gave
+/// it one.
+pub(super) struct Unchanged<'l> {
+    at: Option<usize>,
+    fresh: Option<&'l String>,
+}
+
+/// One side's listing, looked up by address while the status is loaded.
+pub(super) enum QuietCheck<'l> {
+    /// A full listing, sorted by href, and which entries belong to quiet items.
+    Full {
+        listed: &'l mut Vec<Listed>,
+        quiet: Vec<bool>,
+        /// The store's versions are not trusted: no item is taken as unchanged.
+        distrusted: bool,
+    },
+    /// A delta: the hrefs it names (changed or deleted).
+    Delta { named: HashSet<String> },
+}
+
+impl<'l> QuietCheck<'l> {
+    pub(super) fn new(changes: &'l mut Changes, distrusted: bool) -> Self {
+        match changes {
+            Changes::Full(listed) => {
+                listed.sort_unstable_by(|a, b| a.href.cmp(&b.href));
+                let quiet = vec![false; listed.len()];
+                QuietCheck::Full {
+                    listed,
+                    quiet,
+                    distrusted,
+                }
+            }
+            Changes::Delta { changed, deleted } => QuietCheck::Delta {
+                named: changed
+                    .iter()
+                    .map(|l| l.href.clone())
+                    .chain(deleted.iter().cloned())
+                    .collect(),
+            },
+        }
+    }
+
+    /// `Some` when the item this side of a status row records is there as
+    /// recorded (same address, and the same version or one the store
+    /// confirms as the same item), with its listing entry if any.
+    pub(super) fn unchanged(&self, known: &SideStatus, store: &dyn Store) -> Option<Unchanged<'_>> {
+        match self {
+            QuietCheck::Full {
+                distrusted: true, ..
+            } => None,
+            QuietCheck::Full { listed, .. } => {
+                let at = listed
+                    .binary_search_by(|l| l.href.as_str().cmp(&known.href))
+                    .ok()?;
+                let version = &listed[at].version;
+                if *version == known.version {
+                    Some(Unchanged {
+                        at: Some(at),
+                        fresh: None,
+                    })
+                } else {
+                    store
+                        .still_is(&known.href, version, &known.version)
+                        .then_some(Unchanged {
+                            at: Some(at),
+                            fresh: Some(version),
+                        })
+                }
+            }
+            QuietCheck::Delta { named } => (!named.contains(&known.href)).then_some(Unchanged {
+                at: None,
+                fresh: None,
+            }),
+        }
+    }
+
+    /// Marks a listing entry as a quiet item's.
+    pub(super) fn take(&mut self, at: Option<usize>) {
+        if let (QuietCheck::Full { quiet, .. }, Some(at)) = (self, at) {
+            quiet[at] = true;
+        }
+    }
+
+    /// Drops the quiet items' entries from the listing.
+    pub(super) fn finish(self) {
+        if let QuietCheck::Full { listed, quiet, .. } = self {
+            let mut at = 0;
+            listed.retain(|_| {
+                at += 1;
+                !quiet[at - 1]
+            });
+        }
+    }
+}
+
+pub(super) fn side_status(row: &StatusRow, side: Side) -> &SideStatus {
+    match side {
+        Side::Local => &row.local,
+        Side::Server => &row.server,
+    }
+}
+
+impl<'a, 'j> Run<'a, 'j> {
+    /// Compares what the profile takes up (mode, filters) with the last
+    /// clean run's: a change lists both sides in full.
+    pub(super) fn load_selection(&mut self) -> Result<(), crate::status::StatusError> {
+        let selection = format!(
+            "{:?}; {}",
+            self.job.options.mode,
+            self.job.mapping.selection()
+        );
+        let changed = self.job.status.selection_key()?.as_ref() != Some(&selection);
+        self.selection = (selection, changed);
+        Ok(())
+    }
+
+    /// The listing state to ask a side's store from (none after a change of
+    /// the time range or of what the profile takes up: a full listing then).
+    pub(super) fn listing_since(&self, side: Side) -> Result<Option<String>, String> {
+        if self.range_changed || self.selection.1 {
+            return Ok(None);
+        }
+        self.job.status.state(side).map_err(|e| e.to_string())
+    }
+
+    pub(super) fn listing_error(&self, side: Side, e: StoreError) -> Stopped {
+        Stopped {
+            kind: e.server_failure(),
+            message: format!(
+                "listing the {side} store ({}): {e}",
+                self.store(side).describe()
+            ),
+        }
+    }
+
+    /// A first sync (or a lost status): every item must be read, which a
+    /// server does fastest as one query rather than listing + multigets.
+    pub(super) async fn read_everything(&mut self, side: Side) -> Result<SideView, Stopped> {
+        let store = self.store(side);
+        let mut view = SideView::default();
+        let options = self.read_options();
+        let mut sink = |result| self.take_read(side, None, None, result, &mut view);
+        let state = store.read_all(&options, &mut sink).await;
+        self.new_state[side] = state.map_err(|e| self.listing_error(side, e))?;
+        self.full_listing[side] = true;
+        Ok(view)
+    }
+
+    /// What changed on a side since the last clean run (a new time range: a
+    /// full listing, so that items which moved into it are found).
+    pub(super) async fn list(&self, side: Side) -> Result<ChangeSet, Stopped> {
+        let since = self.listing_since(side)?;
+        self.store(side)
+            .list_changes(since.as_deref())
+            .await
+            .map_err(|e| self.listing_error(side, e))
+    }
+
+    /// A delta as long as everything known may be a full listing in disguise
+    /// (SOGo and DAViCal answer an expired token with one), in which an item
+    /// not named is gone, not "unchanged": then everything is listed, to be
+    /// sure. Unless it names every known item: then nothing is left to read
+    /// into what it leaves out (SOGo names the items of the second of its
+    /// token once more, all of a small collection written in one second).
+    pub(super) async fn settle(
+        &mut self,
+        side: Side,
+        mut changes: ChangeSet,
+    ) -> Result<ChangeSet, Stopped> {
+        if let Changes::Delta { changed, .. } = &changes.changes
+            && self.known_total > 0
+            && changed.len() >= self.known_total
+            && !self.names_every_known(side, changed)?
+        {
+            let listed = self.store(side).list().await;
+            changes.changes = Changes::Full(listed.map_err(|e| self.listing_error(side, e))?);
+        }
+        self.full_listing[side] = matches!(changes.changes, Changes::Full(_));
+        Ok(changes)
+    }
+
+    /// Whether `changed` names the item of every status row on `side`.
+    pub(super) fn names_every_known(&self, side: Side, changed: &[Listed]) -> Result<bool, String> {
+        let named: HashSet<&str> = changed.iter().map(|l| l.href.as_str()).collect();
+        let mut known = 0;
+        self.job
+            .status
+            .each(|row| known += usize::from(named.contains(side_status(&row, side).href.as_str())))
+            .map_err(|e| e.to_string())?;
+        Ok(known == self.known_total)
+    }
+
+    /// Makes a delta answer for the items this profile wrote on a side after
+    /// the state it asks from was taken: a server may leave an item created
+    /// and deleted since a sync token out of its changes altogether (RFC 6578
+    /// allows it; Xandikos does), and "not named" would then be
+    /// taken for "unchanged" for good. Each such item the delta does not name
+    /// is looked at (read in batches): gone, it is added as deleted; there,
+    /// as changed (with its version, so an unchanged one is not read again).
+    /// Should that read fail, everything is listed instead. Nothing to look
+    /// at in the usual case: a delta names what davsync wrote since the token.
+    pub(super) async fn vouch(
+        &mut self,
+        side: Side,
+        mut changes: ChangeSet,
+    ) -> Result<ChangeSet, Stopped> {
+        let Changes::Delta { changed, deleted } = &mut changes.changes else {
+            return Ok(changes);
+        };
+        let written = self.job.status.written(side).map_err(|e| e.to_string())?;
+        let named: HashSet<&str> = changed
+            .iter()
+            .map(|l| l.href.as_str())
+            .chain(deleted.iter().map(String::as_str))
+            .collect();
+        let unnamed: Vec<Href> = written
+            .into_iter()
+            .filter(|href| !named.contains(href.as_str()))
+            .collect();
+        if unnamed.is_empty() {
+            return Ok(changes);
+        }
+        let looked = self.fetch_many(side, &unnamed).await;
+        let (mut found, mut gone) = (Vec::new(), Vec::new());
+        for (href, result) in unnamed.into_iter().zip(looked) {
+            match result {
+                Ok(fetched) => found.push(Listed {
+                    href,
+                    version: fetched.version,
+                }),
+                Err(StoreError::NotFound { .. }) => gone.push(href),
+                Err(e) => {
+                    tracing::info!(
+                        "{}: cannot look at {href}, written by an earlier run and not named in                          the changes since then ({e}); listing everything",
+                        self.store(side).describe()
+                    );
+                    let listed = self.store(side).list().await;
+                    changes.changes =
+                        Changes::Full(listed.map_err(|e| self.listing_error(side, e))?);
+                    self.full_listing[side] = true;
+                    return Ok(changes);
+                }
+            }
+        }
+        tracing::info!(
+            "{}: {} item(s) written by an earlier run were not named in the changes since              then: {} still there, {} gone",
+            self.store(side).describe(),
+            found.len() + gone.len(),
+            found.len(),
+            gone.len()
+        );
+        changed.extend(found);
+        deleted.extend(gone);
+        Ok(changes)
+    }
+
+    /// Loads the status rows, but only of items that may need work: a row
+    /// whose item is listed on both sides at the address and version it
+    /// records (or, in a delta, not named) is counted as quiet and its
+    /// listing entries are dropped. A run with little to do then holds little.
+    pub(super) fn load_status(&mut self, listings: &mut [ChangeSet; 2]) -> Result<(), String> {
+        let [l, s] = listings.each_mut();
+        let mut sides = [
+            QuietCheck::new(&mut l.changes, self.distrusted.local),
+            QuietCheck::new(&mut s.changes, self.distrusted.server),
+        ];
+        let (local, server) = (self.job.local, self.job.server);
+        let mut status = HashMap::new();
+        let mut quiet_uids = HashSet::new();
+        // New versions of unchanged items (every file after a big download,
+        // once confirmed by its bytes), recorded after the rows are read.
+        let mut fresh: Vec<(String, Side, String)> = Vec::new();
+        self.job
+            .status
+            .each(|row| {
+                let [l, s] = &sides;
+                let (Some(lu), Some(su)) = (
+                    l.unchanged(&row.local, local),
+                    s.unchanged(&row.server, server),
+                ) else {
+                    status.insert(row.uid.clone(), row);
+                    return;
+                };
+                for (side, unchanged) in [(Side::Local, &lu), (Side::Server, &su)] {
+                    if let Some(version) = unchanged.fresh {
+                        fresh.push((row.uid.clone(), side, version.clone()));
+                    }
+                }
+                let (la, sa) = (lu.at, su.at);
+                let [l, s] = &mut sides;
+                l.take(la);
+                s.take(sa);
+                quiet_uids.insert(uid_key(&row.uid));
+            })
+            .map_err(|e| e.to_string())?;
+        for side in sides {
+            side.finish();
+        }
+        self.record_fresh(&fresh)?;
+        self.quiet = quiet_uids.len();
+        self.quiet_uids = quiet_uids;
+        self.status = status;
+        Ok(())
+    }
+
+    /// Records the new versions a side's store confirmed as the same items
+    /// (every file after a big download), in one transaction.
+    pub(super) fn record_fresh(&self, fresh: &[(String, Side, String)]) -> Result<(), String> {
+        if fresh.is_empty() || self.job.options.dry_run {
+            return Ok(());
+        }
+        let db = self.job.status;
+        db.begin().map_err(|e| e.to_string())?;
+        for (uid, side, version) in fresh {
+            if let Err(e) = db.set_version(uid, *side, version) {
+                let _ = db.rollback();
+                return Err(e.to_string());
+            }
+        }
+        db.commit().map_err(|e| e.to_string())
+    }
+
+    /// Confirms a fully listed side's new versions of unchanged items before
+    /// the status is loaded: run while the server works on its answer, it
+    /// takes the one-time cost after a big download off the run's length.
+    pub(super) fn confirm_fresh(
+        &mut self,
+        side: Side,
+        changes: &mut ChangeSet,
+    ) -> Result<(), String> {
+        if self.job.options.dry_run || !matches!(changes.changes, Changes::Full(_)) {
+            return Ok(());
+        }
+        let check = QuietCheck::new(&mut changes.changes, self.distrusted[side]);
+        let store = self.store(side);
+        let mut fresh = Vec::new();
+        self.job
+            .status
+            .each(|row| {
+                let unchanged = check.unchanged(side_status(&row, side), store);
+                if let Some(Unchanged {
+                    fresh: Some(version),
+                    ..
+                }) = unchanged
+                {
+                    fresh.push((row.uid, side, version.clone()));
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        self.record_fresh(&fresh)
+    }
+
+    /// Whether a UID is in the status, held or quiet (a quiet one is taken in again).
+    pub(super) fn is_known(&mut self, uid: &str) -> bool {
+        if self.status.contains_key(uid) {
+            return true;
+        }
+        if !self.quiet_uids.contains(&uid_key(uid)) {
+            return false;
+        }
+        match self.job.status.get(uid) {
+            Ok(Some(row)) => {
+                self.quiet_uids.remove(&uid_key(uid));
+                self.quiet -= 1;
+                self.status.insert(row.uid.clone(), row.clone());
+                self.revived.push(row);
+                true
+            }
+            Ok(None) => false,
+            Err(e) => {
+                // Not knowing would make a duplicate: the item is left alone.
+                self.report.errors.push(Message::run(e.to_string()));
+                self.untouchable.insert(uid.to_string());
+                true
+            }
+        }
+    }
+
+    /// Puts the quiet items taken in again back into both sides' views (as
+    /// the status has them); the item read with the same UID at another
+    /// address makes the UID held twice on that side.
+    pub(super) fn revive_quiet(&mut self, local: &mut SideView, server: &mut SideView) {
+        for side in [Side::Local, Side::Server] {
+            let view = match side {
+                Side::Local => &*local,
+                Side::Server => &*server,
+            };
+            let uids: Vec<String> = view.outside.keys().cloned().collect();
+            for uid in uids {
+                self.is_known(&uid);
+            }
+        }
+        for row in std::mem::take(&mut self.revived) {
+            for (side, view) in [(Side::Local, &mut *local), (Side::Server, &mut *server)] {
+                let known = side_status(&row, side);
+                match view.items.get(&row.uid) {
+                    None => {
+                        let found = Found::unread(
+                            known.href.clone(),
+                            known.version.clone(),
+                            Hash::new(&known.hash),
+                        );
+                        view.items.insert(row.uid.clone(), found);
+                    }
+                    Some(other) if other.href != known.href => {
+                        let message = format!(
+                            "UID {} is held by both {} and {}; both are left alone until one is removed",
+                            row.uid, known.href, other.href
+                        );
+                        self.item_message(false, side, Some(&other.href), Some(&row.uid), message);
+                        self.untouchable.insert(row.uid.clone());
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+
+    /// Sorts a side's listing into items unchanged since the status (taken
+    /// from it) and items to read, reads what changed, and sorts the items by
+    /// UID. What is read is parked in the spool, so memory holds a batch of
+    /// bodies at a time.
+    pub(super) async fn scan(
+        &mut self,
+        side: Side,
+        changes: ChangeSet,
+    ) -> Result<SideView, String> {
+        let store = self.store(side);
+        let mut view = SideView::default();
+        self.new_state[side] = changes.state;
+        let mut by_href: HashMap<&str, &StatusRow> = HashMap::new();
+        for row in self.status.values() {
+            by_href.insert(side_status(row, side).href.as_str(), row);
+        }
+        // What a distrusted store lists (in full) or names as changed is read:
+        // its version says nothing.
+        let distrusted = self.distrusted[side];
+        let mut named: Option<HashSet<String>> = None;
+        let listed = match changes.changes {
+            Changes::Full(listed) => listed,
+            Changes::Delta { changed, deleted } => {
+                if distrusted {
+                    named = Some(changed.iter().map(|l| l.href.clone()).collect());
+                }
+                let deleted: HashSet<&str> = deleted.iter().map(String::as_str).collect();
+                let mut listed: HashMap<String, String> = by_href
+                    .iter()
+                    .filter(|(href, _)| !deleted.contains(*href))
+                    .map(|(href, row)| (href.to_string(), side_status(row, side).version.clone()))
+                    .collect();
+                // Items outside the time range are not in the status either: the
+                // ones the delta does not name are as they were.
+                for (href, row) in &self.outside_before[side] {
+                    if !deleted.contains(href.as_str()) {
+                        listed
+                            .entry(href.clone())
+                            .or_insert_with(|| row.version.clone());
+                    }
+                }
+                for entry in changed {
+                    listed.insert(entry.href, entry.version);
+                }
+                listed
+                    .into_iter()
+                    .map(|(href, version)| Listed { href, version })
+                    .collect()
+            }
+        };
+        // Creates a killed run noted: their addresses are read whatever the
+        // listing says (a server that lists late would make them duplicates).
+        let journal = self.job.status.journal(side).map_err(|e| e.to_string())?;
+        let listed_hrefs: HashSet<String> = if journal.is_empty() {
+            HashSet::new()
+        } else {
+            listed.iter().map(|l| l.href.clone()).collect()
+        };
+        // Unchanged items are taken from the status; the rest is read.
+        let mut unread: Vec<(String, Found)> = Vec::new();
+        let mut to_read: Vec<Href> = Vec::new();
+        let mut owners: Vec<Option<String>> = Vec::new();
+        for entry in listed {
+            let reread = distrusted && named.as_ref().is_none_or(|n| n.contains(&entry.href));
+            match by_href.get(entry.href.as_str()) {
+                Some(row)
+                    if !reread
+                        && store.still_is(
+                            &entry.href,
+                            &entry.version,
+                            &side_status(row, side).version,
+                        ) =>
+                {
+                    let hash = Hash::new(&side_status(row, side).hash);
+                    let uid = row.uid.clone();
+                    unread.push((uid, Found::unread(entry.href, entry.version, hash)));
+                }
+                None if self.outside_before[side]
+                    .get(&entry.href)
+                    .is_some_and(|o| o.version == entry.version) =>
+                {
+                    // Outside the range last time and unchanged: not read again.
+                    let (href, row) = self.outside_before[side]
+                        .remove_entry(&entry.href)
+                        .expect("checked");
+                    let mut item = Found::unread(href.clone(), entry.version, Hash::new(&row.hash));
+                    item.changed = true;
+                    view.outside.insert(row.uid.clone(), item);
+                    self.outside_now[side].insert(href, row);
+                }
+                row => {
+                    owners.push(row.map(|r| r.uid.clone()));
+                    to_read.push(entry.href);
+                }
+            }
+        }
+        drop(by_href);
+        for (uid, found) in unread {
+            self.collect(side, uid, found, &mut view);
+        }
+        for (_, href) in &journal {
+            if !listed_hrefs.contains(href) && !to_read.contains(href) {
+                to_read.push(href.clone());
+                owners.push(None);
+            }
+        }
+        let options = self.read_options();
+        let mut asked = to_read.iter().zip(owners);
+        let mut sink = |result| {
+            let (href, owner) = asked
+                .next()
+                .map_or((None, None), |(h, o)| (Some(h.as_str()), o));
+            self.take_read(side, href, owner, result, &mut view);
+        };
+        read_in_batches(store, &to_read, &options, &mut sink).await;
+        for (uid, href) in journal {
+            if view.items.get(&uid).is_some_and(|f| f.href == href) {
+                // There: settled when its status row is written.
+                self.journaled.insert((side, uid));
+            } else if !self.job.options.dry_run {
+                // Never made (or gone since): nothing to find.
+                self.job
+                    .status
+                    .journal_remove(side, &uid)
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(view)
+    }
+
+    pub(super) fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            batch_size: self.job.options.batch_size.max(1),
+            concurrency: self.job.options.concurrency.max(1),
+            time_range: self.job.options.time_range.map(|r| (r.start, r.end)),
+        }
+    }
+
+    /// Takes in one item read during the scan (`owner`: the UID the status
+    /// knows at its address): parsed, judged, and its body parked in the spool.
+    pub(super) fn take_read(
+        &mut self,
+        side: Side,
+        asked: Option<&str>,
+        owner: Option<String>,
+        result: Result<Fetched, StoreError>,
+        view: &mut SideView,
+    ) {
+        let fetched = match result {
+            Ok(f) => f,
+            Err(StoreError::NotFound { .. }) => return, // gone since the listing
+            Err(e) => {
+                let href = match &e {
+                    _ if asked.is_some() => asked.map(str::to_string),
+                    StoreError::PreconditionFailed { href, .. }
+                    | StoreError::AlreadyExists { href }
+                    | StoreError::InvalidHref { href }
+                    | StoreError::TooLarge { href, .. }
+                    | StoreError::NotText { href } => Some(href.clone()),
+                    _ => None,
+                };
+                self.item_message(
+                    false,
+                    side,
+                    href.as_deref(),
+                    owner.as_deref(),
+                    format!("cannot read: {e}; left alone"),
+                );
+                self.untouchable.extend(owner);
+                return;
+            }
+        };
+        let Fetched {
+            href,
+            version,
+            body,
+            modified,
+        } = fetched;
+        let item = match Item::parse(body) {
+            Ok(item) => item,
+            Err(e) => {
+                self.item_message(
+                    false,
+                    side,
+                    Some(&href),
+                    owner.as_deref(),
+                    format!("cannot be parsed: {e}; left alone"),
+                );
+                self.untouchable.extend(owner);
+                return;
+            }
+        };
+        let uid = item.uid().to_string();
+        if !self.job.mapping.admits(side, &item) {
+            view.foreign.insert(uid);
+            return;
+        }
+        if let Some(range) = self.job.options.time_range
+            && !self.is_known(&uid)
+            && !item.meets_time_range(range.start, range.end)
+        {
+            // New and outside the range: left out, and remembered so that it
+            // is not read again while it stays as it is.
+            let hash = item.content_hash().to_string();
+            let mut outside = Found::unread(href.clone(), version.clone(), Hash::new(&hash));
+            outside.changed = true;
+            outside.read = Some(Box::new(ReadFacts {
+                modified: item.modified().or(modified),
+                summary: item.summary().map(str::to_string),
+                ..ReadFacts::default()
+            }));
+            view.outside.insert(uid.clone(), outside);
+            self.outside_now[side].insert(href, OutsideRow { version, uid, hash });
+            self.outside_changed[side] = true;
+            return;
+        }
+        self.is_known(&uid);
+        // The content decides: a new version of the same content is no change
+        // (a server that rewrote it), and the same version with other content
+        // is one (a server that does not change its ETags), said once here.
+        let (changed, same_version) = match self.status.get(&uid) {
+            Some(row) => {
+                let known = side_status(row, side);
+                (
+                    known.hash != item.content_hash(),
+                    known.version == version && known.href == href,
+                )
+            }
+            None => (true, false),
+        };
+        if changed && same_version {
+            self.catch(side, &href, &version);
+            self.item_message(
+                true,
+                side,
+                Some(&href),
+                Some(&uid),
+                format!(
+                    "the {side} store changed this item without changing its version (ETag \
+                     {version})"
+                ),
+            );
+        }
+        let server_hash = match side {
+            Side::Local => self
+                .job
+                .mapping
+                .map(Side::Server, item.clone())
+                .ok()
+                .map(|mapped| Hash::new(mapped.content_hash())),
+            Side::Server => None,
+        };
+        let spooled = self.park(item.body());
+        let found = Found {
+            href,
+            version,
+            hash: Hash::new(item.content_hash()),
+            changed,
+            read: Some(Box::new(ReadFacts {
+                spooled,
+                modified: item.modified().or(modified),
+                summary: item.summary().map(str::to_string),
+                server_hash,
+            })),
+            item: if spooled.is_some() {
+                None
+            } else {
+                Some(Box::new(item))
+            },
+        };
+        self.collect(side, uid, found, view);
+    }
+
+    /// Parks a body in the run's spool (made on first use); `None` keeps it in memory.
+    pub(super) fn park(&mut self, body: &str) -> Option<Slot> {
+        if self.spool.is_none() {
+            match Spool::new(self.job.scratch_dir) {
+                Ok(spool) => self.spool = Some(spool),
+                Err(e) => {
+                    tracing::warn!("no scratch file for item bodies ({e}); keeping them in memory");
+                    return None;
+                }
+            }
+        }
+        self.spool.as_ref().and_then(|spool| spool.put(body))
+    }
+}
