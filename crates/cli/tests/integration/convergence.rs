@@ -85,7 +85,7 @@ enum Moment {
 }
 
 impl Test {
-    fn uid_side(&mut self) -> Side {
+    fn random_side(&mut self) -> Side {
         if self.w.rng.chance(50) {
             Side::Local
         } else {
@@ -136,13 +136,13 @@ impl Test {
     fn edit_meets_delete(&mut self, edited: Side, uid: &str, round: usize) {
         let edit_first = self.w.rng.chance(50);
         let summary = format!("{uid} edited on {} in round {round}", edited.name());
-        let body_first = |t: &mut Test| t.w.write(edited, uid, summary.clone());
+        let edit = |t: &mut Test| t.w.write(edited, uid, summary.clone());
         if edit_first {
-            body_first(self);
+            edit(self);
             self.w.delete(edited.other(), uid);
         } else {
             self.w.delete(edited.other(), uid);
-            body_first(self);
+            edit(self);
         }
         self.w.log.push(format!(
             "r{round}: edit {uid} on {}, delete it on {} ({} first)",
@@ -200,7 +200,7 @@ impl Test {
                 let Some(uid) = self.w.pick(&synced, &touched) else {
                     break;
                 };
-                let side = self.uid_side();
+                let side = self.random_side();
                 (uid, side)
             };
             touched.insert(uid.clone());
@@ -227,7 +227,7 @@ impl Test {
         }
         if self.w.rng.chance(15) {
             let uid = self.w.new_uid();
-            let first = self.uid_side();
+            let first = self.random_side();
             self.both_write(first, &uid, round, true);
         }
     }
