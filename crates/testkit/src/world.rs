@@ -10,8 +10,8 @@ use crate::cli::{Davsync, Run};
 use crate::folder::write_file;
 use crate::items::event_modified;
 use crate::rng::Rng;
-use crate::servers::{self, ServerItem};
-use davsync_dav::Collection;
+use crate::servers::{self, PASSWORD_ENV, Server, ServerItem};
+use davsync_dav::{Collection, CollectionKind};
 use davsync_pim::Item;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -61,6 +61,51 @@ pub type ByUid = BTreeMap<String, Vec<(String, Item)>>;
 /// What changes when anything is written to a side: its file names with
 /// size and modification time, or its hrefs with their ETags.
 pub type Signature = [Vec<(String, String)>; 2];
+
+/// A vdir folder and a fresh calendar on a server, in a temporary
+/// directory with the configuration and the data directory: what the
+/// randomized tests between a folder and a server start from.
+pub struct FolderAndServer {
+    /// The temporary directory (removed when this is dropped: keep it).
+    pub dir: tempfile::TempDir,
+    /// The runtime of the test's own requests.
+    pub runtime: tokio::runtime::Runtime,
+    /// The folder (`local`) and the collection (`server`).
+    pub places: [Place; 2],
+    /// The binary `bin` with the profile, given the server's password.
+    pub davsync: Davsync,
+}
+
+impl FolderAndServer {
+    /// The profile `profile` (events, with the further keys `extra`, see
+    /// [`Server::profile`]) between a new folder and a new calendar on `server`.
+    pub fn new(server: &Server, bin: &str, profile: &str, extra: &[(&str, &str)]) -> Self {
+        let (runtime, collection) = server.blocking_collection(CollectionKind::Calendar);
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let root = dir.path();
+        let (local, data, config) = (
+            root.join("local"),
+            root.join("data"),
+            root.join("config.toml"),
+        );
+        fs::create_dir(&local).expect("the local folder");
+        let text = server.profile(
+            profile,
+            "events",
+            &local,
+            &server.url_of(&collection),
+            extra,
+        );
+        fs::write(&config, text).expect("the configuration");
+        let davsync = Davsync::new(bin, &config, &data).with_env(PASSWORD_ENV, &server.password);
+        FolderAndServer {
+            dir,
+            runtime,
+            places: [Place::Folder(local), Place::Collection(collection)],
+            davsync,
+        }
+    }
+}
 
 /// Both sides, the model, and the bookkeeping of the edits.
 pub struct World {

@@ -23,7 +23,7 @@ use davsync_dav::CollectionKind;
 use davsync_testkit::cli::{Davsync, assert_clean, assert_idle, toml_string};
 use davsync_testkit::rng::env_or;
 use davsync_testkit::servers::{self, PASSWORD_ENV, Server};
-use davsync_testkit::world::{Place, Side, World};
+use davsync_testkit::world::{FolderAndServer, Place, Side, World};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;
@@ -299,14 +299,16 @@ impl Test {
 
 /// Runs the rounds on a profile over `places` (the profile is written to
 /// `config` by the caller) and checks the model after each.
-fn converge(name: &str, policy: Policy, places: [Place; 2], davsync: Davsync) {
+fn converge(
+    name: &str,
+    policy: Policy,
+    places: [Place; 2],
+    runtime: tokio::runtime::Runtime,
+    davsync: Davsync,
+) {
     let started = Instant::now();
     let seed = env_or("DAVSYNC_CONVERGE_SEED", DEFAULT_SEED);
     let rounds = env_or("DAVSYNC_CONVERGE_ROUNDS", DEFAULT_ROUNDS) as usize;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
     let name = format!("{name}, {}", policy.name());
     let mut t = Test {
         w: World::new(
@@ -367,49 +369,33 @@ fn converge(name: &str, policy: Policy, places: [Place; 2], davsync: Davsync) {
 
 /// A folder synced with a fresh collection of `server_name`.
 fn folder_with_server(server_name: &str, policy: Policy) {
-    let server = servers::get(server_name);
-    let (runtime, collection) = server.blocking_collection(CollectionKind::Calendar);
-    drop(runtime);
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    let (local, data, config) = (
-        root.join("local"),
-        root.join("data"),
-        root.join("config.toml"),
+    let setup = FolderAndServer::new(
+        &servers::get(server_name),
+        BIN,
+        "converge",
+        &[
+            ("conflicts", &toml_string(policy.name())),
+            ("max_delete", "100"),
+            ("time_range", "false"),
+        ],
     );
-    fs::create_dir(&local).unwrap();
-    fs::write(
-        &config,
-        server.profile(
-            "converge",
-            "events",
-            &local,
-            &server.url_of(&collection),
-            &[
-                ("conflicts", &toml_string(policy.name())),
-                ("max_delete", "100"),
-                ("time_range", "false"),
-            ],
-        ),
-    )
-    .unwrap();
-    let davsync = Davsync::new(BIN, &config, &data).with_env(PASSWORD_ENV, &server.password);
     converge(
         server_name,
         policy,
-        [Place::Folder(local), Place::Collection(collection)],
-        davsync,
+        setup.places,
+        setup.runtime,
+        setup.davsync,
     );
+    drop(setup.dir);
 }
 
 /// A profile whose two sides are fresh collections on two servers.
 fn server_with_server(local: &str, remote: &str, policy: Policy) {
     let servers: [Server; 2] = [servers::get(local), servers::get(remote)];
-    let collections = servers.each_ref().map(|s| {
-        let (runtime, collection) = s.blocking_collection(CollectionKind::Calendar);
-        drop(runtime);
-        collection
-    });
+    let [(runtime, a), (_, b)] = servers
+        .each_ref()
+        .map(|s| s.blocking_collection(CollectionKind::Calendar));
+    let collections = [a, b];
     let tmp = tempfile::tempdir().unwrap();
     let (data, config) = (tmp.path().join("data"), tmp.path().join("config.toml"));
     let store = |s: &Server, c: &davsync_dav::Collection, env: &str| {
@@ -438,6 +424,7 @@ fn server_with_server(local: &str, remote: &str, policy: Policy) {
         &format!("{local}+{remote}"),
         policy,
         [Place::Collection(a), Place::Collection(b)],
+        runtime,
         davsync,
     );
 }

@@ -12,14 +12,12 @@
 // Test code: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
-use davsync_dav::CollectionKind;
-use davsync_testkit::cli::{Davsync, Ending, assert_clean, assert_idle};
+use davsync_testkit::cli::{Ending, assert_clean, assert_idle};
 use davsync_testkit::rng::env_or;
-use davsync_testkit::servers::{self, PASSWORD_ENV};
-use davsync_testkit::world::{Place, Side, World};
+use davsync_testkit::servers;
+use davsync_testkit::world::{FolderAndServer, Side, World};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::fs;
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_davsync");
@@ -83,28 +81,17 @@ fn killed_runs_lose_nothing_and_duplicate_nothing(name: &str) {
     let seed = env_or("DAVSYNC_KILL_SEED", DEFAULT_SEED);
     let rounds = env_or("DAVSYNC_KILL_ROUNDS", DEFAULT_ROUNDS) as usize;
     let server = servers::get(name);
-    let (runtime, collection) = server.blocking_collection(CollectionKind::Calendar);
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    let (local, data, config) = (
-        root.join("local"),
-        root.join("data"),
-        root.join("config.toml"),
+    let FolderAndServer {
+        dir: _dir,
+        runtime,
+        places,
+        davsync,
+    } = FolderAndServer::new(
+        &server,
+        BIN,
+        "kill",
+        &[("conflicts", "\"automatic\""), ("max_delete", "100")],
     );
-    fs::create_dir(&local).unwrap();
-    fs::write(
-        &config,
-        server.profile(
-            "kill",
-            "events",
-            &local,
-            &server.url_of(&collection),
-            &[("conflicts", "\"automatic\""), ("max_delete", "100")],
-        ),
-    )
-    .unwrap();
-    let davsync = Davsync::new(BIN, &config, &data).with_env(PASSWORD_ENV, &server.password);
-    let places = [Place::Folder(local), Place::Collection(collection)];
     let mut w = World::new(name, "DAVSYNC_KILL_SEED", seed, places, runtime, davsync);
 
     // The initial state: 60 items, two thirds local, a third on the server, synced once.
