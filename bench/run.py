@@ -31,7 +31,10 @@ import generate as gen  # noqa: E402
 USER = "alice"
 PASSWORD = "alice-secret-pw"
 RADICALE_DEFAULT_LIMIT = 10000
-TOOLS = ("floor", "davsync", "vdirsyncer")
+TOOLS = ("floor", "davsync", "baseline", "vdirsyncer")
+DEFAULT_TOOLS = ("floor", "davsync", "vdirsyncer")  # + baseline when --baseline is given
+DAVSYNC_TOOLS = ("davsync", "baseline")  # the two davsync binaries: --davsync and --baseline
+ROW = {"davsync": "davsync", "baseline": "davsync (baseline)", "vdirsyncer": "vdirsyncer"}
 LARGE = 20000  # blocks from this size on use --repeat-large
 
 SCENARIOS = [
@@ -232,8 +235,10 @@ class Harness:
         self.record(key, row, m)
         return m
 
-    def davsync(self, key, inst, expect=None):
-        cmd = [self.a.davsync, "--config", inst["config"], "sync", "--json"]
+    def davsync(self, key, inst, expect=None, tool="davsync"):
+        """Runs one of the two davsync binaries: tool "davsync" (--davsync) or "baseline" (--baseline)."""
+        binary = self.a.baseline if tool == "baseline" else self.a.davsync
+        cmd = [binary, "--config", inst["config"], "sync", "--json"]
         self.rad.mark()
         r = run_measured(cmd, self.env, self.a.timeout)
         reqs = self.rad.requests_since_mark()
@@ -261,8 +266,8 @@ class Harness:
             got = (m.get("counts") or {}).get(side, {}) or {}
             if got.get(field) != n:
                 m["note"] = f"expected {side} {field} {n}, got {got}"
-                self.note(key, f"davsync: {m['note']}")
-        self.record(key, "davsync", m)
+                self.note(key, f"{ROW[tool]}: {m['note']}")
+        self.record(key, ROW[tool], m)
         return m
 
     def vdirsyncer(self, key, inst):
@@ -279,10 +284,20 @@ class Harness:
         self.record(key, "vdirsyncer", m)
         return m
 
-    def skipped(self, key, tools, dav, vds):
-        for t, inst in (("davsync", dav), ("vdirsyncer", vds)):
+    def skipped(self, key, tools, insts):
+        for t, inst in insts.items():
             if t in tools and not inst:
-                self.note(key, f"{t}: not run (its initial download failed)")
+                self.note(key, f"{ROW[t]}: not run (its initial download failed)")
+
+    @staticmethod
+    def order(tools, r):
+        """The tools in the order of repeat r: as given, except that the two davsync binaries
+        swap places every other repeat, so that neither always runs first."""
+        ts = list(tools)
+        if r % 2 and all(t in ts for t in DAVSYNC_TOOLS):
+            i, j = ts.index("davsync"), ts.index("baseline")
+            ts[i], ts[j] = ts[j], ts[i]
+        return ts
 
     # -- scratch folders
     def discard(self, path):
@@ -307,8 +322,8 @@ class Harness:
         time.sleep(6)
 
     # -- tool instances (a local folder + state per tool and collection)
-    def new_davsync(self, name, kind, url):
-        base = os.path.join(self.work, "davsync", name)
+    def new_davsync(self, name, kind, url, tool="davsync"):
+        base = os.path.join(self.work, tool, name)
         self.discard(base)
         local = os.path.join(base, "local")
         os.makedirs(local)
@@ -430,42 +445,47 @@ class Harness:
 
         # --- initial download
         key = (kind, n, "download")
-        dav = vds = None
+        # one instance (folder + state) per client that is not the floor; None after a failed download
+        insts = {t: None for t in tools if t != "floor"}
         for r in range(K):
-            if "floor" in tools:
-                url = self.rad.url(coll["floor"])
-                self.floor(key, "floor (a) PROPFIND + multiget ×100, sequential", "download-seq", url, kind)
-                self.floor(key, "floor (b) PROPFIND + multiget ×100, 4 in flight", "download-par", url, kind)
-                m = self.floor(key, f"floor (c) one {'calendar' if kind == 'events' else 'addressbook'}-query",
-                               "download-query", url, kind)
-                if over_limit and a.radicale_limit == "raised":
-                    self.note(key, f"floor (c): {limit_note} (HTTP 400 on a default Radicale; raised here)")
-                folder = os.path.join(self.work, "reference-d")
-                self.discard(folder)
-                os.makedirs(folder)
-                self.floor(key, "reference (d) = (c) + files written, fsync each", "download-query-write",
-                           url, kind, data_dir=folder)
-                self.note(key, "reference (d) is no floor: (c), then each item written to a file as davsync "
-                               "writes one (temporary file, fsync, link; the folder synced every 100 files); "
-                               "it shows what the disk adds")
-                self.discard(folder)
-            if "davsync" in tools:
-                dav = self.new_davsync(f"{kind}-{n}", kind, self.rad.url(coll["davsync"]))
-                m = self.davsync(key, dav, expect=("local", "created", n))
-                if m["ok"] and self.count_files(dav) != n:
-                    self.note(key, f"davsync: {self.count_files(dav)} files in the folder, expected {n}")
-                if not m["ok"]:
-                    dav = None
-            if "vdirsyncer" in tools:
-                vds = self.new_vdirsyncer(f"{kind}-{n}", kind, self.rad.url(coll["vdirsyncer"]))
-                m = self.vdirsyncer(key, vds)
-                if m["ok"] and self.count_files(vds) != n:
-                    self.note(key, f"vdirsyncer: {self.count_files(vds)} files in the folder, expected {n}")
-                if not m["ok"]:
-                    vds = None
-                if over_limit and a.radicale_limit == "raised":
-                    self.note(key, f"vdirsyncer: {limit_note} (HTTP 400 on a default Radicale; raised here)")
+            for t in self.order(tools, r):
+                if t == "floor":
+                    url = self.rad.url(coll["floor"])
+                    self.floor(key, "floor (a) PROPFIND + multiget ×100, sequential", "download-seq", url, kind)
+                    self.floor(key, "floor (b) PROPFIND + multiget ×100, 4 in flight", "download-par", url, kind)
+                    m = self.floor(key, f"floor (c) one {'calendar' if kind == 'events' else 'addressbook'}-query",
+                                   "download-query", url, kind)
+                    if over_limit and a.radicale_limit == "raised":
+                        self.note(key, f"floor (c): {limit_note} (HTTP 400 on a default Radicale; raised here)")
+                    folder = os.path.join(self.work, "reference-d")
+                    self.discard(folder)
+                    os.makedirs(folder)
+                    self.floor(key, "reference (d) = (c) + files written, fsync each", "download-query-write",
+                               url, kind, data_dir=folder)
+                    self.note(key, "reference (d) is no floor: (c), then each item written to a file as davsync "
+                                   "writes one (temporary file, fsync, link; the folder synced every 100 files); "
+                                   "it shows what the disk adds")
+                    self.discard(folder)
+                elif t in DAVSYNC_TOOLS:
+                    inst = self.new_davsync(f"{kind}-{n}", kind, self.rad.url(coll[t]), tool=t)
+                    m = self.davsync(key, inst, expect=("local", "created", n), tool=t)
+                    if m["ok"] and self.count_files(inst) != n:
+                        self.note(key, f"{ROW[t]}: {self.count_files(inst)} files in the folder, expected {n}")
+                    insts[t] = inst if m["ok"] else None
+                else:
+                    inst = self.new_vdirsyncer(f"{kind}-{n}", kind, self.rad.url(coll["vdirsyncer"]))
+                    m = self.vdirsyncer(key, inst)
+                    if m["ok"] and self.count_files(inst) != n:
+                        self.note(key, f"vdirsyncer: {self.count_files(inst)} files in the folder, expected {n}")
+                    insts[t] = inst if m["ok"] else None
+                    if over_limit and a.radicale_limit == "raised":
+                        self.note(key, f"vdirsyncer: {limit_note} (HTTP 400 on a default Radicale; raised here)")
         self.write()
+
+        def run_client(key, t, expect):
+            if t in DAVSYNC_TOOLS:
+                return self.davsync(key, insts[t], expect=expect, tool=t)
+            return self.vdirsyncer(key, insts[t])
 
         # --- no change
         key = (kind, n, "nochange")
@@ -473,16 +493,15 @@ class Harness:
         if "floor" in tools:
             token, _, _ = dc.sync_collection(self.setup.client, f"/{USER}/{coll['floor']}/", "")
         for r in range(K):
-            if "floor" in tools:
-                url = self.rad.url(coll["floor"])
-                self.floor(key, "floor sync-collection with the last token", "nochange-sync", url, kind,
-                           ["--token", token])
-                self.floor(key, "floor PROPFIND Depth 0 getctag", "nochange-ctag", url, kind)
-            if dav:
-                self.davsync(key, dav, expect=("local", "updated", 0))
-            if vds:
-                self.vdirsyncer(key, vds)
-        self.skipped(key, tools, dav, vds)
+            for t in self.order(tools, r):
+                if t == "floor":
+                    url = self.rad.url(coll["floor"])
+                    self.floor(key, "floor sync-collection with the last token", "nochange-sync", url, kind,
+                               ["--token", token])
+                    self.floor(key, "floor PROPFIND Depth 0 getctag", "nochange-ctag", url, kind)
+                elif insts[t]:
+                    run_client(key, t, ("local", "updated", 0))
+        self.skipped(key, tools, insts)
         self.write()
 
         per = max(1, n // 100)  # items changed in the 1 % scenarios
@@ -496,18 +515,17 @@ class Harness:
                 tag = f"[srv{r}]"
                 items = [(nm, gen.mutate(original(nm), tag).encode("utf-8")) for nm in chosen]
                 for t in tools:
-                    if t == "floor" or (t == "davsync" and dav) or (t == "vdirsyncer" and vds):
+                    if t == "floor" or insts[t]:
                         self.put_changes(coll[t], kind, items)
-                if "floor" in tools:
-                    m = self.floor(key, "floor sync-collection + multiget of the changes", "changes",
-                                   self.rad.url(coll["floor"]), kind, ["--token", token])
-                    if m["ok"]:
-                        token = m["token"]
-                if dav:
-                    self.davsync(key, dav, expect=("local", "updated", len(chosen)))
-                if vds:
-                    self.vdirsyncer(key, vds)
-            self.skipped(key, tools, dav, vds)
+                for t in self.order(tools, r):
+                    if t == "floor":
+                        m = self.floor(key, "floor sync-collection + multiget of the changes", "changes",
+                                       self.rad.url(coll["floor"]), kind, ["--token", token])
+                        if m["ok"]:
+                            token = m["token"]
+                    elif insts[t]:
+                        run_client(key, t, ("local", "updated", len(chosen)))
+            self.skipped(key, tools, insts)
             self.note(key, f"{per} items changed on the server before each run")
             self.write()
 
@@ -517,20 +535,23 @@ class Harness:
             for r in range(K):
                 off = (r * 37 + 51) % 100
                 tag = f"[loc{r}]"
-                if "floor" in tools:
-                    chosen = names[off::100][:per] or names[:1]
-                    tmp = os.path.join(self.work, "floor-local", f"{kind}-{n}-{r}")
-                    os.makedirs(tmp, exist_ok=True)
-                    for nm in chosen:
-                        with open(os.path.join(tmp, nm), "w", encoding="utf-8", newline="") as f:
-                            f.write(gen.mutate(original(nm), tag))
-                    m = self.floor(key, "floor sync-collection + PUT of the changes, 4 in flight", "push",
-                                   self.rad.url(coll["floor"]), kind, ["--token", token], data_dir=tmp)
-                    if m["ok"]:
-                        token, _, _ = dc.sync_collection(self.setup.client, f"/{USER}/{coll['floor']}/", "")
-                for t, inst in (("davsync", dav), ("vdirsyncer", vds)):
+                for t in self.order(tools, r):
+                    if t == "floor":
+                        chosen = names[off::100][:per] or names[:1]
+                        tmp = os.path.join(self.work, "floor-local", f"{kind}-{n}-{r}")
+                        os.makedirs(tmp, exist_ok=True)
+                        for nm in chosen:
+                            with open(os.path.join(tmp, nm), "w", encoding="utf-8", newline="") as f:
+                                f.write(gen.mutate(original(nm), tag))
+                        m = self.floor(key, "floor sync-collection + PUT of the changes, 4 in flight", "push",
+                                       self.rad.url(coll["floor"]), kind, ["--token", token], data_dir=tmp)
+                        if m["ok"]:
+                            token, _, _ = dc.sync_collection(self.setup.client, f"/{USER}/{coll['floor']}/", "")
+                        continue
+                    inst = insts[t]
                     if not inst:
                         continue
+                    # the tool's own files, changed right before its run
                     files = sorted(x for x in os.listdir(inst["local"]) if x.endswith(inst["ext"]))
                     chosen = files[off::100][:per] or files[:1]
                     for nm in chosen:
@@ -539,11 +560,8 @@ class Harness:
                             text = f.read()
                         with open(p, "w", encoding="utf-8", newline="") as f:
                             f.write(gen.mutate(text, tag))
-                    if t == "davsync":
-                        self.davsync(key, inst, expect=("server", "updated", len(chosen)))
-                    else:
-                        self.vdirsyncer(key, inst)
-            self.skipped(key, tools, dav, vds)
+                    run_client(key, t, ("server", "updated", len(chosen)))
+            self.skipped(key, tools, insts)
             self.note(key, f"{per} local files changed before each run")
             self.write()
             texts.clear()
@@ -566,18 +584,18 @@ class Harness:
                                    "Radicale checks every item of the collection for a UID clash on each new "
                                    "item, so an upload costs O(N²) on Radicale")
                 for r in range(K):
-                    for t in tools:
+                    for t in self.order(tools, r):
                         cname = f"up-{t}-{kind}-{u}-{r}"
                         dc.make_collection(self.setup.client, f"/{USER}/{cname}/", kind, cname)
                         url = self.rad.url(cname)
                         if t == "floor":
                             self.floor(key, "floor PUT If-None-Match: *, 4 in flight", "upload", url, kind,
                                        data_dir=up_dir)
-                        elif t == "davsync":
-                            inst = self.new_davsync(f"up-{kind}-{u}", kind, url)
+                        elif t in DAVSYNC_TOOLS:
+                            inst = self.new_davsync(f"up-{kind}-{u}", kind, url, tool=t)
                             for nm in up_names:
                                 shutil.copy2(os.path.join(up_dir, nm), os.path.join(inst["local"], nm))
-                            self.davsync(key, inst, expect=("server", "created", u))
+                            self.davsync(key, inst, expect=("server", "created", u), tool=t)
                         else:
                             inst = self.new_vdirsyncer(f"up-{kind}-{u}", kind, url)
                             for nm in up_names:
@@ -588,14 +606,14 @@ class Harness:
                 self.note(key, f"{u} items")
             self.write()
 
-            # free the disk for the next block
-            for t in tools:
-                self.delete_collection(coll[t])
-            self.delete_collection(seed)
-            self.discard(data_dir)
-            for sub in ("davsync", "vdirsyncer", "floor-local"):
-                self.discard(os.path.join(self.work, sub))
-            self.empty_trash()
+        # free the disk for the next block
+        for t in tools:
+            self.delete_collection(coll[t])
+        self.delete_collection(seed)
+        self.discard(data_dir)
+        for sub in ("floor-local",) + TOOLS:
+            self.discard(os.path.join(self.work, sub))
+        self.empty_trash()
 
         # -- report
     def machine(self):
@@ -618,16 +636,24 @@ class Harness:
                 return subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=60).stdout.strip()
             except OSError:
                 return "?"
-        commit = out(["git", "rev-parse", "--short=12", "HEAD"])
-        dirty = out(["git", "status", "--porcelain", "--untracked-files=no"])
+        if self.a.davsync_rev:
+            built = self.a.davsync_rev
+        else:
+            commit = out(["git", "rev-parse", "--short=12", "HEAD"])
+            dirty = out(["git", "status", "--porcelain", "--untracked-files=no"])
+            built = f"git {commit}" + (" + uncommitted changes in the work tree" if dirty else "")
         v = {
-            "davsync": f"{out([self.a.davsync, '--version'])}, git {commit}"
-                       + (" + uncommitted changes in the work tree" if dirty else ""),
+            "davsync": f"{out([self.a.davsync, '--version'])}, {built}",
             "davsync_binary": self.a.davsync,
-            "vdirsyncer": out([self.a.vdirsyncer, "--version"]),
+            "vdirsyncer": (out([self.a.vdirsyncer, "--version"]) if "vdirsyncer" in self.a.tools
+                           else "not run"),
             "radicale": getattr(self.rad, "version", "?"),
             "python": platform.python_version(),
         }
+        if "baseline" in self.a.tools:
+            v["davsync_baseline"] = (f"{out([self.a.baseline, '--version'])}, "
+                                     f"{self.a.baseline_rev or 'built from an unstated revision'}")
+            v["davsync_baseline_binary"] = self.a.baseline
         return v
 
     def write(self):
@@ -643,7 +669,12 @@ class Harness:
                  f"{(time.time() - self.t_start) / 60:.1f} min")
         L.append(f"- command: `{a.cmdline}`")
         L.append(f"- machine: {m['nproc']} cores ({m['cpu']}), {m['mem']} memory, Linux {m['kernel']}")
-        L.append(f"- davsync: {v['davsync']}")
+        L.append(f"- davsync: {v['davsync']} (`{v['davsync_binary']}`)")
+        if "davsync_baseline" in v:
+            L.append(f"- davsync (baseline): {v['davsync_baseline']} (`{v['davsync_baseline_binary']}`); "
+                     "the two davsync binaries swap their order every other run")
+        L.append(f"- tools: {', '.join(ROW.get(t, t) for t in a.tools)}; scenarios: "
+                 f"{', '.join(k for k, _ in SCENARIOS if k in a.scenarios or k in ('download', 'nochange'))}")
         L.append(f"- vdirsyncer: {v['vdirsyncer']}; Radicale {v['radicale']}; Python {v['python']}")
         limit = (f"raised to {a.max_occurrence}" if a.radicale_limit == "raised"
                  else f"Radicale's default ({RADICALE_DEFAULT_LIMIT})")
@@ -657,12 +688,17 @@ class Harness:
                  "**ratio to floor** divides by the best floor row of the table; **ratio to vdirsyncer** "
                  "divides by vdirsyncer's median (below 1: faster than vdirsyncer); **requests** are "
                  "counted in Radicale's log, the same way for all three (davsync's own count from "
-                 "`sync --json` in the notes); **peak RSS** is GNU time's maximum resident set size.\n")
+                 "`sync --json` in the notes); **peak RSS** is GNU time's maximum resident set size"
+                 + ("; **ratio to baseline** divides by the median of davsync (baseline)" if "baseline" in a.tools
+                    else "") + ".\n")
         blocks = []
         for kind, ns in (("events", a.events), ("contacts", a.contacts)):
             for n in ns:
                 blocks.append((kind, n))
-        L.extend(self.summary(blocks))
+        if any(t in a.tools for t in ("floor", "vdirsyncer")):
+            L.extend(self.summary(blocks))
+        if "baseline" in a.tools:
+            L.extend(self.comparison_md(blocks))
         for kind, n in blocks:
             if not any(k[:2] == (kind, n) for k in self.results) and not any(k[:2] == (kind, n) for k in self.notes):
                 continue
@@ -693,6 +729,8 @@ class Harness:
                    row: [{x: y for x, y in mm.items() if x != "token"} for mm in ms]
                    for row, ms in rows.items()}, "notes": self.notes.get(k, [])}
                    for k, rows in self.results.items()]}
+        if "baseline" in a.tools:
+            raw["baseline_comparison"] = self.comparison()
         with open(os.path.splitext(a.out)[0] + ".json", "w") as f:
             json.dump(raw, f, indent=1, ensure_ascii=False)
 
@@ -748,6 +786,59 @@ class Harness:
         out.append("")
         return out if any_row else []
 
+    def comparison(self, blocks=None):
+        """davsync against davsync (baseline), per size and scenario measured by both."""
+        keys = ([(kind, n, scen) for kind, n in blocks for scen, _ in SCENARIOS] if blocks
+                else list(self.results))
+        out = []
+        for key in keys:
+            rows = self.results.get(key, {})
+            if ROW["davsync"] not in rows or ROW["baseline"] not in rows:
+                continue
+            new, base = self.summarize(rows[ROW["davsync"]]), self.summarize(rows[ROW["baseline"]])
+            c = {"kind": key[0], "n": key[1], "scenario": key[2]}
+            for name, s_ in (("new", new), ("baseline", base)):
+                c[name] = {"median_s": s_.get("median"), "runs_s": s_["runs"], "requests": s_.get("requests"),
+                           "own_requests": s_.get("own"), "peak_rss_mib": s_.get("rss"),
+                           "failed_runs": s_["n"] - s_["good"]}
+            c["time_ratio"] = (new["median"] / base["median"]
+                               if new.get("median") and base.get("median") else None)
+            c["rss_ratio"] = new["rss"] / base["rss"] if new.get("rss") and base.get("rss") else None
+            out.append(c)
+        return out
+
+    def comparison_md(self, blocks):
+        cs = self.comparison(blocks)
+        if not cs:
+            return []
+        short = {"download": "download", "nochange": "no change", "server1": "1 % changed on server",
+                 "local1": "1 % changed locally", "upload": "upload"}
+        out = ["## davsync against davsync (baseline)\n",
+               "Both binaries in the same run, against their own copies of the same collection, one after "
+               "the other in every repeat (their order swapped every other repeat). ÷: davsync's median "
+               "divided by the baseline's (above 1: the new binary is slower; peak RSS: the largest of the "
+               "runs, and its ratio).\n",
+               "| data | scenario | baseline s | davsync s | davsync ÷ baseline | runs (baseline; davsync) "
+               "| requests (baseline / davsync) | peak RSS MiB (baseline / davsync) | RSS ÷ |",
+               "|---|---|---:|---:|---:|---|---:|---:|---:|"]
+
+        def f(x, fmt):
+            return "–" if x is None else format(x, fmt)
+
+        for c in cs:
+            b, d = c["baseline"], c["new"]
+            label = f"{c['n']:,} {c['kind']}"
+            if c["scenario"] == "upload":
+                m_ = re.search(r"^(\d+) items$", "\n".join(self.notes.get((c["kind"], c["n"], "upload"), [])), re.M)
+                if m_ and int(m_.group(1)) != c["n"]:
+                    label = f"{int(m_.group(1)):,} {c['kind']}"
+            out.append(f"| {label} | {short[c['scenario']]} | {f(b['median_s'], '.3f')} "
+                       f"| {f(d['median_s'], '.3f')} | {f(c['time_ratio'], '.3f')} | {b['runs_s']}; {d['runs_s']} "
+                       f"| {f(b['requests'], ',.0f')} / {f(d['requests'], ',.0f')} "
+                       f"| {f(b['peak_rss_mib'], '.1f')} / {f(d['peak_rss_mib'], '.1f')} | {f(c['rss_ratio'], '.3f')} |")
+        out.append("")
+        return out
+
     @staticmethod
     def summarize(ms):
         good = [m for m in ms if m.get("ok")]
@@ -770,8 +861,11 @@ class Harness:
         floors = [s["median"] for row, s in sums.items() if row.startswith("floor") and "median" in s]
         best = min(floors) if floors else None
         vd = sums.get("vdirsyncer", {}).get("median")
-        out = ["| tool | median s | ratio to floor | ratio to vdirsyncer | requests | peak RSS MiB | notes |",
-               "|---|---:|---:|---:|---:|---:|---|"]
+        bl = sums.get(ROW["baseline"], {}).get("median")
+        with_bl = ROW["baseline"] in sums
+        out = ["| tool | median s | ratio to floor | ratio to vdirsyncer |" + (" ratio to baseline |" if with_bl else "")
+               + " requests | peak RSS MiB | notes |",
+               "|---|---:|---:|---:|" + ("---:|" if with_bl else "") + "---:|---:|---|"]
 
         def fmt_req(x):
             return "–" if x is None else f"{x:,.0f}"
@@ -782,10 +876,11 @@ class Harness:
                 med = f"{s['median']:.3f}"
                 rf = f"{s['median'] / best:.2f}" if best else "–"
                 rv = f"{s['median'] / vd:.2f}" if vd else "–"
+                rb = f"{s['median'] / bl:.3f}" if bl else "–"
                 if row.startswith("floor") and best is not None and s["median"] == best and len(floors) > 1:
                     notes.append("best floor")
             else:
-                med, rf, rv = "**FAILED**", "–", "–"
+                med, rf, rv, rb = "**FAILED**", "–", "–", "–"
             if s["good"] < s["n"]:
                 notes.append(f"{s['n'] - s['good']} of {s['n']} runs failed")
             if s.get("error"):
@@ -795,7 +890,8 @@ class Harness:
             if s["n"] > 1:
                 notes.append(f"runs {s['runs']}")
             rss = f"{s['rss']:.0f}" if s.get("rss") else "–"
-            out.append(f"| {row} | {med} | {rf} | {rv} | {fmt_req(s.get('requests'))} | {rss} | {'; '.join(notes)} |")
+            out.append(f"| {row} | {med} | {rf} | {rv} |" + (f" {rb} |" if with_bl else "")
+                       + f" {fmt_req(s.get('requests'))} | {rss} | {'; '.join(notes)} |")
         return out
 
     # -- main
@@ -845,7 +941,8 @@ def main():
     ap.add_argument("--repeat", type=int, help="runs per measurement (default 3; --quick: 1)")
     ap.add_argument("--repeat-large", type=int, help=f"runs per measurement from N = {LARGE:,} on (default: --repeat)")
     ap.add_argument("--upload-max", type=int, help="items in the upload scenario at most (default 1000; --quick: 200)")
-    ap.add_argument("--tools", default=",".join(TOOLS), help="subset of floor,davsync,vdirsyncer")
+    ap.add_argument("--tools", help="clients to measure, a subset of floor,davsync,baseline,vdirsyncer "
+                                     "(default floor,davsync,vdirsyncer, and baseline when --baseline is given)")
     ap.add_argument("--scenarios", default=",".join(k for k, _ in SCENARIOS),
                     help="subset of download,nochange,server1,local1,upload; the download and the "
                          "no-change run always run (the others start from them)")
@@ -858,7 +955,16 @@ def main():
                     help="scratch folder (deleted at the start and, without --keep, at the end)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
     ap.add_argument("--out", default=os.path.join(HERE, "results.md"))
-    ap.add_argument("--davsync", default=os.environ.get("DAVSYNC_BIN", os.path.join(REPO, "target", "release", "davsync")))
+    ap.add_argument("--davsync", default=os.environ.get("DAVSYNC_BIN", os.path.join(REPO, "target", "release", "davsync")),
+                    help="the davsync binary (env DAVSYNC_BIN; default target/release/davsync)")
+    ap.add_argument("--baseline", default=os.environ.get("DAVSYNC_BASELINE_BIN") or None,
+                    help="a second davsync binary measured beside the first, as the tool 'baseline', shown as "
+                         "'davsync (baseline)' (env DAVSYNC_BASELINE_BIN)")
+    ap.add_argument("--davsync-rev", default=os.environ.get("DAVSYNC_REV"),
+                    help="what --davsync was built from, for the results (env DAVSYNC_REV; default: git HEAD "
+                         "of this checkout)")
+    ap.add_argument("--baseline-rev", default=os.environ.get("DAVSYNC_BASELINE_REV"),
+                    help="what --baseline was built from, for the results (env DAVSYNC_BASELINE_REV)")
     venv = os.environ.get("BENCH_VENV", os.path.expanduser("~/.cache/davsync/bench-venv"))
     ap.add_argument("--vdirsyncer", default=os.path.join(venv, "bin", "vdirsyncer"))
     sv = os.environ.get("DAVSYNC_SERVERS_VENV", os.path.expanduser("~/.cache/davsync/servers-venv"))
@@ -874,6 +980,8 @@ def main():
         a.contacts = int_list(a.contacts) if a.contacts is not None else [10000]
         a.repeat = a.repeat or 3
         a.upload_max = a.upload_max or 1000
+    if a.tools is None:
+        a.tools = ",".join(TOOLS if a.baseline else DEFAULT_TOOLS)
     a.tools = [t for t in a.tools.split(",") if t]
     a.scenarios = [x for x in a.scenarios.split(",") if x]
     for x in a.scenarios:
@@ -882,6 +990,10 @@ def main():
     for t in a.tools:
         if t not in TOOLS:
             ap.error(f"unknown tool {t}")
+    if "baseline" in a.tools and not a.baseline:
+        ap.error("the tool baseline needs --baseline PATH (or DAVSYNC_BASELINE_BIN)")
+    if a.baseline:
+        a.baseline = os.path.abspath(a.baseline)
     a.cmdline = " ".join([os.environ.get("BENCH_ENTRY") or shlex.quote(sys.argv[0])]
                          + [shlex.quote(x) for x in sys.argv[1:]])
     a.davsync = os.path.abspath(a.davsync)

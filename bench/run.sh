@@ -9,7 +9,8 @@
 # Installs what it needs (idempotent): Radicale through tests/servers/install.sh, vdirsyncer
 # from PyPI into ${BENCH_VENV:-$HOME/.cache/davsync/bench-venv}, GNU time from apt; builds
 # davsync with `cargo build --release -p davsync` (skip with BENCH_NO_BUILD=1, or point
-# DAVSYNC_BIN at another binary). Writes bench/results.md. See bench/README.md.
+# DAVSYNC_BIN at another binary; DAVSYNC_BASELINE_BIN or --baseline adds a second davsync
+# binary, measured beside the first). Writes bench/results.md. See bench/README.md.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,8 +20,13 @@ VDIRSYNCER_VERSION="${VDIRSYNCER_VERSION:-0.21.0}"
 PYTHON="${PYTHON:-python3}"
 export BENCH_VENV
 
+TOOLS_ARG=""
+prev=""
 for arg in "$@"; do
   case "$arg" in -h | --help) exec "$PYTHON" "$HERE/run.py" --help ;; esac
+  case "$arg" in --tools=*) TOOLS_ARG="${arg#--tools=}" ;; esac
+  if [ "$prev" = "--tools" ]; then TOOLS_ARG="$arg"; fi
+  prev="$arg"
 done
 
 log() { printf 'run.sh: %s\n' "$*" >&2; }
@@ -28,8 +34,10 @@ log() { printf 'run.sh: %s\n' "$*" >&2; }
 # Radicale (the tests' venv, same version as the server tests)
 "$REPO/tests/servers/install.sh" radicale >&2
 
-# vdirsyncer in its own venv
-if ! "$BENCH_VENV/bin/vdirsyncer" --version 2>/dev/null | grep -q "version $VDIRSYNCER_VERSION\$"; then
+# vdirsyncer in its own venv (unless --tools leaves it out)
+if [ -n "$TOOLS_ARG" ] && [[ ",$TOOLS_ARG," != *,vdirsyncer,* ]]; then
+  : # not measured
+elif ! "$BENCH_VENV/bin/vdirsyncer" --version 2>/dev/null | grep -q "version $VDIRSYNCER_VERSION\$"; then
   log "installing vdirsyncer $VDIRSYNCER_VERSION into $BENCH_VENV"
   "$PYTHON" -m venv "$BENCH_VENV"
   "$BENCH_VENV/bin/pip" install --quiet --disable-pip-version-check "vdirsyncer==$VDIRSYNCER_VERSION"
