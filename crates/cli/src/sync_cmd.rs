@@ -7,6 +7,7 @@ use crate::secrets::{KeyNames, PasswordSource};
 use anyhow::Result;
 use davsync_dav::{ClientOptions, Collection, Credentials, DavClient, ProxyOption};
 use davsync_store::{DavStore, ServerFailure, Store, VdirStore};
+use davsync_sync::engine::Refusal;
 use davsync_sync::lock::ProfileLock;
 use davsync_sync::report::{Message, Outcome, Report};
 use davsync_sync::{
@@ -44,6 +45,7 @@ pub(crate) fn run(config: &Config, data_dir: &Path, args: &SyncArgs) -> Result<b
     let mut reports = Vec::new();
     for profile in profiles {
         let mut report = runtime.block_on(run_profile(profile, &data, args));
+        add_hints(&mut report);
         if !args.dry_run {
             match report.save(&data.reports(&profile.name)) {
                 Ok(path) => tracing::info!("report written to {}", path.display()),
@@ -343,14 +345,34 @@ fn print_human(report: &Report) {
         println!("  warning: {}", located(w));
     }
     for e in &report.errors {
-        let mut line = located(e);
-        if e.kind == Some(ServerFailure::Unauthorized) {
-            line.push_str(&format!(
-                "; check the username and the password source of profile {}",
-                report.profile
-            ));
-        }
-        println!("  error: {line}");
+        println!("  error: {}", located(e));
+    }
+}
+
+/// Adds to the engine's messages what the user can do about them, in the
+/// terms of the command line and the configuration file (which the engine
+/// does not know): the flag that overrides a safety rail, the keys that
+/// trust a certificate, where the password comes from.
+fn add_hints(report: &mut Report) {
+    let profile = report.profile.clone();
+    for message in report.errors.iter_mut().chain(report.warnings.iter_mut()) {
+        let hint = match (&message.refusal, message.kind) {
+            (Some(Refusal::SideEmptied { emptied, .. }), _) => format!(
+                "if the {emptied} store really was emptied on purpose, run again with --force"
+            ),
+            (Some(Refusal::TooManyDeletes { .. }), _) => "check the plan with --dry-run, then \
+                run with --force (or raise max_delete in the profile) if it is intended"
+                .to_string(),
+            (None, Some(ServerFailure::Unauthorized)) => {
+                format!("check the username and the password source of profile {profile}")
+            }
+            (None, Some(ServerFailure::UntrustedCertificate)) => "to trust it, give the \
+                certificate (or its CA) as tls_ca_file, or its SHA-256 as tls_fingerprint, \
+                in the profile's server store"
+                .to_string(),
+            _ => continue,
+        };
+        message.message = format!("{}; {hint}", message.message);
     }
 }
 

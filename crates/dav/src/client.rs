@@ -151,6 +151,16 @@ pub enum DavError {
         /// What happened.
         message: String,
     },
+    /// The TLS handshake failed because the server's certificate is not
+    /// trusted (an unknown CA, a self-signed certificate, a pin that does
+    /// not match): a setting to change, not an outage.
+    #[error("{url}: {message}")]
+    UntrustedCertificate {
+        /// The URL requested.
+        url: String,
+        /// What happened.
+        message: String,
+    },
     /// The response body is larger than the limit.
     #[error("{url}: the response is larger than {limit} bytes")]
     TooLarge {
@@ -658,12 +668,15 @@ fn transport(url: &str, e: &reqwest::Error) -> DavError {
         message.push_str(&cause.to_string());
         source = cause.source();
     }
-    if message.contains("invalid peer certificate") {
+    if message.contains("invalid peer certificate") || message.contains("pinned") {
         message.push_str(
             "; the server's certificate is not trusted. If this is the right server, trust its \
-             certificate (or the CA that signed it) with tls_ca_file, or pin it with \
-             tls_fingerprint (its SHA-256)",
+             certificate (or the CA that signed it), or pin its SHA-256 fingerprint",
         );
+        return DavError::UntrustedCertificate {
+            url: url.to_string(),
+            message,
+        };
     }
     DavError::Transport {
         url: url.to_string(),

@@ -373,7 +373,10 @@ impl<'a> Run<'a> {
 
     /// Remembers a failed request; tells whether the host is unreachable.
     fn failed(&mut self, error: DavError) -> bool {
-        let unreachable = matches!(error, DavError::Transport { .. });
+        let unreachable = matches!(
+            error,
+            DavError::Transport { .. } | DavError::UntrustedCertificate { .. }
+        );
         self.note(error.to_string());
         if matches!(error, DavError::Unauthorized { .. }) && self.unauthorized.is_none() {
             self.unauthorized = Some(error);

@@ -196,8 +196,8 @@ impl ServerCertVerifier for Pinned {
             Ok(ServerCertVerified::assertion())
         } else {
             Err(rustls::Error::General(format!(
-                "the server's certificate has the SHA-256 fingerprint {}, not the pinned {} \
-                 (tls_fingerprint): refused",
+                "the server's certificate has the SHA-256 fingerprint {}, not the pinned {}: \
+                 refused",
                 format_fingerprint(&seen),
                 format_fingerprint(&self.fingerprint)
             )))

@@ -203,6 +203,7 @@ fn server_error(e: DavError) -> StoreError {
         DavError::ProxyAuthentication { .. } => ServerFailure::ProxyAuthentication,
         DavError::Transport { .. } => ServerFailure::Unreachable,
         DavError::Tls(_) => ServerFailure::Tls,
+        DavError::UntrustedCertificate { .. } => ServerFailure::UntrustedCertificate,
         DavError::TooLarge { .. } => ServerFailure::TooLarge,
         DavError::Protocol { .. } => ServerFailure::Protocol,
         _ => ServerFailure::Other,

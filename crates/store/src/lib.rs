@@ -125,8 +125,11 @@ pub enum ServerFailure {
     ProxyAuthentication,
     /// No answer: the connection failed, broke or timed out.
     Unreachable,
-    /// The TLS settings cannot be used, or the handshake failed.
+    /// The TLS settings cannot be used.
     Tls,
+    /// The server's certificate is not trusted (unknown CA, self-signed, a
+    /// pin that does not match).
+    UntrustedCertificate,
     /// An answer over the size limit.
     TooLarge,
     /// An answer that does not make sense (bad XML, missing fields).

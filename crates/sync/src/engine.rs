@@ -4,7 +4,7 @@
 use crate::hash::Hash;
 use crate::mapping::Mapping;
 use crate::per_side::PerSide;
-use crate::planner::{self, Action, ConflictPolicy, Decision, Entry, Mode, Present, Side};
+use crate::planner::{Action, ConflictPolicy, Mode, Side};
 use crate::report::{ItemReport, Message, Outcome, Report};
 use crate::spool::{Slot, Spool};
 use crate::status::{OutsideRow, RunRecord, SideStatus, StatusDb, StatusRow};
@@ -19,10 +19,16 @@ use futures_util::stream::{self, StreamExt};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 mod detect;
+mod error;
 mod execute;
 mod outside;
+mod plan;
+mod verify;
 
-use execute::{Write, writes_of};
+pub use error::EngineError;
+pub use plan::Refusal;
+
+use plan::{Holdings, Op, Plan, Write};
 
 /// How many items are read from a store per request.
 pub const DEFAULT_BATCH_SIZE: usize = 100;
@@ -229,8 +235,8 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
     let result = run.run().await;
     if let Err(stopped) = &result {
         run.report.errors.push(Message {
-            kind: stopped.kind,
-            ..Message::run(stopped.message.clone())
+            kind: stopped.server_failure(),
+            ..Message::run(stopped.to_string())
         });
     }
     run.note_caught();
@@ -320,8 +326,8 @@ impl<'a, 'j> Run<'a, 'j> {
             side: Some(failure.side),
             href: failure.href,
             uid: Some(uid.to_string()),
-            message: failure.message,
             kind: failure.kind,
+            ..Message::run(failure.message)
         };
         if failure.transient {
             self.report.warnings.push(message);
@@ -343,8 +349,7 @@ impl<'a, 'j> Run<'a, 'j> {
             side: Some(side),
             href: href.map(str::to_string),
             uid: uid.map(str::to_string),
-            message,
-            kind: None,
+            ..Message::run(message)
         };
         if warning {
             self.report.warnings.push(message);
@@ -353,20 +358,16 @@ impl<'a, 'j> Run<'a, 'j> {
         }
     }
 
-    async fn run(&mut self) -> Result<(), Stopped> {
-        self.load_outside().map_err(|e| e.to_string())?;
-        self.load_selection().map_err(|e| e.to_string())?;
+    async fn run(&mut self) -> Result<(), EngineError> {
+        self.load_outside()?;
+        self.load_selection()?;
         if !self.job.options.dry_run {
-            self.job.status.age_written().map_err(|e| e.to_string())?;
+            self.job.status.age_written()?;
         }
         for side in [Side::Local, Side::Server] {
-            self.distrusted[side] = self
-                .job
-                .status
-                .versions_untrusted(side)
-                .map_err(|e| e.to_string())?;
+            self.distrusted[side] = self.job.status.versions_untrusted(side)?;
         }
-        self.known_total = self.job.status.count().map_err(|e| e.to_string())?;
+        self.known_total = self.job.status.count()?;
         let (mut local, mut server) = if self.known_total == 0 {
             (
                 self.read_everything(Side::Local).await?,
@@ -409,24 +410,37 @@ impl<'a, 'j> Run<'a, 'j> {
             .chain(server.outside.keys())
             .collect::<HashSet<_>>()
             .len();
-        let decisions = self.plan(&local, &server);
-        self.report.unchanged = self.quiet
-            + decisions
-                .iter()
-                .filter(|d| d.action == Action::Nothing)
-                .count();
-        let refused = self.safety_rails(&decisions, &local, &server);
+        let mut views = PerSide::new(local, server);
+        let options = self.job.options;
+        let plan = Plan::make(
+            &self.status,
+            &self.untouchable,
+            &views,
+            options.mode,
+            options.conflicts,
+        );
+        self.report.unchanged = self.quiet + plan.unchanged.len();
+        let holdings = Holdings {
+            held: PerSide::from_fn(|side| views[side].items.len() + self.quiet),
+            known: self.known_total,
+        };
+        let refusals = if options.force {
+            Vec::new()
+        } else {
+            plan.rails(holdings, options.max_delete_percent)
+        };
+        let refused = !refusals.is_empty();
+        for refusal in refusals {
+            self.report.refuse(refusal);
+        }
         self.refused = refused;
         tracing::info!(
             profile = self.job.name,
-            local = local.items.len() + self.quiet,
-            server = server.items.len() + self.quiet,
+            local = holdings.held.local,
+            server = holdings.held.server,
             known = self.known_total,
             quiet = self.quiet,
-            planned = decisions
-                .iter()
-                .filter(|d| d.action != Action::Nothing)
-                .count(),
+            planned = plan.ops.len(),
             refused,
             "planned"
         );
@@ -436,46 +450,50 @@ impl<'a, 'j> Run<'a, 'j> {
         if !refused && self.full_listing.local && self.full_listing.server {
             self.sync_metadata().await;
         }
-        let mut views = PerSide::new(local, server);
-        let mut pending: Vec<&Decision> = Vec::new();
-        // Fresh versions of unchanged items (thousands after a big first run)
-        // are written in one transaction, not one commit each.
-        let refreshing = !self.job.options.dry_run;
-        if refreshing {
-            self.job.status.begin().map_err(|e| e.to_string())?;
-        }
-        for decision in &decisions {
-            if decision.action == Action::Nothing {
-                if !self.job.options.dry_run {
-                    self.refresh_status(&decision.uid, &views);
-                }
-                continue;
+        let plan_counts = plan.counts();
+        let Plan { ops, unchanged } = plan;
+        if !options.dry_run {
+            // Fresh versions of unchanged items (thousands after a big first
+            // run) are written in one transaction, not one commit each.
+            self.job.status.begin()?;
+            for uid in &unchanged {
+                self.refresh_status(uid, &views);
             }
-            if decision.conflict.is_some() {
-                self.report.conflicts += 1;
-            }
-            if refused || self.job.options.dry_run {
-                if !refused {
-                    let writes = writes_of(decision, &views);
-                    self.tally(&writes);
-                }
-                let line = self.line_for(decision, &views);
-                self.report.items.push(line);
-                continue;
-            }
-            pending.push(decision);
+            self.job.status.commit()?;
         }
-        if refreshing {
-            self.job.status.commit().map_err(|e| e.to_string())?;
+        drop(unchanged);
+        if refused || options.dry_run {
+            // The plan is the report: what would be done (refused: nothing is).
+            if !refused {
+                let counts = plan_counts;
+                self.report.local = counts.local;
+                self.report.server = counts.server;
+            }
+            for op in &ops {
+                let line = self.line_for(op, &views);
+                self.push_line(line);
+            }
+            return Ok(());
         }
-        for chunk in pending.chunks(self.job.options.batch_size.max(1)) {
+        let mut ops = ops.into_iter().peekable();
+        while ops.peek().is_some() {
+            let chunk: Vec<Op> = ops.by_ref().take(options.batch_size.max(1)).collect();
             self.execute_chunk(chunk, &mut views).await?;
         }
         Ok(())
     }
 
-    /// The report line of a decision, before it runs.
-    fn line_for(&self, decision: &Decision, views: &PerSide<SideView>) -> ItemReport {
+    /// Adds an operation's line to the report (a conflict is counted as such).
+    fn push_line(&mut self, line: ItemReport) {
+        if line.conflict.is_some() {
+            self.report.conflicts += 1;
+        }
+        self.report.items.push(line);
+    }
+
+    /// The report line of an operation, before it runs.
+    fn line_for(&self, op: &Op, views: &PerSide<SideView>) -> ItemReport {
+        let decision = &op.decision;
         ItemReport {
             uid: decision.uid.clone(),
             action: decision.action,
@@ -555,91 +573,6 @@ impl<'a, 'j> Run<'a, 'j> {
         view.items.insert(uid, item);
     }
 
-    /// One decision per UID known to the status or found on a side (each
-    /// entry made as it is decided: at 50,000 items they add up).
-    fn plan(&self, local: &SideView, server: &SideView) -> Vec<Decision> {
-        let mut uids: BTreeSet<&String> = self.status.keys().collect();
-        uids.extend(local.items.keys());
-        uids.extend(server.items.keys());
-        uids.into_iter()
-            .filter(|uid| !self.untouchable.contains(*uid))
-            .map(|uid| self.decide(uid, local, server))
-            .collect()
-    }
-
-    /// The decision on one UID, from what both sides hold of it now.
-    fn decide(&self, uid: &str, local: &SideView, server: &SideView) -> Decision {
-        let known = self.status.contains_key(uid);
-        let l = local.items.get(uid);
-        let s = server.items.get(uid);
-        // The item's own LAST-MODIFIED/REV, else the store's time (a file's
-        // mtime; a server without one leaves it empty, and then wins).
-        let present = |f: &Found| Present {
-            changed: !known || f.changed,
-            modified: f.read.as_ref().and_then(|r| r.modified),
-        };
-        // Read this run, the local item's server form is known.
-        let server_form = l.and_then(|f| f.read.as_ref()?.server_hash.as_ref());
-        let same_content = match (server_form, s) {
-            (Some(mapped), Some(s)) => *mapped == s.hash,
-            _ => false,
-        };
-        let entry = Entry {
-            uid: uid.to_string(),
-            known,
-            local: l.map(present),
-            server: s.map(present),
-            same_content,
-        };
-        planner::decide(&entry, self.job.options.mode, self.job.options.conflicts)
-    }
-
-    /// Refuses every write when a side turned empty or too much would be deleted.
-    fn safety_rails(
-        &mut self,
-        decisions: &[Decision],
-        local: &SideView,
-        server: &SideView,
-    ) -> bool {
-        if self.job.options.force {
-            return false;
-        }
-        let mut refused = false;
-        for (side, view, other) in [(Side::Local, local, server), (Side::Server, server, local)] {
-            let deletes = decisions
-                .iter()
-                .filter(|d| d.action == Action::Delete { on: side })
-                .count();
-            if deletes == 0 {
-                continue;
-            }
-            let other_side = side.other();
-            if other.items.len() + self.quiet == 0 && self.known_total > 0 {
-                self.report.errors.push(Message::run(format!(
-                    "the {other_side} store ({}) has no items although {} were synced before; \
-                     refusing to delete {deletes} items on the {side} side. If the {other_side} store \
-                     really was emptied on purpose, run again with --force",
-                    self.store(other_side).describe(),
-                    self.known_total,
-                )));
-                refused = true;
-                continue;
-            }
-            let base = (view.items.len() + self.quiet).max(self.known_total);
-            let limit = self.job.options.max_delete_percent as usize;
-            if deletes * 100 > limit * base {
-                self.report.errors.push(Message::run(format!(
-                    "{deletes} of {base} items ({}%) would be deleted on the {side} side, more than \
-                     max_delete = {limit}%; nothing was written. Check the plan with --dry-run, then run \
-                     with --force (or raise max_delete) if it is intended",
-                    deletes * 100 / base.max(1)
-                )));
-                refused = true;
-            }
-        }
-        refused
-    }
-
     fn summary_of(&self, uid: &str, views: &PerSide<SideView>) -> Option<String> {
         views
             .iter()
@@ -655,12 +588,7 @@ impl<'a, 'j> Run<'a, 'j> {
 
     fn tally(&mut self, writes: &[(Side, Write)]) {
         for (side, write) in writes {
-            let counts = self.report.counts_mut(*side);
-            match write {
-                Write::Create => counts.created += 1,
-                Write::Update => counts.updated += 1,
-                Write::Delete => counts.deleted += 1,
-            }
+            write.add_to(self.report.counts_mut(*side));
         }
     }
 
@@ -693,23 +621,6 @@ impl<'a, 'j> Run<'a, 'j> {
         }
     }
 }
-/// Why a run stopped before its end.
-#[derive(Debug)]
-struct Stopped {
-    message: String,
-    /// The kind of server failure that stopped it, if one did.
-    kind: Option<ServerFailure>,
-}
-
-impl From<String> for Stopped {
-    fn from(message: String) -> Self {
-        Stopped {
-            message,
-            kind: None,
-        }
-    }
-}
-
 /// Why one item's operation failed.
 #[derive(Debug)]
 struct Failure {

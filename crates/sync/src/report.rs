@@ -1,6 +1,7 @@
 //! The report of one run: per item what was done, every warning and error,
 //! and per side the counts; written as JSON, one file per run.
 
+use crate::engine::Refusal;
 use crate::planner::{Action, Conflict, Side, SideState};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -126,6 +127,9 @@ pub struct Message {
     /// `unreachable`, …): for callers that act on it, not for reading.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<davsync_store::ServerFailure>,
+    /// The safety rail that refused the run's writes, if this is its error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Refusal>,
 }
 
 impl Message {
@@ -136,6 +140,7 @@ impl Message {
             href: None,
             uid: None,
             kind: None,
+            refusal: None,
             message: message.into(),
         }
     }
@@ -212,6 +217,15 @@ impl Report {
         } else {
             RunResult::Ok
         };
+    }
+
+    /// Records that a safety rail refused the run's writes (an error).
+    pub fn refuse(&mut self, refusal: Refusal) {
+        self.errors.push(Message {
+            side: Some(refusal.side()),
+            refusal: Some(refusal.clone()),
+            ..Message::run(refusal.to_string())
+        });
     }
 
     /// Whether anything failed.

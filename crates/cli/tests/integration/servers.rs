@@ -763,6 +763,29 @@ fn sogo_wrong_password_is_a_clear_error() {
     wrong_password_is_a_clear_error("sogo");
 }
 
+/// A server whose certificate is not trusted: exit 1 (a run that failed,
+/// not a usage error), the error typed (`untrusted-certificate`, not an
+/// outage), and the command line, not the library, names the keys that
+/// trust it.
+#[test]
+fn an_untrusted_certificate_is_a_typed_error_naming_the_keys_that_trust_it() {
+    let s = Setup::new("radicale-tls");
+    let local = s.folder("local");
+    let cal = s.server.default_collection(CollectionKind::Calendar);
+    let config = s.profile("tls", "events", &local, &cal, "");
+    let (code, json) = s.sync_with(&config, &s.server.password, &[]);
+    assert_eq!(code, 1, "{json:#}");
+    let error = &json["reports"][0]["errors"][0];
+    assert_eq!(error["kind"], "untrusted-certificate", "{json:#}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("certificate")
+            && message.contains("tls_ca_file")
+            && message.contains("tls_fingerprint"),
+        "{message}"
+    );
+}
+
 /// The default time range (60 days back, 365 ahead) against a real server:
 /// the first run reads the server with a time-range query, only items that
 /// meet the range go across either way, and nothing outside it is touched.

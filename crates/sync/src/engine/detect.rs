@@ -131,26 +131,24 @@ impl<'a, 'j> Run<'a, 'j> {
 
     /// The listing state to ask a side's store from (none after a change of
     /// the time range or of what the profile takes up: a full listing then).
-    pub(super) fn listing_since(&self, side: Side) -> Result<Option<String>, String> {
+    pub(super) fn listing_since(&self, side: Side) -> Result<Option<String>, EngineError> {
         if self.range_changed || self.selection.1 {
             return Ok(None);
         }
-        self.job.status.state(side).map_err(|e| e.to_string())
+        Ok(self.job.status.state(side)?)
     }
 
-    pub(super) fn listing_error(&self, side: Side, e: StoreError) -> Stopped {
-        Stopped {
-            kind: e.server_failure(),
-            message: format!(
-                "listing the {side} store ({}): {e}",
-                self.store(side).describe()
-            ),
+    pub(super) fn listing_error(&self, side: Side, source: StoreError) -> EngineError {
+        EngineError::Listing {
+            side,
+            store: self.store(side).describe(),
+            source,
         }
     }
 
     /// A first sync (or a lost status): every item must be read, which a
     /// server does fastest as one query rather than listing + multigets.
-    pub(super) async fn read_everything(&mut self, side: Side) -> Result<SideView, Stopped> {
+    pub(super) async fn read_everything(&mut self, side: Side) -> Result<SideView, EngineError> {
         let store = self.store(side);
         let mut view = SideView::default();
         let options = self.read_options();
@@ -163,7 +161,7 @@ impl<'a, 'j> Run<'a, 'j> {
 
     /// What changed on a side since the last clean run (a new time range: a
     /// full listing, so that items which moved into it are found).
-    pub(super) async fn list(&self, side: Side) -> Result<ChangeSet, Stopped> {
+    pub(super) async fn list(&self, side: Side) -> Result<ChangeSet, EngineError> {
         let since = self.listing_since(side)?;
         self.store(side)
             .list_changes(since.as_deref())
@@ -181,7 +179,7 @@ impl<'a, 'j> Run<'a, 'j> {
         &mut self,
         side: Side,
         mut changes: ChangeSet,
-    ) -> Result<ChangeSet, Stopped> {
+    ) -> Result<ChangeSet, EngineError> {
         if let Changes::Delta { changed, .. } = &changes.changes
             && self.known_total > 0
             && changed.len() >= self.known_total
@@ -195,13 +193,16 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     /// Whether `changed` names the item of every status row on `side`.
-    pub(super) fn names_every_known(&self, side: Side, changed: &[Listed]) -> Result<bool, String> {
+    pub(super) fn names_every_known(
+        &self,
+        side: Side,
+        changed: &[Listed],
+    ) -> Result<bool, EngineError> {
         let named: HashSet<&str> = changed.iter().map(|l| l.href.as_str()).collect();
         let mut known = 0;
-        self.job
-            .status
-            .each(|row| known += usize::from(named.contains(side_status(&row, side).href.as_str())))
-            .map_err(|e| e.to_string())?;
+        self.job.status.each(|row| {
+            known += usize::from(named.contains(side_status(&row, side).href.as_str()))
+        })?;
         Ok(known == self.known_total)
     }
 
@@ -218,11 +219,11 @@ impl<'a, 'j> Run<'a, 'j> {
         &mut self,
         side: Side,
         mut changes: ChangeSet,
-    ) -> Result<ChangeSet, Stopped> {
+    ) -> Result<ChangeSet, EngineError> {
         let Changes::Delta { changed, deleted } = &mut changes.changes else {
             return Ok(changes);
         };
-        let written = self.job.status.written(side).map_err(|e| e.to_string())?;
+        let written = self.job.status.written(side)?;
         let named: HashSet<&str> = changed
             .iter()
             .map(|l| l.href.as_str())
@@ -273,7 +274,7 @@ impl<'a, 'j> Run<'a, 'j> {
     /// whose item is listed on both sides at the address and version it
     /// records (or, in a delta, not named) is counted as quiet and its
     /// listing entries are dropped. A run with little to do then holds little.
-    pub(super) fn load_status(&mut self, listings: &mut [ChangeSet; 2]) -> Result<(), String> {
+    pub(super) fn load_status(&mut self, listings: &mut [ChangeSet; 2]) -> Result<(), EngineError> {
         let [l, s] = listings.each_mut();
         let mut sides = [
             QuietCheck::new(&mut l.changes, self.distrusted.local),
@@ -285,29 +286,26 @@ impl<'a, 'j> Run<'a, 'j> {
         // New versions of unchanged items (every file after a big download,
         // once confirmed by its bytes), recorded after the rows are read.
         let mut fresh: Vec<(String, Side, String)> = Vec::new();
-        self.job
-            .status
-            .each(|row| {
-                let [l, s] = &sides;
-                let (Some(lu), Some(su)) = (
-                    l.unchanged(&row.local, local),
-                    s.unchanged(&row.server, server),
-                ) else {
-                    status.insert(row.uid.clone(), row);
-                    return;
-                };
-                for (side, unchanged) in [(Side::Local, &lu), (Side::Server, &su)] {
-                    if let Some(version) = unchanged.fresh {
-                        fresh.push((row.uid.clone(), side, version.clone()));
-                    }
+        self.job.status.each(|row| {
+            let [l, s] = &sides;
+            let (Some(lu), Some(su)) = (
+                l.unchanged(&row.local, local),
+                s.unchanged(&row.server, server),
+            ) else {
+                status.insert(row.uid.clone(), row);
+                return;
+            };
+            for (side, unchanged) in [(Side::Local, &lu), (Side::Server, &su)] {
+                if let Some(version) = unchanged.fresh {
+                    fresh.push((row.uid.clone(), side, version.clone()));
                 }
-                let (la, sa) = (lu.at, su.at);
-                let [l, s] = &mut sides;
-                l.take(la);
-                s.take(sa);
-                quiet_uids.insert(uid_key(&row.uid));
-            })
-            .map_err(|e| e.to_string())?;
+            }
+            let (la, sa) = (lu.at, su.at);
+            let [l, s] = &mut sides;
+            l.take(la);
+            s.take(sa);
+            quiet_uids.insert(uid_key(&row.uid));
+        })?;
         for side in sides {
             side.finish();
         }
@@ -320,19 +318,19 @@ impl<'a, 'j> Run<'a, 'j> {
 
     /// Records the new versions a side's store confirmed as the same items
     /// (every file after a big download), in one transaction.
-    pub(super) fn record_fresh(&self, fresh: &[(String, Side, String)]) -> Result<(), String> {
+    pub(super) fn record_fresh(&self, fresh: &[(String, Side, String)]) -> Result<(), EngineError> {
         if fresh.is_empty() || self.job.options.dry_run {
             return Ok(());
         }
         let db = self.job.status;
-        db.begin().map_err(|e| e.to_string())?;
+        db.begin()?;
         for (uid, side, version) in fresh {
             if let Err(e) = db.set_version(uid, *side, version) {
                 let _ = db.rollback();
-                return Err(e.to_string());
+                return Err(e.into());
             }
         }
-        db.commit().map_err(|e| e.to_string())
+        Ok(db.commit()?)
     }
 
     /// Confirms a fully listed side's new versions of unchanged items before
@@ -342,26 +340,23 @@ impl<'a, 'j> Run<'a, 'j> {
         &mut self,
         side: Side,
         changes: &mut ChangeSet,
-    ) -> Result<(), String> {
+    ) -> Result<(), EngineError> {
         if self.job.options.dry_run || !matches!(changes.changes, Changes::Full(_)) {
             return Ok(());
         }
         let check = QuietCheck::new(&mut changes.changes, self.distrusted[side]);
         let store = self.store(side);
         let mut fresh = Vec::new();
-        self.job
-            .status
-            .each(|row| {
-                let unchanged = check.unchanged(side_status(&row, side), store);
-                if let Some(Unchanged {
-                    fresh: Some(version),
-                    ..
-                }) = unchanged
-                {
-                    fresh.push((row.uid, side, version.clone()));
-                }
-            })
-            .map_err(|e| e.to_string())?;
+        self.job.status.each(|row| {
+            let unchanged = check.unchanged(side_status(&row, side), store);
+            if let Some(Unchanged {
+                fresh: Some(version),
+                ..
+            }) = unchanged
+            {
+                fresh.push((row.uid, side, version.clone()));
+            }
+        })?;
         self.record_fresh(&fresh)
     }
 
@@ -439,7 +434,7 @@ impl<'a, 'j> Run<'a, 'j> {
         &mut self,
         side: Side,
         changes: ChangeSet,
-    ) -> Result<SideView, String> {
+    ) -> Result<SideView, EngineError> {
         let store = self.store(side);
         let mut view = SideView::default();
         self.new_state[side] = changes.state;
@@ -483,7 +478,7 @@ impl<'a, 'j> Run<'a, 'j> {
         };
         // Creates a killed run noted: their addresses are read whatever the
         // listing says (a server that lists late would make them duplicates).
-        let journal = self.job.status.journal(side).map_err(|e| e.to_string())?;
+        let journal = self.job.status.journal(side)?;
         let listed_hrefs: HashSet<String> = if journal.is_empty() {
             HashSet::new()
         } else {
@@ -552,10 +547,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 self.journaled.insert((side, uid));
             } else if !self.job.options.dry_run {
                 // Never made (or gone since): nothing to find.
-                self.job
-                    .status
-                    .journal_remove(side, &uid)
-                    .map_err(|e| e.to_string())?;
+                self.job.status.journal_remove(side, &uid)?;
             }
         }
         Ok(view)

@@ -1,284 +1,261 @@
-//! Executing the plan a chunk at a time: targets read back before they are
-//! overwritten, sources read, creates noted in the journal, writes sent with
-//! a bounded number in flight, and the status of the chunk committed.
+//! Executing the plan a chunk at a time, on one path for every operation:
+//! targets verified, sources read and mapped, creates noted in the journal,
+//! conflict copies sent before anything they keep is overwritten, the other
+//! writes sent with a bounded number in flight, the writes made durable, and
+//! then the chunk's status committed in one transaction (no request is made
+//! while it is open).
 
+use super::plan::{Op, Target};
+use super::verify::Verified;
 use super::*;
 
+/// An operation made ready to run: its sources read and mapped, its writes
+/// built (and, once sent, their results).
+pub(super) enum Prepared {
+    /// A copy or a deletion: one write.
+    Write(Sent),
+    /// Keep both: the losing version kept as a new item on both sides (unless
+    /// a killed run made that copy already), then the winner copied over it.
+    KeepBoth {
+        copies: Option<Box<[Sent; 2]>>,
+        main: Sent,
+    },
+    /// The same item on both sides: its status row.
+    Link(StatusRow),
+    /// Gone from both sides: its status row is dropped.
+    Forget(String),
+}
+
+/// A write and, once sent, its result.
+pub(super) struct Sent {
+    pub(super) write: PreparedWrite,
+    pub(super) result: Option<Result<Option<Written>, StoreError>>,
+}
+
+impl Sent {
+    fn new(write: PreparedWrite) -> Sent {
+        Sent {
+            write,
+            result: None,
+        }
+    }
+}
+
+impl Prepared {
+    /// Its writes, to be sent or sent.
+    pub(super) fn sent_mut(&mut self) -> Vec<&mut Sent> {
+        match self {
+            Prepared::Write(sent) => vec![sent],
+            Prepared::KeepBoth { copies, main } => {
+                let mut all: Vec<&mut Sent> =
+                    copies.iter_mut().flat_map(|c| c.iter_mut()).collect();
+                all.push(main);
+                all
+            }
+            Prepared::Link(_) | Prepared::Forget(_) => Vec::new(),
+        }
+    }
+
+    /// The writes of one wave: conflict copies first, so that the losing
+    /// version is kept before it is overwritten; then the rest, except the
+    /// overwrite of a loser whose copy failed.
+    fn wave(&mut self, copies_first: bool) -> Vec<&mut Sent> {
+        match (self, copies_first) {
+            (Prepared::KeepBoth { copies, .. }, true) => {
+                copies.iter_mut().flat_map(|c| c.iter_mut()).collect()
+            }
+            (Prepared::KeepBoth { copies, main }, false) => {
+                let kept = copies
+                    .as_ref()
+                    .is_none_or(|c| c.iter().all(|s| matches!(s.result, Some(Ok(_)))));
+                if kept { vec![main] } else { Vec::new() }
+            }
+            (Prepared::Write(sent), false) => vec![sent],
+            _ => Vec::new(),
+        }
+    }
+}
+
 impl<'a, 'j> Run<'a, 'j> {
-    /// Runs one chunk of decisions: reads the sources they need in batches,
-    /// sends the copies and deletions with a bounded number in flight, then
-    /// records the outcomes in order, with the status of the whole chunk in one
-    /// transaction (a crash before its commit leaves writes without status rows,
-    /// which the next run finds equal on both sides and links).
+    /// Runs one chunk of the plan: verifies its targets, reads the sources it
+    /// needs in batches, sends the copies and deletions with a bounded number
+    /// in flight, makes them durable, then records the outcomes in order,
+    /// with the status of the whole chunk in one transaction (a crash before
+    /// its commit leaves writes without status rows, which the next run finds
+    /// equal on both sides and links).
     pub(super) async fn execute_chunk(
         &mut self,
-        chunk: &[&Decision],
+        chunk: Vec<Op>,
         views: &mut PerSide<SideView>,
-    ) -> Result<(), String> {
-        let (decisions, mut failed, settled) = self.check_targets(chunk, views).await;
-        let chunk: Vec<&Decision> = decisions.iter().collect();
-        let chunk = chunk.as_slice();
-        self.prefetch(chunk, views).await;
-        let lines: Vec<ItemReport> = chunk.iter().map(|d| self.line_for(d, views)).collect();
-        let writes: Vec<Vec<(Side, Write)>> = chunk.iter().map(|d| writes_of(d, views)).collect();
-        let mut prepared: HashMap<usize, PreparedWrite> = HashMap::new();
-        for (i, decision) in chunk.iter().enumerate() {
-            if failed.contains_key(&i) {
-                continue;
-            }
-            let write = match decision.action {
-                Action::Copy { to } => self.prepare_copy(&decision.uid, to, views).await,
-                Action::Delete { on } => Ok(self.prepare_delete(&decision.uid, on, views)),
-                _ => continue,
-            };
-            match write {
-                Ok(w) => {
-                    prepared.insert(i, w);
+    ) -> Result<(), EngineError> {
+        let Verified {
+            ops,
+            mut failed,
+            settled,
+        } = self.verify(chunk, views).await;
+        self.prefetch(&ops, views).await;
+        let lines: Vec<ItemReport> = ops.iter().map(|op| self.line_for(op, views)).collect();
+        let mut prepared: Vec<Option<Prepared>> = Vec::with_capacity(ops.len());
+        for (i, op) in ops.iter().enumerate() {
+            if let std::collections::hash_map::Entry::Vacant(failure) = failed.entry(i) {
+                match self.prepare(op, views).await {
+                    Ok(ready) => prepared.push(Some(ready)),
+                    Err(f) => {
+                        failure.insert(f);
+                        prepared.push(None);
+                    }
                 }
-                Err(f) => {
-                    failed.insert(i, f);
-                }
+            } else {
+                prepared.push(None);
             }
         }
-        let order: Vec<usize> = (0..chunk.len())
-            .filter(|i| prepared.contains_key(i))
-            .collect();
-        self.note_creates(order.iter().map(|i| &prepared[i]))?;
-        let results: Vec<Result<Option<Written>, StoreError>> =
-            stream::iter(order.iter().map(|i| {
-                let write = &prepared[i];
-                write.run(self.store(write.side))
-            }))
-            .buffered(self.job.options.concurrency.max(1))
-            .collect()
-            .await;
-        let mut results: HashMap<usize, Result<Option<Written>, StoreError>> =
-            order.into_iter().zip(results).collect();
-        self.second_look(&prepared, &mut results).await;
-        self.job.status.begin().map_err(|e| e.to_string())?;
+        self.note_creates(
+            prepared
+                .iter_mut()
+                .flatten()
+                .flat_map(Prepared::sent_mut)
+                .map(|sent| &sent.write),
+        )?;
+        for copies_first in [true, false] {
+            let wave: Vec<&mut Sent> = prepared
+                .iter_mut()
+                .flatten()
+                .flat_map(|p| p.wave(copies_first))
+                .collect();
+            self.send(wave).await;
+        }
+        self.second_look(&mut prepared).await;
+        // The chunk's writes are made durable before their status rows are
+        // written, and the transaction below makes no request.
+        for side in [Side::Local, Side::Server] {
+            if let Err(source) = self.store(side).flush().await {
+                return Err(EngineError::Flush { side, source });
+            }
+        }
+        self.job.status.begin()?;
         for uid in &settled {
             self.refresh_status(uid, views);
         }
-        for (i, (decision, mut line)) in chunk.iter().zip(lines).enumerate() {
-            tracing::debug!(uid = %decision.uid, action = ?decision.action, "executing");
-            let outcome = if let Some(write) = prepared.remove(&i) {
-                let result = results.remove(&i).expect("a result per write");
-                self.finish_write(write, result, views)
-            } else if let Some(failure) = failed.remove(&i) {
-                Err(failure)
-            } else {
-                self.execute(decision, views).await
+        for (i, (op, mut line)) in ops.iter().zip(lines).enumerate() {
+            tracing::debug!(uid = %op.uid(), action = ?op.action(), "recording");
+            let outcome = match (prepared[i].take(), failed.remove(&i)) {
+                (_, Some(failure)) => Err(failure),
+                (Some(ready), None) => self.record(ready, views),
+                (None, None) => Ok(()),
             };
             match outcome {
                 Ok(()) => {
                     line.outcome = Outcome::Done;
-                    self.tally(&writes[i]);
+                    self.tally(&op.writes());
                 }
                 Err(failure) => {
                     line.outcome = Outcome::Failed;
                     line.message = Some(failure.message.clone());
-                    self.failure_message(failure, &decision.uid);
+                    self.failure_message(failure, op.uid());
                 }
             }
-            self.report.items.push(line);
+            self.push_line(line);
         }
         // Done with (their status rows are written): only the chunks still to
         // run are held.
-        for uid in chunk.iter().map(|d| &d.uid).chain(&settled) {
+        for uid in ops
+            .iter()
+            .map(|op| op.uid())
+            .chain(settled.iter().map(String::as_str))
+        {
             for (_, view) in views.iter_mut() {
                 view.items.remove(uid);
             }
         }
-        // The chunk's writes are made durable before their status rows are.
-        for side in [Side::Local, Side::Server] {
-            if let Err(e) = self.store(side).flush().await {
-                let _ = self.job.status.rollback();
-                return Err(format!(
-                    "{side} store: {e}; the status of this chunk was not recorded"
-                ));
-            }
-        }
-        self.job.status.commit().map_err(|e| e.to_string())
+        Ok(self.job.status.commit()?)
     }
 
-    /// Reads back the items a chunk would overwrite or delete on a store that
-    /// wants its content checked first (a server: its ETag is only its word),
-    /// unless this run read them already, and compares them with the last
-    /// sync. One changed after all is decided again with what is there now (a
-    /// conflict, usually); one gone is decided again as deleted. Returns the
-    /// chunk's decisions (as they stand now, without those that became
-    /// nothing to do), the failures found by index, and the UIDs that turned
-    /// out to need nothing (their status is brought up to date).
-    pub(super) async fn check_targets(
+    /// Sends writes with a bounded number in flight and keeps their results.
+    async fn send(&self, wave: Vec<&mut Sent>) {
+        if wave.is_empty() {
+            return;
+        }
+        let results: Vec<Result<Option<Written>, StoreError>> = stream::iter(
+            wave.iter()
+                .map(|sent| sent.write.run(self.store(sent.write.side))),
+        )
+        .buffered(self.job.options.concurrency.max(1))
+        .collect()
+        .await;
+        for (sent, result) in wave.into_iter().zip(results) {
+            sent.result = Some(result);
+        }
+    }
+
+    /// Makes an operation ready: its sources read and mapped, its writes built.
+    async fn prepare(
         &mut self,
-        chunk: &[&Decision],
+        op: &Op,
         views: &mut PerSide<SideView>,
-    ) -> (Vec<Decision>, HashMap<usize, Failure>, Vec<String>) {
-        let mut decisions: Vec<Decision> = chunk.iter().map(|d| (*d).clone()).collect();
-        let mut failed: HashMap<usize, Failure> = HashMap::new();
-        let mut redecide: Vec<usize> = Vec::new();
-        for side in [Side::Local, Side::Server] {
-            if !self.store(side).checks_content_before_overwrite() {
-                continue;
+    ) -> Result<Prepared, Failure> {
+        let uid = op.uid();
+        match op.action() {
+            Action::Copy { to } => Ok(Prepared::Write(Sent::new(
+                self.prepare_copy(uid, to, op.target.as_ref(), views)
+                    .await?,
+            ))),
+            Action::Delete { on } => Ok(Prepared::Write(Sent::new(PreparedWrite {
+                uid: uid.to_string(),
+                side: on,
+                target: op.target.clone(),
+                content: None,
+            }))),
+            Action::Link => {
+                let local = self.load(Side::Local, uid, views).await?;
+                let server = self.load(Side::Server, uid, views).await?;
+                Ok(Prepared::Link(self.row_for(uid, views, &local, &server)))
             }
-            let targets: Vec<(usize, String)> = decisions
-                .iter()
-                .enumerate()
-                .filter(|(_, d)| {
-                    matches!(d.action, Action::Copy { to } | Action::Delete { on: to } if to == side)
-                })
-                .filter_map(|(i, d)| {
-                    let found = views[side].items.get(&d.uid)?;
-                    // Read during the scan: its content was compared then.
-                    (found.read.is_none() && found.item.is_none()).then(|| (i, found.href.clone()))
-                })
-                .collect();
-            if targets.is_empty() {
-                continue;
-            }
-            let hrefs: Vec<String> = targets.iter().map(|(_, h)| h.clone()).collect();
-            let fetched = self.fetch_many(side, &hrefs).await;
-            for ((i, href), result) in targets.into_iter().zip(fetched) {
-                let uid = decisions[i].uid.clone();
-                let view = &mut views[side];
-                let fetched = match result {
-                    Ok(fetched) => fetched,
-                    Err(StoreError::NotFound { .. }) => {
-                        view.items.remove(&uid);
-                        redecide.push(i);
-                        continue;
-                    }
-                    Err(e) => {
-                        let message = format!(
-                            "cannot be read back before it is overwritten: {e}; left alone"
-                        );
-                        failed.insert(i, Failure::new(side, Some(href), message));
-                        continue;
-                    }
-                };
-                let item = match Item::parse(fetched.body) {
-                    Ok(item) => item,
-                    Err(e) => {
-                        let message = format!("cannot be parsed: {e}; left alone");
-                        failed.insert(i, Failure::new(side, Some(href), message));
-                        continue;
-                    }
-                };
-                let found = view.items.get_mut(&uid).expect("a target");
-                if found.hash.is(item.content_hash()) {
-                    // As synced last time (perhaps under a new version: a server
-                    // that rewrote it); the write goes ahead against what is there.
-                    found.version = fetched.version;
-                    continue;
-                }
-                view.items.remove(&uid);
-                let again = Fetched {
-                    href: fetched.href,
-                    version: fetched.version,
-                    body: item.body().to_string(),
-                    modified: fetched.modified,
-                };
-                self.take_read(side, Some(&href), Some(uid.clone()), Ok(again), view);
-                if views[side].items.contains_key(&uid) {
-                    redecide.push(i);
+            Action::Forget => Ok(Prepared::Forget(uid.to_string())),
+            Action::KeepBoth { winner } => {
+                let loser = winner.other();
+                let loser_item = self.load(loser, uid, views).await?;
+                let copy_uid = conflict_copy_uid(uid, &loser_item);
+                // A run killed after making the copy left it behind: the copy's own
+                // entry carries it on, and no second copy is made.
+                let exists = self.is_known(&copy_uid)
+                    || views.iter().any(|(_, v)| v.items.contains_key(&copy_uid))
+                    || matches!(self.job.status.get(&copy_uid), Ok(Some(_)));
+                let copies = if exists {
+                    None
                 } else {
-                    failed.entry(i).or_insert_with(|| {
-                        Failure::transient(
-                            side,
-                            Some(href),
-                            format!(
-                                "changed on the {side} side since it was listed; it will be \
-                                 synced on the next run"
-                            ),
-                        )
-                    });
-                }
+                    Some(Box::new(self.prepare_keep_copy(
+                        &copy_uid,
+                        loser,
+                        &loser_item,
+                    )?))
+                };
+                let main = Sent::new(
+                    self.prepare_copy(uid, loser, op.target.as_ref(), views)
+                        .await?,
+                );
+                Ok(Prepared::KeepBoth { copies, main })
             }
+            Action::Nothing => Err(Failure::new(
+                Side::Local,
+                None,
+                "nothing to do was planned as an operation".into(),
+            )),
         }
-        let mut settled = Vec::new();
-        for i in redecide {
-            if failed.contains_key(&i) {
-                continue;
-            }
-            let (local, server) = (&views.local, &views.server);
-            let decision = self.decide(&decisions[i].uid, local, server);
-            tracing::info!(uid = %decision.uid, action = ?decision.action, "decided again after reading the target back");
-            match (decisions[i].conflict.is_some(), decision.conflict.is_some()) {
-                (false, true) => self.report.conflicts += 1,
-                (true, false) => self.report.conflicts -= 1,
-                _ => {}
-            }
-            if decision.action == Action::Nothing {
-                self.report.unchanged += 1;
-                settled.push(decision.uid.clone());
-            }
-            decisions[i] = decision;
-        }
-        // Keep the indexes of `failed` pointing at the same decisions.
-        let mut kept = Vec::with_capacity(decisions.len());
-        let mut failures = HashMap::new();
-        for (i, decision) in decisions.into_iter().enumerate() {
-            if decision.action == Action::Nothing && !failed.contains_key(&i) {
-                continue;
-            }
-            if let Some(f) = failed.remove(&i) {
-                failures.insert(kept.len(), f);
-            }
-            kept.push(decision);
-        }
-        (kept, failures, settled)
     }
 
-    /// A write refused because the target was not as expected (a create that
-    /// found something there, an update whose version no longer matched) may
-    /// have met this run's own write: a request whose answer was lost on the
-    /// way (a dropped connection) is sent again, and the server refuses the
-    /// repeat. If the item there now is exactly what was to be written, the
-    /// write is done; anything else stays refused.
-    pub(super) async fn second_look(
-        &self,
-        prepared: &HashMap<usize, PreparedWrite>,
-        results: &mut HashMap<usize, Result<Option<Written>, StoreError>>,
-    ) {
-        for side in [Side::Local, Side::Server] {
-            let mut asked: Vec<(usize, String)> = results
-                .iter()
-                .filter(|(i, _)| prepared[*i].side == side && prepared[*i].content.is_some())
-                .filter_map(|(i, result)| match result {
-                    Err(StoreError::AlreadyExists { href })
-                    | Err(StoreError::PreconditionFailed { href, .. }) => Some((*i, href.clone())),
-                    _ => None,
-                })
-                .collect();
-            if asked.is_empty() {
-                continue;
-            }
-            asked.sort();
-            let hrefs: Vec<String> = asked.iter().map(|(_, h)| h.clone()).collect();
-            let fetched = self.fetch_many(side, &hrefs).await;
-            for ((i, href), result) in asked.into_iter().zip(fetched) {
-                let Some((_, mapped)) = &prepared[&i].content else {
-                    continue;
-                };
-                let Ok(fetched) = result else { continue };
-                let Ok(there) = Item::parse(fetched.body) else {
-                    continue;
-                };
-                if there.uid() == mapped.uid() && there.content_hash() == mapped.content_hash() {
-                    tracing::info!(
-                        uid = %mapped.uid(),
-                        %href,
-                        "the {side} store already holds what was to be written (a repeated request)"
-                    );
-                    results.insert(
-                        i,
-                        Ok(Some(Written {
-                            href,
-                            version: fetched.version,
-                        })),
-                    );
+    /// Records what an operation did: its status rows (a write refused or
+    /// failed: why).
+    fn record(&mut self, ready: Prepared, views: &mut PerSide<SideView>) -> Result<(), Failure> {
+        match ready {
+            Prepared::Write(sent) => self.finish_write(sent, views),
+            Prepared::KeepBoth { copies, main } => {
+                if let Some(copies) = copies {
+                    self.finish_keep_copy(*copies)?;
                 }
+                self.finish_write(main, views)
             }
+            Prepared::Link(row) => self.put(row, false),
+            Prepared::Forget(uid) => self.forget(&uid),
         }
     }
 
@@ -287,7 +264,7 @@ impl<'a, 'j> Run<'a, 'j> {
     pub(super) fn note_creates<'w>(
         &mut self,
         writes: impl Iterator<Item = &'w PreparedWrite>,
-    ) -> Result<(), String> {
+    ) -> Result<(), EngineError> {
         let creates: Vec<(Side, &str, Href)> = writes
             .filter(|w| w.content.is_some() && w.target.is_none())
             .filter_map(|w| {
@@ -299,14 +276,14 @@ impl<'a, 'j> Run<'a, 'j> {
             return Ok(());
         }
         let db = self.job.status;
-        db.begin().map_err(|e| e.to_string())?;
+        db.begin()?;
         for (side, uid, href) in &creates {
             if let Err(e) = db.journal_add(*side, uid, href) {
                 let _ = db.rollback();
-                return Err(e.to_string());
+                return Err(e.into());
             }
         }
-        db.commit().map_err(|e| e.to_string())?;
+        db.commit()?;
         self.journaled.extend(
             creates
                 .into_iter()
@@ -319,14 +296,14 @@ impl<'a, 'j> Run<'a, 'j> {
     /// scan parked them, else read in batches (they had not changed, so the
     /// scan did not read them). Items that fail here are read again one by one
     /// when their decision runs, which reports the error.
-    pub(super) async fn prefetch(&mut self, chunk: &[&Decision], views: &mut PerSide<SideView>) {
+    pub(super) async fn prefetch(&mut self, chunk: &[Op], views: &mut PerSide<SideView>) {
         for side in [Side::Local, Side::Server] {
-            for decision in chunk {
-                if let Some(found) = views[side].items.get_mut(&decision.uid) {
+            for op in chunk {
+                if let Some(found) = views[side].items.get_mut(op.uid()) {
                     self.unpark(found);
                 }
             }
-            let needs = |d: &&&Decision| match d.action {
+            let needs = |op: &&Op| match op.action() {
                 Action::Copy { to } => to != side,
                 Action::Link | Action::KeepBoth { .. } => true,
                 _ => false,
@@ -334,12 +311,12 @@ impl<'a, 'j> Run<'a, 'j> {
             let wanted: Vec<(String, String)> = chunk
                 .iter()
                 .filter(needs)
-                .filter_map(|d| {
-                    let found = views[side].items.get(&d.uid)?;
+                .filter_map(|op| {
+                    let found = views[side].items.get(op.uid())?;
                     found
                         .item
                         .is_none()
-                        .then(|| (d.uid.clone(), found.href.clone()))
+                        .then(|| (op.uid().to_string(), found.href.clone()))
                 })
                 .collect();
             if wanted.is_empty() {
@@ -436,61 +413,12 @@ impl<'a, 'j> Run<'a, 'j> {
         Ok(item)
     }
 
-    pub(super) async fn execute(
-        &mut self,
-        decision: &Decision,
-        views: &mut PerSide<SideView>,
-    ) -> Result<(), Failure> {
-        let uid = decision.uid.as_str();
-        match decision.action {
-            Action::Nothing => Ok(()),
-            Action::Link => {
-                let local = self.load(Side::Local, uid, views).await?;
-                let server = self.load(Side::Server, uid, views).await?;
-                let row = self.row_for(uid, views, &local, &server);
-                self.put(row, false)
-            }
-            Action::Forget => self.forget(uid),
-            Action::Delete { on } => {
-                let write = self.prepare_delete(uid, on, views);
-                let result = write.run(self.store(on)).await;
-                self.finish_write(write, result, views)
-            }
-            Action::Copy { to } => self.copy(uid, to, views).await,
-            Action::KeepBoth { winner } => {
-                let loser = winner.other();
-                let loser_item = self.load(loser, uid, views).await?;
-                let copy_uid = conflict_copy_uid(uid, &loser_item);
-                // A run killed after making the copy left it behind: the copy's own
-                // entry carries it on, and no second copy is made.
-                let exists = self.is_known(&copy_uid)
-                    || views.iter().any(|(_, v)| v.items.contains_key(&copy_uid))
-                    || matches!(self.job.status.get(&copy_uid), Ok(Some(_)));
-                if !exists {
-                    self.keep_copy(&copy_uid, loser, &loser_item).await?;
-                }
-                self.copy(uid, loser, views).await
-            }
-        }
-    }
-
-    /// Writes the version of `to.other()` onto `to`.
-    pub(super) async fn copy(
-        &mut self,
-        uid: &str,
-        to: Side,
-        views: &mut PerSide<SideView>,
-    ) -> Result<(), Failure> {
-        let write = self.prepare_copy(uid, to, views).await?;
-        let result = write.run(self.store(to)).await;
-        self.finish_write(write, result, views)
-    }
-
     /// Everything a copy onto `to` needs, read and mapped, ready to be sent.
     pub(super) async fn prepare_copy(
         &self,
         uid: &str,
         to: Side,
+        target: Option<&Target>,
         views: &mut PerSide<SideView>,
     ) -> Result<PreparedWrite, Failure> {
         if views[to].foreign.contains(uid) {
@@ -512,67 +440,58 @@ impl<'a, 'j> Run<'a, 'j> {
             .mapping
             .map(to, source.clone())
             .map_err(|e| Failure::new(to, None, e.to_string()))?;
-        let target = views[to].items.get(uid);
         Ok(PreparedWrite {
             uid: uid.to_string(),
             side: to,
-            target: target.map(|t| (t.href.clone(), t.version.clone())),
+            target: target.cloned(),
             content: Some((source, mapped)),
         })
-    }
-
-    /// A delete on `on`, ready to be sent (`None`: nothing there to delete).
-    pub(super) fn prepare_delete(
-        &self,
-        uid: &str,
-        on: Side,
-        views: &PerSide<SideView>,
-    ) -> PreparedWrite {
-        PreparedWrite {
-            uid: uid.to_string(),
-            side: on,
-            target: views[on]
-                .items
-                .get(uid)
-                .map(|t| (t.href.clone(), t.version.clone())),
-            content: None,
-        }
     }
 
     /// Records the outcome of a write: the status row and the new view.
     pub(super) fn finish_write(
         &mut self,
-        write: PreparedWrite,
-        result: Result<Option<Written>, StoreError>,
+        sent: Sent,
         views: &mut PerSide<SideView>,
     ) -> Result<(), Failure> {
-        let PreparedWrite {
-            uid,
-            side,
-            target,
-            content,
-        } = write;
-        let written = result.map_err(|e| {
-            Failure::from_store(
-                side,
-                target.as_ref().map_or("", |(href, _)| href.as_str()),
-                e,
-            )
-        })?;
+        let Sent {
+            write:
+                PreparedWrite {
+                    uid,
+                    side,
+                    target,
+                    content,
+                },
+            result,
+        } = sent;
+        let target_href = target.as_ref().map_or("", |t| t.href.as_str());
+        let written = match result {
+            Some(result) => result.map_err(|e| Failure::from_store(side, target_href, e))?,
+            None => {
+                return Err(Failure::new(
+                    side,
+                    None,
+                    "not sent: the conflict copy that keeps the other version failed".into(),
+                ));
+            }
+        };
         let Some((source, mapped)) = content else {
-            if let Some((href, _)) = &target {
-                self.note_written(side, href)?;
+            if let Some(target) = &target {
+                self.note_written(side, &target.href)?;
             }
             return self.forget(&uid);
         };
-        let written = written.expect("a copy writes");
+        let Some(written) = written else {
+            return Err(Failure::new(side, None, "the store wrote nothing".into()));
+        };
         self.note_written(side, &written.href)?;
-        if let Some((href, before)) = &target
+        if let Some(Target {
+            href,
+            version: before,
+            hash,
+        }) = &target
             && *before == written.version
-            && views[side]
-                .items
-                .get(&uid)
-                .is_some_and(|f| !f.hash.is(mapped.content_hash()))
+            && !hash.is(mapped.content_hash())
         {
             self.catch(side, href, before);
             self.item_message(
@@ -600,14 +519,14 @@ impl<'a, 'j> Run<'a, 'j> {
         self.put(row, false)
     }
 
-    /// Keeps `item` (the losing version, as held on `side`) as a new item with
-    /// its own UID on both sides, so that nothing is lost.
-    pub(super) async fn keep_copy(
-        &mut self,
+    /// The writes that keep `item` (the losing version, as held on `side`)
+    /// as a new item with its own UID on both sides, so that nothing is lost.
+    pub(super) fn prepare_keep_copy(
+        &self,
         copy_uid: &str,
         side: Side,
         item: &Item,
-    ) -> Result<(), Failure> {
+    ) -> Result<[Sent; 2], Failure> {
         let note = format!(
             "conflict copy: {side} version of {}",
             Utc::now().format("%Y-%m-%d %H:%M UTC")
@@ -622,42 +541,69 @@ impl<'a, 'j> Run<'a, 'j> {
             .mapping
             .map(other, copy.clone())
             .map_err(|e| Failure::new(other, None, e.to_string()))?;
-        let here = self
-            .store(side)
-            .create(copy_uid, copy.body())
-            .await
-            .map_err(|e| Failure::from_store(side, "", e))?;
-        let there = self
-            .store(other)
-            .create(copy_uid, mapped.body())
-            .await
-            .map_err(|e| Failure::from_store(other, "", e))?;
-        self.note_written(side, &here.href)?;
-        self.note_written(other, &there.href)?;
-        let (here_status, there_status) = (
-            SideStatus {
-                href: here.href,
-                version: here.version,
-                hash: copy.content_hash().to_string(),
-            },
-            SideStatus {
-                href: there.href,
-                version: there.version,
-                hash: mapped.content_hash().to_string(),
-            },
-        );
-        let (local, server) = match side {
-            Side::Local => (here_status, there_status),
-            Side::Server => (there_status, here_status),
-        };
-        self.put(
-            StatusRow {
+        let create = |side: Side, body: Item| {
+            Sent::new(PreparedWrite {
                 uid: copy_uid.to_string(),
-                local,
-                server,
-            },
-            true,
-        )
+                side,
+                target: None,
+                content: Some((copy.clone(), body)),
+            })
+        };
+        Ok([create(side, copy.clone()), create(other, mapped)])
+    }
+
+    /// Records a conflict copy made on both sides (one made on one side
+    /// only has no row: the next run takes it up as a new item).
+    pub(super) fn finish_keep_copy(&mut self, copies: [Sent; 2]) -> Result<(), Failure> {
+        let mut made: Vec<(Side, SideStatus)> = Vec::new();
+        let mut failure = None;
+        let uid = copies[0].write.uid.clone();
+        for Sent { write, result } in copies {
+            match result {
+                Some(Ok(Some(written))) => {
+                    self.note_written(write.side, &written.href)?;
+                    let hash = write
+                        .content
+                        .as_ref()
+                        .map(|(_, body)| body.content_hash().to_string())
+                        .unwrap_or_default();
+                    made.push((
+                        write.side,
+                        SideStatus {
+                            href: written.href,
+                            version: written.version,
+                            hash,
+                        },
+                    ));
+                }
+                Some(Err(e)) => {
+                    failure.get_or_insert(Failure::from_store(write.side, "", e));
+                }
+                Some(Ok(None)) | None => {
+                    failure.get_or_insert(Failure::new(
+                        write.side,
+                        None,
+                        "the conflict copy was not written".into(),
+                    ));
+                }
+            }
+        }
+        if let Some(failure) = failure {
+            return Err(failure);
+        }
+        let mut sides = made.into_iter();
+        let (Some((a_side, a)), Some((_, b))) = (sides.next(), sides.next()) else {
+            return Err(Failure::new(
+                Side::Local,
+                None,
+                "the conflict copy was not written".into(),
+            ));
+        };
+        let (local, server) = match a_side {
+            Side::Local => (a, b),
+            Side::Server => (b, a),
+        };
+        self.put(StatusRow { uid, local, server }, true)
     }
 
     pub(super) fn row_for(
@@ -735,23 +681,25 @@ pub(super) fn still_as_listed(found: &Found, version: &str, item: &Item) -> bool
 
 /// A write to one store, prepared so that many can be sent at once.
 pub(super) struct PreparedWrite {
-    uid: String,
-    side: Side,
-    /// The item there now (href, version), if any.
-    target: Option<(String, String)>,
-    /// For a copy: the source item and its mapped form; `None` for a delete.
-    content: Option<(Item, Item)>,
+    pub(super) uid: String,
+    pub(super) side: Side,
+    /// The item there now, if any.
+    pub(super) target: Option<Target>,
+    /// For a copy: the source item and its mapped form (what is written);
+    /// `None` for a delete.
+    pub(super) content: Option<(Item, Item)>,
 }
 
 impl PreparedWrite {
     /// Sends the write; `Ok(None)` for a delete (or nothing to delete).
     pub(super) async fn run(&self, store: &dyn Store) -> Result<Option<Written>, StoreError> {
         match (&self.content, &self.target) {
-            (Some((_, mapped)), Some((href, version))) => {
-                store.update(href, version, mapped.body()).await.map(Some)
-            }
+            (Some((_, mapped)), Some(t)) => store
+                .update(&t.href, &t.version, mapped.body())
+                .await
+                .map(Some),
             (Some((_, mapped)), None) => store.create(&self.uid, mapped.body()).await.map(Some),
-            (None, Some((href, version))) => store.delete(href, version).await.map(|()| None),
+            (None, Some(t)) => store.delete(&t.href, &t.version).await.map(|()| None),
             (None, None) => Ok(None),
         }
     }
@@ -761,28 +709,4 @@ impl PreparedWrite {
 /// version, so that a run killed half-way never makes a second copy.
 pub(super) fn conflict_copy_uid(uid: &str, loser: &Item) -> String {
     format!("{uid}-conflict-{}", &loser.content_hash()[..8])
-}
-
-/// One write to a store, for the counts.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Write {
-    Create,
-    Update,
-    Delete,
-}
-
-/// The writes a decision makes, judged before it runs.
-pub(super) fn writes_of(decision: &Decision, views: &PerSide<SideView>) -> Vec<(Side, Write)> {
-    let present = |side: Side| views[side].items.contains_key(&decision.uid);
-    match decision.action {
-        Action::Copy { to } if present(to) => vec![(to, Write::Update)],
-        Action::Copy { to } => vec![(to, Write::Create)],
-        Action::Delete { on } if present(on) => vec![(on, Write::Delete)],
-        Action::KeepBoth { winner } => vec![
-            (winner, Write::Create),
-            (winner.other(), Write::Create),
-            (winner.other(), Write::Update),
-        ],
-        Action::Delete { .. } | Action::Nothing | Action::Link | Action::Forget => Vec::new(),
-    }
 }

@@ -9,6 +9,7 @@ use davsync_pim::ItemKind;
 use davsync_store::{
     ChangeSet, Changes, Fetched, Href, Listed, Metadata, Store, StoreError, VdirStore, Written,
 };
+use davsync_sync::engine::Refusal;
 use davsync_sync::report::{Outcome, Report};
 use davsync_sync::{
     Action, ConflictPolicy, KindFilter, Mapping, Mode, Side, StatusDb, SyncJob, SyncOptions,
@@ -228,8 +229,17 @@ fn an_emptied_side_is_not_propagated_without_force() {
         std::fs::remove_file(f.local().join(name)).unwrap();
     }
     let report = f.run(mode(Mode::TwoWay));
+    let refused = Refusal::SideEmptied {
+        emptied: Side::Local,
+        side: Side::Server,
+        known: 5,
+        deletes: 5,
+    };
     assert!(
-        report.errors.iter().any(|e| e.message.contains("--force")),
+        report
+            .errors
+            .iter()
+            .any(|e| e.refusal.as_ref() == Some(&refused) && e.message.contains("no items")),
         "{:?}",
         report.errors
     );
@@ -252,11 +262,20 @@ fn max_delete_refuses_large_deletions() {
         std::fs::remove_file(f.local().join(format!("e{i}.ics"))).unwrap();
     }
     let refused = f.run(mode(Mode::TwoWay));
+    let refusal = Refusal::TooManyDeletes {
+        side: Side::Server,
+        deletes: 6,
+        of: 10,
+        percent: 60,
+        limit_percent: 50,
+    };
     assert!(
         refused
             .errors
             .iter()
-            .any(|e| e.message.contains("max_delete"))
+            .any(|e| e.refusal.as_ref() == Some(&refusal)),
+        "{:?}",
+        refused.errors
     );
     assert_eq!(files(&f.server(), "ics").len(), 10);
     let allowed = f.run(SyncOptions {
@@ -278,11 +297,20 @@ fn replicating_onto_a_folder_of_unknown_items_needs_force() {
     );
     // First to-server run: replicate would delete the one server-only item of one (100 %).
     let report = f.run(mode(Mode::ToServer));
+    let refusal = Refusal::TooManyDeletes {
+        side: Side::Server,
+        deletes: 1,
+        of: 1,
+        percent: 100,
+        limit_percent: 50,
+    };
     assert!(
         report
             .errors
             .iter()
-            .any(|e| e.message.contains("max_delete"))
+            .any(|e| e.refusal.as_ref() == Some(&refusal)),
+        "{:?}",
+        report.errors
     );
     assert!(f.server().join("mine.ics").exists());
 }
