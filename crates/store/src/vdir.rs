@@ -1,5 +1,10 @@
 //! The vdir store: one folder per collection, one `.ics` or `.vcf` file per item,
 //! the layout khal, khard, todoman and vdirsyncer share.
+//!
+//! The file system calls block, and the engine runs on a current-thread
+//! runtime: each async method runs its work on Tokio's blocking threads
+//! (`spawn_blocking`), so that listing a large folder does not hold up the
+//! server's request meanwhile. The work itself is the plain `*_now` functions.
 
 use crate::names::file_stem_for_uid;
 use crate::platform::{stat_version, sync_dir};
@@ -86,6 +91,29 @@ fn version_at(path: &Path) -> std::io::Result<String> {
         Ok(version_of(&meta, &fs::read(path)?))
     } else {
         Ok(stat_version(&meta))
+    }
+}
+
+/// Runs `work` (file system calls) on a blocking thread and waits for it
+/// without blocking the runtime. A panic in `work` becomes an error of the
+/// operation (`what`), not a panic of the run.
+async fn blocking<T: Send + 'static>(
+    what: impl Into<String>,
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(e) => {
+            let why = if e.is_panic() {
+                "the file system task panicked"
+            } else {
+                "the file system task was cancelled"
+            };
+            Err(StoreError::io(
+                what,
+                std::io::Error::other(format!("{why}: {e}")),
+            ))
+        }
     }
 }
 
@@ -350,13 +378,9 @@ impl VdirStore {
     }
 }
 
-#[async_trait]
-impl Store for VdirStore {
-    fn describe(&self) -> String {
-        format!("folder {}", self.path.display())
-    }
-
-    async fn list(&self) -> Result<Vec<Listed>, StoreError> {
+/// The work of each [`Store`] method, blocking: run on a blocking thread.
+impl VdirStore {
+    fn list_now(&self) -> Result<Vec<Listed>, StoreError> {
         let entries = fs::read_dir(&self.path).map_err(|e| match e.kind() {
             ErrorKind::NotFound => StoreError::NoCollection(self.path.display().to_string()),
             _ => StoreError::io(format!("listing {}", self.path.display()), e),
@@ -398,34 +422,11 @@ impl Store for VdirStore {
         Ok(listed)
     }
 
-    /// A version taken while the file was fresh carries a hash of its content;
-    /// once the file has aged, its listing carries the stat data only. The
-    /// file still is the one recorded if its stat data are the same and its
-    /// bytes still have that hash (read, not parsed: after a run that wrote
-    /// thousands of files, the next one checks them at a fraction of the cost).
-    fn still_is(&self, href: &str, listed: &str, known: &str) -> bool {
-        if listed == known {
-            return true;
-        }
-        let (stat, Some(tag)) = split_version(known) else {
-            return false;
-        };
-        if stat != listed {
-            return false;
-        }
-        let Ok(path) = self.item_path(href) else {
-            return false;
-        };
-        let same_bytes = fs::read(&path).is_ok_and(|bytes| content_tag(&bytes) == tag);
-        // Not changed while it was read, either.
-        same_bytes && fs::metadata(&path).is_ok_and(|meta| stat_version(&meta) == stat)
-    }
-
-    async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
+    fn get_many_now(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
         hrefs.iter().map(|href| self.read_one(href)).collect()
     }
 
-    async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
+    fn create_now(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
         let stem = file_stem_for_uid(uid);
         let tmp = self.write_temp(body)?;
         let mut href = format!("{stem}.{}", self.extension);
@@ -448,7 +449,7 @@ impl Store for VdirStore {
         self.written(href, &target, body)
     }
 
-    async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
+    fn update_now(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
         let path = self.item_path(href)?;
         self.check_version(href, &path, version)?;
         self.keep_in_trash(href, &path)?;
@@ -464,7 +465,7 @@ impl Store for VdirStore {
         self.written(href.to_string(), &path, body)
     }
 
-    async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError> {
+    fn delete_now(&self, href: &str, version: &str) -> Result<(), StoreError> {
         let path = self.item_path(href)?;
         self.check_version(href, &path, version)?;
         self.keep_in_trash(href, &path)?;
@@ -476,19 +477,19 @@ impl Store for VdirStore {
         })
     }
 
-    async fn flush(&self) -> Result<(), StoreError> {
+    fn flush_now(&self) -> Result<(), StoreError> {
         sync_dir(&self.path)
             .map_err(|e| StoreError::io(format!("syncing {}", self.path.display()), e))
     }
 
-    async fn metadata(&self) -> Result<Metadata, StoreError> {
+    fn metadata_now(&self) -> Result<Metadata, StoreError> {
         Ok(Metadata {
             displayname: self.read_meta_file("displayname")?,
             color: self.read_meta_file("color")?,
         })
     }
 
-    async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError> {
+    fn set_metadata_now(&self, metadata: &Metadata) -> Result<(), StoreError> {
         if let Some(name) = &metadata.displayname {
             self.write_meta_file("displayname", name)?;
         }
@@ -496,6 +497,122 @@ impl Store for VdirStore {
             self.write_meta_file("color", color)?;
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for VdirStore {
+    fn describe(&self) -> String {
+        format!("folder {}", self.path.display())
+    }
+
+    async fn list(&self) -> Result<Vec<Listed>, StoreError> {
+        let store = self.clone();
+        blocking(format!("listing {}", self.path.display()), move || {
+            store.list_now()
+        })
+        .await
+    }
+
+    /// A version taken while the file was fresh carries a hash of its content;
+    /// once the file has aged, its listing carries the stat data only. The
+    /// file still is the one recorded if its stat data are the same and its
+    /// bytes still have that hash (read, not parsed: after a run that wrote
+    /// thousands of files, the next one checks them at a fraction of the cost).
+    /// (A plain call, as the trait has it: it reads one small file, and only
+    /// for a version taken while the file was fresh.)
+    fn still_is(&self, href: &str, listed: &str, known: &str) -> bool {
+        if listed == known {
+            return true;
+        }
+        let (stat, Some(tag)) = split_version(known) else {
+            return false;
+        };
+        if stat != listed {
+            return false;
+        }
+        let Ok(path) = self.item_path(href) else {
+            return false;
+        };
+        let same_bytes = fs::read(&path).is_ok_and(|bytes| content_tag(&bytes) == tag);
+        // Not changed while it was read, either.
+        same_bytes && fs::metadata(&path).is_ok_and(|meta| stat_version(&meta) == stat)
+    }
+
+    async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
+        let store = self.clone();
+        let asked = hrefs.to_vec();
+        let read = blocking(format!("reading from {}", self.path.display()), move || {
+            Ok(store.get_many_now(&asked))
+        })
+        .await;
+        match read {
+            Ok(results) => results,
+            // One result per href, as the contract wants; StoreError is not Clone.
+            Err(e) => hrefs
+                .iter()
+                .map(|href| {
+                    Err(StoreError::io(
+                        format!("reading {href}"),
+                        std::io::Error::other(e.to_string()),
+                    ))
+                })
+                .collect(),
+        }
+    }
+
+    async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
+        let (store, uid, body) = (self.clone(), uid.to_string(), body.to_string());
+        blocking(
+            format!("creating {uid} in {}", self.path.display()),
+            move || store.create_now(&uid, &body),
+        )
+        .await
+    }
+
+    async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
+        let store = self.clone();
+        let (href, version, body) = (href.to_string(), version.to_string(), body.to_string());
+        blocking(
+            format!("replacing {href} in {}", self.path.display()),
+            move || store.update_now(&href, &version, &body),
+        )
+        .await
+    }
+
+    async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError> {
+        let (store, href, version) = (self.clone(), href.to_string(), version.to_string());
+        blocking(
+            format!("deleting {href} in {}", self.path.display()),
+            move || store.delete_now(&href, &version),
+        )
+        .await
+    }
+
+    async fn flush(&self) -> Result<(), StoreError> {
+        let store = self.clone();
+        blocking(format!("syncing {}", self.path.display()), move || {
+            store.flush_now()
+        })
+        .await
+    }
+
+    async fn metadata(&self) -> Result<Metadata, StoreError> {
+        let store = self.clone();
+        blocking(
+            format!("reading the metadata of {}", self.path.display()),
+            move || store.metadata_now(),
+        )
+        .await
+    }
+
+    async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError> {
+        let (store, metadata) = (self.clone(), metadata.clone());
+        blocking(
+            format!("writing the metadata of {}", self.path.display()),
+            move || store.set_metadata_now(&metadata),
+        )
+        .await
     }
 }
 
@@ -595,6 +712,71 @@ mod tests {
             .unwrap();
         assert!(split_version(&updated.version).1.is_none());
         assert_eq!(store.list().await.unwrap()[0].version, updated.version);
+    }
+
+    /// A panic in the file system work is an error of that operation, and
+    /// the caller (the run) goes on.
+    #[tokio::test]
+    async fn a_panic_on_the_blocking_thread_is_a_store_error() {
+        let result: Result<(), StoreError> =
+            blocking("listing /x", || panic!("a bug in the file system code")).await;
+        let err = result.unwrap_err();
+        assert!(matches!(err, StoreError::Io { .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(message.starts_with("listing /x: "), "{message}");
+        assert!(message.contains("panicked"), "{message}");
+        assert_eq!(
+            blocking("reading", || Ok(7)).await.unwrap(),
+            7,
+            "an answer comes back as it is"
+        );
+    }
+
+    /// A read that blocks (here a named pipe nobody writes to yet) does not
+    /// hold up the current-thread runtime: another task on it gets to run,
+    /// and is the one that lets the read finish. With the file system calls
+    /// on the runtime's own thread, this would never end.
+    #[cfg(unix)]
+    #[test]
+    fn a_blocking_read_leaves_the_runtime_free() {
+        let (_dir, store) = store();
+        let fifo = store.path.join("pipe.ics");
+        // (The mkfifo program: the crate forbids unsafe code, libc's call included.)
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let (done, finished) = std::sync::mpsc::channel();
+        let worker = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build()
+                    .unwrap();
+                let asked = ["pipe.ics".to_string()];
+                let (read, ()) = runtime.block_on(async {
+                    tokio::join!(store.get_many(&asked), async {
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        // Opening the writing end waits for the reader, which
+                        // only a free runtime let start.
+                        fs::write(&fifo, "BEGIN:VCALENDAR piped").unwrap();
+                    })
+                });
+                let _ = done.send(read);
+            })
+        };
+        let read = match finished.recv_timeout(std::time::Duration::from_secs(10)) {
+            Ok(read) => read,
+            Err(_) => {
+                // Unblock the stuck thread (open the pipe's other end), then fail.
+                let _ = fs::write(&fifo, "");
+                panic!("the runtime was blocked by the read");
+            }
+        };
+        worker.join().unwrap();
+        assert_eq!(read[0].as_ref().unwrap().body, "BEGIN:VCALENDAR piped");
     }
 
     #[tokio::test]

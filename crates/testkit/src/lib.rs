@@ -10,6 +10,7 @@ pub mod cli;
 pub mod contract;
 pub mod faults;
 pub mod folder;
+pub mod forward;
 pub mod items;
 pub mod rng;
 pub mod servers;

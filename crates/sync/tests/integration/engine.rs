@@ -7,7 +7,8 @@
 use async_trait::async_trait;
 use davsync_pim::ItemKind;
 use davsync_store::{
-    ChangeSet, Changes, Fetched, Href, Listed, Metadata, Store, StoreError, VdirStore, Written,
+    ChangeSet, Changes, Fetched, Href, Listed, ReadOptions, Sink, Store, StoreError, VdirStore,
+    Written,
 };
 use davsync_sync::engine::Refusal;
 use davsync_sync::report::{Outcome, Report};
@@ -15,6 +16,7 @@ use davsync_sync::{
     Action, ConflictPolicy, KindFilter, Mapping, Mode, Side, StatusDb, SyncJob, SyncOptions,
 };
 use davsync_testkit::folder::{content_by_uid, files, write_file};
+use davsync_testkit::forward::{Forward, ReadAllFuture, Wrap, read_all_by_listing};
 use davsync_testkit::items::{self, event_on, weekly_from};
 use davsync_testkit::shaped::{DeltaShape, ServerShaped, TokenLog};
 use std::path::{Path, PathBuf};
@@ -334,13 +336,13 @@ struct Interfering {
 }
 
 impl Interfering {
-    fn new(inner: VdirStore, when: EditWhen, summary: &'static str) -> Self {
-        Interfering {
+    fn new(inner: VdirStore, when: EditWhen, summary: &'static str) -> Forward<Self> {
+        Forward(Interfering {
             inner,
             when,
             summary,
             armed: AtomicBool::new(true),
-        }
+        })
     }
 
     fn interfere(&self, now: EditWhen) {
@@ -355,32 +357,17 @@ impl Interfering {
 }
 
 #[async_trait]
-impl Store for Interfering {
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
-    async fn list(&self) -> Result<Vec<Listed>, StoreError> {
-        self.inner.list().await
+impl Wrap for Interfering {
+    fn inner(&self) -> &dyn Store {
+        &self.inner
     }
     async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
         self.interfere(EditWhen::BeforeRead);
         self.inner.get_many(hrefs).await
     }
-    async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
-        self.inner.create(uid, body).await
-    }
     async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
         self.interfere(EditWhen::BeforeUpdate);
         self.inner.update(href, version, body).await
-    }
-    async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError> {
-        self.inner.delete(href, version).await
-    }
-    async fn metadata(&self) -> Result<Metadata, StoreError> {
-        self.inner.metadata().await
-    }
-    async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError> {
-        self.inner.set_metadata(metadata).await
     }
 }
 
@@ -682,12 +669,9 @@ struct ChangeLog {
 }
 
 #[async_trait]
-impl Store for ChangeLog {
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
-    async fn list(&self) -> Result<Vec<Listed>, StoreError> {
-        self.inner.list().await
+impl Wrap for ChangeLog {
+    fn inner(&self) -> &dyn Store {
+        &self.inner
     }
     async fn list_changes(&self, since: Option<&str>) -> Result<ChangeSet, StoreError> {
         let changes = if since.is_some() && !self.full.swap(false, Ordering::SeqCst) {
@@ -703,24 +687,18 @@ impl Store for ChangeLog {
             state: Some("token".into()),
         })
     }
+    // A first sync reads through the change log too (and keeps its token).
+    fn read_all<'s>(
+        &'s self,
+        outer: &'s dyn Store,
+        options: &'s ReadOptions,
+        sink: &'s mut Sink<'_>,
+    ) -> ReadAllFuture<'s> {
+        read_all_by_listing(outer, options, sink)
+    }
     async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
         self.reads.lock().unwrap().extend_from_slice(hrefs);
         self.inner.get_many(hrefs).await
-    }
-    async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
-        self.inner.create(uid, body).await
-    }
-    async fn update(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
-        self.inner.update(href, version, body).await
-    }
-    async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError> {
-        self.inner.delete(href, version).await
-    }
-    async fn metadata(&self) -> Result<Metadata, StoreError> {
-        self.inner.metadata().await
-    }
-    async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError> {
-        self.inner.set_metadata(metadata).await
     }
 }
 
@@ -729,11 +707,11 @@ fn items_outside_the_range_are_remembered_through_runs_that_list_changes_only() 
     let f = Fixture::new();
     write_file(&f.server(), "in.ics", &event_on("in", "20260610", "In"));
     write_file(&f.server(), "out.ics", &event_on("out", "20261201", "Out"));
-    let server = ChangeLog {
+    let server = Forward(ChangeLog {
         inner: f.store(&f.server()),
         full: AtomicBool::new(false),
         reads: Default::default(),
-    };
+    });
     let june = within("2026-06-01", "2026-07-01");
     let first = f.run_with(&f.store(&f.local()), &server, june);
     assert_eq!((first.local.created, first.outside_time_range), (1, 1));
@@ -769,12 +747,9 @@ impl Fresh {
 }
 
 #[async_trait]
-impl Store for Fresh {
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
-    async fn list(&self) -> Result<Vec<Listed>, StoreError> {
-        self.inner.list().await
+impl Wrap for Fresh {
+    fn inner(&self) -> &dyn Store {
+        &self.inner
     }
     fn still_is(&self, _href: &str, listed: &str, known: &str) -> bool {
         if listed == known {
@@ -796,15 +771,6 @@ impl Store for Fresh {
             .await
             .map(Fresh::written)
     }
-    async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError> {
-        self.inner.delete(href, version).await
-    }
-    async fn metadata(&self) -> Result<Metadata, StoreError> {
-        self.inner.metadata().await
-    }
-    async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError> {
-        self.inner.set_metadata(metadata).await
-    }
 }
 
 /// After a big download every version is a fresh one; the next run confirms
@@ -820,11 +786,11 @@ fn fresh_versions_are_confirmed_once_and_recorded() {
             Side::Server => (f.local(), f.server()),
         };
         fill(&source, 30);
-        let fresh = Fresh {
+        let fresh = Forward(Fresh {
             inner: f.store(&target),
             confirmed: Default::default(),
             reads: Default::default(),
-        };
+        });
         let plain = f.store(&source);
         let run = |options: SyncOptions| match fresh_side {
             Side::Local => f.run_with(&fresh, &plain, options),
@@ -896,12 +862,9 @@ struct LostAnswers {
 }
 
 #[async_trait]
-impl Store for LostAnswers {
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
-    async fn list(&self) -> Result<Vec<Listed>, StoreError> {
-        self.inner.list().await
+impl Wrap for LostAnswers {
+    fn inner(&self) -> &dyn Store {
+        &self.inner
     }
     async fn list_changes(&self, since: Option<&str>) -> Result<ChangeSet, StoreError> {
         let changes = match since {
@@ -916,11 +879,17 @@ impl Store for LostAnswers {
             state: Some("token".into()),
         })
     }
+    // A first sync reads through the change log too (and keeps its token).
+    fn read_all<'s>(
+        &'s self,
+        outer: &'s dyn Store,
+        options: &'s ReadOptions,
+        sink: &'s mut Sink<'_>,
+    ) -> ReadAllFuture<'s> {
+        read_all_by_listing(outer, options, sink)
+    }
     fn planned_href(&self, uid: &str) -> Option<Href> {
         Some(format!("{}.ics", davsync_store::file_stem_for_uid(uid)))
-    }
-    async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
-        self.inner.get_many(hrefs).await
     }
     async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
         self.creates.fetch_add(1, Ordering::SeqCst);
@@ -946,27 +915,18 @@ impl Store for LostAnswers {
         }
         Ok(written)
     }
-    async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError> {
-        self.inner.delete(href, version).await
-    }
-    async fn metadata(&self) -> Result<Metadata, StoreError> {
-        self.inner.metadata().await
-    }
-    async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError> {
-        self.inner.set_metadata(metadata).await
-    }
 }
 
 #[test]
 fn a_create_whose_answer_was_lost_is_found_through_the_journal() {
     let f = Fixture::new();
     fill(&f.local(), 3);
-    let server = LostAnswers {
+    let server = Forward(LostAnswers {
         inner: f.store(&f.server()),
         lose_answers: AtomicBool::new(false),
         refuse_repeats: AtomicBool::new(false),
         creates: Default::default(),
-    };
+    });
     let first = f.run_with(&f.store(&f.local()), &server, mode(Mode::TwoWay));
     assert_eq!(first.server.created, 3);
     // Two new items; their creates are done but the answers lost.
@@ -995,12 +955,12 @@ fn a_create_whose_answer_was_lost_is_found_through_the_journal() {
 fn a_write_whose_repeat_was_refused_is_found_done() {
     let f = Fixture::new();
     fill(&f.local(), 2);
-    let server = LostAnswers {
+    let server = Forward(LostAnswers {
         inner: f.store(&f.server()),
         lose_answers: AtomicBool::new(false),
         refuse_repeats: AtomicBool::new(true),
         creates: Default::default(),
-    };
+    });
     // Creates: done, but the answers say "already exists".
     let first = f.run_with(&f.store(&f.local()), &server, mode(Mode::TwoWay));
     assert!(
@@ -1035,9 +995,24 @@ struct SameEtag {
 }
 
 #[async_trait]
-impl Store for SameEtag {
-    fn describe(&self) -> String {
-        self.inner.describe()
+impl Wrap for SameEtag {
+    fn inner(&self) -> &dyn Store {
+        &self.inner
+    }
+    // Its listing is its own, with or without a state to list from.
+    async fn list_changes(&self, _since: Option<&str>) -> Result<ChangeSet, StoreError> {
+        Ok(ChangeSet {
+            changes: Changes::Full(self.list().await?),
+            state: None,
+        })
+    }
+    fn read_all<'s>(
+        &'s self,
+        outer: &'s dyn Store,
+        options: &'s ReadOptions,
+        sink: &'s mut Sink<'_>,
+    ) -> ReadAllFuture<'s> {
+        read_all_by_listing(outer, options, sink)
     }
     async fn list(&self) -> Result<Vec<Listed>, StoreError> {
         let n = self.listed.fetch_add(1, Ordering::SeqCst);
@@ -1083,22 +1058,16 @@ impl Store for SameEtag {
             .unwrap_or_default();
         self.inner.delete(href, &version).await
     }
-    async fn metadata(&self) -> Result<Metadata, StoreError> {
-        self.inner.metadata().await
-    }
-    async fn set_metadata(&self, metadata: &Metadata) -> Result<(), StoreError> {
-        self.inner.set_metadata(metadata).await
-    }
 }
 
 #[test]
 fn content_changed_under_the_same_etag_is_taken_and_reported() {
     let f = Fixture::new();
     fill(&f.local(), 2);
-    let server = SameEtag {
+    let server = Forward(SameEtag {
         inner: f.store(&f.server()),
         listed: Default::default(),
-    };
+    });
     let first = f.run_with(&f.store(&f.local()), &server, mode(Mode::TwoWay));
     assert_eq!(first.server.created, 2);
     write_file(

@@ -10,21 +10,36 @@
 //!   source, and items created on the target were not touched;
 //! - nothing is lost that the plan did not decide to drop, and everything a
 //!   folder had overwritten or deleted is in its trash;
-//! - a second sync in the same mode writes nothing.
+//! - a second sync in the same mode writes nothing;
+//! - in two-way mode, an item changed on a side since the last sync is
+//!   overwritten or deleted there only as a settled conflict.
+//!
+//! The server-shaped side may also lose answers to writes and lie with its
+//! ETags (`testkit::shaped::Faults`). Lost answers: a run may end with
+//! errors (transport) for writes that were done; the runs after it must find
+//! them done, and within a few runs the sync settles and every invariant
+//! above holds. Lying ETags: an edit hidden under a kept ETag is invisible
+//! until the engine catches the store at it (a read-back before an
+//! overwrite, or a write answered with the old ETag) and distrusts it; so
+//! the safety invariants hold always, and the sides are compared (and the
+//! second sync checked) only when the engine has seen every change: no lie
+//! told yet, the store distrusted when the run began, or a first sync.
 
 // Test code: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
 use davsync_pim::Item;
+use davsync_store::ServerFailure;
 use davsync_store::VdirStore;
 use davsync_sync::report::{Outcome, Report};
+use davsync_sync::status::StatusRow;
 use davsync_sync::{
     Action, CategoryFilter, ConflictPolicy, KindFilter, Mapping, Mode, Side, StatusDb, SyncJob,
     SyncOptions, Transform,
 };
 use davsync_testkit::folder::{items_by_uid, write_file};
 use davsync_testkit::items;
-use davsync_testkit::shaped::{DeltaShape, ServerShaped, TokenLog};
+use davsync_testkit::shaped::{DeltaShape, Faults, LostAs, ServerShaped, TokenLog};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -88,6 +103,8 @@ struct World {
     shape: Option<DeltaShape>,
     /// The server folder's tokens, kept across runs.
     log: TokenLog,
+    /// How the server-shaped folder misbehaves.
+    faults: Faults,
 }
 
 impl World {
@@ -96,6 +113,10 @@ impl World {
     }
 
     fn shaped(category: Option<CategoryFilter>, shape: Option<DeltaShape>) -> Self {
+        Self::faulty(category, shape, Faults::default())
+    }
+
+    fn faulty(category: Option<CategoryFilter>, shape: Option<DeltaShape>, faults: Faults) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().to_path_buf();
         for d in ["local", "server"] {
@@ -112,6 +133,7 @@ impl World {
             category,
             shape,
             log: TokenLog::default(),
+            faults,
         }
     }
 
@@ -219,18 +241,13 @@ impl World {
         None
     }
 
-    fn sync(&self, mode: Mode, policy: ConflictPolicy) -> (Report, BTreeSet<String>) {
+    fn sync(&self, mode: Mode, policy: ConflictPolicy) -> (Report, Before) {
         self.sync_or_plan(mode, policy, false)
     }
 
     /// A sync, or with `dry_run` its plan (which keeps no token: the next
     /// sync asks from the same one, as after a sync that wrote).
-    fn sync_or_plan(
-        &self,
-        mode: Mode,
-        policy: ConflictPolicy,
-        dry_run: bool,
-    ) -> (Report, BTreeSet<String>) {
+    fn sync_or_plan(&self, mode: Mode, policy: ConflictPolicy, dry_run: bool) -> (Report, Before) {
         let local = VdirStore::open(self.folder(Side::Local), "ics")
             .unwrap()
             .with_trash(self.trash(Side::Local));
@@ -238,11 +255,17 @@ impl World {
             .unwrap()
             .with_trash(self.trash(Side::Server));
         let server: Box<dyn davsync_store::Store + '_> = match self.shape {
-            Some(shape) => Box::new(ServerShaped::new(folder, shape, &self.log)),
+            Some(shape) => {
+                Box::new(ServerShaped::new(folder, shape, &self.log).with_faults(self.faults))
+            }
             None => Box::new(folder),
         };
         let status = StatusDb::open(&self.root.join("status.sqlite")).unwrap();
-        let known: BTreeSet<String> = status.load().unwrap().into_keys().collect();
+        let before = Before {
+            status: status.load().unwrap().into_iter().collect(),
+            distrusted: status.versions_untrusted(Side::Server).unwrap(),
+            lost: self.log.lost_answers(),
+        };
         let mut mapping = Mapping::new().with(KindFilter(davsync_pim::ItemKind::Event));
         if let Some(filter) = &self.category {
             mapping = mapping.with(filter.clone());
@@ -266,7 +289,7 @@ impl World {
                 ..SyncOptions::default()
             },
         };
-        (self.runtime.block_on(davsync_sync::sync(&job)), known)
+        (self.runtime.block_on(davsync_sync::sync(&job)), before)
     }
 
     /// UID → content hash; fails on a duplicate UID.
@@ -302,16 +325,62 @@ fn writes(report: &Report) -> usize {
     c(&report.local) + c(&report.server)
 }
 
-fn check_sync(world: &World, mode: Mode, policy: ConflictPolicy) -> Result<(), TestCaseError> {
+/// What was known as a sync began.
+struct Before {
+    /// The status rows.
+    status: BTreeMap<String, StatusRow>,
+    /// Whether the server side's versions were distrusted.
+    distrusted: bool,
+    /// Answers the server side had lost so far.
+    lost: usize,
+}
+
+/// One sync and the sides around it.
+struct Ran {
+    report: Report,
+    known: Before,
+    before: [BTreeMap<String, String>; 2],
+    after: [BTreeMap<String, String>; 2],
+}
+
+/// Whether a run's error is one the faults explain: a write whose answer was
+/// lost on the way (a transport failure).
+fn explained_error(world: &World, message: &davsync_sync::report::Message) -> bool {
+    world.faults.lost_answers != 0
+        && world.faults.lost_as == LostAs::Transport
+        && message.kind == Some(ServerFailure::Unreachable)
+}
+
+/// Whether a run's warning is one the faults explain: an ETag kept over a
+/// change, said as the engine catches it.
+fn explained_warning(world: &World, message: &davsync_sync::report::Message) -> bool {
+    world.faults.lying_etags != 0
+        && (message.message.contains("without changing")
+            || message.message.contains("kept the version"))
+}
+
+/// One sync, and the invariants that hold after every sync, whatever the
+/// faults: no UID twice on a side, nothing changed without a decision (and
+/// the old version in the trash), conflict copies made, and (two-way) no
+/// change overwritten unless as a conflict.
+fn sync_safely(world: &World, mode: Mode, policy: ConflictPolicy) -> Result<Ran, TestCaseError> {
     let before = [world.contents(Side::Local)?, world.contents(Side::Server)?];
     let (report, known) = world.sync(mode, policy);
-    prop_assert!(report.errors.is_empty(), "errors: {:?}", report.errors);
-    prop_assert!(
-        report.warnings.is_empty(),
-        "warnings: {:?}",
-        report.warnings
-    );
-    prop_assert!(report.items.iter().all(|i| i.outcome == Outcome::Done));
+    let errors: Vec<_> = report
+        .errors
+        .iter()
+        .filter(|e| !explained_error(world, e))
+        .collect();
+    prop_assert!(errors.is_empty(), "errors: {:?}", errors);
+    let warnings: Vec<_> = report
+        .warnings
+        .iter()
+        .filter(|w| !explained_warning(world, w))
+        .collect();
+    prop_assert!(warnings.is_empty(), "warnings: {:?}", warnings);
+    if report.errors.is_empty() {
+        prop_assert!(report.items.iter().all(|i| i.outcome == Outcome::Done));
+    }
     let after = [world.contents(Side::Local)?, world.contents(Side::Server)?];
     let decision = |uid: &str| report.items.iter().find(|i| i.uid == uid).map(|i| i.action);
 
@@ -343,6 +412,37 @@ fn check_sync(world: &World, mode: Mode, policy: ConflictPolicy) -> Result<(), T
             );
         }
     }
+    // Two-way: a version that changed since the last sync is overwritten or
+    // deleted only as a conflict, settled by the policy (an ETag that hid the
+    // change must not let it pass for the last sync's version).
+    if mode == Mode::TwoWay {
+        for item in &report.items {
+            let side = match item.action {
+                Action::Copy { to } => to,
+                Action::Delete { on } => on,
+                _ => continue,
+            };
+            let (Some(row), Some(there)) = (
+                known.status.get(&item.uid),
+                before[side as usize].get(&item.uid),
+            ) else {
+                continue;
+            };
+            let synced = match side {
+                Side::Local => &row.local.hash,
+                Side::Server => &row.server.hash,
+            };
+            let overwritten = after[side as usize].get(&item.uid) != Some(there);
+            prop_assert!(
+                !overwritten || there == synced || item.conflict.is_some(),
+                "{} changed on the {} side since the last sync, and was overwritten \
+                 without a conflict ({:?})",
+                item.uid,
+                side,
+                item.action
+            );
+        }
+    }
     let conflict_copies = |side: Side| {
         after[side as usize]
             .keys()
@@ -352,13 +452,55 @@ fn check_sync(world: &World, mode: Mode, policy: ConflictPolicy) -> Result<(), T
     let keep_boths = report
         .items
         .iter()
-        .filter(|i| matches!(i.action, Action::KeepBoth { .. }))
+        .filter(|i| matches!(i.action, Action::KeepBoth { .. }) && i.outcome == Outcome::Done)
         .count();
     if keep_boths > 0 {
         prop_assert!(
             conflict_copies(Side::Local) >= keep_boths
                 && conflict_copies(Side::Server) >= keep_boths
         );
+    }
+    Ok(Ran {
+        report,
+        known,
+        before,
+        after,
+    })
+}
+
+/// Runs after which lost answers must have settled: each run that loses
+/// answers still does its writes, so the next one has fewer to do.
+const SETTLING_RUNS: usize = 6;
+
+fn check_sync(world: &World, mode: Mode, policy: ConflictPolicy) -> Result<(), TestCaseError> {
+    let mut ran = sync_safely(world, mode, policy)?;
+    let mut runs = 1;
+    // Lost answers: the next runs find the writes done; it settles.
+    while world.log.lost_answers() > ran.known.lost {
+        prop_assert!(
+            runs < SETTLING_RUNS,
+            "answers are still lost after {} runs: {:?}",
+            runs,
+            ran.report.items
+        );
+        ran = sync_safely(world, mode, policy)?;
+        runs += 1;
+    }
+    let Ran {
+        report,
+        known,
+        before,
+        after,
+    } = ran;
+    prop_assert!(
+        report.errors.is_empty() && report.items.iter().all(|i| i.outcome == Outcome::Done),
+        "a run without lost answers fails: {:?}",
+        report
+    );
+    // Lying ETags: only a store caught (distrusted) has all its changes seen.
+    let all_seen = world.log.lies() == 0 || known.distrusted || known.status.is_empty();
+    if !all_seen {
+        return Ok(());
     }
 
     match mode.one_way() {
@@ -379,7 +521,7 @@ fn check_sync(world: &World, mode: Mode, policy: ConflictPolicy) -> Result<(), T
                 let tgt_before = &before[source.other() as usize];
                 let src_before = &before[source as usize];
                 for (uid, hash) in tgt_before {
-                    if !src_before.contains_key(uid) && !known.contains(uid) {
+                    if !src_before.contains_key(uid) && !known.status.contains_key(uid) {
                         prop_assert_eq!(
                             tgt.get(uid),
                             Some(hash),
@@ -400,6 +542,58 @@ fn check_sync(world: &World, mode: Mode, policy: ConflictPolicy) -> Result<(), T
     prop_assert_eq!(writes(&again), 0, "second run wrote: {:?}", again.items);
     prop_assert_eq!(again.conflicts, 0);
     Ok(())
+}
+
+/// Lost answers, shown either way.
+///
+/// Left out: a delete whose repeat is refused (404). The engine's second
+/// look covers creates and updates only, so such a delete ends as a warning
+/// ("not found; it changed on the server side during the run") although the
+/// item is gone as planned; the next run forgets it. Reported as an engine
+/// gap (issue 12); a lost delete answer shown as a transport failure is
+/// generated.
+fn lost_answers() -> impl Strategy<Value = Faults> {
+    (1..=u8::MAX, any::<bool>()).prop_map(|(lost_answers, refused)| Faults {
+        lost_answers,
+        lost_as: if refused {
+            LostAs::RefusedRepeat
+        } else {
+            LostAs::Transport
+        },
+        deletes_answered: refused,
+        lying_etags: 0,
+    })
+}
+
+/// The policy a sync step runs with under `faults`.
+///
+/// Left out: keep-both with refused repeats. A conflict copy is created on
+/// the keep-both path, which has no second look: a copy whose create was
+/// done but whose repeat was refused ("already exists") ends as an error
+/// although the copy holds what was sent. Reported as an engine gap
+/// (issue 12: keep-both executed on a second path); the other policies are
+/// generated instead, and keep-both with lost answers shown as transport
+/// failures.
+fn spared(faults: Faults, policy: ConflictPolicy) -> ConflictPolicy {
+    match (faults.lost_answers != 0, faults.lost_as, policy) {
+        (true, LostAs::RefusedRepeat, ConflictPolicy::KeepBoth) => ConflictPolicy::Automatic,
+        _ => policy,
+    }
+}
+
+/// Faults of the server-shaped side: lost answers, lying ETags, or both.
+fn faults() -> impl Strategy<Value = Faults> {
+    prop_oneof![
+        lost_answers(),
+        (1..=u8::MAX).prop_map(|lying_etags| Faults {
+            lying_etags,
+            ..Faults::default()
+        }),
+        (lost_answers(), 1..=u8::MAX).prop_map(|(faults, lying_etags)| Faults {
+            lying_etags,
+            ..faults
+        }),
+    ]
 }
 
 proptest! {
@@ -428,6 +622,21 @@ proptest! {
             }
         }
         check_sync(&world, Mode::TwoWay, ConflictPolicy::KeepBoth)?;
+    }
+
+    #[test]
+    fn engine_state_machine_with_a_faulty_server_shaped_side(
+        steps in prop::collection::vec(step(), 1..40),
+        shape in prop::sample::select(DeltaShape::ALL.to_vec()),
+        faults in faults(),
+    ) {
+        let mut world = World::faulty(None, Some(shape), faults);
+        for step in &steps {
+            if let Some((mode, policy)) = world.apply(step) {
+                check_sync(&world, mode, spared(faults, policy))?;
+            }
+        }
+        check_sync(&world, Mode::TwoWay, spared(faults, ConflictPolicy::KeepBoth))?;
     }
 
     #[test]
