@@ -117,14 +117,14 @@ impl<'a, 'j> Run<'a, 'j> {
                 .map(|sent| &sent.write),
         )?;
         for copies_first in [true, false] {
-            let wave: Vec<&mut Sent> = prepared
+            let mut wave: Vec<&mut Sent> = prepared
                 .iter_mut()
                 .flatten()
                 .flat_map(|p| p.wave(copies_first))
                 .collect();
-            self.send(wave).await;
+            self.send(&mut wave).await;
+            self.second_look(&mut wave).await;
         }
-        self.second_look(&mut prepared).await;
         // The chunk's writes are made durable before their status rows are
         // written, and the transaction below makes no request.
         for side in [Side::Local, Side::Server] {
@@ -171,7 +171,7 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     /// Sends writes with a bounded number in flight and keeps their results.
-    async fn send(&self, wave: Vec<&mut Sent>) {
+    async fn send(&self, wave: &mut [&mut Sent]) {
         if wave.is_empty() {
             return;
         }
@@ -182,7 +182,7 @@ impl<'a, 'j> Run<'a, 'j> {
         .buffered(self.job.options.concurrency.max(1))
         .collect()
         .await;
-        for (sent, result) in wave.into_iter().zip(results) {
+        for (sent, result) in wave.iter_mut().zip(results) {
             sent.result = Some(result);
         }
     }

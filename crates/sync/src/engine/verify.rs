@@ -4,7 +4,7 @@
 //! the writes, a refused repeat of a request whose answer was lost is
 //! looked at (it may have been this run's own write).
 
-use super::execute::{Prepared, Sent};
+use super::execute::Sent;
 use super::plan::{self, Op};
 use super::*;
 
@@ -152,17 +152,26 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     /// A write refused because the target was not as expected (a create that
-    /// found something there, an update whose version no longer matched) may
-    /// have met this run's own write: a request whose answer was lost on the
+    /// found something there, an update whose version no longer matched, a
+    /// delete that found nothing) may have met this run's own write: a request whose answer was lost on the
     /// way (a dropped connection) is sent again, and the server refuses the
     /// repeat. If the item there now is exactly what was to be written, the
     /// write is done; anything else stays refused.
-    pub(super) async fn second_look(&self, prepared: &mut [Option<Prepared>]) {
+    pub(super) async fn second_look(&self, wave: &mut [&mut Sent]) {
+        // A deletion refused as "not found" left the item gone, as planned
+        // (a repeat of a delete that was done, or another program's delete).
+        for sent in wave.iter_mut() {
+            if sent.write.content.is_none()
+                && matches!(sent.result, Some(Err(StoreError::NotFound { .. })))
+            {
+                tracing::info!(uid = %sent.write.uid, "already gone from the {} store", sent.write.side);
+                sent.result = Some(Ok(None));
+            }
+        }
         for side in [Side::Local, Side::Server] {
-            let mut asked: Vec<(&mut Sent, String)> = prepared
+            let mut asked: Vec<(&mut Sent, String)> = wave
                 .iter_mut()
-                .flatten()
-                .flat_map(Prepared::sent_mut)
+                .map(|sent| &mut **sent)
                 .filter(|sent| sent.write.side == side && sent.write.content.is_some())
                 .filter_map(|sent| match &sent.result {
                     Some(Err(StoreError::AlreadyExists { href }))
