@@ -21,25 +21,26 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 mod detect;
 mod error;
 mod execute;
+mod known;
 mod outside;
 mod plan;
+mod trust;
 mod verify;
 
 pub use error::EngineError;
 pub use plan::Refusal;
 
+use detect::Selection;
+use known::Known;
+use outside::Outside;
 use plan::{Holdings, Op, Plan, Write};
+use trust::Trust;
 
 /// How many items are read from a store per request.
 pub const DEFAULT_BATCH_SIZE: usize = 100;
 
 /// How many requests are in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 4;
-
-/// How long the server's listing request is given to go out (connect, send)
-/// before the folder is scanned on the same thread; the server works on its
-/// answer meanwhile. An answer that comes sooner is taken at once.
-const SEND_WINDOW: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The settings of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,7 +157,8 @@ struct SideView {
 struct Run<'a, 'j> {
     job: &'j SyncJob<'a>,
     report: Report,
-    status: HashMap<String, StatusRow>,
+    /// The status rows the run knows of.
+    known: Known,
     /// UIDs left alone this run (unreadable files, duplicate UIDs).
     untouchable: BTreeSet<String>,
     /// Each side's listing state to keep for the next run, if this one ends clean.
@@ -167,41 +169,15 @@ struct Run<'a, 'j> {
     full_listing: PerSide<bool>,
     /// Bodies read during the scan, parked until their chunk runs.
     spool: Option<Spool>,
-    /// Items each side held outside the time range last time (by href).
-    outside_before: PerSide<HashMap<String, OutsideRow>>,
-    /// Items each side holds outside the time range now (by href).
-    outside_now: PerSide<HashMap<String, OutsideRow>>,
-    /// Whether a side's items outside the range differ from last time (so
-    /// that an idle run does not rewrite them).
-    outside_changed: PerSide<bool>,
-    /// The time range differs from the last clean run's (a new day, or the
-    /// filter turned on or off): every item outside it is looked at again.
-    range_changed: bool,
-    /// What the profile takes up (mode, filters) as text, and whether it
-    /// differs from the last clean run's: then items left alone before may
-    /// be wanted now, and no delta would name them, so both sides are
-    /// listed in full.
-    selection: (String, bool),
-    /// Status rows at the start of the run (those held in `status` and the quiet ones).
-    known_total: usize,
-    /// Items unchanged on both sides since the status: their rows are not
-    /// held (`status` has the rest), so that memory does not grow with the
-    /// collection on a run with little to do.
-    quiet: usize,
-    /// Hashes of the quiet items' UIDs: a UID read this run that may be one
-    /// of them is looked up (its row is taken in again).
-    quiet_uids: HashSet<u64>,
-    /// Quiet rows taken in again because an item read this run had their UID.
-    revived: Vec<StatusRow>,
+    /// What each side holds outside the time range.
+    outside: Outside,
+    /// What the profile takes up (mode, filters), and whether it changed.
+    selection: Selection,
     /// UIDs with a create noted in the journal (from a killed run, or this
     /// one) that no status row settles yet.
     journaled: HashSet<(Side, String)>,
-    /// Sides whose store was caught before changing an item without changing
-    /// its version: every item it names as changed is read (and its full
-    /// listings are read whole), since its versions say nothing.
-    distrusted: PerSide<bool>,
-    /// Sides caught at it in this run (an item and its version, for the note).
-    caught: PerSide<Option<String>>,
+    /// Whether each side's versions are believed.
+    trust: Trust,
 }
 
 /// Runs one sync of a profile and returns its report (also recorded as the
@@ -211,24 +187,16 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
     let mut run = Run {
         job,
         report: Report::new(job.name, job.options.dry_run),
-        status: HashMap::new(),
+        known: Known::default(),
         untouchable: BTreeSet::new(),
         new_state: PerSide::default(),
         refused: false,
         full_listing: PerSide::default(),
         spool: None,
-        outside_before: Default::default(),
-        outside_now: Default::default(),
-        outside_changed: PerSide::default(),
-        range_changed: false,
-        selection: (String::new(), false),
-        known_total: 0,
-        quiet: 0,
-        quiet_uids: HashSet::new(),
-        revived: Vec::new(),
+        outside: Outside::default(),
+        selection: Selection::default(),
         journaled: HashSet::new(),
-        distrusted: PerSide::default(),
-        caught: PerSide::default(),
+        trust: Trust::default(),
     };
     run.report.local_store = job.local.describe();
     run.report.server_store = job.server.describe();
@@ -252,11 +220,11 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
                 run.report.errors.push(Message::run(e.to_string()));
             }
         }
-        if let Err(e) = run.save_outside() {
+        if let Err(e) = run.outside.save(job.status, job.options.time_range) {
             run.report.errors.push(Message::run(e.to_string()));
         }
-        if run.selection.1
-            && let Err(e) = job.status.set_selection_key(&run.selection.0)
+        if run.selection.changed
+            && let Err(e) = job.status.set_selection_key(&run.selection.key)
         {
             run.report.errors.push(Message::run(e.to_string()));
         }
@@ -292,11 +260,8 @@ impl<'a, 'j> Run<'a, 'j> {
     /// distrusted from now on, and listed in full next time: what it named
     /// as changed this run before it was caught was not all read.
     fn note_caught(&mut self) {
-        for side in [Side::Local, Side::Server] {
-            let Some(example) = self.caught[side].take() else {
-                continue;
-            };
-            if self.distrusted[side] || self.job.options.dry_run {
+        for (side, example) in self.trust.newly_caught() {
+            if self.job.options.dry_run {
                 continue;
             }
             self.new_state[side] = None;
@@ -314,9 +279,7 @@ impl<'a, 'j> Run<'a, 'j> {
 
     /// Notes that a side's store changed an item without changing its version.
     fn catch(&mut self, side: Side, href: &str, version: &str) {
-        if self.store(side).checks_content_before_overwrite() {
-            self.caught[side].get_or_insert_with(|| format!("{href} kept {version}"));
-        }
+        self.trust.catch(side, self.store(side), href, version);
     }
 
     /// Records why an item's operation failed: a warning when it is to be
@@ -359,39 +322,35 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     async fn run(&mut self) -> Result<(), EngineError> {
-        self.load_outside()?;
-        self.load_selection()?;
+        self.outside = Outside::load(self.job.status, self.job.options.time_range)?;
+        self.selection = Selection::load(self.job.status, self.job.options.mode, self.job.mapping)?;
         if !self.job.options.dry_run {
             self.job.status.age_written()?;
         }
-        for side in [Side::Local, Side::Server] {
-            self.distrusted[side] = self.job.status.versions_untrusted(side)?;
-        }
-        self.known_total = self.job.status.count()?;
-        let (mut local, mut server) = if self.known_total == 0 {
+        self.trust = Trust::load(self.job.status)?;
+        self.known.total = self.job.status.count()?;
+        let (mut local, mut server) = if self.known.total == 0 {
             (
                 self.read_everything(Side::Local).await?,
                 self.read_everything(Side::Server).await?,
             )
         } else {
             // The server's answer takes longest (Radicale hashes the whole
-            // collection to answer a sync-collection): it is asked first, and
-            // the folder is listed while it works.
+            // collection to answer a sync-collection): the folder is listed
+            // (on blocking threads) and checked while the server works.
             let since = self.listing_since(Side::Server)?;
             let server_store = self.job.server;
-            let mut listing = std::pin::pin!(server_store.list_changes(since.as_deref()));
-            let early = tokio::time::timeout(SEND_WINDOW, listing.as_mut())
-                .await
-                .ok();
-            let local = self.list(Side::Local).await?;
-            let local = self.settle(Side::Local, local).await?;
-            let mut local = self.vouch(Side::Local, local).await?;
-            self.confirm_fresh(Side::Local, &mut local)?;
-            let server = match early {
-                Some(changes) => changes,
-                None => listing.await,
-            }
-            .map_err(|e| self.listing_error(Side::Server, e))?;
+            let server_listing = server_store.list_changes(since.as_deref());
+            let local_listing = async {
+                let local = self.list(Side::Local).await?;
+                let local = self.settle(Side::Local, local).await?;
+                let mut local = self.vouch(Side::Local, local).await?;
+                self.confirm_fresh(Side::Local, &mut local)?;
+                Ok::<_, EngineError>(local)
+            };
+            let (local, server) = tokio::join!(local_listing, server_listing);
+            let local = local?;
+            let server = server.map_err(|e| self.listing_error(Side::Server, e))?;
             let server = self.settle(Side::Server, server).await?;
             let server = self.vouch(Side::Server, server).await?;
             let mut listings = [local, server];
@@ -402,8 +361,8 @@ impl<'a, 'j> Run<'a, 'j> {
             self.revive_quiet(&mut local, &mut server);
             (local, server)
         };
-        self.take_up_outside(&mut local, &server, Side::Local);
-        self.take_up_outside(&mut server, &local, Side::Server);
+        self.outside.take_up(&mut local, &server, Side::Local);
+        self.outside.take_up(&mut server, &local, Side::Server);
         self.report.outside_time_range = local
             .outside
             .keys()
@@ -413,16 +372,16 @@ impl<'a, 'j> Run<'a, 'j> {
         let mut views = PerSide::new(local, server);
         let options = self.job.options;
         let plan = Plan::make(
-            &self.status,
+            &self.known.rows,
             &self.untouchable,
             &views,
             options.mode,
             options.conflicts,
         );
-        self.report.unchanged = self.quiet + plan.unchanged.len();
+        self.report.unchanged = self.known.quiet + plan.unchanged.len();
         let holdings = Holdings {
-            held: PerSide::from_fn(|side| views[side].items.len() + self.quiet),
-            known: self.known_total,
+            held: PerSide::from_fn(|side| views[side].items.len() + self.known.quiet),
+            known: self.known.total,
         };
         let refusals = if options.force {
             Vec::new()
@@ -438,8 +397,8 @@ impl<'a, 'j> Run<'a, 'j> {
             profile = self.job.name,
             local = holdings.held.local,
             server = holdings.held.server,
-            known = self.known_total,
-            quiet = self.quiet,
+            known = self.known.total,
+            quiet = self.known.quiet,
             planned = plan.ops.len(),
             refused,
             "planned"
@@ -595,7 +554,7 @@ impl<'a, 'j> Run<'a, 'j> {
     /// Writes a fresh status row when an unchanged item moved or got a new version.
     fn refresh_status(&mut self, uid: &str, views: &PerSide<SideView>) {
         let (Some(row), Some(l), Some(s)) = (
-            self.status.get(uid),
+            self.known.rows.get(uid),
             views[Side::Local].items.get(uid),
             views[Side::Server].items.get(uid),
         ) else {

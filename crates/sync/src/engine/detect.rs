@@ -3,15 +3,8 @@
 //! what it leaves out (`settle`, `vouch`), the status rows of items that
 //! may need work, and the scan that reads what changed.
 
+use super::known::uid_key;
 use super::*;
-
-/// A UID's key in [`Run::quiet_uids`].
-pub(super) fn uid_key(uid: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::hash::DefaultHasher::new();
-    uid.hash(&mut hasher);
-    hasher.finish()
-}
 
 /// Where an unchanged item is listed, and its new version if the store gave
 /// it one.
@@ -108,6 +101,29 @@ impl<'l> QuietCheck<'l> {
     }
 }
 
+/// What the profile takes up (mode, filters) as text, and whether it
+/// differs from the last clean run's: then items left alone before may be
+/// wanted now, and no delta would name them, so both sides are listed in
+/// full.
+#[derive(Default)]
+pub(super) struct Selection {
+    pub(super) key: String,
+    pub(super) changed: bool,
+}
+
+impl Selection {
+    /// Compares what the profile takes up now with the last clean run's.
+    pub(super) fn load(
+        db: &StatusDb,
+        mode: Mode,
+        mapping: &Mapping,
+    ) -> Result<Selection, crate::status::StatusError> {
+        let key = format!("{mode:?}; {}", mapping.selection());
+        let changed = db.selection_key()?.as_ref() != Some(&key);
+        Ok(Selection { key, changed })
+    }
+}
+
 pub(super) fn side_status(row: &StatusRow, side: Side) -> &SideStatus {
     match side {
         Side::Local => &row.local,
@@ -116,23 +132,10 @@ pub(super) fn side_status(row: &StatusRow, side: Side) -> &SideStatus {
 }
 
 impl<'a, 'j> Run<'a, 'j> {
-    /// Compares what the profile takes up (mode, filters) with the last
-    /// clean run's: a change lists both sides in full.
-    pub(super) fn load_selection(&mut self) -> Result<(), crate::status::StatusError> {
-        let selection = format!(
-            "{:?}; {}",
-            self.job.options.mode,
-            self.job.mapping.selection()
-        );
-        let changed = self.job.status.selection_key()?.as_ref() != Some(&selection);
-        self.selection = (selection, changed);
-        Ok(())
-    }
-
     /// The listing state to ask a side's store from (none after a change of
     /// the time range or of what the profile takes up: a full listing then).
     pub(super) fn listing_since(&self, side: Side) -> Result<Option<String>, EngineError> {
-        if self.range_changed || self.selection.1 {
+        if self.outside.range_changed || self.selection.changed {
             return Ok(None);
         }
         Ok(self.job.status.state(side)?)
@@ -181,8 +184,8 @@ impl<'a, 'j> Run<'a, 'j> {
         mut changes: ChangeSet,
     ) -> Result<ChangeSet, EngineError> {
         if let Changes::Delta { changed, .. } = &changes.changes
-            && self.known_total > 0
-            && changed.len() >= self.known_total
+            && self.known.total > 0
+            && changed.len() >= self.known.total
             && !self.names_every_known(side, changed)?
         {
             let listed = self.store(side).list().await;
@@ -203,7 +206,7 @@ impl<'a, 'j> Run<'a, 'j> {
         self.job.status.each(|row| {
             known += usize::from(named.contains(side_status(&row, side).href.as_str()))
         })?;
-        Ok(known == self.known_total)
+        Ok(known == self.known.total)
     }
 
     /// Makes a delta answer for the items this profile wrote on a side after
@@ -277,8 +280,8 @@ impl<'a, 'j> Run<'a, 'j> {
     pub(super) fn load_status(&mut self, listings: &mut [ChangeSet; 2]) -> Result<(), EngineError> {
         let [l, s] = listings.each_mut();
         let mut sides = [
-            QuietCheck::new(&mut l.changes, self.distrusted.local),
-            QuietCheck::new(&mut s.changes, self.distrusted.server),
+            QuietCheck::new(&mut l.changes, self.trust.distrusts(Side::Local)),
+            QuietCheck::new(&mut s.changes, self.trust.distrusts(Side::Server)),
         ];
         let (local, server) = (self.job.local, self.job.server);
         let mut status = HashMap::new();
@@ -310,9 +313,9 @@ impl<'a, 'j> Run<'a, 'j> {
             side.finish();
         }
         self.record_fresh(&fresh)?;
-        self.quiet = quiet_uids.len();
-        self.quiet_uids = quiet_uids;
-        self.status = status;
+        self.known.quiet = quiet_uids.len();
+        self.known.quiet_uids = quiet_uids;
+        self.known.rows = status;
         Ok(())
     }
 
@@ -344,7 +347,7 @@ impl<'a, 'j> Run<'a, 'j> {
         if self.job.options.dry_run || !matches!(changes.changes, Changes::Full(_)) {
             return Ok(());
         }
-        let check = QuietCheck::new(&mut changes.changes, self.distrusted[side]);
+        let check = QuietCheck::new(&mut changes.changes, self.trust.distrusts(side));
         let store = self.store(side);
         let mut fresh = Vec::new();
         self.job.status.each(|row| {
@@ -360,25 +363,13 @@ impl<'a, 'j> Run<'a, 'j> {
         self.record_fresh(&fresh)
     }
 
-    /// Whether a UID is in the status, held or quiet (a quiet one is taken in again).
+    /// Whether a UID is in the status, held or quiet (a quiet one is taken in
+    /// again). Not knowing would make a duplicate: a UID whose row cannot be
+    /// read is left alone.
     pub(super) fn is_known(&mut self, uid: &str) -> bool {
-        if self.status.contains_key(uid) {
-            return true;
-        }
-        if !self.quiet_uids.contains(&uid_key(uid)) {
-            return false;
-        }
-        match self.job.status.get(uid) {
-            Ok(Some(row)) => {
-                self.quiet_uids.remove(&uid_key(uid));
-                self.quiet -= 1;
-                self.status.insert(row.uid.clone(), row.clone());
-                self.revived.push(row);
-                true
-            }
-            Ok(None) => false,
+        match self.known.knows(uid, self.job.status) {
+            Ok(known) => known,
             Err(e) => {
-                // Not knowing would make a duplicate: the item is left alone.
                 self.report.errors.push(Message::run(e.to_string()));
                 self.untouchable.insert(uid.to_string());
                 true
@@ -400,7 +391,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 self.is_known(&uid);
             }
         }
-        for row in std::mem::take(&mut self.revived) {
+        for row in std::mem::take(&mut self.known.revived) {
             for (side, view) in [(Side::Local, &mut *local), (Side::Server, &mut *server)] {
                 let known = side_status(&row, side);
                 match view.items.get(&row.uid) {
@@ -439,12 +430,12 @@ impl<'a, 'j> Run<'a, 'j> {
         let mut view = SideView::default();
         self.new_state[side] = changes.state;
         let mut by_href: HashMap<&str, &StatusRow> = HashMap::new();
-        for row in self.status.values() {
+        for row in self.known.rows.values() {
             by_href.insert(side_status(row, side).href.as_str(), row);
         }
         // What a distrusted store lists (in full) or names as changed is read:
         // its version says nothing.
-        let distrusted = self.distrusted[side];
+        let distrusted = self.trust.distrusts(side);
         let mut named: Option<HashSet<String>> = None;
         let listed = match changes.changes {
             Changes::Full(listed) => listed,
@@ -460,7 +451,7 @@ impl<'a, 'j> Run<'a, 'j> {
                     .collect();
                 // Items outside the time range are not in the status either: the
                 // ones the delta does not name are as they were.
-                for (href, row) in &self.outside_before[side] {
+                for (href, row) in &self.outside.before[side] {
                     if !deleted.contains(href.as_str()) {
                         listed
                             .entry(href.clone())
@@ -503,18 +494,18 @@ impl<'a, 'j> Run<'a, 'j> {
                     let uid = row.uid.clone();
                     unread.push((uid, Found::unread(entry.href, entry.version, hash)));
                 }
-                None if self.outside_before[side]
+                None if self.outside.before[side]
                     .get(&entry.href)
                     .is_some_and(|o| o.version == entry.version) =>
                 {
                     // Outside the range last time and unchanged: not read again.
-                    let (href, row) = self.outside_before[side]
+                    let (href, row) = self.outside.before[side]
                         .remove_entry(&entry.href)
                         .expect("checked");
                     let mut item = Found::unread(href.clone(), entry.version, Hash::new(&row.hash));
                     item.changed = true;
                     view.outside.insert(row.uid.clone(), item);
-                    self.outside_now[side].insert(href, row);
+                    self.outside.now[side].insert(href, row);
                 }
                 row => {
                     owners.push(row.map(|r| r.uid.clone()));
@@ -635,15 +626,15 @@ impl<'a, 'j> Run<'a, 'j> {
                 ..ReadFacts::default()
             }));
             view.outside.insert(uid.clone(), outside);
-            self.outside_now[side].insert(href, OutsideRow { version, uid, hash });
-            self.outside_changed[side] = true;
+            self.outside.now[side].insert(href, OutsideRow { version, uid, hash });
+            self.outside.changed[side] = true;
             return;
         }
         self.is_known(&uid);
         // The content decides: a new version of the same content is no change
         // (a server that rewrote it), and the same version with other content
         // is one (a server that does not change its ETags), said once here.
-        let (changed, same_version) = match self.status.get(&uid) {
+        let (changed, same_version) = match self.known.rows.get(&uid) {
             Some(row) => {
                 let known = side_status(row, side);
                 (

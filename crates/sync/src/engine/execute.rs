@@ -645,7 +645,7 @@ impl<'a, 'j> Run<'a, 'j> {
             }
         }
         if remember {
-            self.status.insert(row.uid.clone(), row);
+            self.known.rows.insert(row.uid.clone(), row);
         }
         Ok(())
     }
@@ -667,7 +667,7 @@ impl<'a, 'j> Run<'a, 'j> {
             .status
             .remove(uid)
             .map_err(|e| Failure::new(Side::Local, None, e.to_string()))?;
-        self.status.remove(uid);
+        self.known.rows.remove(uid);
         Ok(())
     }
 }

@@ -122,7 +122,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 continue;
             }
             let uid = ops[i].uid().to_string();
-            let known = self.status.contains_key(&uid);
+            let known = self.known.rows.contains_key(&uid);
             let (mode, policy) = (self.job.options.mode, self.job.options.conflicts);
             let op = plan::decide(&uid, known, views, mode, policy);
             tracing::info!(uid = %uid, action = ?op.action(), "planned again after reading the target back");
