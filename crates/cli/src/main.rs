@@ -82,8 +82,10 @@ enum Command {
     /// Find the calendars, task lists and address books on a server; with
     /// --write, add a profile for each to the configuration file.
     Discover(discover_cmd::DiscoverArgs),
-    /// What the configuration file may hold: `davsync config keys` lists
-    /// every key with its type, default, where it is valid and what it does.
+    /// Show what the configuration file may hold: `davsync config keys [--json]`.
+    ///
+    /// `config keys` lists every key with its type, default, where it is
+    /// valid and what it does; it needs no configuration file.
     Config(config_cmd::ConfigArgs),
 }
 
