@@ -1,4 +1,4 @@
-//! The configuration file parser of the CLI (crates/cli/src/config.rs, with
+//! The configuration file parser of the CLI (crates/cli/src/config/, with
 //! the secrets module it uses), included by path: the CLI is a binary crate.
 //! Parsing touches no network, keyring or command (password sources are only
 //! named, read later); it may look at the file system (a vdir path is
@@ -7,7 +7,7 @@
 #![no_main]
 
 #[allow(dead_code)]
-#[path = "../../crates/cli/src/config.rs"]
+#[path = "../../crates/cli/src/config/mod.rs"]
 mod config;
 #[allow(dead_code)]
 #[path = "../../crates/cli/src/secrets.rs"]

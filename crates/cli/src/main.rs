@@ -2,6 +2,7 @@
 //! runs the requested command; errors become messages and exit codes here.
 
 mod config;
+mod config_cmd;
 mod discover_cmd;
 mod paths;
 mod secrets;
@@ -81,6 +82,11 @@ enum Command {
     /// Find the calendars, task lists and address books on a server; with
     /// --write, add a profile for each to the configuration file.
     Discover(discover_cmd::DiscoverArgs),
+    /// Show what the configuration file may hold: `davsync config keys [--json]`.
+    ///
+    /// `config keys` lists every key with its type, default, where it is
+    /// valid and what it does; it needs no configuration file.
+    Config(config_cmd::ConfigArgs),
 }
 
 const AFTER_HELP: &str = "\
@@ -94,7 +100,8 @@ Configuration (TOML):
   local = { type = \"vdir\", path = \"~/calendars/work\" }
   server = { type = \"vdir\", path = \"/media/backup/work\" }
 
-See the README for every key, the modes, the policies and the category filter.
+Every key, its type, default and meaning: davsync config keys [--json].
+See the README for the modes, the policies and the category filter.
 
 Exit status:
   0  every profile ran without error
@@ -144,6 +151,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         // Needs no configuration; with --write it may create the file.
         Command::Discover(args) => discover_cmd::run(&path, args),
+        Command::Config(args) => config_cmd::run(args),
         Command::Sync(args) => {
             load().and_then(|(config, data)| sync_cmd::run(&config, &data, args))
         }
@@ -158,5 +166,27 @@ fn main() -> ExitCode {
             eprintln!("davsync: {e:#}");
             ExitCode::from(exit_status(&e))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example in `--help` is a valid profile: a key renamed in the
+    /// table without the help text following fails here.
+    #[test]
+    fn the_help_example_parses() {
+        let example: String = AFTER_HELP
+            .lines()
+            .skip_while(|l| !l.starts_with("Configuration (TOML):"))
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .map(|l| format!("{}\n", l.trim()))
+            .collect();
+        let config = config::Config::parse(&example, std::path::Path::new("/x/config.toml"))
+            .unwrap_or_else(|e| panic!("{e:#}\n{example}"));
+        assert_eq!(config.profiles.len(), 1, "{example}");
+        assert!(config.profiles[0].category.is_some(), "{example}");
     }
 }

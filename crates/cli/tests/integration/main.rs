@@ -2,6 +2,7 @@
 //! one per file: shorter builds). Each module is one concern, as its `//!` says.
 
 mod cli;
+mod config_keys;
 mod convergence;
 mod discover;
 mod faults;

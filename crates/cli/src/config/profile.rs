@@ -1,0 +1,290 @@
+//! A `[profiles.NAME]` table checked and resolved: its name, content, mode,
+//! safety limit, category filter, sizes and time range; the two stores are
+//! `store.rs`'s.
+
+use super::keys::{self, DefaultValue, Key, ValueType};
+use super::raw::RawProfile;
+use super::source::Source;
+use super::store::{ResolvedStore, resolve_store};
+use anyhow::Result;
+use davsync_pim::ItemKind;
+use davsync_sync::{ConflictPolicy, Mode};
+use serde::Deserialize;
+use std::ops::Range;
+use std::path::Path;
+use toml::Spanned;
+
+/// What a profile syncs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Content {
+    /// VEVENTs, in `.ics` files.
+    Events,
+    /// VTODOs, in `.ics` files.
+    Tasks,
+    /// vCards, in `.vcf` files.
+    Contacts,
+}
+
+impl Content {
+    /// The item kind a profile of this content keeps.
+    pub(crate) fn kind(self) -> ItemKind {
+        match self {
+            Content::Events => ItemKind::Event,
+            Content::Tasks => ItemKind::Task,
+            Content::Contacts => ItemKind::Contact,
+        }
+    }
+
+    /// The vdir file extension.
+    pub(crate) fn extension(self) -> &'static str {
+        match self {
+            Content::Events | Content::Tasks => "ics",
+            Content::Contacts => "vcf",
+        }
+    }
+
+    /// Its name in the file.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Content::Events => "events",
+            Content::Tasks => "tasks",
+            Content::Contacts => "contacts",
+        }
+    }
+}
+
+/// A validated profile.
+#[derive(Debug, Clone)]
+pub(crate) struct Profile {
+    /// Its name (safe as a file name).
+    pub name: String,
+    /// Events, tasks or contacts.
+    pub content: Content,
+    /// Synchronization mode.
+    pub mode: Mode,
+    /// Conflict policy (two-way only).
+    pub conflicts: ConflictPolicy,
+    /// Largest share of a side's items one run may delete, in percent.
+    pub max_delete: u8,
+    /// The category filter, if any.
+    pub category: Option<CategoryOptions>,
+    /// Items read per request (the guide's chunked sync), and per status transaction.
+    pub chunk_size: usize,
+    /// Items larger than this (bytes) are left alone, each with an error.
+    pub max_item_size: u64,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// The time-range filter: days back and days ahead of today (calendars;
+    /// `None`: every item, whatever its dates).
+    pub time_range: Option<(u32, u32)>,
+    /// The local store, with paths resolved.
+    pub local: ResolvedStore,
+    /// The server store, with paths resolved.
+    pub server: ResolvedStore,
+}
+
+/// The category filter's settings.
+#[derive(Debug, Clone)]
+pub(crate) struct CategoryOptions {
+    /// The category.
+    pub name: String,
+    /// Also own items without any category.
+    pub include_uncategorized: bool,
+    /// Own everything except the category.
+    pub negate: bool,
+}
+
+/// The guide's default time range for calendars: 60 days back, 365 ahead.
+const DEFAULT_TIME_RANGE: (u32, u32) = match keys::TIME_RANGE.default {
+    DefaultValue::TimeRange {
+        past_days,
+        future_days,
+    } => (past_days, future_days),
+    _ => panic!("time_range's default is a time range"),
+};
+
+/// The most days `time_range` may reach either way.
+const MAX_DAYS: u32 = match keys::TIME_RANGE.value {
+    ValueType::TimeRange { max_days } => max_days,
+    _ => panic!("time_range's type is a time range"),
+};
+
+/// Checks and resolves the profile `name` (`span`: the name's, in its table header).
+pub(super) fn resolve_profile(
+    name: String,
+    span: Range<usize>,
+    raw: RawProfile,
+    src: &Source<'_>,
+) -> Result<Profile> {
+    if !valid_profile_name(&name) {
+        return Err(src.error(
+            span,
+            &format!("profiles.{name}"),
+            "a profile name may hold only letters, digits, `-`, `_` and `.`, and may not start with `.`",
+        ));
+    }
+    let key = |k: &str| format!("profiles.{name}.{k}");
+    let max_delete = *raw.max_delete.get_ref();
+    let (min, max) = keys::MAX_DELETE.bounds();
+    if !(min..=max).contains(&max_delete) {
+        return Err(src.error(
+            raw.max_delete.span(),
+            &key("max_delete"),
+            format!("{max_delete} is not a percentage from {min} to {max}"),
+        ));
+    }
+    let category =
+        category_of(&raw, &span).map_err(|(at, k, message)| src.error(at, &key(k), message))?;
+    let bounded = |value: Option<Spanned<i64>>, k: &Key| {
+        bounded(value, k).map_err(|(at, message)| src.error(at, &key(k.name), message))
+    };
+    let chunk_size = bounded(raw.chunk_size, &keys::CHUNK_SIZE)?;
+    let max_item_size =
+        bounded(raw.max_item_size_mib, &keys::MAX_ITEM_SIZE_MIB)? as u64 * 1024 * 1024;
+    let concurrency = bounded(raw.concurrency, &keys::CONCURRENCY)?;
+    let time_range = time_range_of(raw.time_range, raw.content)
+        .map_err(|(at, message)| src.error(at, &key("time_range"), message))?;
+    let local = resolve_store(raw.local, "local", raw.content, &key, src)?;
+    let server = resolve_store(raw.server, "server", raw.content, &key, src)?;
+    if let (ResolvedStore::Vdir { path: l }, ResolvedStore::Vdir { path: s }) = (&local, &server) {
+        // Compare real folders where they exist (symlinks, `..`).
+        let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        if real(l) == real(s) {
+            return Err(src.error(
+                span,
+                &key("server.path"),
+                format!("local and server are the same folder ({})", l.display()),
+            ));
+        }
+    }
+    Ok(Profile {
+        name,
+        content: raw.content,
+        mode: raw.mode,
+        conflicts: raw.conflicts,
+        max_delete: max_delete as u8,
+        category,
+        chunk_size,
+        max_item_size,
+        concurrency,
+        time_range,
+        local,
+        server,
+    })
+}
+
+/// Profile names become file names: keep them plain.
+fn valid_profile_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// A message about a key of the profile: its span, the key, the message.
+type KeyError = (Range<usize>, &'static str, String);
+
+/// Reads `category` and the two keys that need it (`span`: the profile
+/// name's, for a key that is missing).
+fn category_of(raw: &RawProfile, span: &Range<usize>) -> Result<Option<CategoryOptions>, KeyError> {
+    let Some(cat) = &raw.category else {
+        if raw.category_include_uncategorized || raw.category_negate {
+            return Err((
+                span.clone(),
+                "category",
+                "category_include_uncategorized and category_negate need a `category`".into(),
+            ));
+        }
+        return Ok(None);
+    };
+    let value = cat.get_ref().trim().to_string();
+    if value.is_empty() || value.contains([',', ';']) || value.contains(char::is_control) {
+        return Err((
+            cat.span(),
+            "category",
+            "the category must be non-empty, without commas, semicolons or line breaks".into(),
+        ));
+    }
+    if raw.category_include_uncategorized && raw.category_negate {
+        return Err((
+            cat.span(),
+            "category_negate",
+            "category_negate and category_include_uncategorized exclude each other".into(),
+        ));
+    }
+    Ok(Some(CategoryOptions {
+        name: value,
+        include_uncategorized: raw.category_include_uncategorized,
+        negate: raw.category_negate,
+    }))
+}
+
+/// An integer key within the table's bounds, or its default.
+fn bounded(value: Option<Spanned<i64>>, key: &Key) -> Result<usize, (Range<usize>, String)> {
+    let (min, max) = key.bounds();
+    match value {
+        None => Ok(key.int_default() as usize),
+        Some(v) if (min..=max).contains(v.get_ref()) => Ok(*v.get_ref() as usize),
+        Some(v) => Err((v.span(), format!("must be from {min} to {max}"))),
+    }
+}
+
+/// A message about the value at a span of the file.
+type SpannedError = (Range<usize>, String);
+
+/// Reads `time_range`: `false`, `true` (the default range), or a table with
+/// `past_days` and `future_days`. Contacts have no time, so no range. An
+/// error comes with the span of the value.
+fn time_range_of(
+    value: Option<Spanned<toml::Value>>,
+    content: Content,
+) -> Result<Option<(u32, u32)>, SpannedError> {
+    let Some(value) = value else {
+        return Ok(match content {
+            Content::Contacts => None,
+            Content::Events | Content::Tasks => Some(DEFAULT_TIME_RANGE),
+        });
+    };
+    let span = value.span();
+    let fail = |message: String| Err((span.clone(), message));
+    let range = match value.into_inner() {
+        toml::Value::Boolean(false) => return Ok(None),
+        toml::Value::Boolean(true) => DEFAULT_TIME_RANGE,
+        toml::Value::Table(table) => {
+            let mut range = DEFAULT_TIME_RANGE;
+            for (name, v) in table {
+                let slot = match name.as_str() {
+                    "past_days" => &mut range.0,
+                    "future_days" => &mut range.1,
+                    other => {
+                        return fail(format!(
+                            "unknown key `{other}` (known: past_days, future_days)"
+                        ));
+                    }
+                };
+                match v.as_integer() {
+                    Some(days) if (0..=i64::from(MAX_DAYS)).contains(&days) => *slot = days as u32,
+                    _ => {
+                        return fail(format!(
+                            "`{name}` must be a number of days from 0 to {MAX_DAYS}"
+                        ));
+                    }
+                }
+            }
+            range
+        }
+        _ => {
+            return fail(format!(
+                "must be `false` or a table such as {{ past_days = {}, future_days = {} }}",
+                DEFAULT_TIME_RANGE.0, DEFAULT_TIME_RANGE.1
+            ));
+        }
+    };
+    if content == Content::Contacts {
+        return fail("contacts have no dates: a time range applies to events and tasks".into());
+    }
+    Ok(Some(range))
+}
