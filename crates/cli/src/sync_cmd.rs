@@ -360,9 +360,10 @@ fn add_hints(report: &mut Report) {
             (Some(Refusal::SideEmptied { emptied, .. }), _) => format!(
                 "if the {emptied} store really was emptied on purpose, run again with --force"
             ),
-            (Some(Refusal::TooManyDeletes { .. }), _) => "check the plan with --dry-run, then \
-                run with --force (or raise max_delete in the profile) if it is intended"
-                .to_string(),
+            (Some(Refusal::TooManyDeletes { limit_percent, .. }), _) => format!(
+                "the limit is the profile's max_delete = {limit_percent}%; check the plan with \
+                 --dry-run, then run with --force (or raise max_delete) if it is intended"
+            ),
             (None, Some(ServerFailure::Unauthorized)) => {
                 format!("check the username and the password source of profile {profile}")
             }

@@ -167,8 +167,7 @@ fn config_keys_shows_the_max_delete_a_run_uses() {
     let run = davsync.run(&["sync"]);
     run.expect_code(1);
     assert!(
-        run.stdout
-            .contains(&format!("more than max_delete = {max_delete}%")),
+        run.stdout.contains(&format!("max_delete = {max_delete}%")),
         "{}",
         run.describe()
     );
