@@ -12,8 +12,8 @@ use crate::time_range::TimeRange;
 use chrono::{DateTime, Utc};
 use davsync_pim::Item;
 use davsync_store::{
-    ChangeSet, Changes, Fetched, Href, Listed, Metadata, ReadOptions, ServerFailure, Store,
-    StoreError, Written, read_in_batches,
+    ChangeSet, Changes, Fetched, Href, Listed, Metadata, ReadOptions, Store, StoreError, Written,
+    read_in_batches,
 };
 use futures_util::stream::{self, StreamExt};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -22,12 +22,17 @@ mod detect;
 mod error;
 mod execute;
 mod known;
+mod metadata;
 mod outside;
 mod plan;
+mod record;
+mod scan;
+mod sources;
 mod trust;
 mod verify;
 
 pub use error::EngineError;
+use error::Failure;
 pub use plan::Refusal;
 
 use detect::Selection;
@@ -465,59 +470,6 @@ impl<'a, 'j> Run<'a, 'j> {
         }
     }
 
-    /// Carries the collection's display name and colour across: in one-way modes
-    /// from the source, in two-way mode only into a side that has none.
-    async fn sync_metadata(&mut self) {
-        let (local, server) = match (
-            self.job.local.metadata().await,
-            self.job.server.metadata().await,
-        ) {
-            (Ok(l), Ok(s)) => (l, s),
-            (Err(e), _) | (_, Err(e)) => {
-                self.report
-                    .warnings
-                    .push(Message::run(format!("collection metadata: {e}")));
-                return;
-            }
-        };
-        let pick = |source: &Option<String>, target: &Option<String>, overwrite: bool| match (
-            source, target,
-        ) {
-            (Some(s), Some(t)) if overwrite && s != t => Some(s.clone()),
-            (Some(s), None) => Some(s.clone()),
-            _ => None,
-        };
-        let mut updates = Vec::new();
-        for to in [Side::Local, Side::Server] {
-            let (source, target) = match to {
-                Side::Local => (&server, &local),
-                Side::Server => (&local, &server),
-            };
-            let overwrite = match self.job.options.mode.one_way() {
-                Some((src, _)) if src == to => continue,
-                Some(_) => true,
-                None => false,
-            };
-            let update = Metadata {
-                displayname: pick(&source.displayname, &target.displayname, overwrite),
-                color: pick(&source.color, &target.color, overwrite),
-            };
-            if update != Metadata::default() {
-                updates.push((to, update));
-            }
-        }
-        for (to, update) in updates {
-            if self.job.options.dry_run {
-                continue;
-            }
-            if let Err(e) = self.store(to).set_metadata(&update).await {
-                self.report.warnings.push(Message::run(format!(
-                    "writing collection metadata on the {to} side: {e}"
-                )));
-            }
-        }
-    }
-
     /// Takes in what a scan found, by UID; a UID held twice is left alone.
     fn collect(&mut self, side: Side, uid: String, item: Found, view: &mut SideView) {
         if let Some(other) = view.items.get(&uid) {
@@ -577,58 +529,6 @@ impl<'a, 'j> Run<'a, 'j> {
             && let Err(e) = self.job.status.put(&fresh)
         {
             self.report.errors.push(Message::run(e.to_string()));
-        }
-    }
-}
-/// Why one item's operation failed.
-#[derive(Debug)]
-struct Failure {
-    side: Side,
-    href: Option<String>,
-    message: String,
-    /// Changed under our feet: the next run re-plans it; a warning, not an error.
-    transient: bool,
-    /// The kind of server failure, if it was one.
-    kind: Option<ServerFailure>,
-}
-
-impl Failure {
-    fn new(side: Side, href: Option<String>, message: String) -> Self {
-        Failure {
-            side,
-            href,
-            message,
-            transient: false,
-            kind: None,
-        }
-    }
-
-    fn transient(side: Side, href: Option<String>, message: String) -> Self {
-        Failure {
-            side,
-            href,
-            message,
-            transient: true,
-            kind: None,
-        }
-    }
-
-    fn from_store(side: Side, href: &str, e: StoreError) -> Self {
-        let href = (!href.is_empty()).then(|| href.to_string());
-        match e {
-            StoreError::PreconditionFailed { .. } | StoreError::NotFound { .. } => {
-                Failure::transient(
-                    side,
-                    href,
-                    format!(
-                        "{e}; it changed on the {side} side during the run and will be synced on the next run"
-                    ),
-                )
-            }
-            other => Failure {
-                kind: other.server_failure(),
-                ..Failure::new(side, href, format!("{side} store: {other}"))
-            },
         }
     }
 }

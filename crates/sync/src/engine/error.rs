@@ -1,4 +1,5 @@
-//! Why a run stopped before its end: the engine's typed error.
+//! Why a run stopped before its end (the engine's typed error), and why one
+//! item's operation failed (a line of the report, the run goes on).
 
 use crate::planner::Side;
 use crate::status::StatusError;
@@ -41,6 +42,59 @@ impl EngineError {
                 source.server_failure()
             }
             EngineError::Status(_) => None,
+        }
+    }
+}
+
+/// Why one item's operation failed.
+#[derive(Debug)]
+pub(super) struct Failure {
+    pub(super) side: Side,
+    pub(super) href: Option<String>,
+    pub(super) message: String,
+    /// Changed under our feet: the next run re-plans it; a warning, not an error.
+    pub(super) transient: bool,
+    /// The kind of server failure, if it was one.
+    pub(super) kind: Option<ServerFailure>,
+}
+
+impl Failure {
+    pub(super) fn new(side: Side, href: Option<String>, message: String) -> Self {
+        Failure {
+            side,
+            href,
+            message,
+            transient: false,
+            kind: None,
+        }
+    }
+
+    pub(super) fn transient(side: Side, href: Option<String>, message: String) -> Self {
+        Failure {
+            side,
+            href,
+            message,
+            transient: true,
+            kind: None,
+        }
+    }
+
+    pub(super) fn from_store(side: Side, href: &str, e: StoreError) -> Self {
+        let href = (!href.is_empty()).then(|| href.to_string());
+        match e {
+            StoreError::PreconditionFailed { .. } | StoreError::NotFound { .. } => {
+                Failure::transient(
+                    side,
+                    href,
+                    format!(
+                        "{e}; it changed on the {side} side during the run and will be synced on the next run"
+                    ),
+                )
+            }
+            other => Failure {
+                kind: other.server_failure(),
+                ..Failure::new(side, href, format!("{side} store: {other}"))
+            },
         }
     }
 }

@@ -1,0 +1,106 @@
+//! The status bookkeeping of execution: creates noted in the journal before
+//! they are sent, status rows written and dropped, writes noted for the
+//! next delta (all inside the chunk's transaction, except the journal's own).
+
+use super::execute::PreparedWrite;
+use super::*;
+
+impl<'a, 'j> Run<'a, 'j> {
+    /// Notes the chunk's creates whose address the store tells in advance,
+    /// in one transaction, before any is sent (see [`StatusDb::journal_add`]).
+    pub(super) fn note_creates<'w>(
+        &mut self,
+        writes: impl Iterator<Item = &'w PreparedWrite>,
+    ) -> Result<(), EngineError> {
+        let creates: Vec<(Side, &str, Href)> = writes
+            .filter(|w| w.content.is_some() && w.target.is_none())
+            .filter_map(|w| {
+                let href = self.store(w.side).planned_href(&w.uid)?;
+                Some((w.side, w.uid.as_str(), href))
+            })
+            .collect();
+        if creates.is_empty() {
+            return Ok(());
+        }
+        let db = self.job.status;
+        db.begin()?;
+        for (side, uid, href) in &creates {
+            if let Err(e) = db.journal_add(*side, uid, href) {
+                let _ = db.rollback();
+                return Err(e.into());
+            }
+        }
+        db.commit()?;
+        self.journaled.extend(
+            creates
+                .into_iter()
+                .map(|(side, uid, _)| (side, uid.to_string())),
+        );
+        Ok(())
+    }
+
+    pub(super) fn row_for(
+        &self,
+        uid: &str,
+        views: &PerSide<SideView>,
+        local: &Item,
+        server: &Item,
+    ) -> StatusRow {
+        let side = |s: Side, item: &Item| {
+            let f = &views[s].items[uid];
+            SideStatus {
+                href: f.href.clone(),
+                version: f.version.clone(),
+                hash: item.content_hash().to_string(),
+            }
+        };
+        StatusRow {
+            uid: uid.to_string(),
+            local: side(Side::Local, local),
+            server: side(Side::Server, server),
+        }
+    }
+
+    /// Records a row in the database. The in-memory status served the plan;
+    /// after it only conflict copies are looked up there (`remember`), so the
+    /// rows of a large first run are not held twice.
+    pub(super) fn put(&mut self, row: StatusRow, remember: bool) -> Result<(), Failure> {
+        self.job
+            .status
+            .put(&row)
+            .map_err(|e| Failure::new(Side::Local, None, e.to_string()))?;
+        for side in [Side::Local, Side::Server] {
+            if self.journaled.remove(&(side, row.uid.clone())) {
+                self.job
+                    .status
+                    .journal_remove(side, &row.uid)
+                    .map_err(|e| Failure::new(side, None, e.to_string()))?;
+            }
+        }
+        if remember {
+            self.known.rows.insert(row.uid.clone(), row);
+        }
+        Ok(())
+    }
+
+    /// Notes a write on a side whose store keeps a listing state (see
+    /// [`StatusDb::note_written`]), in the transaction of its status row.
+    pub(super) fn note_written(&self, side: Side, href: &str) -> Result<(), Failure> {
+        if self.new_state[side].is_none() {
+            return Ok(());
+        }
+        self.job
+            .status
+            .note_written(side, href)
+            .map_err(|e| Failure::new(side, Some(href.to_string()), e.to_string()))
+    }
+
+    pub(super) fn forget(&mut self, uid: &str) -> Result<(), Failure> {
+        self.job
+            .status
+            .remove(uid)
+            .map_err(|e| Failure::new(Side::Local, None, e.to_string()))?;
+        self.known.rows.remove(uid);
+        Ok(())
+    }
+}
