@@ -419,11 +419,12 @@ impl<'a, 'j> Run<'a, 'j> {
         if !options.dry_run {
             // Fresh versions of unchanged items (thousands after a big first
             // run) are written in one transaction, not one commit each.
-            self.job.status.begin()?;
+            let db = self.job.status;
+            let transaction = db.transaction()?;
             for uid in &unchanged {
                 self.refresh_status(uid, &views);
             }
-            self.job.status.commit()?;
+            transaction.commit()?;
         }
         drop(unchanged);
         if refused || options.dry_run {

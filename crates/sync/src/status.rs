@@ -2,7 +2,7 @@
 //! operation on each item, one SQLite file per profile, committed per item.
 
 use crate::report::{RunResult, RunSummary};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -82,6 +82,20 @@ pub struct RunRecord {
 pub struct StatusDb {
     conn: Connection,
     path: String,
+}
+
+/// An open transaction of a [`StatusDb`] (see [`StatusDb::transaction`]).
+pub struct StatusTransaction<'d> {
+    tx: Transaction<'d>,
+    db: &'d StatusDb,
+}
+
+impl StatusTransaction<'_> {
+    /// Commits the writes made since the transaction began.
+    pub fn commit(self) -> Result<(), StatusError> {
+        let StatusTransaction { tx, db } = self;
+        tx.commit().map_err(|e| db.err(e))
+    }
 }
 
 impl StatusDb {
@@ -217,22 +231,14 @@ impl StatusDb {
             .map_err(|e| self.err(e))
     }
 
-    /// Starts a transaction: the following writes are committed together by
-    /// [`commit`](Self::commit).
-    pub fn begin(&self) -> Result<(), StatusError> {
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(|e| self.err(e))
-    }
-
-    /// Commits the transaction [`begin`](Self::begin) started.
-    pub fn commit(&self) -> Result<(), StatusError> {
-        self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))
-    }
-
-    /// Abandons the transaction [`begin`](Self::begin) started.
-    pub fn rollback(&self) -> Result<(), StatusError> {
-        self.conn.execute_batch("ROLLBACK").map_err(|e| self.err(e))
+    /// Starts a transaction: the writes made through this database while it
+    /// is held are committed together by [`StatusTransaction::commit`], and
+    /// abandoned if it is dropped first (an early return, a panic), so no
+    /// half of a chunk is ever recorded.
+    pub fn transaction(&self) -> Result<StatusTransaction<'_>, StatusError> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
+        Ok(StatusTransaction { tx, db: self })
     }
 
     /// Inserts or replaces a row (committed at once outside a transaction).
@@ -625,6 +631,27 @@ mod tests {
             local: side("ics"),
             server: side("srv"),
         }
+    }
+
+    #[test]
+    fn a_transaction_dropped_before_its_commit_records_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.sqlite");
+        let db = StatusDb::open(&path).unwrap();
+        db.put(&row("kept", "1")).unwrap();
+        {
+            let _abandoned = db.transaction().unwrap();
+            db.put(&row("a", "1")).unwrap();
+            db.remove("kept").unwrap();
+        }
+        let transaction = db.transaction().unwrap();
+        db.put(&row("b", "1")).unwrap();
+        transaction.commit().unwrap();
+        drop(db);
+        let db = StatusDb::open(&path).unwrap();
+        assert!(db.get("a").unwrap().is_none(), "the dropped one left nothing");
+        assert!(db.get("kept").unwrap().is_some(), "nor removed anything");
+        assert_eq!(db.get("b").unwrap(), Some(row("b", "1")));
     }
 
     #[test]

@@ -326,14 +326,11 @@ impl<'a, 'j> Run<'a, 'j> {
             return Ok(());
         }
         let db = self.job.status;
-        db.begin()?;
+        let transaction = db.transaction()?;
         for (uid, side, version) in fresh {
-            if let Err(e) = db.set_version(uid, *side, version) {
-                let _ = db.rollback();
-                return Err(e.into());
-            }
+            db.set_version(uid, *side, version)?;
         }
-        Ok(db.commit()?)
+        Ok(transaction.commit()?)
     }
 
     /// Confirms a fully listed side's new versions of unchanged items before

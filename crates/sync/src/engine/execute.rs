@@ -132,7 +132,8 @@ impl<'a, 'j> Run<'a, 'j> {
                 return Err(EngineError::Flush { side, source });
             }
         }
-        self.job.status.begin()?;
+        let db = self.job.status;
+        let transaction = db.transaction()?;
         for uid in &settled {
             self.refresh_status(uid, views);
         }
@@ -167,7 +168,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 view.items.remove(uid);
             }
         }
-        Ok(self.job.status.commit()?)
+        Ok(transaction.commit()?)
     }
 
     /// Sends writes with a bounded number in flight and keeps their results.

@@ -23,14 +23,11 @@ impl<'a, 'j> Run<'a, 'j> {
             return Ok(());
         }
         let db = self.job.status;
-        db.begin()?;
+        let transaction = db.transaction()?;
         for (side, uid, href) in &creates {
-            if let Err(e) = db.journal_add(*side, uid, href) {
-                let _ = db.rollback();
-                return Err(e.into());
-            }
+            db.journal_add(*side, uid, href)?;
         }
-        db.commit()?;
+        transaction.commit()?;
         self.journaled.extend(
             creates
                 .into_iter()
