@@ -22,6 +22,7 @@ mod detect;
 mod error;
 mod execute;
 mod known;
+mod map;
 mod metadata;
 mod outside;
 mod plan;

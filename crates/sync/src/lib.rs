@@ -16,7 +16,7 @@ pub mod status;
 pub mod time_range;
 
 pub use engine::{SyncJob, SyncOptions, sync};
-pub use mapping::{CategoryFilter, KindFilter, Mapping, Transform};
+pub use mapping::{CategoryFilter, KindFilter, MapContext, Mapping, Transform};
 pub use per_side::PerSide;
 pub use planner::{Action, ConflictPolicy, Mode, Side};
 pub use report::Report;

@@ -649,7 +649,10 @@ mod tests {
         transaction.commit().unwrap();
         drop(db);
         let db = StatusDb::open(&path).unwrap();
-        assert!(db.get("a").unwrap().is_none(), "the dropped one left nothing");
+        assert!(
+            db.get("a").unwrap().is_none(),
+            "the dropped one left nothing"
+        );
         assert!(db.get("kept").unwrap().is_some(), "nor removed anything");
         assert_eq!(db.get("b").unwrap(), Some(row("b", "1")));
     }

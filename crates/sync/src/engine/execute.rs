@@ -282,11 +282,7 @@ impl<'a, 'j> Run<'a, 'j> {
             ));
         }
         let source = self.load(to.other(), uid, views).await?;
-        let mapped = self
-            .job
-            .mapping
-            .map(to, source.clone())
-            .map_err(|e| Failure::new(to, None, e.to_string()))?;
+        let mapped = self.map_to(to, source.clone())?;
         Ok(PreparedWrite {
             uid: uid.to_string(),
             side: to,
@@ -383,11 +379,7 @@ impl<'a, 'j> Run<'a, 'j> {
             .and_then(|i| i.with_summary_note(&note))
             .map_err(|e| Failure::new(side, None, format!("cannot make the conflict copy: {e}")))?;
         let other = side.other();
-        let mapped = self
-            .job
-            .mapping
-            .map(other, copy.clone())
-            .map_err(|e| Failure::new(other, None, e.to_string()))?;
+        let mapped = self.map_to(other, copy.clone())?;
         let create = |side: Side, body: Item| {
             Sent::new(PreparedWrite {
                 uid: copy_uid.to_string(),

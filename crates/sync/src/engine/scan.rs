@@ -248,9 +248,7 @@ impl<'a, 'j> Run<'a, 'j> {
         }
         let server_hash = match side {
             Side::Local => self
-                .job
-                .mapping
-                .map(Side::Server, item.clone())
+                .map_to(Side::Server, item.clone())
                 .ok()
                 .map(|mapped| Hash::new(mapped.content_hash())),
             Side::Server => None,

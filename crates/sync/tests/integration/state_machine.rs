@@ -34,8 +34,8 @@ use davsync_store::VdirStore;
 use davsync_sync::report::{Outcome, Report};
 use davsync_sync::status::StatusRow;
 use davsync_sync::{
-    Action, CategoryFilter, ConflictPolicy, KindFilter, Mapping, Mode, Side, StatusDb, SyncJob,
-    SyncOptions, Transform,
+    Action, CategoryFilter, ConflictPolicy, KindFilter, MapContext, Mapping, Mode, Side, StatusDb,
+    SyncJob, SyncOptions, Transform,
 };
 use davsync_testkit::folder::{items_by_uid, write_file};
 use davsync_testkit::items;
@@ -656,7 +656,9 @@ fn check_category_sync(
         let (_, item) = &files[0];
         if filter.admits(Side::Local, item) {
             prop_assert_eq!(files.len(), 1, "duplicate UID {}", uid);
-            let mapped = filter.map(Side::Server, item.clone()).unwrap();
+            let mapped = filter
+                .map(Side::Server, item.clone(), &MapContext::default())
+                .unwrap();
             owned.insert(uid.clone(), mapped.content_hash().to_string());
         }
     }

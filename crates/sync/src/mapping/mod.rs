@@ -1,0 +1,120 @@
+//! Per-direction mapping: which items belong to a profile (`admits`, asked
+//! during detection), and how an item is changed on its way to the other
+//! side (`map`, the engine's map stage). Every mapping option is one small
+//! [`Transform`] in a file of its own here.
+
+use crate::planner::Side;
+use crate::status::StatusRow;
+use davsync_pim::{Item, ItemError};
+
+mod category;
+mod kind;
+
+pub use category::CategoryFilter;
+pub use kind::KindFilter;
+
+/// What a transform may know besides the item it maps.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MapContext<'a> {
+    /// The item's status row: how it was synced last time (`None` for an
+    /// item new to the profile). A sticky filter, say, keeps an item it
+    /// took up before.
+    pub row: Option<&'a StatusRow>,
+}
+
+/// One mapping option.
+pub trait Transform: Send + Sync {
+    /// A short name for messages.
+    fn name(&self) -> &'static str;
+
+    /// Whether an item found on `side` belongs to the profile.
+    fn admits(&self, _side: Side, _item: &Item) -> bool {
+        true
+    }
+
+    /// What decides [`admits`](Self::admits), as text: when it differs from
+    /// the last clean run's, both sides are listed in full once, since items
+    /// left alone then may belong to the profile now (a delta would never
+    /// name them again). Empty for a transform that admits everything.
+    fn selection(&self) -> String {
+        String::new()
+    }
+
+    /// Changes an item on its way to `to`. Must be idempotent and leave an
+    /// item mapped back and forth as it was (a run after a mapped write has
+    /// nothing to do).
+    fn map(&self, _to: Side, item: Item, _context: &MapContext<'_>) -> Result<Item, ItemError> {
+        Ok(item)
+    }
+}
+
+/// The transforms of a profile, applied in order towards the local side and in
+/// reverse order towards the server, so each undoes its own work.
+#[derive(Default)]
+pub struct Mapping {
+    transforms: Vec<Box<dyn Transform>>,
+}
+
+impl Mapping {
+    /// A mapping with no transforms.
+    pub fn new() -> Self {
+        Mapping::default()
+    }
+
+    /// Adds a transform.
+    pub fn with(mut self, transform: impl Transform + 'static) -> Self {
+        self.transforms.push(Box::new(transform));
+        self
+    }
+
+    /// What decides which items belong to the profile (see [`Transform::selection`]).
+    pub fn selection(&self) -> String {
+        self.transforms
+            .iter()
+            .map(|t| t.selection())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Whether an item on `side` belongs to the profile (all transforms agree).
+    pub fn admits(&self, side: Side, item: &Item) -> bool {
+        self.transforms.iter().all(|t| t.admits(side, item))
+    }
+
+    /// The item as it is to be written on `to`; the error names the failing transform.
+    pub fn map(
+        &self,
+        to: Side,
+        item: Item,
+        context: &MapContext<'_>,
+    ) -> Result<Item, MappingError> {
+        let apply = |item: Item, t: &dyn Transform| {
+            t.map(to, item, context).map_err(|source| MappingError {
+                transform: t.name(),
+                source,
+            })
+        };
+        match to {
+            Side::Local => self
+                .transforms
+                .iter()
+                .try_fold(item, |i, t| apply(i, t.as_ref())),
+            Side::Server => self
+                .transforms
+                .iter()
+                .rev()
+                .try_fold(item, |i, t| apply(i, t.as_ref())),
+        }
+    }
+}
+
+/// A transform failed on an item.
+#[derive(Debug, thiserror::Error)]
+#[error("mapping {transform}: {source}")]
+pub struct MappingError {
+    /// The transform's name.
+    pub transform: &'static str,
+    /// Why.
+    pub source: ItemError,
+}
