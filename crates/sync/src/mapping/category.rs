@@ -128,8 +128,10 @@ mod tests {
         assert_eq!(negated.categories(), ["Home"]);
     }
 
-    /// Mapped twice is mapped once, and an item that went to one side and
-    /// back maps to what it was there: invisible to change detection.
+    /// Mapped twice is mapped once; and an item in the server's form that
+    /// went to the folder and back is what it was: invisible to change
+    /// detection. (A folder item carrying the category in another case,
+    /// `work`, comes back as `Work`: the same category, spelt as configured.)
     #[test]
     fn category_mapping_is_idempotent_and_round_trips() {
         for (include_uncategorized, negate) in [(false, false), (true, false), (false, true)] {
@@ -139,14 +141,16 @@ mod tests {
                     let once = m.map(to, event(cats), &none()).unwrap();
                     let twice = m.map(to, once.clone(), &none()).unwrap();
                     assert_eq!(once.content_hash(), twice.content_hash(), "{cats} to {to}");
-                    let back = m.map(to.other(), once.clone(), &none()).unwrap();
-                    let again = m.map(to, back, &none()).unwrap();
-                    assert_eq!(
-                        once.content_hash(),
-                        again.content_hash(),
-                        "{cats} to {to} and back"
-                    );
                 }
+                if negate && event(cats).has_category("Work") {
+                    // Negated, a server item with the category loses it in
+                    // the folder on purpose (else it would leave the profile).
+                    continue;
+                }
+                let server = m.map(Side::Server, event(cats), &none()).unwrap();
+                let local = m.map(Side::Local, server.clone(), &none()).unwrap();
+                let back = m.map(Side::Server, local, &none()).unwrap();
+                assert_eq!(server.content_hash(), back.content_hash(), "{cats}");
             }
         }
     }
