@@ -159,6 +159,11 @@ struct SideView {
     outside: HashMap<String, Found>,
 }
 
+/// What detection found on both sides, by UID: the plan's input, with the
+/// status rows [`Known`] holds. Execution keeps it up to date (a target read
+/// back, an item written) and drops each chunk's items when it is done.
+type Snapshot = PerSide<SideView>;
+
 /// The run's working state.
 struct Run<'a, 'j> {
     job: &'j SyncJob<'a>,
@@ -327,66 +332,57 @@ impl<'a, 'j> Run<'a, 'j> {
         }
     }
 
+    /// One run: detect what changed, plan (the rails may refuse the plan),
+    /// then execute it a chunk at a time.
     async fn run(&mut self) -> Result<(), EngineError> {
-        self.outside = Outside::load(self.job.status, self.job.options.time_range)?;
-        self.selection = Selection::load(self.job.status, self.job.options.mode, self.job.mapping)?;
-        if !self.job.options.dry_run {
-            self.job.status.age_written()?;
+        let mut snapshot = self.detect().await?;
+        let Plan { ops, unchanged } = self.plan(&snapshot);
+        // Collection metadata is compared when a side was listed in full (first
+        // run, reset token, stores without change tracking), so that a run with
+        // nothing to do stays one request per collection.
+        if !self.refused && self.full_listing.local && self.full_listing.server {
+            self.sync_metadata().await;
         }
-        self.trust = Trust::load(self.job.status)?;
-        self.known.total = self.job.status.count()?;
-        let (mut local, mut server) = if self.known.total == 0 {
-            (
-                self.read_everything(Side::Local).await?,
-                self.read_everything(Side::Server).await?,
-            )
-        } else {
-            // The server's answer takes longest (Radicale hashes the whole
-            // collection to answer a sync-collection): the folder is listed
-            // (on blocking threads) and checked while the server works.
-            let since = self.listing_since(Side::Server)?;
-            let server_store = self.job.server;
-            let server_listing = server_store.list_changes(since.as_deref());
-            let local_listing = async {
-                let local = self.list(Side::Local).await?;
-                let local = self.settle(Side::Local, local).await?;
-                let mut local = self.vouch(Side::Local, local).await?;
-                self.confirm_fresh(Side::Local, &mut local)?;
-                Ok::<_, EngineError>(local)
-            };
-            let (local, server) = tokio::join!(local_listing, server_listing);
-            let local = local?;
-            let server = server.map_err(|e| self.listing_error(Side::Server, e))?;
-            let server = self.settle(Side::Server, server).await?;
-            let server = self.vouch(Side::Server, server).await?;
-            let mut listings = [local, server];
-            self.load_status(&mut listings)?;
-            let [local, server] = listings;
-            let mut local = self.scan(Side::Local, local).await?;
-            let mut server = self.scan(Side::Server, server).await?;
-            self.revive_quiet(&mut local, &mut server);
-            (local, server)
-        };
-        self.outside.take_up(&mut local, &server, Side::Local);
-        self.outside.take_up(&mut server, &local, Side::Server);
-        self.report.outside_time_range = local
-            .outside
-            .keys()
-            .chain(server.outside.keys())
-            .collect::<HashSet<_>>()
-            .len();
-        let mut views = PerSide::new(local, server);
+        if !self.job.options.dry_run {
+            self.refresh_unchanged(&unchanged, &snapshot)?;
+        }
+        drop(unchanged);
+        if self.refused || self.job.options.dry_run {
+            // The plan is the report: what would be done (refused: nothing is).
+            for op in &ops {
+                if !self.refused {
+                    self.tally(&op.writes());
+                }
+                let line = self.line_for(op, &snapshot);
+                self.push_line(line);
+            }
+            return Ok(());
+        }
+        let mut ops = ops.into_iter().peekable();
+        while ops.peek().is_some() {
+            let chunk: Vec<Op> = ops
+                .by_ref()
+                .take(self.job.options.batch_size.max(1))
+                .collect();
+            self.execute_chunk(chunk, &mut snapshot).await?;
+        }
+        Ok(())
+    }
+
+    /// The plan of what detection found, checked by the safety rails (a
+    /// refusal is reported, and the run then writes nothing).
+    fn plan(&mut self, snapshot: &Snapshot) -> Plan {
         let options = self.job.options;
         let plan = Plan::make(
             &self.known.rows,
             &self.untouchable,
-            &views,
+            snapshot,
             options.mode,
             options.conflicts,
         );
         self.report.unchanged = self.known.quiet + plan.unchanged.len();
         let holdings = Holdings {
-            held: PerSide::from_fn(|side| views[side].items.len() + self.known.quiet),
+            held: PerSide::from_fn(|side| snapshot[side].items.len() + self.known.quiet),
             known: self.known.total,
         };
         let refusals = if options.force {
@@ -394,11 +390,10 @@ impl<'a, 'j> Run<'a, 'j> {
         } else {
             plan.rails(holdings, options.max_delete_percent)
         };
-        let refused = !refusals.is_empty();
+        self.refused = !refusals.is_empty();
         for refusal in refusals {
             self.report.refuse(refusal);
         }
-        self.refused = refused;
         tracing::info!(
             profile = self.job.name,
             local = holdings.held.local,
@@ -406,47 +401,25 @@ impl<'a, 'j> Run<'a, 'j> {
             known = self.known.total,
             quiet = self.known.quiet,
             planned = plan.ops.len(),
-            refused,
+            refused = self.refused,
             "planned"
         );
-        // Collection metadata is compared when a side was listed in full (first
-        // run, reset token, stores without change tracking), so that a run with
-        // nothing to do stays one request per collection.
-        if !refused && self.full_listing.local && self.full_listing.server {
-            self.sync_metadata().await;
+        plan
+    }
+
+    /// Fresh versions of unchanged items (thousands after a big first run),
+    /// written in one transaction, not one commit each.
+    fn refresh_unchanged(
+        &mut self,
+        unchanged: &[String],
+        snapshot: &Snapshot,
+    ) -> Result<(), EngineError> {
+        let db = self.job.status;
+        let transaction = db.transaction()?;
+        for uid in unchanged {
+            self.refresh_status(uid, snapshot);
         }
-        let plan_counts = plan.counts();
-        let Plan { ops, unchanged } = plan;
-        if !options.dry_run {
-            // Fresh versions of unchanged items (thousands after a big first
-            // run) are written in one transaction, not one commit each.
-            let db = self.job.status;
-            let transaction = db.transaction()?;
-            for uid in &unchanged {
-                self.refresh_status(uid, &views);
-            }
-            transaction.commit()?;
-        }
-        drop(unchanged);
-        if refused || options.dry_run {
-            // The plan is the report: what would be done (refused: nothing is).
-            if !refused {
-                let counts = plan_counts;
-                self.report.local = counts.local;
-                self.report.server = counts.server;
-            }
-            for op in &ops {
-                let line = self.line_for(op, &views);
-                self.push_line(line);
-            }
-            return Ok(());
-        }
-        let mut ops = ops.into_iter().peekable();
-        while ops.peek().is_some() {
-            let chunk: Vec<Op> = ops.by_ref().take(options.batch_size.max(1)).collect();
-            self.execute_chunk(chunk, &mut views).await?;
-        }
-        Ok(())
+        Ok(transaction.commit()?)
     }
 
     /// Adds an operation's line to the report (a conflict is counted as such).
@@ -458,7 +431,7 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     /// The report line of an operation, before it runs.
-    fn line_for(&self, op: &Op, views: &PerSide<SideView>) -> ItemReport {
+    fn line_for(&self, op: &Op, snapshot: &Snapshot) -> ItemReport {
         let decision = &op.decision;
         ItemReport {
             uid: decision.uid.clone(),
@@ -466,7 +439,7 @@ impl<'a, 'j> Run<'a, 'j> {
             local_state: decision.local,
             server_state: decision.server,
             conflict: decision.conflict,
-            summary: self.summary_of(&decision.uid, views),
+            summary: self.summary_of(&decision.uid, snapshot),
             outcome: Outcome::Planned,
             message: None,
         }
@@ -486,8 +459,8 @@ impl<'a, 'j> Run<'a, 'j> {
         view.items.insert(uid, item);
     }
 
-    fn summary_of(&self, uid: &str, views: &PerSide<SideView>) -> Option<String> {
-        views
+    fn summary_of(&self, uid: &str, snapshot: &Snapshot) -> Option<String> {
+        snapshot
             .iter()
             .filter_map(|(_, v)| v.items.get(uid))
             .find_map(|f| {
@@ -506,11 +479,11 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     /// Writes a fresh status row when an unchanged item moved or got a new version.
-    fn refresh_status(&mut self, uid: &str, views: &PerSide<SideView>) {
+    fn refresh_status(&mut self, uid: &str, snapshot: &Snapshot) {
         let (Some(row), Some(l), Some(s)) = (
             self.known.rows.get(uid),
-            views[Side::Local].items.get(uid),
-            views[Side::Server].items.get(uid),
+            snapshot[Side::Local].items.get(uid),
+            snapshot[Side::Server].items.get(uid),
         ) else {
             return;
         };

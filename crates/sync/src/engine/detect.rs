@@ -132,6 +132,68 @@ pub(super) fn side_status(row: &StatusRow, side: Side) -> &SideStatus {
 }
 
 impl<'a, 'j> Run<'a, 'j> {
+    /// Detection: what both sides hold now, by UID, read against the status
+    /// (which `known` then holds, as far as the plan needs it). Writes no
+    /// item; the status database only gets confirmed versions and notes.
+    pub(super) async fn detect(&mut self) -> Result<Snapshot, EngineError> {
+        let db = self.job.status;
+        self.outside = Outside::load(db, self.job.options.time_range)?;
+        self.selection = Selection::load(db, self.job.options.mode, self.job.mapping)?;
+        if !self.job.options.dry_run {
+            db.age_written()?;
+        }
+        self.trust = Trust::load(db)?;
+        self.known.total = db.count()?;
+        let (mut local, mut server) = if self.known.total == 0 {
+            (
+                self.read_everything(Side::Local).await?,
+                self.read_everything(Side::Server).await?,
+            )
+        } else {
+            self.changes_since_last_run().await?
+        };
+        self.outside.take_up(&mut local, &server, Side::Local);
+        self.outside.take_up(&mut server, &local, Side::Server);
+        self.report.outside_time_range = local
+            .outside
+            .keys()
+            .chain(server.outside.keys())
+            .collect::<HashSet<_>>()
+            .len();
+        Ok(PerSide::new(local, server))
+    }
+
+    /// Both sides' changes since the last clean run, made to answer for what
+    /// they leave out, with the status rows of what may need work loaded and
+    /// what changed read.
+    async fn changes_since_last_run(&mut self) -> Result<(SideView, SideView), EngineError> {
+        // The server's answer takes longest (Radicale hashes the whole
+        // collection to answer a sync-collection): the folder is listed
+        // (on blocking threads) and checked while the server works.
+        let since = self.listing_since(Side::Server)?;
+        let server_store = self.job.server;
+        let server_listing = server_store.list_changes(since.as_deref());
+        let local_listing = async {
+            let local = self.list(Side::Local).await?;
+            let local = self.settle(Side::Local, local).await?;
+            let mut local = self.vouch(Side::Local, local).await?;
+            self.confirm_fresh(Side::Local, &mut local)?;
+            Ok::<_, EngineError>(local)
+        };
+        let (local, server) = tokio::join!(local_listing, server_listing);
+        let local = local?;
+        let server = server.map_err(|e| self.listing_error(Side::Server, e))?;
+        let server = self.settle(Side::Server, server).await?;
+        let server = self.vouch(Side::Server, server).await?;
+        let mut listings = [local, server];
+        self.load_status(&mut listings)?;
+        let [local, server] = listings;
+        let mut local = self.scan(Side::Local, local).await?;
+        let mut server = self.scan(Side::Server, server).await?;
+        self.revive_quiet(&mut local, &mut server);
+        Ok((local, server))
+    }
+
     /// The listing state to ask a side's store from (none after a change of
     /// the time range or of what the profile takes up: a full listing then).
     pub(super) fn listing_since(&self, side: Side) -> Result<Option<String>, EngineError> {
@@ -374,7 +436,7 @@ impl<'a, 'j> Run<'a, 'j> {
         }
     }
 
-    /// Puts the quiet items taken in again back into both sides' views (as
+    /// Puts the quiet items taken in again back into both sides' snapshot (as
     /// the status has them); the item read with the same UID at another
     /// address makes the UID held twice on that side.
     pub(super) fn revive_quiet(&mut self, local: &mut SideView, server: &mut SideView) {

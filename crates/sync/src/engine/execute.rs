@@ -86,19 +86,19 @@ impl<'a, 'j> Run<'a, 'j> {
     pub(super) async fn execute_chunk(
         &mut self,
         chunk: Vec<Op>,
-        views: &mut PerSide<SideView>,
+        snapshot: &mut Snapshot,
     ) -> Result<(), EngineError> {
         let Verified {
             ops,
             mut failed,
             settled,
-        } = self.verify(chunk, views).await;
-        self.prefetch(&ops, views).await;
-        let lines: Vec<ItemReport> = ops.iter().map(|op| self.line_for(op, views)).collect();
+        } = self.verify(chunk, snapshot).await;
+        self.prefetch(&ops, snapshot).await;
+        let lines: Vec<ItemReport> = ops.iter().map(|op| self.line_for(op, snapshot)).collect();
         let mut prepared: Vec<Option<Prepared>> = Vec::with_capacity(ops.len());
         for (i, op) in ops.iter().enumerate() {
             if let std::collections::hash_map::Entry::Vacant(failure) = failed.entry(i) {
-                match self.prepare(op, views).await {
+                match self.prepare(op, snapshot).await {
                     Ok(ready) => prepared.push(Some(ready)),
                     Err(f) => {
                         failure.insert(f);
@@ -135,13 +135,13 @@ impl<'a, 'j> Run<'a, 'j> {
         let db = self.job.status;
         let transaction = db.transaction()?;
         for uid in &settled {
-            self.refresh_status(uid, views);
+            self.refresh_status(uid, snapshot);
         }
         for (i, (op, mut line)) in ops.iter().zip(lines).enumerate() {
             tracing::debug!(uid = %op.uid(), action = ?op.action(), "recording");
             let outcome = match (prepared[i].take(), failed.remove(&i)) {
                 (_, Some(failure)) => Err(failure),
-                (Some(ready), None) => self.record(ready, views),
+                (Some(ready), None) => self.record(ready, snapshot),
                 (None, None) => Ok(()),
             };
             match outcome {
@@ -164,7 +164,7 @@ impl<'a, 'j> Run<'a, 'j> {
             .map(|op| op.uid())
             .chain(settled.iter().map(String::as_str))
         {
-            for (_, view) in views.iter_mut() {
+            for (_, view) in snapshot.iter_mut() {
                 view.items.remove(uid);
             }
         }
@@ -189,15 +189,11 @@ impl<'a, 'j> Run<'a, 'j> {
     }
 
     /// Makes an operation ready: its sources read and mapped, its writes built.
-    async fn prepare(
-        &mut self,
-        op: &Op,
-        views: &mut PerSide<SideView>,
-    ) -> Result<Prepared, Failure> {
+    async fn prepare(&mut self, op: &Op, snapshot: &mut Snapshot) -> Result<Prepared, Failure> {
         let uid = op.uid();
         match op.action() {
             Action::Copy { to } => Ok(Prepared::Write(Sent::new(
-                self.prepare_copy(uid, to, op.target.as_ref(), views)
+                self.prepare_copy(uid, to, op.target.as_ref(), snapshot)
                     .await?,
             ))),
             Action::Delete { on } => Ok(Prepared::Write(Sent::new(PreparedWrite {
@@ -207,19 +203,21 @@ impl<'a, 'j> Run<'a, 'j> {
                 content: None,
             }))),
             Action::Link => {
-                let local = self.load(Side::Local, uid, views).await?;
-                let server = self.load(Side::Server, uid, views).await?;
-                Ok(Prepared::Link(self.row_for(uid, views, &local, &server)))
+                let local = self.load(Side::Local, uid, snapshot).await?;
+                let server = self.load(Side::Server, uid, snapshot).await?;
+                Ok(Prepared::Link(self.row_for(uid, snapshot, &local, &server)))
             }
             Action::Forget => Ok(Prepared::Forget(uid.to_string())),
             Action::KeepBoth { winner } => {
                 let loser = winner.other();
-                let loser_item = self.load(loser, uid, views).await?;
+                let loser_item = self.load(loser, uid, snapshot).await?;
                 let copy_uid = conflict_copy_uid(uid, &loser_item);
                 // A run killed after making the copy left it behind: the copy's own
                 // entry carries it on, and no second copy is made.
                 let exists = self.is_known(&copy_uid)
-                    || views.iter().any(|(_, v)| v.items.contains_key(&copy_uid))
+                    || snapshot
+                        .iter()
+                        .any(|(_, v)| v.items.contains_key(&copy_uid))
                     || matches!(self.job.status.get(&copy_uid), Ok(Some(_)));
                 let copies = if exists {
                     None
@@ -231,7 +229,7 @@ impl<'a, 'j> Run<'a, 'j> {
                     )?))
                 };
                 let main = Sent::new(
-                    self.prepare_copy(uid, loser, op.target.as_ref(), views)
+                    self.prepare_copy(uid, loser, op.target.as_ref(), snapshot)
                         .await?,
                 );
                 Ok(Prepared::KeepBoth { copies, main })
@@ -246,14 +244,14 @@ impl<'a, 'j> Run<'a, 'j> {
 
     /// Records what an operation did: its status rows (a write refused or
     /// failed: why).
-    fn record(&mut self, ready: Prepared, views: &mut PerSide<SideView>) -> Result<(), Failure> {
+    fn record(&mut self, ready: Prepared, snapshot: &mut Snapshot) -> Result<(), Failure> {
         match ready {
-            Prepared::Write(sent) => self.finish_write(sent, views),
+            Prepared::Write(sent) => self.finish_write(sent, snapshot),
             Prepared::KeepBoth { copies, main } => {
                 if let Some(copies) = copies {
                     self.finish_keep_copy(*copies)?;
                 }
-                self.finish_write(main, views)
+                self.finish_write(main, snapshot)
             }
             Prepared::Link(row) => self.put(row, false),
             Prepared::Forget(uid) => self.forget(&uid),
@@ -266,9 +264,9 @@ impl<'a, 'j> Run<'a, 'j> {
         uid: &str,
         to: Side,
         target: Option<&Target>,
-        views: &mut PerSide<SideView>,
+        snapshot: &mut Snapshot,
     ) -> Result<PreparedWrite, Failure> {
-        if views[to].foreign.contains(uid) {
+        if snapshot[to].foreign.contains(uid) {
             // The same UID outside the profile (another profile's category, or a
             // task in an events profile): copying would put two files with one UID
             // in the folder, deleting could lose data. Leave both alone and say so.
@@ -281,7 +279,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 ),
             ));
         }
-        let source = self.load(to.other(), uid, views).await?;
+        let source = self.load(to.other(), uid, snapshot).await?;
         let mapped = self.map_to(to, source.clone())?;
         Ok(PreparedWrite {
             uid: uid.to_string(),
@@ -295,7 +293,7 @@ impl<'a, 'j> Run<'a, 'j> {
     pub(super) fn finish_write(
         &mut self,
         sent: Sent,
-        views: &mut PerSide<SideView>,
+        snapshot: &mut Snapshot,
     ) -> Result<(), Failure> {
         let Sent {
             write:
@@ -353,12 +351,12 @@ impl<'a, 'j> Run<'a, 'j> {
             written.version,
             Hash::new(mapped.content_hash()),
         );
-        views[side].items.insert(uid.clone(), written_found);
+        snapshot[side].items.insert(uid.clone(), written_found);
         let (local, server) = match side {
             Side::Local => (mapped, source),
             Side::Server => (source, mapped),
         };
-        let row = self.row_for(&uid, views, &local, &server);
+        let row = self.row_for(&uid, snapshot, &local, &server);
         self.put(row, false)
     }
 

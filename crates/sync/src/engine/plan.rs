@@ -3,7 +3,7 @@
 //! content hash) on both sides; the safety rails are a method returning
 //! typed refusals. Pure: nothing here reads or writes a store or the status.
 
-use super::{Found, SideView};
+use super::{Found, Snapshot};
 use crate::hash::Hash;
 use crate::per_side::PerSide;
 use crate::planner::{self, Action, ConflictPolicy, Decision, Entry, Mode, Present, Side};
@@ -171,19 +171,19 @@ impl Plan {
     pub(super) fn make(
         status: &HashMap<String, StatusRow>,
         untouchable: &BTreeSet<String>,
-        views: &PerSide<SideView>,
+        snapshot: &Snapshot,
         mode: Mode,
         policy: ConflictPolicy,
     ) -> Plan {
         let mut uids: BTreeSet<&String> = status.keys().collect();
-        uids.extend(views[Side::Local].items.keys());
-        uids.extend(views[Side::Server].items.keys());
+        uids.extend(snapshot[Side::Local].items.keys());
+        uids.extend(snapshot[Side::Server].items.keys());
         let mut plan = Plan {
             ops: Vec::new(),
             unchanged: Vec::new(),
         };
         for uid in uids.into_iter().filter(|uid| !untouchable.contains(*uid)) {
-            let op = decide(uid, status.contains_key(uid), views, mode, policy);
+            let op = decide(uid, status.contains_key(uid), snapshot, mode, policy);
             if op.action() == Action::Nothing {
                 plan.unchanged.push(op.decision.uid);
             } else {
@@ -191,15 +191,6 @@ impl Plan {
             }
         }
         plan
-    }
-
-    /// The writes the plan would make on each side.
-    pub(super) fn counts(&self) -> PerSide<Counts> {
-        let mut counts = PerSide::default();
-        for (side, write) in self.ops.iter().flat_map(Op::writes) {
-            write.add_to(&mut counts[side]);
-        }
-        counts
     }
 
     /// The safety rails: a side that turned empty, or more deletions than
@@ -244,12 +235,12 @@ impl Plan {
 pub(super) fn decide(
     uid: &str,
     known: bool,
-    views: &PerSide<SideView>,
+    snapshot: &Snapshot,
     mode: Mode,
     policy: ConflictPolicy,
 ) -> Op {
-    let l = views[Side::Local].items.get(uid);
-    let s = views[Side::Server].items.get(uid);
+    let l = snapshot[Side::Local].items.get(uid);
+    let s = snapshot[Side::Server].items.get(uid);
     // The item's own LAST-MODIFIED/REV, else the store's time (a file's
     // mtime; a server without one leaves it empty, and then wins).
     let present = |f: &Found| Present {
@@ -275,7 +266,7 @@ pub(super) fn decide(
     };
     op.target = op
         .target_side()
-        .and_then(|side| views[side].items.get(uid))
+        .and_then(|side| snapshot[side].items.get(uid))
         .map(Target::of);
     op
 }

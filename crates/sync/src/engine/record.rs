@@ -39,12 +39,12 @@ impl<'a, 'j> Run<'a, 'j> {
     pub(super) fn row_for(
         &self,
         uid: &str,
-        views: &PerSide<SideView>,
+        snapshot: &Snapshot,
         local: &Item,
         server: &Item,
     ) -> StatusRow {
         let side = |s: Side, item: &Item| {
-            let f = &views[s].items[uid];
+            let f = &snapshot[s].items[uid];
             SideStatus {
                 href: f.href.clone(),
                 version: f.version.clone(),

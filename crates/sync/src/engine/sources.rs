@@ -8,10 +8,10 @@ impl<'a, 'j> Run<'a, 'j> {
     /// scan parked them, else read in batches (they had not changed, so the
     /// scan did not read them). Items that fail here are read again one by one
     /// when their decision runs, which reports the error.
-    pub(super) async fn prefetch(&mut self, chunk: &[Op], views: &mut PerSide<SideView>) {
+    pub(super) async fn prefetch(&mut self, chunk: &[Op], snapshot: &mut Snapshot) {
         for side in [Side::Local, Side::Server] {
             for op in chunk {
-                if let Some(found) = views[side].items.get_mut(op.uid()) {
+                if let Some(found) = snapshot[side].items.get_mut(op.uid()) {
                     self.unpark(found);
                 }
             }
@@ -24,7 +24,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 .iter()
                 .filter(needs)
                 .filter_map(|op| {
-                    let found = views[side].items.get(op.uid())?;
+                    let found = snapshot[side].items.get(op.uid())?;
                     found
                         .item
                         .is_none()
@@ -41,7 +41,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 let Ok(item) = Item::parse(fetched.body) else {
                     continue;
                 };
-                if let Some(found) = views[side].items.get_mut(&uid)
+                if let Some(found) = snapshot[side].items.get_mut(&uid)
                     && still_as_listed(found, &fetched.version, &item)
                 {
                     found.item = Some(Box::new(item));
@@ -88,14 +88,14 @@ impl<'a, 'j> Run<'a, 'j> {
         &self,
         side: Side,
         uid: &str,
-        views: &mut PerSide<SideView>,
+        snapshot: &mut Snapshot,
     ) -> Result<Item, Failure> {
-        let found = views[side]
+        let found = snapshot[side]
             .items
             .get_mut(uid)
             .ok_or_else(|| Failure::new(side, None, format!("the {side} item is gone")))?;
         self.unpark(found);
-        let found = &views[side].items[uid];
+        let found = &snapshot[side].items[uid];
         if let Some(item) = &found.item {
             return Ok(Item::clone(item));
         }
@@ -118,7 +118,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 "changed during the run; it will be synced on the next run".into(),
             ));
         }
-        if let Some(f) = views[side].items.get_mut(uid) {
+        if let Some(f) = snapshot[side].items.get_mut(uid) {
             f.item = Some(Box::new(item.clone()));
             f.version = version;
         }

@@ -25,11 +25,7 @@ impl<'a, 'j> Run<'a, 'j> {
     /// already, and compares them with the last sync. One changed after all
     /// is planned again with what is there now (a conflict, usually); one
     /// gone is planned again as deleted.
-    pub(super) async fn verify(
-        &mut self,
-        chunk: Vec<Op>,
-        views: &mut PerSide<SideView>,
-    ) -> Verified {
+    pub(super) async fn verify(&mut self, chunk: Vec<Op>, snapshot: &mut Snapshot) -> Verified {
         let mut ops = chunk;
         let mut failed: HashMap<usize, Failure> = HashMap::new();
         let mut again: Vec<usize> = Vec::new();
@@ -44,7 +40,7 @@ impl<'a, 'j> Run<'a, 'j> {
                     matches!(op.action(), Action::Copy { to } | Action::Delete { on: to } if to == side)
                 })
                 .filter_map(|(i, op)| {
-                    let found = views[side].items.get(op.uid())?;
+                    let found = snapshot[side].items.get(op.uid())?;
                     // Read during the scan: its content was compared then.
                     (found.read.is_none() && found.item.is_none()).then(|| (i, found.href.clone()))
                 })
@@ -56,7 +52,7 @@ impl<'a, 'j> Run<'a, 'j> {
             let fetched = self.fetch_many(side, &hrefs).await;
             for ((i, href), result) in targets.into_iter().zip(fetched) {
                 let uid = ops[i].uid().to_string();
-                let view = &mut views[side];
+                let view = &mut snapshot[side];
                 let fetched = match result {
                     Ok(fetched) => fetched,
                     Err(StoreError::NotFound { .. }) => {
@@ -100,7 +96,7 @@ impl<'a, 'j> Run<'a, 'j> {
                     modified: fetched.modified,
                 };
                 self.take_read(side, Some(&href), Some(uid.clone()), Ok(read), view);
-                if views[side].items.contains_key(&uid) {
+                if snapshot[side].items.contains_key(&uid) {
                     again.push(i);
                 } else {
                     failed.entry(i).or_insert_with(|| {
@@ -124,7 +120,7 @@ impl<'a, 'j> Run<'a, 'j> {
             let uid = ops[i].uid().to_string();
             let known = self.known.rows.contains_key(&uid);
             let (mode, policy) = (self.job.options.mode, self.job.options.conflicts);
-            let op = plan::decide(&uid, known, views, mode, policy);
+            let op = plan::decide(&uid, known, snapshot, mode, policy);
             tracing::info!(uid = %uid, action = ?op.action(), "planned again after reading the target back");
             if op.action() == Action::Nothing {
                 self.report.unchanged += 1;
