@@ -151,6 +151,15 @@ pub enum DavError {
         /// What happened.
         message: String,
     },
+    /// No answer within the timeout (the server or the network is slow or
+    /// gone): worth trying again later.
+    #[error("{url}: {message}")]
+    Timeout {
+        /// The URL requested.
+        url: String,
+        /// What happened.
+        message: String,
+    },
     /// The TLS handshake failed because the server's certificate is not
     /// trusted (an unknown CA, a self-signed certificate, a pin that does
     /// not match): a setting to change, not an outage.
@@ -674,6 +683,12 @@ fn transport(url: &str, e: &reqwest::Error) -> DavError {
              certificate (or the CA that signed it), or pin its SHA-256 fingerprint",
         );
         return DavError::UntrustedCertificate {
+            url: url.to_string(),
+            message,
+        };
+    }
+    if e.is_timeout() {
+        return DavError::Timeout {
             url: url.to_string(),
             message,
         };

@@ -375,7 +375,9 @@ impl<'a> Run<'a> {
     fn failed(&mut self, error: DavError) -> bool {
         let unreachable = matches!(
             error,
-            DavError::Transport { .. } | DavError::UntrustedCertificate { .. }
+            DavError::Transport { .. }
+                | DavError::Timeout { .. }
+                | DavError::UntrustedCertificate { .. }
         );
         self.note(error.to_string());
         if matches!(error, DavError::Unauthorized { .. }) && self.unauthorized.is_none() {

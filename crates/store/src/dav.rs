@@ -202,6 +202,7 @@ fn server_error(e: DavError) -> StoreError {
         DavError::Forbidden { .. } => ServerFailure::Forbidden,
         DavError::ProxyAuthentication { .. } => ServerFailure::ProxyAuthentication,
         DavError::Transport { .. } => ServerFailure::Unreachable,
+        DavError::Timeout { .. } => ServerFailure::Timeout,
         DavError::Tls(_) => ServerFailure::Tls,
         DavError::UntrustedCertificate { .. } => ServerFailure::UntrustedCertificate,
         DavError::TooLarge { .. } => ServerFailure::TooLarge,
@@ -522,6 +523,20 @@ mod tests {
                     message: "connection refused".into(),
                 },
                 ServerFailure::Unreachable,
+            ),
+            (
+                DavError::Timeout {
+                    url: url(),
+                    message: "timed out".into(),
+                },
+                ServerFailure::Timeout,
+            ),
+            (
+                DavError::UntrustedCertificate {
+                    url: url(),
+                    message: "invalid peer certificate: UnknownIssuer".into(),
+                },
+                ServerFailure::UntrustedCertificate,
             ),
             (
                 DavError::TooLarge {

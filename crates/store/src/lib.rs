@@ -123,8 +123,10 @@ pub enum ServerFailure {
     Forbidden,
     /// 407: the proxy refused its credentials.
     ProxyAuthentication,
-    /// No answer: the connection failed, broke or timed out.
+    /// No connection: it failed or broke.
     Unreachable,
+    /// No answer within the timeout.
+    Timeout,
     /// The TLS settings cannot be used.
     Tls,
     /// The server's certificate is not trusted (unknown CA, self-signed, a

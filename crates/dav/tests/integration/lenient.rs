@@ -5,7 +5,7 @@
 // Test code: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
-use davsync_dav::{ClientOptions, Collection, CollectionKind, DavClient};
+use davsync_dav::{ClientOptions, Collection, CollectionKind, DavClient, DavError};
 use davsync_testkit::faults::{FaultProxy, Rates, origin};
 use davsync_testkit::servers::{self, Server};
 use std::time::Duration;
@@ -134,4 +134,5 @@ async fn close_connection_opens_one_per_request_and_timeouts_end_requests() {
         .await
         .expect_err("every answer comes late");
     assert!(err.to_string().contains("timed out"), "{err}");
+    assert!(matches!(err, DavError::Timeout { .. }), "typed: {err:?}");
 }
