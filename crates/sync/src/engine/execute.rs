@@ -95,20 +95,7 @@ impl<'a, 'j> Run<'a, 'j> {
         } = self.verify(chunk, snapshot).await;
         self.prefetch(&ops, snapshot).await;
         let lines: Vec<ItemReport> = ops.iter().map(|op| self.line_for(op, snapshot)).collect();
-        let mut prepared: Vec<Option<Prepared>> = Vec::with_capacity(ops.len());
-        for (i, op) in ops.iter().enumerate() {
-            if let std::collections::hash_map::Entry::Vacant(failure) = failed.entry(i) {
-                match self.prepare(op, snapshot).await {
-                    Ok(ready) => prepared.push(Some(ready)),
-                    Err(f) => {
-                        failure.insert(f);
-                        prepared.push(None);
-                    }
-                }
-            } else {
-                prepared.push(None);
-            }
-        }
+        let mut prepared = self.prepare_all(&ops, &mut failed, snapshot).await;
         self.note_creates(
             prepared
                 .iter_mut()
@@ -126,7 +113,7 @@ impl<'a, 'j> Run<'a, 'j> {
             self.second_look(&mut wave).await;
         }
         // The chunk's writes are made durable before their status rows are
-        // written, and the transaction below makes no request.
+        // written, and the transaction that writes them makes no request.
         for side in [Side::Local, Side::Server] {
             if let Err(source) = self.store(side).flush().await {
                 return Err(EngineError::Flush { side, source });
@@ -137,38 +124,68 @@ impl<'a, 'j> Run<'a, 'j> {
         for uid in &settled {
             self.refresh_status(uid, snapshot);
         }
-        for (i, (op, mut line)) in ops.iter().zip(lines).enumerate() {
-            tracing::debug!(uid = %op.uid(), action = ?op.action(), "recording");
+        for (i, (op, line)) in ops.iter().zip(lines).enumerate() {
             let outcome = match (prepared[i].take(), failed.remove(&i)) {
                 (_, Some(failure)) => Err(failure),
                 (Some(ready), None) => self.record(ready, snapshot),
                 (None, None) => Ok(()),
             };
-            match outcome {
-                Ok(()) => {
-                    line.outcome = Outcome::Done;
-                    self.tally(&op.writes());
-                }
-                Err(failure) => {
-                    line.outcome = Outcome::Failed;
-                    line.message = Some(failure.message.clone());
-                    self.failure_message(failure, op.uid());
-                }
-            }
-            self.push_line(line);
+            self.report_outcome(op, line, outcome);
         }
         // Done with (their status rows are written): only the chunks still to
         // run are held.
-        for uid in ops
+        let done = ops
             .iter()
-            .map(|op| op.uid())
-            .chain(settled.iter().map(String::as_str))
-        {
+            .map(Op::uid)
+            .chain(settled.iter().map(String::as_str));
+        for uid in done {
             for (_, view) in snapshot.iter_mut() {
                 view.items.remove(uid);
             }
         }
         Ok(transaction.commit()?)
+    }
+
+    /// Prepares each operation that has not failed yet (a failure to prepare
+    /// joins `failed`); one slot per operation.
+    async fn prepare_all(
+        &mut self,
+        ops: &[Op],
+        failed: &mut HashMap<usize, Failure>,
+        snapshot: &mut Snapshot,
+    ) -> Vec<Option<Prepared>> {
+        let mut prepared = Vec::with_capacity(ops.len());
+        for (i, op) in ops.iter().enumerate() {
+            if failed.contains_key(&i) {
+                prepared.push(None);
+                continue;
+            }
+            match self.prepare(op, snapshot).await {
+                Ok(ready) => prepared.push(Some(ready)),
+                Err(f) => {
+                    failed.insert(i, f);
+                    prepared.push(None);
+                }
+            }
+        }
+        prepared
+    }
+
+    /// Puts an operation's line, with how it ended, in the report.
+    fn report_outcome(&mut self, op: &Op, mut line: ItemReport, outcome: Result<(), Failure>) {
+        tracing::debug!(uid = %op.uid(), action = ?op.action(), ok = outcome.is_ok(), "recorded");
+        match outcome {
+            Ok(()) => {
+                line.outcome = Outcome::Done;
+                self.tally(&op.writes());
+            }
+            Err(failure) => {
+                line.outcome = Outcome::Failed;
+                line.message = Some(failure.message.clone());
+                self.failure_message(failure, op.uid());
+            }
+        }
+        self.push_line(line);
     }
 
     /// Sends writes with a bounded number in flight and keeps their results.

@@ -30,86 +30,9 @@ impl<'a, 'j> Run<'a, 'j> {
         let mut failed: HashMap<usize, Failure> = HashMap::new();
         let mut again: Vec<usize> = Vec::new();
         for side in [Side::Local, Side::Server] {
-            if !self.store(side).checks_content_before_overwrite() {
-                continue;
-            }
-            let targets: Vec<(usize, String)> = ops
-                .iter()
-                .enumerate()
-                .filter(|(_, op)| {
-                    matches!(op.action(), Action::Copy { to } | Action::Delete { on: to } if to == side)
-                })
-                .filter_map(|(i, op)| {
-                    let found = snapshot[side].items.get(op.uid())?;
-                    // Read during the scan: its content was compared then.
-                    (found.read.is_none() && found.item.is_none()).then(|| (i, found.href.clone()))
-                })
-                .collect();
-            if targets.is_empty() {
-                continue;
-            }
-            let hrefs: Vec<String> = targets.iter().map(|(_, h)| h.clone()).collect();
-            let fetched = self.fetch_many(side, &hrefs).await;
-            for ((i, href), result) in targets.into_iter().zip(fetched) {
-                let uid = ops[i].uid().to_string();
-                let view = &mut snapshot[side];
-                let fetched = match result {
-                    Ok(fetched) => fetched,
-                    Err(StoreError::NotFound { .. }) => {
-                        view.items.remove(&uid);
-                        again.push(i);
-                        continue;
-                    }
-                    Err(e) => {
-                        let message = format!(
-                            "cannot be read back before it is overwritten: {e}; left alone"
-                        );
-                        failed.insert(i, Failure::new(side, Some(href), message));
-                        continue;
-                    }
-                };
-                let item = match Item::parse(fetched.body) {
-                    Ok(item) => item,
-                    Err(e) => {
-                        let message = format!("cannot be parsed: {e}; left alone");
-                        failed.insert(i, Failure::new(side, Some(href), message));
-                        continue;
-                    }
-                };
-                let Some(found) = view.items.get_mut(&uid) else {
-                    continue;
-                };
-                if found.hash.is(item.content_hash()) {
-                    // As synced last time (perhaps under a new version: a server
-                    // that rewrote it); the write goes ahead against what is there.
-                    found.version = fetched.version.clone();
-                    if let Some(target) = &mut ops[i].target {
-                        target.version = fetched.version;
-                    }
-                    continue;
-                }
-                view.items.remove(&uid);
-                let read = Fetched {
-                    href: fetched.href,
-                    version: fetched.version,
-                    body: item.body().to_string(),
-                    modified: fetched.modified,
-                };
-                self.take_read(side, Some(&href), Some(uid.clone()), Ok(read), view);
-                if snapshot[side].items.contains_key(&uid) {
-                    again.push(i);
-                } else {
-                    failed.entry(i).or_insert_with(|| {
-                        Failure::transient(
-                            side,
-                            Some(href),
-                            format!(
-                                "changed on the {side} side since it was listed; it will be \
-                                 synced on the next run"
-                            ),
-                        )
-                    });
-                }
+            if self.store(side).checks_content_before_overwrite() {
+                self.read_back(side, &mut ops, snapshot, &mut failed, &mut again)
+                    .await;
             }
         }
         let mut settled = Vec::new();
@@ -144,6 +67,97 @@ impl<'a, 'j> Run<'a, 'j> {
             ops: kept,
             failed: failures,
             settled,
+        }
+    }
+
+    /// Reads back the targets of `ops` on `side` that this run did not read:
+    /// a target as synced last time lets its write go ahead (at the version
+    /// read); a changed or gone one is noted in `again`; one that cannot be
+    /// read or parsed fails its operation.
+    async fn read_back(
+        &mut self,
+        side: Side,
+        ops: &mut [Op],
+        snapshot: &mut Snapshot,
+        failed: &mut HashMap<usize, Failure>,
+        again: &mut Vec<usize>,
+    ) {
+        let targets: Vec<(usize, String)> = ops
+            .iter()
+            .enumerate()
+            .filter(|(_, op)| {
+                matches!(op.action(), Action::Copy { to } | Action::Delete { on: to } if to == side)
+            })
+            .filter_map(|(i, op)| {
+                let found = snapshot[side].items.get(op.uid())?;
+                // Read during the scan: its content was compared then.
+                (found.read.is_none() && found.item.is_none()).then(|| (i, found.href.clone()))
+            })
+            .collect();
+        if targets.is_empty() {
+            return;
+        }
+        let hrefs: Vec<String> = targets.iter().map(|(_, h)| h.clone()).collect();
+        let fetched = self.fetch_many(side, &hrefs).await;
+        for ((i, href), result) in targets.into_iter().zip(fetched) {
+            let uid = ops[i].uid().to_string();
+            let view = &mut snapshot[side];
+            let fetched = match result {
+                Ok(fetched) => fetched,
+                Err(StoreError::NotFound { .. }) => {
+                    view.items.remove(&uid);
+                    again.push(i);
+                    continue;
+                }
+                Err(e) => {
+                    let message =
+                        format!("cannot be read back before it is overwritten: {e}; left alone");
+                    failed.insert(i, Failure::new(side, Some(href), message));
+                    continue;
+                }
+            };
+            let item = match Item::parse(fetched.body) {
+                Ok(item) => item,
+                Err(e) => {
+                    let message = format!("cannot be parsed: {e}; left alone");
+                    failed.insert(i, Failure::new(side, Some(href), message));
+                    continue;
+                }
+            };
+            let Some(found) = view.items.get_mut(&uid) else {
+                continue;
+            };
+            if found.hash.is(item.content_hash()) {
+                // As synced last time (perhaps under a new version: a server
+                // that rewrote it); the write goes ahead against what is there.
+                found.version = fetched.version.clone();
+                if let Some(target) = &mut ops[i].target {
+                    target.version = fetched.version;
+                }
+                continue;
+            }
+            view.items.remove(&uid);
+            let read = Fetched {
+                href: fetched.href,
+                version: fetched.version,
+                body: item.body().to_string(),
+                modified: fetched.modified,
+            };
+            self.take_read(side, Some(&href), Some(uid.clone()), Ok(read), view);
+            if snapshot[side].items.contains_key(&uid) {
+                again.push(i);
+            } else {
+                failed.entry(i).or_insert_with(|| {
+                    Failure::transient(
+                        side,
+                        Some(href),
+                        format!(
+                            "changed on the {side} side since it was listed; it will be \
+                             synced on the next run"
+                        ),
+                    )
+                });
+            }
         }
     }
 
