@@ -25,37 +25,7 @@ impl<'a, 'j> Run<'a, 'j> {
         // What a distrusted store lists (in full) or names as changed is read:
         // its version says nothing.
         let distrusted = self.trust.distrusts(side);
-        let mut named: Option<HashSet<String>> = None;
-        let listed = match changes.changes {
-            Changes::Full(listed) => listed,
-            Changes::Delta { changed, deleted } => {
-                if distrusted {
-                    named = Some(changed.iter().map(|l| l.href.clone()).collect());
-                }
-                let deleted: HashSet<&str> = deleted.iter().map(String::as_str).collect();
-                let mut listed: HashMap<String, String> = by_href
-                    .iter()
-                    .filter(|(href, _)| !deleted.contains(*href))
-                    .map(|(href, row)| (href.to_string(), side_status(row, side).version.clone()))
-                    .collect();
-                // Items outside the time range are not in the status either: the
-                // ones the delta does not name are as they were.
-                for (href, row) in &self.outside.before[side] {
-                    if !deleted.contains(href.as_str()) {
-                        listed
-                            .entry(href.clone())
-                            .or_insert_with(|| row.version.clone());
-                    }
-                }
-                for entry in changed {
-                    listed.insert(entry.href, entry.version);
-                }
-                listed
-                    .into_iter()
-                    .map(|(href, version)| Listed { href, version })
-                    .collect()
-            }
-        };
+        let (listed, named) = self.listing_of(side, changes.changes, &by_href);
         // Creates a killed run noted: their addresses are read whatever the
         // listing says (a server that lists late would make them duplicates).
         let journal = self.job.status.journal(side)?;
@@ -121,16 +91,66 @@ impl<'a, 'j> Run<'a, 'j> {
             self.take_read(side, href, owner, result, &mut view);
         };
         read_in_batches(store, &to_read, &options, &mut sink).await;
+        self.settle_journal(side, journal, &view)?;
+        Ok(view)
+    }
+
+    /// Every item a side holds, with its version: a full listing as it is;
+    /// a delta laid over what the status (and the time range's bookkeeping)
+    /// knows of the side. With it, for a delta, the hrefs it names as changed.
+    fn listing_of(
+        &self,
+        side: Side,
+        changes: Changes,
+        by_href: &HashMap<&str, &StatusRow>,
+    ) -> (Vec<Listed>, Option<HashSet<String>>) {
+        let (changed, deleted) = match changes {
+            Changes::Full(listed) => return (listed, None),
+            Changes::Delta { changed, deleted } => (changed, deleted),
+        };
+        let named = changed.iter().map(|l| l.href.clone()).collect();
+        let deleted: HashSet<&str> = deleted.iter().map(String::as_str).collect();
+        let mut listed: HashMap<String, String> = by_href
+            .iter()
+            .filter(|(href, _)| !deleted.contains(*href))
+            .map(|(href, row)| (href.to_string(), side_status(row, side).version.clone()))
+            .collect();
+        // Items outside the time range are not in the status either: the
+        // ones the delta does not name are as they were.
+        for (href, row) in &self.outside.before[side] {
+            if !deleted.contains(href.as_str()) {
+                listed
+                    .entry(href.clone())
+                    .or_insert_with(|| row.version.clone());
+            }
+        }
+        for entry in changed {
+            listed.insert(entry.href, entry.version);
+        }
+        let listed = listed
+            .into_iter()
+            .map(|(href, version)| Listed { href, version })
+            .collect();
+        (listed, Some(named))
+    }
+
+    /// Creates a killed run noted in the journal: one found where it was to
+    /// be made is settled when its status row is written; one not there
+    /// was never made (or is gone since), and its note is dropped.
+    fn settle_journal(
+        &mut self,
+        side: Side,
+        journal: Vec<(String, Href)>,
+        view: &SideView,
+    ) -> Result<(), EngineError> {
         for (uid, href) in journal {
             if view.items.get(&uid).is_some_and(|f| f.href == href) {
-                // There: settled when its status row is written.
                 self.journaled.insert((side, uid));
             } else if !self.job.options.dry_run {
-                // Never made (or gone since): nothing to find.
                 self.job.status.journal_remove(side, &uid)?;
             }
         }
-        Ok(view)
+        Ok(())
     }
 
     pub(super) fn read_options(&self) -> ReadOptions {
@@ -141,19 +161,19 @@ impl<'a, 'j> Run<'a, 'j> {
         }
     }
 
-    /// Takes in one item read during the scan (`owner`: the UID the status
-    /// knows at its address): parsed, judged, and its body parked in the spool.
-    pub(super) fn take_read(
+    /// An item read during the scan, parsed; `None` when it is gone since
+    /// the listing, or could not be read or parsed (reported, and the UID
+    /// the status knows at its address, `owner`, is left alone).
+    fn parse_read(
         &mut self,
         side: Side,
         asked: Option<&str>,
         owner: Option<String>,
         result: Result<Fetched, StoreError>,
-        view: &mut SideView,
-    ) {
+    ) -> Option<(Item, String, String, Option<DateTime<Utc>>)> {
         let fetched = match result {
             Ok(f) => f,
-            Err(StoreError::NotFound { .. }) => return, // gone since the listing
+            Err(StoreError::NotFound { .. }) => return None,
             Err(e) => {
                 let href = match &e {
                     _ if asked.is_some() => asked.map(str::to_string),
@@ -172,7 +192,7 @@ impl<'a, 'j> Run<'a, 'j> {
                     format!("cannot read: {e}; left alone"),
                 );
                 self.untouchable.extend(owner);
-                return;
+                return None;
             }
         };
         let Fetched {
@@ -181,8 +201,8 @@ impl<'a, 'j> Run<'a, 'j> {
             body,
             modified,
         } = fetched;
-        let item = match Item::parse(body) {
-            Ok(item) => item,
+        match Item::parse(body) {
+            Ok(item) => Some((item, href, version, modified)),
             Err(e) => {
                 self.item_message(
                     false,
@@ -192,8 +212,24 @@ impl<'a, 'j> Run<'a, 'j> {
                     format!("cannot be parsed: {e}; left alone"),
                 );
                 self.untouchable.extend(owner);
-                return;
+                None
             }
+        }
+    }
+
+    /// Takes in one item read during the scan (`owner`: the UID the status
+    /// knows at its address): parsed, judged, and its body parked in the spool.
+    pub(super) fn take_read(
+        &mut self,
+        side: Side,
+        asked: Option<&str>,
+        owner: Option<String>,
+        result: Result<Fetched, StoreError>,
+        view: &mut SideView,
+    ) {
+        let Some((item, href, version, modified)) = self.parse_read(side, asked, owner, result)
+        else {
+            return;
         };
         let uid = item.uid().to_string();
         if !self.job.mapping.admits(side, &item) {
