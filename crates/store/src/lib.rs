@@ -77,6 +77,12 @@ pub struct ChangeSet {
     pub state: Option<String>,
 }
 
+/// How many items are read from a store per request, by default.
+pub const DEFAULT_BATCH_SIZE: usize = 100;
+
+/// How many requests are in flight at once, by default.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
 /// How [`Store::read_all`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadOptions {
@@ -93,8 +99,8 @@ pub struct ReadOptions {
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
-            batch_size: 100,
-            concurrency: 4,
+            batch_size: DEFAULT_BATCH_SIZE,
+            concurrency: DEFAULT_CONCURRENCY,
             time_range: None,
         }
     }

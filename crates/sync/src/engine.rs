@@ -42,11 +42,7 @@ use outside::Outside;
 use plan::{Holdings, Op, Plan, Write};
 use trust::Trust;
 
-/// How many items are read from a store per request.
-pub const DEFAULT_BATCH_SIZE: usize = 100;
-
-/// How many requests are in flight at once.
-pub const DEFAULT_CONCURRENCY: usize = 4;
+pub use davsync_store::{DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY};
 
 /// The settings of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,6 +183,9 @@ struct Run<'a, 'j> {
     /// UIDs with a create noted in the journal (from a killed run, or this
     /// one) that no status row settles yet.
     journaled: HashSet<(Side, String)>,
+    /// Creates noted in the journal that were never made (or are gone
+    /// since): their notes are dropped before execution.
+    stale_journal: Vec<(Side, String)>,
     /// Whether each side's versions are believed.
     trust: Trust,
 }
@@ -207,6 +206,7 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
         outside: Outside::default(),
         selection: Selection::default(),
         journaled: HashSet::new(),
+        stale_journal: Vec::new(),
         trust: Trust::default(),
     };
     run.report.local_store = job.local.describe();
@@ -344,7 +344,7 @@ impl<'a, 'j> Run<'a, 'j> {
             self.sync_metadata().await;
         }
         if !self.job.options.dry_run {
-            self.refresh_unchanged(&unchanged, &snapshot)?;
+            self.record_detected(&unchanged, &snapshot)?;
         }
         drop(unchanged);
         if self.refused || self.job.options.dry_run {
@@ -407,15 +407,26 @@ impl<'a, 'j> Run<'a, 'j> {
         plan
     }
 
-    /// Fresh versions of unchanged items (thousands after a big first run),
-    /// written in one transaction, not one commit each.
-    fn refresh_unchanged(
+    /// Records what detection learnt, in one transaction before anything is
+    /// written (detection itself writes nothing): earlier runs' `written`
+    /// notes marked as older than this run, versions confirmed as the same
+    /// items (every file after a big download), journal notes of creates
+    /// never made, and fresh rows of unchanged items that moved or got a new
+    /// version.
+    fn record_detected(
         &mut self,
         unchanged: &[String],
         snapshot: &Snapshot,
     ) -> Result<(), EngineError> {
         let db = self.job.status;
         let transaction = db.transaction()?;
+        db.age_written()?;
+        for (uid, side, version) in std::mem::take(&mut self.known.fresh) {
+            db.set_version(&uid, side, &version)?;
+        }
+        for (side, uid) in std::mem::take(&mut self.stale_journal) {
+            db.journal_remove(side, &uid)?;
+        }
         for uid in unchanged {
             self.refresh_status(uid, snapshot);
         }

@@ -51,7 +51,12 @@ impl<'l> QuietCheck<'l> {
     /// `Some` when the item this side of a status row records is there as
     /// recorded (same address, and the same version or one the store
     /// confirms as the same item), with its listing entry if any.
-    pub(super) fn unchanged(&self, known: &SideStatus, store: &dyn Store) -> Option<Unchanged<'_>> {
+    pub(super) fn unchanged(
+        &self,
+        known: &SideStatus,
+        store: &dyn Store,
+        confirmed: &HashMap<String, String>,
+    ) -> Option<Unchanged<'_>> {
         match self {
             QuietCheck::Full {
                 distrusted: true, ..
@@ -67,12 +72,12 @@ impl<'l> QuietCheck<'l> {
                         fresh: None,
                     })
                 } else {
-                    store
-                        .still_is(&known.href, version, &known.version)
-                        .then_some(Unchanged {
-                            at: Some(at),
-                            fresh: Some(version),
-                        })
+                    let same = confirmed.get(&known.href) == Some(version)
+                        || store.still_is(&known.href, version, &known.version);
+                    same.then_some(Unchanged {
+                        at: Some(at),
+                        fresh: Some(version),
+                    })
                 }
             }
             QuietCheck::Delta { named } => (!named.contains(&known.href)).then_some(Unchanged {
@@ -133,15 +138,13 @@ pub(super) fn side_status(row: &StatusRow, side: Side) -> &SideStatus {
 
 impl<'a, 'j> Run<'a, 'j> {
     /// Detection: what both sides hold now, by UID, read against the status
-    /// (which `known` then holds, as far as the plan needs it). Writes no
-    /// item; the status database only gets confirmed versions and notes.
+    /// (which `known` then holds, as far as the plan needs it). Writes
+    /// nothing: what it learns for the status database (confirmed versions,
+    /// stale journal notes) is recorded by `record_detected`.
     pub(super) async fn detect(&mut self) -> Result<Snapshot, EngineError> {
         let db = self.job.status;
         self.outside = Outside::load(db, self.job.options.time_range)?;
         self.selection = Selection::load(db, self.job.options.mode, self.job.mapping)?;
-        if !self.job.options.dry_run {
-            db.age_written()?;
-        }
         self.trust = Trust::load(db)?;
         self.known.total = db.count()?;
         let (mut local, mut server) = if self.known.total == 0 {
@@ -346,6 +349,7 @@ impl<'a, 'j> Run<'a, 'j> {
             QuietCheck::new(&mut s.changes, self.trust.distrusts(Side::Server)),
         ];
         let (local, server) = (self.job.local, self.job.server);
+        let confirmed = std::mem::take(&mut self.known.confirmed);
         let mut status = HashMap::new();
         let mut quiet_uids = HashSet::new();
         // New versions of unchanged items (every file after a big download,
@@ -354,8 +358,8 @@ impl<'a, 'j> Run<'a, 'j> {
         self.job.status.each(|row| {
             let [l, s] = &sides;
             let (Some(lu), Some(su)) = (
-                l.unchanged(&row.local, local),
-                s.unchanged(&row.server, server),
+                l.unchanged(&row.local, local, &confirmed.local),
+                s.unchanged(&row.server, server, &confirmed.server),
             ) else {
                 status.insert(row.uid.clone(), row);
                 return;
@@ -374,25 +378,11 @@ impl<'a, 'j> Run<'a, 'j> {
         for side in sides {
             side.finish();
         }
-        self.record_fresh(&fresh)?;
+        self.known.fresh = fresh;
         self.known.quiet = quiet_uids.len();
         self.known.quiet_uids = quiet_uids;
         self.known.rows = status;
         Ok(())
-    }
-
-    /// Records the new versions a side's store confirmed as the same items
-    /// (every file after a big download), in one transaction.
-    pub(super) fn record_fresh(&self, fresh: &[(String, Side, String)]) -> Result<(), EngineError> {
-        if fresh.is_empty() || self.job.options.dry_run {
-            return Ok(());
-        }
-        let db = self.job.status;
-        let transaction = db.transaction()?;
-        for (uid, side, version) in fresh {
-            db.set_version(uid, *side, version)?;
-        }
-        Ok(transaction.commit()?)
     }
 
     /// Confirms a fully listed side's new versions of unchanged items before
@@ -408,18 +398,20 @@ impl<'a, 'j> Run<'a, 'j> {
         }
         let check = QuietCheck::new(&mut changes.changes, self.trust.distrusts(side));
         let store = self.store(side);
-        let mut fresh = Vec::new();
+        let none = HashMap::new();
+        let mut confirmed = HashMap::new();
         self.job.status.each(|row| {
-            let unchanged = check.unchanged(side_status(&row, side), store);
+            let known = side_status(&row, side);
             if let Some(Unchanged {
                 fresh: Some(version),
                 ..
-            }) = unchanged
+            }) = check.unchanged(known, store, &none)
             {
-                fresh.push((row.uid, side, version.clone()));
+                confirmed.insert(known.href.clone(), version.clone());
             }
         })?;
-        self.record_fresh(&fresh)
+        self.known.confirmed[side] = confirmed;
+        Ok(())
     }
 
     /// Whether a UID is in the status, held or quiet (a quiet one is taken in

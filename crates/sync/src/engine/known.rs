@@ -3,6 +3,8 @@
 //! both sides ("quiet") are only counted, so that memory does not grow with
 //! the collection on a run with little to do.
 
+use crate::per_side::PerSide;
+use crate::planner::Side;
 use crate::status::{StatusDb, StatusError, StatusRow};
 use std::collections::{HashMap, HashSet};
 
@@ -20,6 +22,13 @@ pub(super) struct Known {
     pub(super) quiet_uids: HashSet<u64>,
     /// Quiet rows taken in again because an item read this run had their UID.
     pub(super) revived: Vec<StatusRow>,
+    /// New versions a store confirmed as the same items (UID, side, version:
+    /// every file after a big download), recorded before execution.
+    pub(super) fresh: Vec<(String, Side, String)>,
+    /// New versions confirmed early (href → version, while the server
+    /// worked on its answer), so that loading the status does not confirm
+    /// them again.
+    pub(super) confirmed: PerSide<HashMap<String, String>>,
 }
 
 /// A UID's key in [`Known::quiet_uids`].

@@ -91,7 +91,7 @@ impl<'a, 'j> Run<'a, 'j> {
             self.take_read(side, href, owner, result, &mut view);
         };
         read_in_batches(store, &to_read, &options, &mut sink).await;
-        self.settle_journal(side, journal, &view)?;
+        self.settle_journal(side, journal, &view);
         Ok(view)
     }
 
@@ -136,21 +136,16 @@ impl<'a, 'j> Run<'a, 'j> {
 
     /// Creates a killed run noted in the journal: one found where it was to
     /// be made is settled when its status row is written; one not there
-    /// was never made (or is gone since), and its note is dropped.
-    fn settle_journal(
-        &mut self,
-        side: Side,
-        journal: Vec<(String, Href)>,
-        view: &SideView,
-    ) -> Result<(), EngineError> {
+    /// was never made (or is gone since), and its note is dropped before
+    /// execution.
+    fn settle_journal(&mut self, side: Side, journal: Vec<(String, Href)>, view: &SideView) {
         for (uid, href) in journal {
             if view.items.get(&uid).is_some_and(|f| f.href == href) {
                 self.journaled.insert((side, uid));
-            } else if !self.job.options.dry_run {
-                self.job.status.journal_remove(side, &uid)?;
+            } else {
+                self.stale_journal.push((side, uid));
             }
         }
-        Ok(())
     }
 
     pub(super) fn read_options(&self) -> ReadOptions {
