@@ -1,13 +1,14 @@
 //! The two sides of a profile, edited between runs of `davsync sync` as other
 //! programs would (a folder as an editor does, a server collection through
 //! the DAV API as another client does), with a model of the items both must
-//! end up holding: the harness of the randomized end-to-end tests against
-//! real servers (runs killed at random moments, a second client editing at
-//! random moments). Everything random comes from one seeded generator; the
-//! seed is in every failure message, with the variable that replays it.
+//! end up holding: the harness of the randomized end-to-end tests between
+//! two folders or against real servers (runs killed at random moments, a
+//! second client editing at random moments). Everything random comes from
+//! one seeded generator; the seed is in every failure message, with the
+//! variable that replays it.
 
-use crate::cli::{Davsync, Run};
-use crate::folder::write_file;
+use crate::cli::{Davsync, Run, assert_clean, assert_idle, vdir_profile};
+use crate::folder::{files, tree, write_file};
 use crate::items::event_modified;
 use crate::rng::Rng;
 use crate::servers::{self, PASSWORD_ENV, Server, ServerItem};
@@ -16,7 +17,8 @@ use davsync_pim::Item;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::PathBuf;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// One side of the profile.
@@ -107,6 +109,64 @@ impl FolderAndServer {
     }
 }
 
+/// Two vdir folders, `local` and `server`, in a temporary directory with the
+/// configuration and the data directory: what the randomized tests between
+/// two folders start from (the same fields as [`FolderAndServer`]).
+pub struct TwoFolders {
+    /// The temporary directory (removed when this is dropped: keep it).
+    pub dir: tempfile::TempDir,
+    /// A runtime for [`World::new`] (two folders make no requests).
+    pub runtime: tokio::runtime::Runtime,
+    /// The two folders (`local` and `server`).
+    pub places: [Place; 2],
+    /// The binary `bin` with the profile.
+    pub davsync: Davsync,
+}
+
+impl TwoFolders {
+    /// The profile `profile` (events, with the further keys `extra`, see
+    /// [`vdir_profile`]) between two new folders.
+    pub fn new(bin: &str, profile: &str, extra: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let root = dir.path();
+        let (local, server, data, config) = (
+            root.join("local"),
+            root.join("server"),
+            root.join("data"),
+            root.join("config.toml"),
+        );
+        for folder in [&local, &server] {
+            fs::create_dir(folder).expect("a folder");
+        }
+        let text = vdir_profile(profile, "events", &local, &server, extra);
+        fs::write(&config, text).expect("the configuration");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        TwoFolders {
+            dir,
+            runtime,
+            places: [Place::Folder(local), Place::Folder(server)],
+            davsync: Davsync::new(bin, &config, &data),
+        }
+    }
+}
+
+/// How many edits one round of [`World::change_both_sides`] makes, each
+/// count drawn from its range: new items on each side, edits, deletes.
+#[derive(Debug, Clone)]
+pub struct EditCounts {
+    /// New items on each side.
+    pub creates: Range<usize>,
+    /// Edits of items of the model, on a side that has them.
+    pub edits: Range<usize>,
+    /// Deletes of items the status database knows.
+    pub deletes: Range<usize>,
+}
+
+/// What davsync keeps in its data directory (see [`World::check_left_behind`]).
+const DATA_DIR_ENTRIES: [&str; 4] = ["status", "reports", "locks", "trash"];
+
 /// Both sides, the model, and the bookkeeping of the edits.
 pub struct World {
     /// What the test runs against, for messages (`radicale`, `radicale+xandikos`).
@@ -190,15 +250,16 @@ impl World {
         )
     }
 
-    fn file(&self, uid: &str) -> Option<PathBuf> {
-        match &self.places[0] {
-            Place::Folder(dir) => Some(dir.join(format!("{uid}.ics"))),
-            Place::Collection(_) => None,
-        }
-    }
-
     fn place(&self, side: Side) -> &Place {
         &self.places[side as usize]
+    }
+
+    /// The folder of `side`; panics when that side is a collection.
+    pub fn folder(&self, side: Side) -> &Path {
+        match self.place(side) {
+            Place::Folder(dir) => dir,
+            Place::Collection(_) => panic!("the {} side is not a folder", side.name()),
+        }
     }
 
     fn collection_items(&self, collection: &Collection) -> BTreeMap<String, Vec<ServerItem>> {
@@ -311,8 +372,8 @@ impl World {
     /// read it). The model follows.
     pub fn delete(&mut self, side: Side, uid: &str) {
         match self.place(side) {
-            Place::Folder(_) => {
-                let file = self.file(uid).expect("a folder");
+            Place::Folder(dir) => {
+                let file = dir.join(format!("{uid}.ics"));
                 fs::remove_file(&file).unwrap_or_else(|e| {
                     panic!("cannot delete {}: {e}\n{}", file.display(), self.context())
                 })
@@ -370,6 +431,64 @@ impl World {
             .find(|s| self.has(*s, uid))
     }
 
+    /// A number in `range` (not empty).
+    fn draw(&mut self, range: &Range<usize>) -> usize {
+        range.start + self.rng.below(range.len())
+    }
+
+    /// One round of edits on both sides, as many as `counts` draws: each
+    /// UID is touched at most once per round (so never edited on both sides
+    /// in one round). An edit may meet an edit of an earlier round that a
+    /// run (killed, say) did not carry over: a conflict, which the automatic
+    /// policy settles by LAST-MODIFIED, that is for the later edit, as the
+    /// model says.
+    ///
+    /// Deletes take only UIDs the status database is sure to know. An item
+    /// a killed run created on the other side just before its status row was
+    /// written is, to the next run, indistinguishable from an item created
+    /// there by someone else, and would rightly come back. A delete meeting
+    /// an unsynced edit of an earlier round wins (automatic policy), and is
+    /// the later of the two, as the model says.
+    pub fn change_both_sides(&mut self, round: usize, counts: &EditCounts) {
+        self.refresh();
+        let mut touched = BTreeSet::new();
+        for side in [Side::Local, Side::Server] {
+            for _ in 0..self.draw(&counts.creates) {
+                touched.insert(self.create(side, round));
+            }
+        }
+        let in_model: BTreeSet<String> = self.model.keys().cloned().collect();
+        for _ in 0..self.draw(&counts.edits) {
+            let Some(uid) = self.pick(&in_model, &touched) else {
+                break;
+            };
+            touched.insert(uid.clone());
+            let Some(side) = self.side_with(&uid) else {
+                continue;
+            };
+            self.write(
+                side,
+                &uid,
+                format!("{uid} edited on {} in round {round}", side.name()),
+            );
+            self.log
+                .push(format!("r{round}: edit {uid} on {}", side.name()));
+        }
+        let known = self.known.clone();
+        for _ in 0..self.draw(&counts.deletes) {
+            let Some(uid) = self.pick(&known, &touched) else {
+                break;
+            };
+            touched.insert(uid.clone());
+            let Some(side) = self.side_with(&uid) else {
+                continue;
+            };
+            self.delete(side, &uid);
+            self.log
+                .push(format!("r{round}: delete {uid} on {}", side.name()));
+        }
+    }
+
     /// `sync --json ARGS…` to the end.
     pub fn sync(&self, args: &[&str]) -> (Run, Value) {
         self.davsync.sync_json(args, || self.context())
@@ -401,5 +520,92 @@ impl World {
             server.len(),
             self.context()
         );
+    }
+
+    /// Checks that the status database knows exactly as many items as the model.
+    pub fn check_status(&self) {
+        let run = self.davsync.run(&["status", "--json"]);
+        let status: Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("status printed no JSON ({e}): {}", run.describe()));
+        assert_eq!(
+            status["profiles"][0]["items"],
+            self.model.len(),
+            "{status:#}\n{}",
+            self.context()
+        );
+    }
+
+    /// Clean runs (without `--force`) after `what`: the first converges (no
+    /// error, no warning, no failed item; both sides hold the model), the
+    /// second writes nothing, and the status database then knows exactly
+    /// the model's items. Returns the two runs' reports.
+    pub fn clean_runs(&self, what: &str) -> [Value; 2] {
+        let (run, json) = self.sync(&[]);
+        let first = json["reports"][0].clone();
+        assert_clean(&run, &first, &format!("clean run after {what}"), || {
+            self.context()
+        });
+        self.check(&format!("after the clean run after {what}"));
+        let (run, json) = self.sync(&[]);
+        let second = json["reports"][0].clone();
+        assert_idle(&run, &second, "the second clean run", || self.context());
+        self.check(&format!("after the second clean run after {what}"));
+        self.check_status();
+        [first, second]
+    }
+
+    /// Checks that nothing is left behind: in `root` (the test's temporary
+    /// directory) nothing but the folders, the configuration and the data
+    /// directory; in the data directory nothing but what davsync keeps
+    /// there; in each folder (recursively) nothing but one item file per
+    /// item of the model and the files `allowed` lets be (by their path
+    /// relative to the folder, such as `.davsync-1.tmp`).
+    pub fn check_left_behind(&self, root: &Path, allowed: impl Fn(&str) -> bool) {
+        let folders: Vec<(Side, &Path)> = [Side::Local, Side::Server]
+            .into_iter()
+            .filter_map(|side| match self.place(side) {
+                Place::Folder(dir) => Some((side, dir.as_path())),
+                Place::Collection(_) => None,
+            })
+            .collect();
+        let expected: BTreeSet<&Path> = folders
+            .iter()
+            .map(|(_, dir)| *dir)
+            .chain([self.davsync.data_dir.as_path(), &self.davsync.config])
+            .filter(|path| path.parent() == Some(root))
+            .collect();
+        let found: Vec<PathBuf> = fs::read_dir(root)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        let found: BTreeSet<&Path> = found.iter().map(PathBuf::as_path).collect();
+        assert_eq!(found, expected, "in {}\n{}", root.display(), self.context());
+        for entry in fs::read_dir(&self.davsync.data_dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(
+                DATA_DIR_ENTRIES.contains(&name.as_str()),
+                "unexpected {name} in the data directory\n{}",
+                self.context()
+            );
+        }
+        for (side, dir) in folders {
+            let items = files(dir, "ics");
+            assert_eq!(
+                items.len(),
+                self.model.len(),
+                "item files in the {} folder\n{}",
+                side.name(),
+                self.context()
+            );
+            for path in tree(dir) {
+                let name = path.to_string_lossy();
+                assert!(
+                    items.contains_key(name.as_ref()) || allowed(&name),
+                    "unexpected file {name} in the {} folder\n{}",
+                    side.name(),
+                    self.context()
+                );
+            }
+        }
     }
 }

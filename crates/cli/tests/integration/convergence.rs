@@ -347,14 +347,7 @@ fn converge(
         || t.w.context(),
     );
     t.w.check("after the last run");
-    let status: Value =
-        serde_json::from_str(&t.w.davsync.run(&["status", "--json"]).stdout).unwrap();
-    assert_eq!(
-        status["profiles"][0]["items"],
-        t.w.model.len(),
-        "{status:#}\n{}",
-        t.w.context()
-    );
+    t.w.check_status();
     assert!(
         conflicts > 0,
         "no conflict in {rounds} rounds\n{}",

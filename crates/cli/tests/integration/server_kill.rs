@@ -12,12 +12,10 @@
 // Test code: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
-use davsync_testkit::cli::{Ending, assert_clean, assert_idle};
+use davsync_testkit::cli::Ending;
 use davsync_testkit::rng::env_or;
 use davsync_testkit::servers;
-use davsync_testkit::world::{FolderAndServer, Side, World};
-use serde_json::Value;
-use std::collections::BTreeSet;
+use davsync_testkit::world::{EditCounts, FolderAndServer, Side, World};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_davsync");
@@ -25,56 +23,12 @@ const DEFAULT_SEED: u64 = 0x0da7_5eed_2026_0002;
 const INITIAL_ITEMS: usize = 60;
 const DEFAULT_ROUNDS: u64 = 36;
 
-/// One round of edits on both sides: each UID is touched at most once per
-/// round (so never edited on both sides in one round). An edit may meet an
-/// edit of an earlier round that a killed run did not carry over: a
-/// conflict, which the automatic policy settles by LAST-MODIFIED, that is
-/// for the later edit, as the model says.
-fn change_both_sides(w: &mut World, round: usize) {
-    w.refresh();
-    let mut touched = BTreeSet::new();
-    for side in [Side::Local, Side::Server] {
-        for _ in 0..w.rng.below(4) {
-            touched.insert(w.create(side, round));
-        }
-    }
-    let in_model: BTreeSet<String> = w.model.keys().cloned().collect();
-    for _ in 0..2 + w.rng.below(6) {
-        let Some(uid) = w.pick(&in_model, &touched) else {
-            break;
-        };
-        touched.insert(uid.clone());
-        let Some(side) = w.side_with(&uid) else {
-            continue;
-        };
-        w.write(
-            side,
-            &uid,
-            format!("{uid} edited on {} in round {round}", side.name()),
-        );
-        w.log
-            .push(format!("r{round}: edit {uid} on {}", side.name()));
-    }
-    // Deletes: only UIDs the status database is sure to know. An item a
-    // killed run created on the other side just before its status row was
-    // written is, to the next run, indistinguishable from an item created
-    // there by someone else, and would rightly come back. A delete meeting
-    // an unsynced edit of an earlier round wins (automatic policy), and is
-    // the later of the two, as the model says.
-    let known = w.known.clone();
-    for _ in 0..1 + w.rng.below(3) {
-        let Some(uid) = w.pick(&known, &touched) else {
-            break;
-        };
-        touched.insert(uid.clone());
-        let Some(side) = w.side_with(&uid) else {
-            continue;
-        };
-        w.delete(side, &uid);
-        w.log
-            .push(format!("r{round}: delete {uid} on {}", side.name()));
-    }
-}
+/// A round's edits: up to 3 new items on each side, 2 to 7 edits, 1 to 3 deletes.
+const EDITS: EditCounts = EditCounts {
+    creates: 0..4,
+    edits: 2..8,
+    deletes: 1..4,
+};
 
 fn killed_runs_lose_nothing_and_duplicate_nothing(name: &str) {
     let started = Instant::now();
@@ -122,7 +76,7 @@ fn killed_runs_lose_nothing_and_duplicate_nothing(name: &str) {
     // drawn from one and a half windows: a run after killed ones carries
     // their work too, and is longer than the window; and some runs should
     // finish (so that their items can be deleted later on).
-    change_both_sides(&mut w, 0);
+    w.change_both_sides(0, &EDITS);
     let t0 = Instant::now();
     let (run, json) = w.sync(&["--force"]);
     let window = t0.elapsed();
@@ -140,7 +94,7 @@ fn killed_runs_lose_nothing_and_duplicate_nothing(name: &str) {
 
     let (mut killed, mut killed_writing, mut finished) = (0, 0, 0);
     for round in 1..=rounds {
-        change_both_sides(&mut w, round);
+        w.change_both_sides(round, &EDITS);
         let before = w.signature();
         let delay = w.rng.below(window_ms * 3 / 2 + 1);
         let ending = w
@@ -179,28 +133,8 @@ fn killed_runs_lose_nothing_and_duplicate_nothing(name: &str) {
         started.elapsed()
     );
 
-    // A clean run converges; after a second (SOGo's sync tokens count
-    // seconds), a second clean run has nothing to write.
-    let (run, json) = w.sync(&[]);
-    assert_clean(
-        &run,
-        &json["reports"][0],
-        "clean run after the kills",
-        || w.context(),
-    );
-    w.check("after the clean run");
-    let (run, json) = w.sync(&[]);
-    assert_idle(&run, &json["reports"][0], "the second clean run", || {
-        w.context()
-    });
-    w.check("after the second clean run");
-    let status: Value = serde_json::from_str(&w.davsync.run(&["status", "--json"]).stdout).unwrap();
-    assert_eq!(
-        status["profiles"][0]["items"],
-        w.model.len(),
-        "{status:#}\n{}",
-        w.context()
-    );
+    // A clean run converges; a second clean run has nothing to write.
+    w.clean_runs("the kills");
     eprintln!(
         "{name} kill test: {} items at the end, {:?} in all",
         w.model.len(),
