@@ -162,7 +162,9 @@ class Radicale:
 
 
 def run_measured(cmd, env, timeout):
-    """Runs cmd under GNU time -v. Returns dict(seconds, rss_mib, rc, out, err)."""
+    """Runs cmd under GNU time -v. Returns dict(seconds, rss_mib, cpu_s, rc, out, err); cpu_s is the
+    process's user + system CPU time (its children included), less sensitive than the wall time to
+    what else runs on the machine."""
     full = ["/usr/bin/time", "-v"] + cmd
     t0 = time.perf_counter()
     try:
@@ -174,10 +176,13 @@ def run_measured(cmd, env, timeout):
     err = err.decode("utf-8", "replace")
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
     rss = int(m.group(1)) / 1024 if m else None
+    ut = re.search(r"User time \(seconds\): ([\d.]+)", err)
+    st = re.search(r"System time \(seconds\): ([\d.]+)", err)
+    cpu = float(ut.group(1)) + float(st.group(1)) if ut and st else None
     # drop GNU time's own report from the error text
     err = err.split("\tCommand being timed:")[0]
     err = "\n".join(l for l in err.splitlines() if not l.startswith("Command exited with non-zero status"))
-    return {"seconds": seconds, "rss_mib": rss, "rc": rc, "out": out.decode("utf-8", "replace"), "err": err}
+    return {"seconds": seconds, "rss_mib": rss, "cpu_s": cpu, "rc": rc, "out": out.decode("utf-8", "replace"), "err": err}
 
 
 def last_lines(text, n=2, width=240):
@@ -242,7 +247,8 @@ class Harness:
         self.rad.mark()
         r = run_measured(cmd, self.env, self.a.timeout)
         reqs = self.rad.requests_since_mark()
-        m = {"seconds": r["seconds"], "rss_mib": r["rss_mib"], "requests": reqs, "ok": r["rc"] == 0}
+        m = {"seconds": r["seconds"], "rss_mib": r["rss_mib"], "cpu_s": r["cpu_s"], "requests": reqs,
+             "ok": r["rc"] == 0}
         try:
             doc = json.loads(r["out"])
             rep = doc["reports"][0]
@@ -275,7 +281,8 @@ class Harness:
         self.rad.mark()
         r = run_measured(cmd, self.env, self.a.timeout)
         reqs = self.rad.requests_since_mark()
-        m = {"seconds": r["seconds"], "rss_mib": r["rss_mib"], "requests": reqs, "ok": r["rc"] == 0}
+        m = {"seconds": r["seconds"], "rss_mib": r["rss_mib"], "cpu_s": r["cpu_s"], "requests": reqs,
+             "ok": r["rc"] == 0}
         if not m["ok"]:
             text = r["err"] + r["out"]
             hit = re.search(r"(\d{3}), message='([^']*)'", text)
@@ -799,11 +806,12 @@ class Harness:
             c = {"kind": key[0], "n": key[1], "scenario": key[2]}
             for name, s_ in (("new", new), ("baseline", base)):
                 c[name] = {"median_s": s_.get("median"), "runs_s": s_["runs"], "requests": s_.get("requests"),
-                           "own_requests": s_.get("own"), "peak_rss_mib": s_.get("rss"),
+                           "own_requests": s_.get("own"), "peak_rss_mib": s_.get("rss"), "cpu_median_s": s_.get("cpu"),
                            "failed_runs": s_["n"] - s_["good"]}
             c["time_ratio"] = (new["median"] / base["median"]
                                if new.get("median") and base.get("median") else None)
             c["rss_ratio"] = new["rss"] / base["rss"] if new.get("rss") and base.get("rss") else None
+            c["cpu_ratio"] = new["cpu"] / base["cpu"] if new.get("cpu") and base.get("cpu") else None
             out.append(c)
         return out
 
@@ -817,10 +825,12 @@ class Harness:
                "Both binaries in the same run, against their own copies of the same collection, one after "
                "the other in every repeat (their order swapped every other repeat). ÷: davsync's median "
                "divided by the baseline's (above 1: the new binary is slower; peak RSS: the largest of the "
-               "runs, and its ratio).\n",
+               "runs, and its ratio; CPU: the median of the process's user + system time, which depends less "
+               "than the wall time on what else runs on the machine).\n",
                "| data | scenario | baseline s | davsync s | davsync ÷ baseline | runs (baseline; davsync) "
-               "| requests (baseline / davsync) | peak RSS MiB (baseline / davsync) | RSS ÷ |",
-               "|---|---|---:|---:|---:|---|---:|---:|---:|"]
+               "| requests (baseline / davsync) | peak RSS MiB (baseline / davsync) | RSS ÷ "
+               "| CPU s (baseline / davsync) | CPU ÷ |",
+               "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
 
         def f(x, fmt):
             return "–" if x is None else format(x, fmt)
@@ -835,7 +845,9 @@ class Harness:
             out.append(f"| {label} | {short[c['scenario']]} | {f(b['median_s'], '.3f')} "
                        f"| {f(d['median_s'], '.3f')} | {f(c['time_ratio'], '.3f')} | {b['runs_s']}; {d['runs_s']} "
                        f"| {f(b['requests'], ',.0f')} / {f(d['requests'], ',.0f')} "
-                       f"| {f(b['peak_rss_mib'], '.1f')} / {f(d['peak_rss_mib'], '.1f')} | {f(c['rss_ratio'], '.3f')} |")
+                       f"| {f(b['peak_rss_mib'], '.1f')} / {f(d['peak_rss_mib'], '.1f')} | {f(c['rss_ratio'], '.3f')} "
+                       f"| {f(b.get('cpu_median_s'), '.2f')} / {f(d.get('cpu_median_s'), '.2f')} "
+                       f"| {f(c.get('cpu_ratio'), '.3f')} |")
         out.append("")
         return out
 
@@ -849,6 +861,8 @@ class Harness:
             s["median"] = statistics.median(m["seconds"] for m in good)
             own = [m["own_requests"] for m in good if m.get("own_requests") is not None]
             s["own"] = statistics.median(own) if own else None
+            cpu = [m["cpu_s"] for m in good if m.get("cpu_s") is not None]
+            s["cpu"] = statistics.median(cpu) if cpu else None
         rss = [m["rss_mib"] for m in ms if m.get("rss_mib")]
         s["rss"] = max(rss) if rss else None
         s["runs"] = ", ".join(f"{m['seconds']:.3f}" if m.get("ok") else "failed" for m in ms)
@@ -994,7 +1008,11 @@ def main():
         ap.error("the tool baseline needs --baseline PATH (or DAVSYNC_BASELINE_BIN)")
     if a.baseline:
         a.baseline = os.path.abspath(a.baseline)
-    a.cmdline = " ".join([os.environ.get("BENCH_ENTRY") or shlex.quote(sys.argv[0])]
+    # the environment variables that choose what is measured, in front of the command line
+    env_set = [f"{k}={shlex.quote(os.environ[k])}" for k in
+               ("BENCH_NO_BUILD", "DAVSYNC_BIN", "DAVSYNC_BASELINE_BIN", "DAVSYNC_REV", "DAVSYNC_BASELINE_REV")
+               if os.environ.get(k)]
+    a.cmdline = " ".join(env_set + [os.environ.get("BENCH_ENTRY") or shlex.quote(sys.argv[0])]
                          + [shlex.quote(x) for x in sys.argv[1:]])
     a.davsync = os.path.abspath(a.davsync)
     a.out = os.path.abspath(a.out)
