@@ -210,13 +210,13 @@ impl<'a, 'j> Run<'a, 'j> {
         let uid = op.uid();
         match op.action() {
             Action::Copy { to } => Ok(Prepared::Write(Sent::new(
-                self.prepare_copy(uid, to, op.target.as_ref(), snapshot)
+                self.prepare_copy(uid, to, op.target.as_deref(), snapshot)
                     .await?,
             ))),
             Action::Delete { on } => Ok(Prepared::Write(Sent::new(PreparedWrite {
                 uid: uid.to_string(),
                 side: on,
-                target: op.target.clone(),
+                target: op.target.as_deref().cloned(),
                 content: None,
             }))),
             Action::Link => {
@@ -246,7 +246,7 @@ impl<'a, 'j> Run<'a, 'j> {
                     )?))
                 };
                 let main = Sent::new(
-                    self.prepare_copy(uid, loser, op.target.as_ref(), snapshot)
+                    self.prepare_copy(uid, loser, op.target.as_deref(), snapshot)
                         .await?,
                 );
                 Ok(Prepared::KeepBoth { copies, main })

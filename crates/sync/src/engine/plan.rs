@@ -37,7 +37,9 @@ impl Target {
 #[derive(Debug, Clone)]
 pub(super) struct Op {
     pub(super) decision: Decision,
-    pub(super) target: Option<Target>,
+    /// Boxed: most operations of a large first download have none, and an
+    /// inline target would cost every operation its size.
+    pub(super) target: Option<Box<Target>>,
 }
 
 impl Op {
@@ -267,6 +269,91 @@ pub(super) fn decide(
     op.target = op
         .target_side()
         .and_then(|side| snapshot[side].items.get(uid))
-        .map(Target::of);
+        .map(|found| Box::new(Target::of(found)));
     op
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planner::SideState;
+
+    fn delete_on(side: Side, n: usize) -> Vec<Op> {
+        (0..n)
+            .map(|i| Op {
+                decision: Decision {
+                    uid: format!("u{i}"),
+                    action: Action::Delete { on: side },
+                    local: SideState::Deleted,
+                    server: SideState::Unchanged,
+                    conflict: None,
+                },
+                target: None,
+            })
+            .collect()
+    }
+
+    fn plan(ops: Vec<Op>) -> Plan {
+        Plan {
+            ops,
+            unchanged: Vec::new(),
+        }
+    }
+
+    fn holdings(local: usize, server: usize, known: usize) -> Holdings {
+        Holdings {
+            held: PerSide::new(local, server),
+            known,
+        }
+    }
+
+    #[test]
+    fn an_emptied_side_refuses_deletions_on_the_other() {
+        let refusals = plan(delete_on(Side::Server, 3)).rails(holdings(0, 3, 3), 100);
+        assert_eq!(
+            refusals,
+            [Refusal::SideEmptied {
+                emptied: Side::Local,
+                side: Side::Server,
+                known: 3,
+                deletes: 3
+            }]
+        );
+        // Nothing synced before: an empty side is a first sync, not an accident.
+        assert!(
+            plan(delete_on(Side::Server, 3))
+                .rails(holdings(0, 3, 0), 100)
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn deletions_over_the_limit_are_refused_and_the_limit_itself_is_not() {
+        let at_limit = plan(delete_on(Side::Server, 5)).rails(holdings(5, 10, 10), 50);
+        assert!(at_limit.is_empty(), "{at_limit:?}");
+        let over = plan(delete_on(Side::Server, 6)).rails(holdings(4, 10, 10), 50);
+        assert_eq!(
+            over,
+            [Refusal::TooManyDeletes {
+                side: Side::Server,
+                deletes: 6,
+                of: 10,
+                percent: 60,
+                limit_percent: 50
+            }]
+        );
+        // The base is the larger of the side's items and the status rows.
+        let base = plan(delete_on(Side::Server, 6)).rails(holdings(4, 6, 12), 50);
+        assert!(base.is_empty(), "{base:?}");
+    }
+
+    /// A large first download holds one operation per item: an operation
+    /// without a target must not pay for one.
+    #[test]
+    fn an_operation_carries_its_target_boxed() {
+        assert_eq!(
+            std::mem::size_of::<Op>(),
+            std::mem::size_of::<Decision>() + std::mem::size_of::<usize>()
+        );
+    }
 }
