@@ -274,6 +274,7 @@ async fn run_profile(profile: &Profile, data: &DataDir, args: &SyncArgs) -> Repo
             time_range: profile
                 .time_range
                 .map(|(past, future)| TimeRange::around(chrono::Utc::now(), past, future)),
+            full_listing_every: profile.full_listing_every,
         },
         scratch_dir: db_path.parent(),
     };

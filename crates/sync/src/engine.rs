@@ -64,7 +64,18 @@ pub struct SyncOptions {
     /// Only items meeting this range are taken up (calendars); items already
     /// synced stay synced when they leave it, and are never deleted for that.
     pub time_range: Option<TimeRange>,
+    /// How long a store's changes since the last run (a sync token's delta)
+    /// are taken on its word before the store is listed in full again
+    /// (`None`: always, once it gives deltas). A server that answers a token
+    /// it has forgotten with its full listing, as if it were the changes
+    /// (SOGo and DAViCal do), leaves out what was deleted, and nothing in
+    /// the answer tells; the full listing finds it.
+    pub full_listing_every: Option<std::time::Duration>,
 }
+
+/// [`SyncOptions::full_listing_every`]'s default: a day.
+pub const DEFAULT_FULL_LISTING_EVERY: std::time::Duration =
+    std::time::Duration::from_secs(24 * 60 * 60);
 
 impl Default for SyncOptions {
     fn default() -> Self {
@@ -77,6 +88,7 @@ impl Default for SyncOptions {
             batch_size: DEFAULT_BATCH_SIZE,
             concurrency: DEFAULT_CONCURRENCY,
             time_range: None,
+            full_listing_every: Some(DEFAULT_FULL_LISTING_EVERY),
         }
     }
 }
@@ -230,6 +242,11 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
             if let Err(e) = job.status.set_state(side, run.new_state[side].as_deref()) {
                 run.report.errors.push(Message::run(e.to_string()));
             }
+            if run.full_listing[side]
+                && let Err(e) = job.status.set_listed_in_full(side, run.report.started)
+            {
+                run.report.errors.push(Message::run(e.to_string()));
+            }
         }
         if let Err(e) = run.outside.save(job.status, job.options.time_range) {
             run.report.errors.push(Message::run(e.to_string()));
@@ -269,8 +286,26 @@ impl<'a, 'j> Run<'a, 'j> {
 
     /// A store caught changing items without changing their versions is
     /// distrusted from now on, and listed in full next time: what it named
-    /// as changed this run before it was caught was not all read.
+    /// as changed this run before it was caught was not all read. A store
+    /// whose listing vouched for an item that was gone is listed in full
+    /// next time.
     fn note_caught(&mut self) {
+        for (side, example) in self.trust.take_missed() {
+            if self.job.options.dry_run {
+                continue;
+            }
+            // A delta that left out a deletion (a server answering a token
+            // it forgot with its full listing) would leave it out again.
+            tracing::info!(
+                "{}: {example} was gone, though its listing vouched for it; the next run \
+                 lists everything",
+                self.store(side).describe()
+            );
+            self.new_state[side] = None;
+            if let Err(e) = self.job.status.set_state(side, None) {
+                self.report.errors.push(Message::run(e.to_string()));
+            }
+        }
         for (side, example) in self.trust.newly_caught() {
             if self.job.options.dry_run {
                 continue;

@@ -482,6 +482,48 @@ impl StatusDb {
             .map_err(|e| self.err(e))
     }
 
+    /// When a clean run last listed a side in full (rather than asking for
+    /// the changes since a state).
+    pub fn listed_in_full(
+        &self,
+        side: crate::planner::Side,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, StatusError> {
+        let when: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT state FROM listing_state WHERE side = ?1",
+                params![format!("listed-in-full-{side}")],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        // A time that does not read is taken as never: a full listing is due.
+        Ok(when.and_then(|w| {
+            chrono::DateTime::parse_from_rfc3339(&w)
+                .ok()
+                .map(|t| t.to_utc())
+        }))
+    }
+
+    /// Notes that a clean run listed a side in full (see
+    /// [`listed_in_full`](Self::listed_in_full)).
+    pub fn set_listed_in_full(
+        &self,
+        side: crate::planner::Side,
+        when: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StatusError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO listing_state VALUES (?1, ?2)",
+                params![
+                    format!("listed-in-full-{side}"),
+                    when.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                ],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
     /// Keeps (or, with `None`, forgets) a side's listing state, taken at the
     /// start of this run; the writes noted before this run (see
     /// [`note_written`](Self::note_written)) came before it, and are

@@ -7,9 +7,11 @@
 //! (with its trash). Every method of [`Store`] is forwarded or answered here,
 //! so the engine meets the same behaviour as with a real store.
 //!
-//! Two misbehaviours of real servers can be switched on ([`Faults`]): lost
+//! Three misbehaviours of real servers can be switched on ([`Faults`]): lost
 //! answers (a write is done, but the client hears a failure) and lying ETags
-//! (an item's content changes and its ETag does not). The store's change log
+//! (an item's content changes and its ETag does not); and forgotten tokens
+//! (the changes since a token are its full listing in disguise, with
+//! nothing named as deleted). The store's change log
 //! follows the content, not the ETags: a delta names an item whose content
 //! changed under a kept ETag, as a server's own log of writes would.
 
@@ -65,6 +67,11 @@ pub struct Faults {
     /// server sees (its own writes and other clients' edits alike, counted
     /// over the [`TokenLog`]'s life) keeps the item's ETag.
     pub lying_etags: u8,
+    /// Forgotten tokens: the `n`-th request for the changes since a token
+    /// (counted over the [`TokenLog`]'s life) is answered with the full
+    /// listing, passed off as the changes, as SOGo and DAViCal answer a
+    /// token they do not know: what was deleted since is not named.
+    pub forgotten_tokens: u8,
 }
 
 /// The ETag an item has, and the content it was given for.
@@ -87,6 +94,11 @@ struct Memory {
     lies: usize,
     /// Answers lost so far.
     lost: usize,
+    /// Requests for the changes since a known token so far.
+    deltas: usize,
+    /// Whether an answer in disguise left out a deletion that no full
+    /// listing has shown since.
+    blind: bool,
 }
 
 /// What the store remembers between runs, as a server does: the listing
@@ -106,6 +118,13 @@ impl TokenLog {
     /// How many answers were lost so far.
     pub fn lost_answers(&self) -> usize {
         self.memory.lock().unwrap().lost
+    }
+
+    /// Whether a full listing in disguise left out a deletion that the
+    /// client has not been shown since (by a full listing): until it is,
+    /// the client cannot know of it.
+    pub fn blind(&self) -> bool {
+        self.memory.lock().unwrap().blind
     }
 }
 
@@ -269,9 +288,9 @@ impl Store for ServerShaped<'_> {
     }
 
     async fn list(&self) -> Result<Vec<Listed>, StoreError> {
-        Ok(self
-            .tags()
-            .await?
+        let tags = self.tags().await?;
+        self.log.memory.lock().unwrap().blind = false;
+        Ok(tags
             .into_iter()
             .map(|(href, tag)| Listed {
                 href,
@@ -287,12 +306,16 @@ impl Store for ServerShaped<'_> {
             version: tag.etag.clone(),
         };
         let mut memory = self.log.memory.lock().unwrap();
+        let memory = &mut *memory;
         let then = since
             .and_then(|t| t.strip_prefix("token-"))
             .and_then(|t| t.parse::<usize>().ok())
             .and_then(|t| memory.tokens.get(t));
         let changes = match then {
-            None => Changes::Full(now.iter().map(listed).collect()),
+            None => {
+                memory.blind = false;
+                Changes::Full(now.iter().map(listed).collect())
+            }
             Some((then, created)) => {
                 let mut gone: BTreeSet<Href> = then
                     .keys()
@@ -302,14 +325,24 @@ impl Store for ServerShaped<'_> {
                 if self.shape == DeltaShape::NamesGone {
                     gone.extend(created.iter().filter(|h| !now.contains_key(*h)).cloned());
                 }
+                let n = memory.deltas;
+                memory.deltas += 1;
+                let forgotten = self.faults.forgotten_tokens & (1 << (n % 8)) != 0;
+                if forgotten {
+                    memory.blind |= !gone.is_empty();
+                }
                 Changes::Delta {
                     // What changed in content or ETag (the log follows writes).
                     changed: now
                         .iter()
-                        .filter(|(href, tag)| then.get(*href) != Some(tag))
+                        .filter(|(href, tag)| forgotten || then.get(*href) != Some(tag))
                         .map(listed)
                         .collect(),
-                    deleted: gone.into_iter().collect(),
+                    deleted: if forgotten {
+                        Vec::new()
+                    } else {
+                        gone.into_iter().collect()
+                    },
                 }
             }
         };

@@ -61,6 +61,8 @@ pub(crate) enum ValueType {
         /// The largest number of days either way.
         max_days: u32,
     },
+    /// A duration (`"30s"`, `"15m"`, `"1h"`, `"1d"`) or `"off"`.
+    Duration,
     /// An inline table describing a store.
     Store,
 }
@@ -75,6 +77,7 @@ impl ValueType {
             ValueType::Bool => "boolean".into(),
             ValueType::Int { min, max } => format!("integer, {min} to {max}"),
             ValueType::TimeRange { .. } => "boolean or table".into(),
+            ValueType::Duration => "duration or \"off\"".into(),
             ValueType::Store => "store table".into(),
         }
     }

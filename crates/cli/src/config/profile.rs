@@ -78,6 +78,9 @@ pub(crate) struct Profile {
     /// The time-range filter: days back and days ahead of today (calendars;
     /// `None`: every item, whatever its dates).
     pub time_range: Option<(u32, u32)>,
+    /// How long a server's changes since the last run are trusted before a
+    /// full listing (`None`: for ever).
+    pub full_listing_every: Option<std::time::Duration>,
     /// The local store, with paths resolved.
     pub local: ResolvedStore,
     /// The server store, with paths resolved.
@@ -145,6 +148,13 @@ pub(super) fn resolve_profile(
     let concurrency = bounded(raw.concurrency, &keys::CONCURRENCY)?;
     let time_range = time_range_of(raw.time_range, raw.content)
         .map_err(|(at, message)| src.error(at, &key("time_range"), message))?;
+    let full_listing_every = match &raw.full_listing_interval {
+        None => super::duration::parse(keys::FULL_LISTING_INTERVAL.str_default())
+            .expect("the table's default reads"),
+        Some(text) => super::duration::parse(text.get_ref()).map_err(|message| {
+            src.error(text.span(), &key(keys::FULL_LISTING_INTERVAL.name), message)
+        })?,
+    };
     let local = resolve_store(raw.local, "local", raw.content, &key, src)?;
     let server = resolve_store(raw.server, "server", raw.content, &key, src)?;
     if let (ResolvedStore::Vdir { path: l }, ResolvedStore::Vdir { path: s }) = (&local, &server) {
@@ -169,6 +179,7 @@ pub(super) fn resolve_profile(
         max_item_size,
         concurrency,
         time_range,
+        full_listing_every,
         local,
         server,
     })

@@ -47,6 +47,7 @@ pub(super) struct RawProfile {
     pub(super) max_item_size_mib: Option<Spanned<i64>>,
     pub(super) concurrency: Option<Spanned<i64>>,
     pub(super) time_range: Option<Spanned<toml::Value>>,
+    pub(super) full_listing_interval: Option<Spanned<String>>,
     pub(super) local: Spanned<RawStore>,
     pub(super) server: Spanned<RawStore>,
 }

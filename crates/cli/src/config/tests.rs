@@ -292,3 +292,39 @@ fn select_names_unknown_profiles() {
     let e = cfg.select(&["nope".into()]).unwrap_err().to_string();
     assert!(e.contains("nope") && e.contains("people, work"), "{e}");
 }
+
+#[test]
+fn full_listing_interval_reads_a_duration_or_off() {
+    let parse = |value: &str| {
+        let source = GOOD.replace(
+            "max_delete = 20",
+            &format!("max_delete = 20\nfull_listing_interval = {value}"),
+        );
+        Config::parse(&source, Path::new("/x/config.toml"))
+            .map(|c| c.profiles.into_iter().find(|p| p.name == "work").unwrap())
+    };
+    let every = |value: &str| parse(value).unwrap().full_listing_every;
+    assert_eq!(
+        every("\"12h\""),
+        Some(std::time::Duration::from_secs(12 * 3600))
+    );
+    assert_eq!(every("\"off\""), None);
+    let people = Config::parse(GOOD, Path::new("/x/config.toml"))
+        .unwrap()
+        .profiles
+        .into_iter()
+        .find(|p| p.name == "people")
+        .unwrap();
+    assert_eq!(
+        people.full_listing_every,
+        Some(std::time::Duration::from_secs(86_400))
+    );
+    let e = parse("\"soon\"").unwrap_err().to_string();
+    assert!(
+        e.contains("line 10") && e.contains("profiles.work.full_listing_interval"),
+        "{e}"
+    );
+    assert!(e.contains("is not a duration such as"), "{e}");
+    let e = parse("12").unwrap_err().to_string();
+    assert!(e.contains("line 10"), "{e}");
+}

@@ -435,6 +435,39 @@ fn deletion_after_a_sync_token_reset(name: &str) {
     assert_eq!(folder_items(&local, "ics"), s.server_items(&cal));
 }
 
+/// `full_listing_interval`: an idle run asks for the changes (one request)
+/// until the last full listing is older than the interval; then it lists the
+/// collection in full (the listing state and a PROPFIND), writing nothing.
+#[test]
+fn radicale_lists_in_full_when_the_interval_is_over() {
+    let s = Setup::new("radicale");
+    let cal = s.collection(CollectionKind::Calendar);
+    let local = s.folder("local");
+    for i in 0..3 {
+        write_file(
+            &local,
+            &format!("e{i}.ics"),
+            &event(&format!("e{i}"), "E", ""),
+        );
+    }
+    let with = |interval: &str| {
+        s.profile(
+            "cal",
+            "events",
+            &local,
+            &cal,
+            &format!("full_listing_interval = \"{interval}\""),
+        )
+    };
+    s.sync(&with("1d"), &[]);
+    s.sync(&with("1d"), &[]);
+    for (interval, requests) in [("1d", 1), ("off", 1), ("0s", 2), ("1d", 1)] {
+        let r = &s.sync(&with(interval), &[])["cal"];
+        assert_eq!(writes(r), 0, "{interval}: {r:#}");
+        assert_eq!(r["requests"][1], requests, "{interval}: {r:#}");
+    }
+}
+
 fn hundreds_of_items_then_a_run_with_nothing_to_do(name: &str) {
     let s = Setup::new(name);
     let cal = s.collection(CollectionKind::Calendar);

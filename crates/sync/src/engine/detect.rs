@@ -200,10 +200,34 @@ impl<'a, 'j> Run<'a, 'j> {
     /// The listing state to ask a side's store from (none after a change of
     /// the time range or of what the profile takes up: a full listing then).
     pub(super) fn listing_since(&self, side: Side) -> Result<Option<String>, EngineError> {
-        if self.outside.range_changed || self.selection.changed {
+        if self.outside.range_changed || self.selection.changed || self.full_listing_due(side)? {
             return Ok(None);
         }
         Ok(self.job.status.state(side)?)
+    }
+
+    /// Whether a side's last full listing is older than the options allow
+    /// (or unknown, or in the future: a clock set back): its changes since
+    /// then rest on the store's word alone (see
+    /// [`SyncOptions::full_listing_every`]).
+    fn full_listing_due(&self, side: Side) -> Result<bool, EngineError> {
+        let Some(every) = self.job.options.full_listing_every else {
+            return Ok(false);
+        };
+        let Some(last) = self.job.status.listed_in_full(side)? else {
+            return Ok(true);
+        };
+        let due = match (self.report.started - last).to_std() {
+            Ok(since) => since >= every,
+            Err(_) => true,
+        };
+        if due {
+            tracing::info!(
+                "{}: last listed in full at {last}; listing everything again",
+                self.store(side).describe()
+            );
+        }
+        Ok(due)
     }
 
     pub(super) fn listing_error(&self, side: Side, source: StoreError) -> EngineError {

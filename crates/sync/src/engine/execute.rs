@@ -93,6 +93,8 @@ impl<'a, 'j> Run<'a, 'j> {
             mut failed,
             settled,
         } = self.verify(chunk, snapshot).await;
+        // Sources of operations planned again (a gone one is reported as
+        // its operation runs).
         self.prefetch(&ops, snapshot).await;
         let lines: Vec<ItemReport> = ops.iter().map(|op| self.line_for(op, snapshot)).collect();
         let mut prepared = self.prepare_all(&ops, &mut failed, snapshot).await;

@@ -7,8 +7,12 @@ impl<'a, 'j> Run<'a, 'j> {
     /// Brings in the items a chunk's decisions need: from the spool where the
     /// scan parked them, else read in batches (they had not changed, so the
     /// scan did not read them). Items that fail here are read again one by one
-    /// when their decision runs, which reports the error.
-    pub(super) async fn prefetch(&mut self, chunk: &[Op], snapshot: &mut Snapshot) {
+    /// when their decision runs, which reports the error; except an item
+    /// found gone, which leaves the snapshot: its UID is returned, to be
+    /// planned again (its listing vouched for it, so the listing missed a
+    /// deletion, or it was deleted since: either way it is gone).
+    pub(super) async fn prefetch(&mut self, chunk: &[Op], snapshot: &mut Snapshot) -> Vec<String> {
+        let mut gone = Vec::new();
         for side in [Side::Local, Side::Server] {
             for op in chunk {
                 if let Some(found) = snapshot[side].items.get_mut(op.uid()) {
@@ -36,8 +40,23 @@ impl<'a, 'j> Run<'a, 'j> {
             }
             let hrefs: Vec<String> = wanted.iter().map(|(_, h)| h.clone()).collect();
             let fetched = self.fetch_many(side, &hrefs).await;
-            for ((uid, _), result) in wanted.into_iter().zip(fetched) {
-                let Ok(fetched) = result else { continue };
+            for ((uid, href), result) in wanted.into_iter().zip(fetched) {
+                let fetched = match result {
+                    Ok(fetched) => fetched,
+                    Err(StoreError::NotFound { .. }) => {
+                        tracing::info!("{href}: gone from the {side} side since it was listed");
+                        if snapshot[side]
+                            .items
+                            .remove(&uid)
+                            .is_some_and(|f| f.read.is_none())
+                        {
+                            self.trust.missed(side, &href);
+                        }
+                        gone.push(uid);
+                        continue;
+                    }
+                    Err(_) => continue,
+                };
                 let Ok(item) = Item::parse(fetched.body) else {
                     continue;
                 };
@@ -49,6 +68,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 }
             }
         }
+        gone
     }
 
     /// Parses a body the scan parked (a failure leaves the item to be read

@@ -16,6 +16,10 @@ pub(super) struct Trust {
     distrusted: PerSide<bool>,
     /// Sides caught at it in this run (an item and its version, for the note).
     caught: PerSide<Option<String>>,
+    /// Sides whose listing vouched for an item found gone in this run (a
+    /// deletion its changes left out, or one made during the run): an
+    /// example, for the log.
+    missed: PerSide<Option<String>>,
 }
 
 impl Trust {
@@ -40,6 +44,22 @@ impl Trust {
         if store.checks_content_before_overwrite() {
             self.caught[side].get_or_insert_with(|| format!("{href} kept {version}"));
         }
+    }
+
+    /// Notes that the item at `href` on `side`, taken as unchanged from the
+    /// listing without a read, was gone when read.
+    pub(super) fn missed(&mut self, side: Side, href: &str) {
+        self.missed[side].get_or_insert_with(|| href.to_string());
+    }
+
+    /// The sides whose listing vouched for an item that was gone, each with
+    /// an example: their changes since the last run are not taken on their
+    /// word next time.
+    pub(super) fn take_missed(&mut self) -> Vec<(Side, String)> {
+        [Side::Local, Side::Server]
+            .into_iter()
+            .filter_map(|side| Some((side, self.missed[side].take()?)))
+            .collect()
     }
 
     /// The sides caught in this run that were trusted until now, each with

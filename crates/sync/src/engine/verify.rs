@@ -24,7 +24,8 @@ impl<'a, 'j> Run<'a, 'j> {
     /// wants its content checked first (a server), unless this run read them
     /// already, and compares them with the last sync. One changed after all
     /// is planned again with what is there now (a conflict, usually); one
-    /// gone is planned again as deleted.
+    /// gone is planned again as deleted, and so is an operation whose source
+    /// is found gone as it is read.
     pub(super) async fn verify(&mut self, chunk: Vec<Op>, snapshot: &mut Snapshot) -> Verified {
         let mut ops = chunk;
         let mut failed: HashMap<usize, Failure> = HashMap::new();
@@ -33,6 +34,13 @@ impl<'a, 'j> Run<'a, 'j> {
             if self.store(side).checks_content_before_overwrite() {
                 self.read_back(side, &mut ops, snapshot, &mut failed, &mut again)
                     .await;
+            }
+        }
+        // A source found gone is planned again too.
+        let gone: HashSet<String> = self.prefetch(&ops, snapshot).await.into_iter().collect();
+        for (i, op) in ops.iter().enumerate() {
+            if gone.contains(op.uid()) && !again.contains(&i) {
+                again.push(i);
             }
         }
         let mut settled = Vec::new();
@@ -105,7 +113,9 @@ impl<'a, 'j> Run<'a, 'j> {
             let fetched = match result {
                 Ok(fetched) => fetched,
                 Err(StoreError::NotFound { .. }) => {
+                    // Not read in this run: its listing vouched for it.
                     view.items.remove(&uid);
+                    self.trust.missed(side, &href);
                     again.push(i);
                     continue;
                 }

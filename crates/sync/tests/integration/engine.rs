@@ -1134,3 +1134,83 @@ fn an_item_created_and_deleted_since_the_token_is_seen_gone() {
     );
     assert_eq!(server.reads(), reads, "nothing read");
 }
+
+#[test]
+fn a_deletion_hidden_by_a_forgotten_token_is_found_when_a_full_listing_is_due() {
+    let f = Fixture::new();
+    fill(&f.server(), 3);
+    let log = TokenLog::default();
+    // Every request for changes is answered with the full listing in disguise.
+    let server = ServerShaped::new(f.store(&f.server()), DeltaShape::NamesGone, &log).with_faults(
+        davsync_testkit::shaped::Faults {
+            forgotten_tokens: u8::MAX,
+            ..Default::default()
+        },
+    );
+    let run = |every: Option<std::time::Duration>| {
+        f.run_with(
+            &f.store(&f.local()),
+            &server,
+            SyncOptions {
+                full_listing_every: every,
+                ..mode(Mode::TwoWay)
+            },
+        )
+    };
+    let day = Some(std::time::Duration::from_secs(86_400));
+    assert_eq!(run(day).local.created, 3);
+    std::fs::remove_file(f.server().join("e1.ics")).unwrap();
+    // The answer looks like changes that name two items unchanged: nothing
+    // in it tells of the deletion, and the last full listing is recent.
+    for every in [None, day] {
+        let report = run(every);
+        assert_eq!(report.items.len(), 0, "{report:#?}");
+        assert!(f.local().join("e1.ics").exists());
+        assert!(log.blind());
+    }
+    // Once a full listing is due, the deletion is found.
+    let due = run(Some(std::time::Duration::ZERO));
+    assert_eq!(due.local.deleted, 1, "{due:#?}");
+    assert!(!f.local().join("e1.ics").exists());
+    assert!(!log.blind());
+    assert_eq!(
+        content_by_uid(&f.local(), "ics"),
+        content_by_uid(&f.server(), "ics")
+    );
+}
+
+#[test]
+fn a_status_without_a_full_listing_on_record_lists_in_full_once() {
+    let f = Fixture::new();
+    fill(&f.server(), 2);
+    let log = TokenLog::default();
+    let server = ServerShaped::new(f.store(&f.server()), DeltaShape::NamesGone, &log).with_faults(
+        davsync_testkit::shaped::Faults {
+            forgotten_tokens: u8::MAX,
+            ..Default::default()
+        },
+    );
+    let run = || f.run_with(&f.store(&f.local()), &server, mode(Mode::TwoWay));
+    assert_eq!(run().local.created, 2);
+    // As a status database of an earlier version: no full listing on record.
+    let status = StatusDb::open(&f.root.join("status.sqlite")).unwrap();
+    let listed = status.listed_in_full(Side::Server).unwrap();
+    assert!(listed.is_some());
+    forget_listed_in_full(&f.root.join("status.sqlite"));
+    assert_eq!(status.listed_in_full(Side::Server).unwrap(), None);
+    std::fs::remove_file(f.server().join("e0.ics")).unwrap();
+    let report = run();
+    assert_eq!(report.local.deleted, 1, "{report:#?}");
+    assert!(status.listed_in_full(Side::Server).unwrap() >= listed);
+}
+
+/// Removes the record of the last full listings, as a database written
+/// before it was kept.
+fn forget_listed_in_full(db: &Path) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute(
+        "DELETE FROM listing_state WHERE side LIKE 'listed-in-full-%'",
+        [],
+    )
+    .unwrap();
+}

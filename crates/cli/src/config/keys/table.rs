@@ -162,6 +162,17 @@ pub(crate) const TIME_RANGE: Key = key(
      (`false`: all; `{ past_days = N, future_days = M }`, 0 to 36500 each); contacts: none",
 );
 
+/// `full_listing_interval`.
+pub(crate) const FULL_LISTING_INTERVAL: Key = key(
+    "full_listing_interval",
+    ValueType::Duration,
+    DefaultValue::Str("1d"),
+    PROFILE,
+    "how long a server's changes since the last run (its sync token) are taken on its \
+     word before the collection is listed in full again, which finds deletions a server \
+     left out of its changes (`\"off\"`: never)",
+);
+
 /// `local`.
 pub(crate) const LOCAL: Key = key(
     "local",
@@ -398,6 +409,7 @@ pub(crate) const KEYS: &[Key] = &[
     MAX_ITEM_SIZE_MIB,
     CONCURRENCY,
     TIME_RANGE,
+    FULL_LISTING_INTERVAL,
     LOCAL,
     SERVER,
     TYPE,

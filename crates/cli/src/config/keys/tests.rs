@@ -72,6 +72,7 @@ fn sample(key: &Key) -> String {
         ValueType::Int { min, .. } => min.to_string(),
         ValueType::OneOf(values) => format!("{:?}", values[0]),
         ValueType::Path | ValueType::String | ValueType::Url => "\"x\"".into(),
+        ValueType::Duration => "\"1h\"".into(),
         ValueType::TimeRange { .. } | ValueType::Store => {
             panic!("{} is not a store key", key.name)
         }
@@ -194,6 +195,10 @@ fn the_libraries_defaults_are_the_tables() {
     assert_eq!(sync.concurrency, concurrency);
     assert_eq!(davsync_sync::engine::DEFAULT_CONCURRENCY, concurrency);
     assert_eq!(i64::from(sync.max_delete_percent), MAX_DELETE.int_default());
+    assert_eq!(
+        sync.full_listing_every,
+        crate::config::duration::parse(FULL_LISTING_INTERVAL.str_default()).unwrap()
+    );
     let profile = &parse(&profile("", "", "")).unwrap().profiles[0];
     assert_eq!(
         (sync.mode, sync.conflicts),
