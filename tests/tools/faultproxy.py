@@ -3,7 +3,7 @@
 
     tests/tools/faultproxy.py --upstream http://127.0.0.1:PORT --port-file FILE [options]
 
-Listens on 127.0.0.1 (a free port, written to --port-file once it listens) and forwards each
+Listens on 127.0.0.1 (--port, or a free port; written to --port-file once it listens) and forwards each
 request to the upstream server, except that, per request and at the rates given (drawn from a
 seeded random generator, so a run can be repeated):
 
@@ -230,6 +230,8 @@ async def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--upstream", required=True, help="http://host:port of the real server")
     ap.add_argument("--port-file", required=True, help="where to write the port once listening")
+    ap.add_argument("--port", type=int, default=0,
+                    help="the port to listen on (default: a free one); for a server stopped and started again")
     ap.add_argument("--log", help="file to append one line per injected fault to")
     ap.add_argument("--seed", type=int, default=1)
     for fault in FAULTS:
@@ -243,7 +245,7 @@ async def main():
     if sum(getattr(args, f) for f in FAULTS) > 1:
         ap.error("the rates add up to more than 1")
     proxy = Proxy(args)
-    server = await asyncio.start_server(proxy.serve, "127.0.0.1", 0, limit=MAX_HEAD * 2)
+    server = await asyncio.start_server(proxy.serve, "127.0.0.1", args.port, limit=MAX_HEAD * 2)
     port = server.sockets[0].getsockname()[1]
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:

@@ -74,8 +74,9 @@ struct Cli {
 enum Command {
     /// Synchronize profiles (all when none is named).
     ///
-    /// Exit status: 0 when every profile ran without error, 1 when an item or
-    /// a profile failed (see the report), 2 on a usage or configuration error.
+    /// Exit status: 0 when every profile ran without error (or was skipped
+    /// offline, within offline_tolerance), 1 when an item or a profile failed
+    /// (see the report), 2 on a usage or configuration error.
     Sync(sync_cmd::SyncArgs),
     /// Show every profile's last run: when, result and counts.
     Status(status_cmd::StatusArgs),
@@ -104,7 +105,8 @@ Every key, its type, default and meaning: davsync config keys [--json].
 See the README for the modes, the policies and the category filter.
 
 Exit status:
-  0  every profile ran without error
+  0  every profile ran without error (or was skipped offline, within
+     offline_tolerance)
   1  a run, a profile or an item failed (see the report), or davsync could not
      do its work (a status database that cannot be opened, a server that
      cannot be reached while discovering, a file that cannot be written)

@@ -9,7 +9,7 @@ use davsync_dav::{ClientOptions, Collection, Credentials, DavClient, ProxyOption
 use davsync_store::{DavStore, ServerFailure, Store, VdirStore};
 use davsync_sync::engine::Refusal;
 use davsync_sync::lock::ProfileLock;
-use davsync_sync::report::{Message, Outcome, Report};
+use davsync_sync::report::{Message, Outcome, Report, RunResult};
 use davsync_sync::{
     Action, CategoryFilter, KindFilter, Mapping, Side, StatusDb, SyncJob, SyncOptions, TimeRange,
 };
@@ -158,6 +158,7 @@ fn open_store(
             };
             let options = ClientOptions {
                 timeout: dav.timeout,
+                connect_timeout: dav.connect_timeout,
                 close_connection: network.close_connection,
                 auth: network.auth,
                 proxy,
@@ -275,6 +276,7 @@ async fn run_profile(profile: &Profile, data: &DataDir, args: &SyncArgs) -> Repo
                 .time_range
                 .map(|(past, future)| TimeRange::around(chrono::Utc::now(), past, future)),
             full_listing_every: profile.full_listing_every,
+            offline_tolerance: profile.offline_tolerance,
         },
         scratch_dir: db_path.parent(),
     };
@@ -293,6 +295,25 @@ fn describe(action: Action) -> String {
 }
 
 fn print_human(report: &Report) {
+    if report.result == RunResult::Offline {
+        println!(
+            "{}: skipped: offline ({} ms)",
+            report.profile, report.duration_ms
+        );
+    } else {
+        print_counts(report);
+    }
+    print_items(report);
+    for w in &report.warnings {
+        println!("  warning: {}", located(w));
+    }
+    for e in &report.errors {
+        println!("  error: {}", located(e));
+    }
+}
+
+/// The summary line of a run.
+fn print_counts(report: &Report) {
     let counts =
         |c: &davsync_sync::report::Counts| format!("+{} ~{} -{}", c.created, c.updated, c.deleted);
     let verb = if report.dry_run {
@@ -314,6 +335,10 @@ fn print_human(report: &Report) {
         report.result,
         report.duration_ms
     );
+}
+
+/// The lines of the items worth showing: failures, conflicts, a dry run's plan.
+fn print_items(report: &Report) {
     for item in &report.items {
         let show = report.dry_run || item.outcome == Outcome::Failed || item.conflict.is_some();
         if !show {
@@ -342,12 +367,6 @@ fn print_human(report: &Report) {
             item.uid
         );
     }
-    for w in &report.warnings {
-        println!("  warning: {}", located(w));
-    }
-    for e in &report.errors {
-        println!("  error: {}", located(e));
-    }
 }
 
 /// Adds to the engine's messages what the user can do about them, in the
@@ -356,6 +375,7 @@ fn print_human(report: &Report) {
 /// trust a certificate, where the password comes from.
 fn add_hints(report: &mut Report) {
     let profile = report.profile.clone();
+    let result = report.result;
     for message in report.errors.iter_mut().chain(report.warnings.iter_mut()) {
         let hint = match (&message.refusal, message.kind) {
             (Some(Refusal::SideEmptied { emptied, .. }), _) => format!(
@@ -367,6 +387,12 @@ fn add_hints(report: &mut Report) {
             ),
             (None, Some(ServerFailure::Unauthorized)) => {
                 format!("check the username and the password source of profile {profile}")
+            }
+            // Past the tolerance (a warning within it needs no advice).
+            (None, Some(ServerFailure::Offline)) if result == RunResult::Errors => {
+                "offline_tolerance (in the profile or in [general]) sets how many runs in a row \
+                 may find the server offline as a warning"
+                    .to_string()
             }
             (None, Some(ServerFailure::UntrustedCertificate)) => "to trust it, give the \
                 certificate (or its CA) as tls_ca_file, or its SHA-256 as tls_fingerprint, \

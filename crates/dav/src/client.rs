@@ -62,8 +62,12 @@ pub struct ClientOptions {
     pub proxy: ProxyOption,
     /// Certificates.
     pub tls: TlsOptions,
+    /// How long connecting may take (name lookup, TCP and TLS handshakes):
+    /// short, so that a server that cannot be reached is told in seconds.
+    pub connect_timeout: Duration,
     /// How often a request that failed on the way (a dropped connection, a
-    /// timeout, 408, 429, 500, 502, 503, 504) is sent again.
+    /// timeout, 408, 429, 500, 502, 503, 504) is sent again. A server that
+    /// cannot be reached at all ([`DavError::Offline`]) is not asked again.
     pub retries: u32,
     /// The first pause before a retry; it doubles with each retry (with
     /// jitter), unless the server says how long to wait (`Retry-After`).
@@ -80,6 +84,7 @@ impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
             timeout: Duration::from_secs(90),
+            connect_timeout: Duration::from_secs(10),
             max_body: 64 * 1024 * 1024,
             close_connection: false,
             auth: AuthOptions::default(),
@@ -146,6 +151,16 @@ pub enum DavError {
     /// The connection failed, timed out, or the response could not be read.
     #[error("{url}: {message}")]
     Transport {
+        /// The URL requested.
+        url: String,
+        /// What happened.
+        message: String,
+    },
+    /// The server cannot be reached at all: its name does not resolve, the
+    /// connection is refused or finds no route, or connecting timed out.
+    /// The usual reason is being offline; nothing was sent.
+    #[error("{url}: {message}")]
+    Offline {
         /// The URL requested.
         url: String,
         /// What happened.
@@ -307,6 +322,7 @@ impl DavClient {
         };
         let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
+            .connect_timeout(options.connect_timeout)
             .user_agent(concat!("davsync/", env!("CARGO_PKG_VERSION")));
         if options.close_connection {
             builder = builder.pool_max_idle_per_host(0);
@@ -497,6 +513,9 @@ impl DavClient {
                 // little later. Every write davsync sends is conditional, so a
                 // repeat cannot overwrite anything.
                 // (A connection the server closed while idle: at once, the first time.)
+                // A server that cannot be reached at all is not asked again:
+                // being offline is told in seconds, not after rounds of pauses.
+                Err(e) if offline(e) => None,
                 Err(e) if transient(e) && attempt == 0 && !e.is_timeout() => Some(Duration::ZERO),
                 Err(e) if transient(e) => Some(self.backoff(attempt)),
                 Ok(r) if matches!(r.status().as_u16(), 408 | 423 | 429 | 500 | 502 | 503 | 504) => {
@@ -662,6 +681,42 @@ fn transient(e: &reqwest::Error) -> bool {
     true
 }
 
+/// Whether a request failed before reaching the server: the name did not
+/// resolve, the connection was refused or found no route, or connecting
+/// timed out. (A TLS handshake that failed reached the server: not this.)
+fn offline(e: &reqwest::Error) -> bool {
+    use std::io::ErrorKind;
+    if !e.is_connect() {
+        return false;
+    }
+    if e.is_timeout() {
+        return true;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                ErrorKind::ConnectionRefused
+                    | ErrorKind::HostUnreachable
+                    | ErrorKind::NetworkUnreachable
+                    | ErrorKind::NetworkDown
+                    | ErrorKind::AddrNotAvailable
+                    | ErrorKind::TimedOut
+            )
+        {
+            return true;
+        }
+        // A failed name lookup (hyper-util's resolver or hickory's).
+        let text = cause.to_string();
+        if text.starts_with("dns error") || text.contains("failed to lookup address") {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
 fn transport(url: &str, e: &reqwest::Error) -> DavError {
     // reqwest's message names the URL already; keep ours and the cause chain.
     let mut message = if e.is_timeout() {
@@ -683,6 +738,12 @@ fn transport(url: &str, e: &reqwest::Error) -> DavError {
              certificate (or the CA that signed it), or pin its SHA-256 fingerprint",
         );
         return DavError::UntrustedCertificate {
+            url: url.to_string(),
+            message,
+        };
+    }
+    if offline(e) {
+        return DavError::Offline {
             url: url.to_string(),
             message,
         };

@@ -761,10 +761,32 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_dead_server_is_a_clear_error() {
+    async fn a_dead_server_is_offline_at_once() {
         let c = collection(CollectionKind::Calendar);
         let e = c.list().await.unwrap_err();
-        assert!(matches!(e, DavError::Transport { .. }), "{e}");
+        assert!(matches!(e, DavError::Offline { .. }), "{e:?}");
         assert!(e.to_string().contains("127.0.0.1:1"), "{e}");
+        // Refused: not asked again (the default options retry 3 times).
+        assert_eq!(c.client().requests(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_address_without_a_route_is_offline_within_the_connect_timeout() {
+        // 192.0.2.0/24 is reserved for documentation: nothing answers there,
+        // whether the network says so at once or the connection times out.
+        let options = ClientOptions {
+            connect_timeout: std::time::Duration::from_millis(300),
+            ..ClientOptions::default()
+        };
+        let client = DavClient::new("http://192.0.2.1/", None, &options).unwrap();
+        let c = Collection::new(
+            client,
+            "http://192.0.2.1/alice/cal",
+            CollectionKind::Calendar,
+        )
+        .unwrap();
+        let e = c.list().await.unwrap_err();
+        assert!(matches!(e, DavError::Offline { .. }), "{e:?}");
+        assert_eq!(c.client().requests(), 1);
     }
 }

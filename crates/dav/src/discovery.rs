@@ -376,6 +376,7 @@ impl<'a> Run<'a> {
         let unreachable = matches!(
             error,
             DavError::Transport { .. }
+                | DavError::Offline { .. }
                 | DavError::Timeout { .. }
                 | DavError::UntrustedCertificate { .. }
         );

@@ -202,6 +202,7 @@ fn server_error(e: DavError) -> StoreError {
         DavError::Forbidden { .. } => ServerFailure::Forbidden,
         DavError::ProxyAuthentication { .. } => ServerFailure::ProxyAuthentication,
         DavError::Transport { .. } => ServerFailure::Unreachable,
+        DavError::Offline { .. } => ServerFailure::Offline,
         DavError::Timeout { .. } => ServerFailure::Timeout,
         DavError::Tls(_) => ServerFailure::Tls,
         DavError::UntrustedCertificate { .. } => ServerFailure::UntrustedCertificate,
@@ -523,6 +524,13 @@ mod tests {
                     message: "connection refused".into(),
                 },
                 ServerFailure::Unreachable,
+            ),
+            (
+                DavError::Offline {
+                    url: url(),
+                    message: "cannot connect: connection refused".into(),
+                },
+                ServerFailure::Offline,
             ),
             (
                 DavError::Timeout {

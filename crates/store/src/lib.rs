@@ -129,6 +129,10 @@ pub enum ServerFailure {
     Forbidden,
     /// 407: the proxy refused its credentials.
     ProxyAuthentication,
+    /// The server could not be reached at all (its name did not resolve,
+    /// the connection was refused or found no route, connecting timed out):
+    /// usually, being offline. Nothing was sent.
+    Offline,
     /// No connection: it failed or broke.
     Unreachable,
     /// No answer within the timeout.

@@ -12,8 +12,8 @@ use crate::time_range::TimeRange;
 use chrono::{DateTime, Utc};
 use davsync_pim::Item;
 use davsync_store::{
-    ChangeSet, Changes, Fetched, Href, Listed, Metadata, ReadOptions, Store, StoreError, Written,
-    read_in_batches,
+    ChangeSet, Changes, Fetched, Href, Listed, Metadata, ReadOptions, ServerFailure, Store,
+    StoreError, Written, read_in_batches,
 };
 use futures_util::stream::{self, StreamExt};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -71,7 +71,13 @@ pub struct SyncOptions {
     /// (SOGo and DAViCal do), leaves out what was deleted, and nothing in
     /// the answer tells; the full listing finds it.
     pub full_listing_every: Option<std::time::Duration>,
+    /// How many runs in a row may find a store offline (cannot reach it at
+    /// all) and end as skipped, a warning; the next one is an error.
+    pub offline_tolerance: u32,
 }
+
+/// [`SyncOptions::offline_tolerance`]'s default.
+pub const DEFAULT_OFFLINE_TOLERANCE: u32 = 3;
 
 /// [`SyncOptions::full_listing_every`]'s default: a day.
 pub const DEFAULT_FULL_LISTING_EVERY: std::time::Duration =
@@ -89,6 +95,7 @@ impl Default for SyncOptions {
             concurrency: DEFAULT_CONCURRENCY,
             time_range: None,
             full_listing_every: Some(DEFAULT_FULL_LISTING_EVERY),
+            offline_tolerance: DEFAULT_OFFLINE_TOLERANCE,
         }
     }
 }
@@ -224,11 +231,20 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
     run.report.local_store = job.local.describe();
     run.report.server_store = job.server.describe();
     let result = run.run().await;
+    let offline = matches!(&result, Err(e) if e.server_failure() == Some(ServerFailure::Offline));
     if let Err(stopped) = &result {
-        run.report.errors.push(Message {
+        let message = Message {
             kind: stopped.server_failure(),
             ..Message::run(stopped.to_string())
-        });
+        };
+        if offline {
+            run.skipped_offline(message);
+        } else {
+            run.report.errors.push(message);
+        }
+    }
+    if !offline && !job.options.dry_run {
+        run.reached();
     }
     run.note_caught();
     // A listing state is kept only after a clean run: otherwise the next run
@@ -320,6 +336,53 @@ impl<'a, 'j> Run<'a, 'j> {
                  changed is read and compared from now on, and the next run reads all of it once",
                 self.store(side).describe()
             )));
+        }
+    }
+
+    /// A run that found a store offline (it could not reach it at all, so
+    /// nothing was done): skipped, a warning, for up to the options' number
+    /// of runs in a row; after that an error, each run, until one reaches it.
+    fn skipped_offline(&mut self, message: Message) {
+        let streak = match self.job.status.offline_streak() {
+            Ok(n) => n.saturating_add(1),
+            Err(e) => {
+                self.report.errors.push(Message::run(e.to_string()));
+                1
+            }
+        };
+        if !self.job.options.dry_run
+            && let Err(e) = self.job.status.set_offline_streak(streak)
+        {
+            self.report.errors.push(Message::run(e.to_string()));
+        }
+        let tolerated = self.job.options.offline_tolerance;
+        if streak <= tolerated {
+            self.report.warnings.push(Message {
+                message: format!(
+                    "skipped: offline ({streak} of {tolerated} runs in a row taken as a \
+                     warning): {}",
+                    message.message
+                ),
+                ..message
+            });
+        } else {
+            self.report.errors.push(Message {
+                message: format!("offline for {streak} runs in a row: {}", message.message),
+                ..message
+            });
+        }
+    }
+
+    /// A run that reached its stores ends a streak of offline runs.
+    fn reached(&mut self) {
+        match self.job.status.offline_streak() {
+            Ok(0) => {}
+            Ok(_) => {
+                if let Err(e) = self.job.status.set_offline_streak(0) {
+                    self.report.errors.push(Message::run(e.to_string()));
+                }
+            }
+            Err(e) => self.report.errors.push(Message::run(e.to_string())),
         }
     }
 

@@ -18,7 +18,7 @@ pub struct Counts {
     pub deleted: usize,
 }
 
-/// How a run ended, as a word: `ok`, `warnings` or `errors`.
+/// How a run ended, as a word: `ok`, `warnings`, `errors` or `offline`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RunResult {
@@ -28,23 +28,31 @@ pub enum RunResult {
     Warnings,
     /// At least one error.
     Errors,
+    /// Skipped: a store could not be reached at all (a warning, no error).
+    Offline,
 }
 
 impl RunResult {
-    /// The word (`ok`, `warnings`, `errors`).
+    /// The word (`ok`, `warnings`, `errors`, `offline`).
     pub fn as_str(self) -> &'static str {
         match self {
             RunResult::Ok => "ok",
             RunResult::Warnings => "warnings",
             RunResult::Errors => "errors",
+            RunResult::Offline => "offline",
         }
     }
 
     /// The result named `word`, if it is one.
     pub fn from_word(word: &str) -> Option<RunResult> {
-        [RunResult::Ok, RunResult::Warnings, RunResult::Errors]
-            .into_iter()
-            .find(|r| r.as_str() == word)
+        [
+            RunResult::Ok,
+            RunResult::Warnings,
+            RunResult::Errors,
+            RunResult::Offline,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == word)
     }
 }
 
@@ -157,7 +165,7 @@ pub struct Report {
     pub duration_ms: u64,
     /// Whether nothing was written.
     pub dry_run: bool,
-    /// `ok`, `warnings` or `errors`.
+    /// `ok`, `warnings`, `errors` or `offline`.
     pub result: RunResult,
     /// The local store, described.
     pub local_store: String,
@@ -210,8 +218,14 @@ impl Report {
     pub fn finish(&mut self) {
         let elapsed = Utc::now() - self.started;
         self.duration_ms = elapsed.num_milliseconds().max(0) as u64;
+        let offline = self
+            .warnings
+            .iter()
+            .any(|w| w.kind == Some(davsync_store::ServerFailure::Offline) && w.uid.is_none());
         self.result = if !self.errors.is_empty() {
             RunResult::Errors
+        } else if offline {
+            RunResult::Offline
         } else if !self.warnings.is_empty() {
             RunResult::Warnings
         } else {

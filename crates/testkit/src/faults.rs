@@ -51,6 +51,20 @@ impl FaultProxy {
         FaultProxy::start_with(upstream, rates, seed, max_delay, &[])
     }
 
+    /// A proxy that forwards everything as it is, on `port` (0: a free one):
+    /// the server as reached through it can be stopped (the proxy dropped)
+    /// and started again on the same port.
+    pub fn plain(upstream: &str, port: u16) -> FaultProxy {
+        let port = port.to_string();
+        FaultProxy::start_with(
+            upstream,
+            Rates::default(),
+            1,
+            Duration::ZERO,
+            &["--port", &port],
+        )
+    }
+
     /// The same, with further options of the script (`--form-feed`, `--bad-header`).
     pub fn start_with(
         upstream: &str,

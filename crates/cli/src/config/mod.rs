@@ -17,7 +17,7 @@ pub(crate) use store::ResolvedStore;
 
 use crate::secrets::PasswordSource;
 use anyhow::{Context, Result, bail};
-use profile::resolve_profile;
+use profile::{GeneralDefaults, resolve_profile};
 use raw::RawFile;
 use source::Source;
 use std::path::{Path, PathBuf};
@@ -88,12 +88,13 @@ impl Config {
     pub(crate) fn parse(source: &str, path: &Path) -> Result<Config> {
         let src = Source::new(source, path);
         let raw: RawFile = toml::from_str(source).map_err(|e| src.toml_error(&e))?;
+        let general = GeneralDefaults::of(&raw.general, &src)?;
         let profiles = raw
             .profiles
             .into_iter()
             .map(|(name, raw)| {
                 let span = name.span();
-                resolve_profile(name.into_inner(), span, raw, &src)
+                resolve_profile(name.into_inner(), span, raw, &general, &src)
             })
             .collect::<Result<Vec<Profile>>>()?;
         let data_dir = raw.general.data_dir.map(|d| src.resolve(d.get_ref()));

@@ -3,7 +3,7 @@
 //! `store.rs`'s.
 
 use super::keys::{self, DefaultValue, Key, ValueType};
-use super::raw::RawProfile;
+use super::raw::{RawGeneral, RawProfile};
 use super::source::Source;
 use super::store::{ResolvedStore, resolve_store};
 use anyhow::Result;
@@ -81,6 +81,8 @@ pub(crate) struct Profile {
     /// How long a server's changes since the last run are trusted before a
     /// full listing (`None`: for ever).
     pub full_listing_every: Option<std::time::Duration>,
+    /// How many runs in a row may find a server offline and end as skipped.
+    pub offline_tolerance: u32,
     /// The local store, with paths resolved.
     pub local: ResolvedStore,
     /// The server store, with paths resolved.
@@ -118,6 +120,7 @@ pub(super) fn resolve_profile(
     name: String,
     span: Range<usize>,
     raw: RawProfile,
+    general: &GeneralDefaults,
     src: &Source<'_>,
 ) -> Result<Profile> {
     if !valid_profile_name(&name) {
@@ -146,6 +149,10 @@ pub(super) fn resolve_profile(
     let max_item_size =
         bounded(raw.max_item_size_mib, &keys::MAX_ITEM_SIZE_MIB)? as u64 * 1024 * 1024;
     let concurrency = bounded(raw.concurrency, &keys::CONCURRENCY)?;
+    let offline_tolerance = match raw.offline_tolerance {
+        Some(given) => bounded(Some(given), &keys::OFFLINE_TOLERANCE)? as u32,
+        None => general.offline_tolerance,
+    };
     let time_range = time_range_of(raw.time_range, raw.content)
         .map_err(|(at, message)| src.error(at, &key("time_range"), message))?;
     let full_listing_every = match &raw.full_listing_interval {
@@ -180,9 +187,29 @@ pub(super) fn resolve_profile(
         concurrency,
         time_range,
         full_listing_every,
+        offline_tolerance,
         local,
         server,
     })
+}
+
+/// What `[general]` sets for every profile that does not set it itself.
+#[derive(Debug, Clone)]
+pub(super) struct GeneralDefaults {
+    /// `offline_tolerance`.
+    pub(super) offline_tolerance: u32,
+}
+
+impl GeneralDefaults {
+    /// Reads the profile keys of `[general]` (errors name `general.KEY`).
+    pub(super) fn of(general: &RawGeneral, src: &Source<'_>) -> Result<GeneralDefaults> {
+        let offline_tolerance =
+            bounded(general.offline_tolerance.clone(), &keys::OFFLINE_TOLERANCE)
+                .map_err(|(at, message)| src.error(at, "general.offline_tolerance", message))?;
+        Ok(GeneralDefaults {
+            offline_tolerance: offline_tolerance as u32,
+        })
+    }
 }
 
 /// Profile names become file names: keep them plain.

@@ -25,6 +25,7 @@ pub(super) struct RawFile {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawGeneral {
     pub(super) data_dir: Option<Spanned<String>>,
+    pub(super) offline_tolerance: Option<Spanned<i64>>,
 }
 
 /// `[profiles.NAME]`.
@@ -48,6 +49,7 @@ pub(super) struct RawProfile {
     pub(super) concurrency: Option<Spanned<i64>>,
     pub(super) time_range: Option<Spanned<toml::Value>>,
     pub(super) full_listing_interval: Option<Spanned<String>>,
+    pub(super) offline_tolerance: Option<Spanned<i64>>,
     pub(super) local: Spanned<RawStore>,
     pub(super) server: Spanned<RawStore>,
 }
@@ -97,6 +99,7 @@ pub(super) struct RawStore {
     pub(super) password_env: Option<String>,
     pub(super) password: Option<String>,
     pub(super) timeout_seconds: Option<Spanned<i64>>,
+    pub(super) connect_timeout_seconds: Option<Spanned<i64>>,
     pub(super) close_connection: Option<Spanned<bool>>,
     pub(super) preemptive_auth: Option<Spanned<bool>>,
     pub(super) force_basic_auth: Option<Spanned<bool>>,
@@ -148,6 +151,7 @@ impl RawStore {
         .map(|(name, value)| (name, value.as_ref().map(Spanned::span)));
         let spans_of_numbers = [
             ("timeout_seconds", &self.timeout_seconds),
+            ("connect_timeout_seconds", &self.connect_timeout_seconds),
             ("retries", &self.retries),
         ]
         .map(|(name, value)| (name, value.as_ref().map(Spanned::span)));

@@ -37,6 +37,8 @@ pub(crate) struct DavStoreConfig {
     pub password: Option<PasswordSource>,
     /// Request timeout.
     pub timeout: std::time::Duration,
+    /// How long connecting may take.
+    pub connect_timeout: std::time::Duration,
     /// Connection, authentication, proxy and TLS settings.
     pub network: NetworkConfig,
 }
@@ -165,12 +167,25 @@ fn dav_store(
             ));
         }
     };
+    let (min, max) = keys::CONNECT_TIMEOUT_SECONDS.bounds();
+    let connect_timeout = match store.connect_timeout_seconds {
+        None => keys::CONNECT_TIMEOUT_SECONDS.int_default() as u64,
+        Some(t) if (min..=max).contains(t.get_ref()) => *t.get_ref() as u64,
+        Some(t) => {
+            return Err(at.error(
+                t.span(),
+                "connect_timeout_seconds",
+                format!("the connect timeout must be from {min} to {max} seconds"),
+            ));
+        }
+    };
     Ok(ResolvedStore::Dav(Box::new(DavStoreConfig {
         kind: collection,
         url,
         username,
         password,
         timeout: std::time::Duration::from_secs(timeout),
+        connect_timeout: std::time::Duration::from_secs(connect_timeout),
         network,
     })))
 }

@@ -8,6 +8,7 @@ mod discover;
 mod faults;
 mod kill;
 mod lying_etags;
+mod offline;
 mod secrets;
 mod server_kill;
 mod servers;

@@ -1214,3 +1214,107 @@ fn forget_listed_in_full(db: &Path) {
     )
     .unwrap();
 }
+
+/// A folder that cannot be reached while `offline` is set: every listing and
+/// read fails as an unreachable server's does.
+struct Unplugged {
+    inner: VdirStore,
+    offline: AtomicBool,
+}
+
+impl Unplugged {
+    fn check(&self) -> Result<(), StoreError> {
+        if self.offline.load(Ordering::SeqCst) {
+            return Err(StoreError::server(
+                davsync_store::ServerFailure::Offline,
+                "http://dav.example.org/cal/: cannot connect: connection refused",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Wrap for Unplugged {
+    fn inner(&self) -> &dyn Store {
+        &self.inner
+    }
+    async fn list(&self) -> Result<Vec<Listed>, StoreError> {
+        self.check()?;
+        self.inner.list().await
+    }
+    async fn list_changes(&self, since: Option<&str>) -> Result<ChangeSet, StoreError> {
+        self.check()?;
+        self.inner.list_changes(since).await
+    }
+    fn read_all<'s>(
+        &'s self,
+        outer: &'s dyn Store,
+        options: &'s ReadOptions,
+        sink: &'s mut Sink<'_>,
+    ) -> ReadAllFuture<'s> {
+        read_all_by_listing(outer, options, sink)
+    }
+}
+
+#[test]
+fn an_offline_server_is_a_warning_up_to_the_tolerance_then_an_error() {
+    use davsync_sync::report::RunResult;
+    let f = Fixture::new();
+    fill(&f.local(), 2);
+    let server = Forward(Unplugged {
+        inner: f.store(&f.server()),
+        offline: AtomicBool::new(true),
+    });
+    let options = SyncOptions {
+        offline_tolerance: 2,
+        ..mode(Mode::TwoWay)
+    };
+    let run = || f.run_with(&f.store(&f.local()), &server, options);
+    let offline = |report: &Report| {
+        report.warnings.iter().chain(&report.errors).all(|m| {
+            m.kind == Some(davsync_store::ServerFailure::Offline) && m.message.contains("offline")
+        })
+    };
+    // A first sync, then runs after one that reached the server: the count
+    // starts again each time the server is reached.
+    for round in 0..2 {
+        for n in 1..=2 {
+            let skipped = run();
+            assert_eq!(
+                skipped.result,
+                RunResult::Offline,
+                "{round}/{n}: {skipped:#?}"
+            );
+            assert_eq!((skipped.warnings.len(), skipped.errors.len()), (1, 0));
+            assert!(offline(&skipped), "{skipped:#?}");
+            assert!(skipped.warnings[0].message.contains(&format!("{n} of 2")));
+            assert!(skipped.items.is_empty());
+        }
+        for n in 3..=4 {
+            let failed = run();
+            assert_eq!(failed.result, RunResult::Errors, "{round}/{n}: {failed:#?}");
+            assert_eq!((failed.warnings.len(), failed.errors.len()), (0, 1));
+            assert!(offline(&failed), "{failed:#?}");
+            assert!(
+                failed.errors[0]
+                    .message
+                    .contains(&format!("{n} runs in a row"))
+            );
+        }
+        server.0.offline.store(false, Ordering::SeqCst);
+        let back = run();
+        assert_eq!(back.result, RunResult::Ok, "{back:#?}");
+        assert_eq!(
+            content_by_uid(&f.local(), "ics"),
+            content_by_uid(&f.server(), "ics")
+        );
+        server.0.offline.store(true, Ordering::SeqCst);
+    }
+    // The count lives in the status database; a run that reached the
+    // server ended it.
+    let status = StatusDb::open(&f.root.join("status.sqlite")).unwrap();
+    assert_eq!(status.offline_streak().unwrap(), 0);
+    run();
+    assert_eq!(status.offline_streak().unwrap(), 1);
+}

@@ -5,6 +5,8 @@ use super::{DefaultValue, Key, Place, ValueType};
 
 const GENERAL: &[Place] = &[Place::General];
 const PROFILE: &[Place] = &[Place::Profile];
+/// A profile key whose value in `[general]` is every profile's default.
+const GENERAL_AND_PROFILE: &[Place] = &[Place::General, Place::Profile];
 const VDIR: &[Place] = &[Place::Vdir];
 const DAV: &[Place] = &[Place::Caldav, Place::Carddav];
 /// Every store type.
@@ -173,6 +175,21 @@ pub(crate) const FULL_LISTING_INTERVAL: Key = key(
      left out of its changes (`\"off\"`: never)",
 );
 
+/// `offline_tolerance`.
+pub(crate) const OFFLINE_TOLERANCE: Key = key(
+    "offline_tolerance",
+    ValueType::Int {
+        min: 0,
+        max: 10_000,
+    },
+    DefaultValue::Int(3),
+    GENERAL_AND_PROFILE,
+    "how many runs in a row may find a server unreachable (offline: its name does not \
+     resolve, the connection is refused or finds no route, connecting times out) and end \
+     as `skipped: offline`, a warning with exit status 0; the next such run is an error. \
+     In `[general]`: every profile's default",
+);
+
 /// `local`.
 pub(crate) const LOCAL: Key = key(
     "local",
@@ -255,6 +272,16 @@ pub(crate) const TIMEOUT_SECONDS: Key = key(
     DefaultValue::Int(90),
     DAV,
     "the time each request may take, in seconds",
+);
+
+/// `connect_timeout_seconds`.
+pub(crate) const CONNECT_TIMEOUT_SECONDS: Key = key(
+    "connect_timeout_seconds",
+    ValueType::Int { min: 1, max: 600 },
+    DefaultValue::Int(10),
+    DAV,
+    "the time connecting to the server may take, in seconds: a server that cannot be \
+     reached is known to be offline within it (a connection refused at once)",
 );
 
 /// `close_connection`.
@@ -410,6 +437,7 @@ pub(crate) const KEYS: &[Key] = &[
     CONCURRENCY,
     TIME_RANGE,
     FULL_LISTING_INTERVAL,
+    OFFLINE_TOLERANCE,
     LOCAL,
     SERVER,
     TYPE,
@@ -421,6 +449,7 @@ pub(crate) const KEYS: &[Key] = &[
     PASSWORD_ENV,
     PASSWORD,
     TIMEOUT_SECONDS,
+    CONNECT_TIMEOUT_SECONDS,
     CLOSE_CONNECTION,
     PREEMPTIVE_AUTH,
     FORCE_BASIC_AUTH,
