@@ -3,6 +3,7 @@
 
 mod config;
 mod config_cmd;
+mod daemon;
 mod discover_cmd;
 mod paths;
 mod secrets;
@@ -80,6 +81,23 @@ enum Command {
     Sync(sync_cmd::SyncArgs),
     /// Show every profile's last run: when, result and counts.
     Status(status_cmd::StatusArgs),
+    /// Sync profiles in the background: at each profile's interval and soon
+    /// after a change in its local folder, until SIGTERM or SIGINT.
+    ///
+    /// Runs in the foreground (for systemd, launchd or a terminal), one
+    /// process for every profile (or the ones named). Each profile syncs at
+    /// once, then every `interval` (default 30 minutes; "off": only after a
+    /// change), and about 2 seconds after a change in its local folder
+    /// (`watch`, default true; davsync's own writes do not count). A profile
+    /// that fails is tried again sooner, then less often (from 30 seconds,
+    /// doubling, at most its interval); an offline server is tried again at
+    /// the interval. At most `max_parallel` profiles run at once, and two
+    /// that share a folder or a collection never do. SIGTERM or SIGINT: the
+    /// runs under way stop after their chunk, and the daemon exits 0. SIGHUP:
+    /// the configuration file is read again (profiles added, removed,
+    /// changed). One daemon per data directory; `davsync status` shows what
+    /// it does.
+    Daemon(daemon::DaemonArgs),
     /// Find the calendars, task lists and address books on a server; with
     /// --write, add a profile for each to the configuration file.
     Discover(discover_cmd::DiscoverArgs),
@@ -159,6 +177,9 @@ fn main() -> ExitCode {
         }
         Command::Status(args) => {
             load().and_then(|(config, data)| status_cmd::run(&config, &data, args))
+        }
+        Command::Daemon(args) => {
+            load().and_then(|(config, data)| daemon::run(&path, &data, config, args))
         }
     };
     match result {

@@ -8,13 +8,15 @@ use anyhow::Result;
 use davsync_dav::{ClientOptions, Collection, Credentials, DavClient, ProxyOption};
 use davsync_store::{DavStore, ServerFailure, Store, VdirStore};
 use davsync_sync::engine::Refusal;
-use davsync_sync::lock::ProfileLock;
+use davsync_sync::lock::{LockError, ProfileLock};
 use davsync_sync::report::{Message, Outcome, Report, RunResult};
 use davsync_sync::{
     Action, CategoryFilter, KindFilter, Mapping, Side, StatusDb, SyncJob, SyncOptions, TimeRange,
 };
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
 
 /// Arguments of `davsync sync`.
 #[derive(Debug, clap::Args)]
@@ -42,22 +44,16 @@ pub(crate) fn run(config: &Config, data_dir: &Path, args: &SyncArgs) -> Result<b
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    let options = RunOptions {
+        dry_run: args.dry_run,
+        force: args.force,
+        lock_wait: config.general.lock_wait,
+        stop: None,
+    };
     let mut reports = Vec::new();
     for profile in profiles {
-        let mut report = runtime.block_on(run_profile(profile, &data, args));
-        add_hints(&mut report);
-        if !args.dry_run {
-            match report.save(&data.reports(&profile.name)) {
-                Ok(path) => tracing::info!("report written to {}", path.display()),
-                Err(e) => {
-                    report.errors.push(Message::run(format!(
-                        "cannot write the report under {}: {e}",
-                        data.reports(&profile.name).display()
-                    )));
-                    report.finish();
-                }
-            }
-        }
+        let mut report = runtime.block_on(run_profile(profile, &data, &options));
+        keep_report(&mut report, &data, args.dry_run);
         if !args.json {
             print_human(&report);
         }
@@ -228,15 +224,78 @@ fn mapping_for(profile: &Profile) -> Mapping {
     mapping
 }
 
-async fn run_profile(profile: &Profile, data: &DataDir, args: &SyncArgs) -> Report {
+/// How one profile's run is to go.
+pub(crate) struct RunOptions<'s> {
+    /// Plan only.
+    pub dry_run: bool,
+    /// Override the safety rails.
+    pub force: bool,
+    /// How long to wait for another run of the profile to end.
+    pub lock_wait: Duration,
+    /// Once set, the run stops before its next chunk.
+    pub stop: Option<&'s AtomicBool>,
+}
+
+/// Words the engine's messages for a person, saves the report (unless a dry
+/// run) and says so in it when that fails.
+pub(crate) fn keep_report(report: &mut Report, data: &DataDir, dry_run: bool) {
+    add_hints(report);
+    if dry_run {
+        return;
+    }
+    let dir = data.reports(&report.profile);
+    match report.save(&dir) {
+        Ok(path) => tracing::info!("report written to {}", path.display()),
+        Err(e) => {
+            report.errors.push(Message::run(format!(
+                "cannot write the report under {}: {e}",
+                dir.display()
+            )));
+            report.finish();
+        }
+    }
+}
+
+/// The profile's lock, waiting up to `wait` for another run to end (`None`:
+/// still held by the other run).
+async fn lock_within(path: &Path, wait: Duration) -> Result<Option<ProfileLock>, LockError> {
+    let deadline = Instant::now() + wait;
+    loop {
+        match ProfileLock::acquire(path) {
+            Ok(lock) => return Ok(Some(lock)),
+            Err(LockError::Busy(_)) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(LockError::Busy(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Runs one profile; every failure is in the report.
+pub(crate) async fn run_profile(
+    profile: &Profile,
+    data: &DataDir,
+    args: &RunOptions<'_>,
+) -> Report {
     let failed = |message: String| {
         let mut report = Report::new(&profile.name, args.dry_run);
         report.errors.push(Message::run(message));
         report.finish();
         report
     };
-    let _lock = match ProfileLock::acquire(&data.lock(&profile.name)) {
-        Ok(lock) => lock,
+    let _lock = match lock_within(&data.lock(&profile.name), args.lock_wait).await {
+        Ok(Some(lock)) => lock,
+        Ok(None) => {
+            let mut report = Report::new(&profile.name, args.dry_run);
+            report.warnings.push(Message::run(format!(
+                "skipped: another davsync run (the daemon's, or one started by hand) is \
+                 syncing this profile; waited {} s for it (lock_wait_seconds)",
+                args.lock_wait.as_secs()
+            )));
+            report.finish();
+            return report;
+        }
         Err(e) => return failed(e.to_string()),
     };
     let local = match open_store(&profile.local, profile, data, Side::Local) {
@@ -279,6 +338,7 @@ async fn run_profile(profile: &Profile, data: &DataDir, args: &SyncArgs) -> Repo
             offline_tolerance: profile.offline_tolerance,
         },
         scratch_dir: db_path.parent(),
+        stop: args.stop,
     };
     davsync_sync::sync(&job).await
 }
@@ -294,7 +354,7 @@ fn describe(action: Action) -> String {
     }
 }
 
-fn print_human(report: &Report) {
+pub(crate) fn print_human(report: &Report) {
     if report.result == RunResult::Offline {
         println!(
             "{}: skipped: offline ({} ms)",

@@ -117,6 +117,10 @@ pub struct SyncJob<'a> {
     /// Where the run parks the bodies it reads (an unnamed file, gone when
     /// the run ends); the system's temporary folder when `None`.
     pub scratch_dir: Option<&'a std::path::Path>,
+    /// Once set, the run stops before its next chunk (a daemon asked to
+    /// end): what is done is committed, the listing state is not kept, and
+    /// the next run goes on from there.
+    pub stop: Option<&'a std::sync::atomic::AtomicBool>,
 }
 
 /// An item as found on one side in this run.
@@ -239,6 +243,8 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
         };
         if offline {
             run.skipped_offline(message);
+        } else if matches!(stopped, EngineError::Stopped { .. }) {
+            run.report.warnings.push(message);
         } else {
             run.report.errors.push(message);
         }
@@ -456,8 +462,19 @@ impl<'a, 'j> Run<'a, 'j> {
             }
             return Ok(());
         }
+        let planned = ops.len();
         let mut ops = ops.into_iter().peekable();
         while ops.peek().is_some() {
+            if self
+                .job
+                .stop
+                .is_some_and(|stop| stop.load(std::sync::atomic::Ordering::SeqCst))
+            {
+                return Err(EngineError::Stopped {
+                    done: planned - ops.len(),
+                    planned,
+                });
+            }
             let chunk: Vec<Op> = ops
                 .by_ref()
                 .take(self.job.options.batch_size.max(1))

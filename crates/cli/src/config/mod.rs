@@ -17,6 +17,7 @@ pub(crate) use store::ResolvedStore;
 
 use crate::secrets::PasswordSource;
 use anyhow::{Context, Result, bail};
+pub(crate) use profile::General;
 use profile::{GeneralDefaults, resolve_profile};
 use raw::RawFile;
 use source::Source;
@@ -29,6 +30,8 @@ pub(crate) struct Config {
     pub file: PathBuf,
     /// `general.data_dir`, resolved.
     pub data_dir: Option<PathBuf>,
+    /// `[general]`'s other keys.
+    pub general: General,
     /// Profiles by name, in name order.
     pub profiles: Vec<Profile>,
 }
@@ -88,13 +91,14 @@ impl Config {
     pub(crate) fn parse(source: &str, path: &Path) -> Result<Config> {
         let src = Source::new(source, path);
         let raw: RawFile = toml::from_str(source).map_err(|e| src.toml_error(&e))?;
-        let general = GeneralDefaults::of(&raw.general, &src)?;
+        let defaults = GeneralDefaults::of(&raw.general, &src)?;
+        let general = General::of(&raw.general, &src)?;
         let profiles = raw
             .profiles
             .into_iter()
             .map(|(name, raw)| {
                 let span = name.span();
-                resolve_profile(name.into_inner(), span, raw, &general, &src)
+                resolve_profile(name.into_inner(), span, raw, &defaults, &src)
             })
             .collect::<Result<Vec<Profile>>>()?;
         let data_dir = raw.general.data_dir.map(|d| src.resolve(d.get_ref()));
@@ -107,6 +111,7 @@ impl Config {
         Ok(Config {
             file: path.to_path_buf(),
             data_dir,
+            general,
             profiles,
         })
     }

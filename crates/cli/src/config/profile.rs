@@ -83,6 +83,10 @@ pub(crate) struct Profile {
     pub full_listing_every: Option<std::time::Duration>,
     /// How many runs in a row may find a server offline and end as skipped.
     pub offline_tolerance: u32,
+    /// How often the daemon syncs it (`None`: only after a local change).
+    pub interval: Option<std::time::Duration>,
+    /// Whether the daemon syncs it after a change in its local folder.
+    pub watch: bool,
     /// The local store, with paths resolved.
     pub local: ResolvedStore,
     /// The server store, with paths resolved.
@@ -153,6 +157,12 @@ pub(super) fn resolve_profile(
         Some(given) => bounded(Some(given), &keys::OFFLINE_TOLERANCE)? as u32,
         None => general.offline_tolerance,
     };
+    let interval = match &raw.interval {
+        Some(text) => super::duration::parse(text.get_ref())
+            .map_err(|message| src.error(text.span(), &key(keys::INTERVAL.name), message))?,
+        None => general.interval,
+    };
+    let watch = raw.watch.unwrap_or(general.watch);
     let time_range = time_range_of(raw.time_range, raw.content)
         .map_err(|(at, message)| src.error(at, &key("time_range"), message))?;
     let full_listing_every = match &raw.full_listing_interval {
@@ -188,6 +198,8 @@ pub(super) fn resolve_profile(
         time_range,
         full_listing_every,
         offline_tolerance,
+        interval,
+        watch,
         local,
         server,
     })
@@ -198,6 +210,10 @@ pub(super) fn resolve_profile(
 pub(super) struct GeneralDefaults {
     /// `offline_tolerance`.
     pub(super) offline_tolerance: u32,
+    /// `interval`.
+    pub(super) interval: Option<std::time::Duration>,
+    /// `watch`.
+    pub(super) watch: bool,
 }
 
 impl GeneralDefaults {
@@ -206,8 +222,42 @@ impl GeneralDefaults {
         let offline_tolerance =
             bounded(general.offline_tolerance.clone(), &keys::OFFLINE_TOLERANCE)
                 .map_err(|(at, message)| src.error(at, "general.offline_tolerance", message))?;
+        let interval = match &general.interval {
+            Some(text) => super::duration::parse(text.get_ref())
+                .map_err(|message| src.error(text.span(), "general.interval", message))?,
+            None => super::duration::parse(keys::INTERVAL.str_default())
+                .expect("the table's default reads"),
+        };
         Ok(GeneralDefaults {
             offline_tolerance: offline_tolerance as u32,
+            interval,
+            watch: general.watch.unwrap_or(keys::WATCH.bool_default()),
+        })
+    }
+}
+
+/// What `[general]` sets for the program as a whole.
+#[derive(Debug, Clone)]
+pub(crate) struct General {
+    /// Profiles the daemon syncs at once.
+    pub max_parallel: usize,
+    /// How long a run waits for another run of its profile.
+    pub lock_wait: std::time::Duration,
+}
+
+impl General {
+    /// Reads `[general]`'s own keys (errors name `general.KEY`).
+    pub(super) fn of(general: &RawGeneral, src: &Source<'_>) -> Result<General> {
+        let read = |value: &Option<Spanned<i64>>, key: &Key| {
+            bounded(value.clone(), key)
+                .map_err(|(at, message)| src.error(at, &format!("general.{}", key.name), message))
+        };
+        Ok(General {
+            max_parallel: read(&general.max_parallel, &keys::MAX_PARALLEL)?,
+            lock_wait: std::time::Duration::from_secs(read(
+                &general.lock_wait_seconds,
+                &keys::LOCK_WAIT_SECONDS,
+            )? as u64),
         })
     }
 }

@@ -25,7 +25,11 @@ pub(super) struct RawFile {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawGeneral {
     pub(super) data_dir: Option<Spanned<String>>,
+    pub(super) max_parallel: Option<Spanned<i64>>,
+    pub(super) lock_wait_seconds: Option<Spanned<i64>>,
     pub(super) offline_tolerance: Option<Spanned<i64>>,
+    pub(super) interval: Option<Spanned<String>>,
+    pub(super) watch: Option<bool>,
 }
 
 /// `[profiles.NAME]`.
@@ -50,6 +54,8 @@ pub(super) struct RawProfile {
     pub(super) time_range: Option<Spanned<toml::Value>>,
     pub(super) full_listing_interval: Option<Spanned<String>>,
     pub(super) offline_tolerance: Option<Spanned<i64>>,
+    pub(super) interval: Option<Spanned<String>>,
+    pub(super) watch: Option<bool>,
     pub(super) local: Spanned<RawStore>,
     pub(super) server: Spanned<RawStore>,
 }

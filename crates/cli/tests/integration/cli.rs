@@ -1207,7 +1207,7 @@ fn a_database_or_data_directory_failure_exits_1() {
 // 11. The lock.
 
 #[test]
-fn a_held_lock_refuses_the_run_until_released() {
+fn a_held_lock_is_waited_for_then_the_profile_is_skipped() {
     let env = Env::two_way();
     put(&env.a, "x", &event("x", "X", ""));
     let lock_path = env.data.join("locks/p.lock");
@@ -1219,11 +1219,15 @@ fn a_held_lock_refuses_the_run_until_released() {
         .open(&lock_path)
         .unwrap();
     lock.try_lock().expect("the test takes the lock");
+    let profile = fs::read_to_string(&env.config).unwrap();
+    env.write_config(&format!("[general]\nlock_wait_seconds = 1\n\n{profile}"));
 
-    let r = env.sync_p(&[], 1);
-    let message = errors(&r);
+    // Held for longer than the wait: skipped, a warning, nothing written.
+    let r = env.sync_p(&[], 0);
+    assert_eq!(r["result"], "warnings", "{r:#}");
+    let message = r["warnings"][0]["message"].as_str().unwrap();
     assert!(
-        message.contains("another davsync run is syncing"),
+        message.contains("skipped: another davsync run") && message.contains("waited 1 s"),
         "{message}"
     );
     assert!(
@@ -1231,8 +1235,14 @@ fn a_held_lock_refuses_the_run_until_released() {
         "nothing synced while locked"
     );
 
-    drop(lock);
+    // Released while the run waits: it goes ahead.
+    env.write_config(&format!("[general]\nlock_wait_seconds = 60\n\n{profile}"));
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        drop(lock);
+    });
     let r = env.sync_p(&[], 0);
+    release.join().unwrap();
     assert_eq!(counts(&r), [0, 0, 0, 1, 0, 0], "{r:#}");
 }
 

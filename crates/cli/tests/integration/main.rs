@@ -4,6 +4,7 @@
 mod cli;
 mod config_keys;
 mod convergence;
+mod daemon;
 mod discover;
 mod faults;
 mod kill;

@@ -23,6 +23,18 @@ pub enum EngineError {
         /// The cause.
         source: StoreError,
     },
+    /// Asked to stop ([`SyncJob::stop`](super::SyncJob::stop)) between two
+    /// chunks: what was done is recorded, the rest is left for the next run.
+    #[error(
+        "stopped before the end, as asked: {done} of {planned} operations done; the next run \
+         goes on from there"
+    )]
+    Stopped {
+        /// Operations done (or tried).
+        done: usize,
+        /// Operations planned.
+        planned: usize,
+    },
     /// A side's writes could not be made durable, so the status rows naming
     /// them were not recorded.
     #[error("{side} store: {source}; the status of this chunk was not recorded")]
@@ -41,7 +53,7 @@ impl EngineError {
             EngineError::Listing { source, .. } | EngineError::Flush { source, .. } => {
                 source.server_failure()
             }
-            EngineError::Status(_) => None,
+            EngineError::Status(_) | EngineError::Stopped { .. } => None,
         }
     }
 }

@@ -49,6 +49,16 @@ impl Fixture {
     }
 
     fn run_with(&self, local: &dyn Store, server: &dyn Store, options: SyncOptions) -> Report {
+        self.run_stoppable(local, server, options, None)
+    }
+
+    fn run_stoppable(
+        &self,
+        local: &dyn Store,
+        server: &dyn Store,
+        options: SyncOptions,
+        stop: Option<&AtomicBool>,
+    ) -> Report {
         let status = StatusDb::open(&self.root.join("status.sqlite")).unwrap();
         let mapping = Mapping::new().with(KindFilter(ItemKind::Event));
         let job = SyncJob {
@@ -59,6 +69,7 @@ impl Fixture {
             status: &status,
             options,
             scratch_dir: Some(&self.root),
+            stop,
         };
         tokio::runtime::Builder::new_current_thread()
             .enable_time()
@@ -1317,4 +1328,58 @@ fn an_offline_server_is_a_warning_up_to_the_tolerance_then_an_error() {
     assert_eq!(status.offline_streak().unwrap(), 0);
     run();
     assert_eq!(status.offline_streak().unwrap(), 1);
+}
+
+/// A folder that asks the run to stop as its first item is written (a
+/// daemon told to end while a run is under way).
+struct StopOnWrite<'s> {
+    inner: VdirStore,
+    stop: &'s AtomicBool,
+}
+
+#[async_trait]
+impl Wrap for StopOnWrite<'_> {
+    fn inner(&self) -> &dyn Store {
+        &self.inner
+    }
+    async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
+        self.stop.store(true, Ordering::SeqCst);
+        self.inner.create(uid, body).await
+    }
+}
+
+#[test]
+fn a_run_asked_to_stop_ends_after_its_chunk_and_the_next_goes_on() {
+    use davsync_sync::report::RunResult;
+    let f = Fixture::new();
+    fill(&f.local(), 10);
+    let stop = AtomicBool::new(false);
+    let server = Forward(StopOnWrite {
+        inner: f.store(&f.server()),
+        stop: &stop,
+    });
+    let options = SyncOptions {
+        batch_size: 3,
+        ..mode(Mode::TwoWay)
+    };
+    let stopped = f.run_stoppable(&f.store(&f.local()), &server, options, Some(&stop));
+    assert_eq!(stopped.result, RunResult::Warnings, "{stopped:#?}");
+    assert_eq!(stopped.server.created, 3, "one chunk: {stopped:#?}");
+    assert!(stopped.errors.is_empty());
+    assert!(
+        stopped.warnings[0]
+            .message
+            .contains("3 of 10 operations done"),
+        "{stopped:#?}"
+    );
+    assert_eq!(files(&f.server(), "ics").len(), 3);
+    // Not a clean end: the next run goes on (the stop is not asked again).
+    stop.store(false, Ordering::SeqCst);
+    let next = f.run(mode(Mode::TwoWay));
+    assert_eq!(next.server.created, 7, "{next:#?}");
+    assert_eq!(
+        content_by_uid(&f.local(), "ics"),
+        content_by_uid(&f.server(), "ics")
+    );
+    assert!(f.run(mode(Mode::TwoWay)).items.is_empty());
 }

@@ -293,6 +293,7 @@ impl World {
             mapping: &mapping,
             status: &status,
             scratch_dir: Some(&self.root),
+            stop: None,
             options: SyncOptions {
                 mode,
                 conflicts: policy,

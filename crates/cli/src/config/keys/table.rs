@@ -48,6 +48,26 @@ pub(crate) const DATA_DIR: Key = key(
     "where status databases, reports, locks and the trash live",
 );
 
+/// `max_parallel`.
+pub(crate) const MAX_PARALLEL: Key = key(
+    "max_parallel",
+    ValueType::Int { min: 1, max: 64 },
+    DefaultValue::Int(4),
+    GENERAL,
+    "how many profiles the daemon syncs at once (profiles that share a folder or a \
+     collection never run at the same time); `sync` runs one after the other",
+);
+
+/// `lock_wait_seconds`.
+pub(crate) const LOCK_WAIT_SECONDS: Key = key(
+    "lock_wait_seconds",
+    ValueType::Int { min: 0, max: 3600 },
+    DefaultValue::Int(60),
+    GENERAL,
+    "how long a run waits for another run of the same profile (the daemon's, or one \
+     started by hand) to end; after that the profile is skipped with a warning",
+);
+
 /// `content`.
 pub(crate) const CONTENT: Key = key(
     "content",
@@ -188,6 +208,26 @@ pub(crate) const OFFLINE_TOLERANCE: Key = key(
      resolve, the connection is refused or finds no route, connecting times out) and end \
      as `skipped: offline`, a warning with exit status 0; the next such run is an error. \
      In `[general]`: every profile's default",
+);
+
+/// `interval`.
+pub(crate) const INTERVAL: Key = key(
+    "interval",
+    ValueType::Duration,
+    DefaultValue::Str("30m"),
+    GENERAL_AND_PROFILE,
+    "how often the daemon syncs the profile (`\"30s\"`, `\"15m\"`, `\"1h\"`; `\"off\"`: \
+     only after a local change). In `[general]`: every profile's default",
+);
+
+/// `watch`.
+pub(crate) const WATCH: Key = key(
+    "watch",
+    ValueType::Bool,
+    DefaultValue::Bool(true),
+    GENERAL_AND_PROFILE,
+    "the daemon syncs the profile about 2 seconds after a change in its local folder \
+     (not after its own writes). In `[general]`: every profile's default",
 );
 
 /// `local`.
@@ -425,6 +465,8 @@ pub(crate) const TLS_INSECURE: Key = dav_flag(
 /// Every key, in the order of the README: general, profile, store.
 pub(crate) const KEYS: &[Key] = &[
     DATA_DIR,
+    MAX_PARALLEL,
+    LOCK_WAIT_SECONDS,
     CONTENT,
     MODE,
     CONFLICTS,
@@ -438,6 +480,8 @@ pub(crate) const KEYS: &[Key] = &[
     TIME_RANGE,
     FULL_LISTING_INTERVAL,
     OFFLINE_TOLERANCE,
+    INTERVAL,
+    WATCH,
     LOCAL,
     SERVER,
     TYPE,

@@ -114,7 +114,7 @@ fn a_vdir_store_refuses_exactly_the_keys_the_table_gives_servers_only() {
 /// The profiles of `source`, as text, to compare two parses.
 fn resolved(source: &str) -> String {
     let config = parse(source).unwrap_or_else(|e| panic!("{e:#}\n{source}"));
-    format!("{:?}", config.profiles)
+    format!("{:?}\n{:?}", config.general, config.profiles)
 }
 
 #[test]
@@ -135,6 +135,8 @@ fn every_default_in_the_table_is_what_the_parser_takes() {
         let setting = format!("{} = {}", key.name, key.default.text());
         let source = if key.valid_in(Place::Profile) {
             profile(&setting, "", "")
+        } else if key.valid_in(Place::General) {
+            format!("[general]\n{setting}\n{}", profile("", "", ""))
         } else {
             assert!(key.valid_in(Place::Caldav), "{}", key.name);
             profile("", "", &format!(", {setting}"))
