@@ -1,6 +1,7 @@
 //! The `davsync` command: parses the command line, loads the configuration and
 //! runs the requested command; errors become messages and exit codes here.
 
+mod completions_cmd;
 mod config;
 mod config_cmd;
 mod discover_cmd;
@@ -9,7 +10,7 @@ mod secrets;
 mod status_cmd;
 mod sync_cmd;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -88,6 +89,14 @@ enum Command {
     /// `config keys` lists every key with its type, default, where it is
     /// valid and what it does; it needs no configuration file.
     Config(config_cmd::ConfigArgs),
+    /// Print the completion script of a shell (bash, zsh, fish, powershell, elvish).
+    ///
+    /// Try it in the running shell with `source <(davsync completions bash)`. To have it in
+    /// every shell, save it where the shell looks: for bash,
+    /// ~/.local/share/bash-completion/completions/davsync; for zsh, a file `_davsync` in a
+    /// folder of $fpath; for fish, ~/.config/fish/completions/davsync.fish. Needs no
+    /// configuration file.
+    Completions(completions_cmd::CompletionsArgs),
 }
 
 const AFTER_HELP: &str = "\
@@ -154,6 +163,7 @@ fn main() -> ExitCode {
         // Needs no configuration; with --write it may create the file.
         Command::Discover(args) => discover_cmd::run(&path, args),
         Command::Config(args) => config_cmd::run(args),
+        Command::Completions(args) => completions_cmd::run(Cli::command(), args),
         Command::Sync(args) => {
             load().and_then(|(config, data)| sync_cmd::run(&config, &data, args))
         }

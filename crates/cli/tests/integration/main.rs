@@ -6,6 +6,7 @@ mod config_keys;
 mod convergence;
 mod discover;
 mod faults;
+mod furniture;
 mod kill;
 mod lying_etags;
 mod offline;
