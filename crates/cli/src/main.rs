@@ -74,7 +74,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Synchronize profiles (all when none is named).
+    /// Synchronize profiles (all active ones when none is named).
+    ///
+    /// Without profile names, every profile runs but those with inactive = true, which are
+    /// listed as skipped; a profile named runs, inactive or not.
     ///
     /// Exit status: 0 when every profile ran without error (or was skipped
     /// offline, within offline_tolerance), 1 when an item or a profile failed

@@ -1,6 +1,6 @@
 //! A `[profiles.NAME]` table checked and resolved: its name, content, mode,
-//! safety limit, category filter, sizes and time range; the two stores are
-//! `store.rs`'s.
+//! safety limit, category filter, sizes, time range and whether it is
+//! inactive; the two stores are `store.rs`'s.
 
 use super::keys::{self, DefaultValue, Key, ValueType};
 use super::raw::{RawGeneral, RawProfile};
@@ -83,6 +83,8 @@ pub(crate) struct Profile {
     pub full_listing_every: Option<std::time::Duration>,
     /// How many runs in a row may find a server offline and end as skipped.
     pub offline_tolerance: u32,
+    /// Left out of a run that names no profile (`inactive = true`).
+    pub inactive: bool,
     /// The local store, with paths resolved.
     pub local: ResolvedStore,
     /// The server store, with paths resolved.
@@ -188,6 +190,7 @@ pub(super) fn resolve_profile(
         time_range,
         full_listing_every,
         offline_tolerance,
+        inactive: raw.inactive,
         local,
         server,
     })

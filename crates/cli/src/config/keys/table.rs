@@ -190,6 +190,16 @@ pub(crate) const OFFLINE_TOLERANCE: Key = key(
      In `[general]`: every profile's default",
 );
 
+/// `inactive`.
+pub(crate) const INACTIVE: Key = key(
+    "inactive",
+    ValueType::Bool,
+    DefaultValue::Bool(false),
+    PROFILE,
+    "`true`: `davsync sync` without profile names skips the profile (and says so); it runs \
+     when named, as in `davsync sync NAME`",
+);
+
 /// `local`.
 pub(crate) const LOCAL: Key = key(
     "local",
@@ -438,6 +448,7 @@ pub(crate) const KEYS: &[Key] = &[
     TIME_RANGE,
     FULL_LISTING_INTERVAL,
     OFFLINE_TOLERANCE,
+    INACTIVE,
     LOCAL,
     SERVER,
     TYPE,
