@@ -25,7 +25,9 @@ if [ "$#" -eq 0 ]; then
 fi
 
 # curl: start.sh polls with it; procps: pgrep, for start.sh and stop.sh.
-apt_wanted=(curl ca-certificates procps)
+# zsh and man-db: not for a server, but the CLI tests check the zsh completion
+# script (zsh -n) and render the man pages (man -l); they fail without them.
+apt_wanted=(curl ca-certificates procps zsh man-db)
 py_wanted=()
 for server in "$@"; do
   case "$server" in

@@ -1,16 +1,18 @@
 //! The `davsync` command: parses the command line, loads the configuration and
 //! runs the requested command; errors become messages and exit codes here.
 
+mod completions_cmd;
 mod config;
 mod config_cmd;
 mod daemon;
 mod discover_cmd;
+mod man_cmd;
 mod paths;
 mod secrets;
 mod status_cmd;
 mod sync_cmd;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -52,7 +54,7 @@ fn exit_status(error: &anyhow::Error) -> u8 {
 /// with a conflict policy, a category filter and safety rails against mass
 /// deletion. Profiles are defined in a TOML configuration file.
 #[derive(Debug, Parser)]
-#[command(name = "davsync", version, about, long_about, after_long_help = AFTER_HELP)]
+#[command(name = "davsync", version, about, long_about, after_long_help = after_help())]
 struct Cli {
     /// Configuration file [default: $XDG_CONFIG_HOME/davsync/config.toml, or $DAVSYNC_CONFIG].
     #[arg(long, global = true, value_name = "FILE")]
@@ -73,7 +75,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Synchronize profiles (all when none is named).
+    /// Synchronize profiles (all active ones when none is named).
+    ///
+    /// Without profile names, every profile runs but those with inactive = true, which are
+    /// listed as skipped; a profile named runs, inactive or not.
     ///
     /// Exit status: 0 when every profile ran without error (or was skipped
     /// offline, within offline_tolerance), 1 when an item or a profile failed
@@ -106,29 +111,72 @@ enum Command {
     /// `config keys` lists every key with its type, default, where it is
     /// valid and what it does; it needs no configuration file.
     Config(config_cmd::ConfigArgs),
+    /// Print the completion script of a shell (bash, zsh, fish, powershell, elvish).
+    ///
+    /// Try it in the running shell with `source <(davsync completions bash)`. To have it in
+    /// every shell, save it where the shell looks: for bash,
+    /// ~/.local/share/bash-completion/completions/davsync; for zsh, a file `_davsync` in a
+    /// folder of $fpath; for fish, ~/.config/fish/completions/davsync.fish. Needs no
+    /// configuration file.
+    Completions(completions_cmd::CompletionsArgs),
+    /// Print the manual page davsync(1), or write every page into a folder.
+    ///
+    /// Without --dir, prints davsync(1) (read it with `davsync man | man -l -`). With --dir,
+    /// writes davsync.1 and one page per subcommand (davsync-sync.1, …) into the folder, each
+    /// replaced whole, and prints their paths; `davsync man --dir ~/.local/share/man/man1`
+    /// makes `man davsync` work. Needs no configuration file.
+    Man(man_cmd::ManArgs),
 }
 
-const AFTER_HELP: &str = "\
-Configuration (TOML):
-  [profiles.work]
-  content = \"events\"          # events | tasks | contacts
-  mode = \"two-way\"            # two-way | to-server | to-local | to-server-merge | to-local-merge
-  conflicts = \"automatic\"     # automatic | local-wins | server-wins | keep-both
-  max_delete = 50             # percent of a side's items one run may delete
-  category = \"Work\"           # optional category filter
-  local = { type = \"vdir\", path = \"~/calendars/work\" }
-  server = { type = \"vdir\", path = \"/media/backup/work\" }
+/// The example profile of `davsync --help` and the man page.
+const CONFIG_EXAMPLE: &str = "\
+[profiles.work]
+content = \"events\"          # events | tasks | contacts
+mode = \"two-way\"            # two-way | to-server | to-local | to-server-merge | to-local-merge
+conflicts = \"automatic\"     # automatic | local-wins | server-wins | keep-both
+max_delete = 50             # percent of a side's items one run may delete
+category = \"Work\"           # optional category filter
+local = { type = \"vdir\", path = \"~/calendars/work\" }
+server = { type = \"vdir\", path = \"/media/backup/work\" }";
 
+/// Where to read on after the example.
+const CONFIG_MORE: &str = "\
 Every key, its type, default and meaning: davsync config keys [--json].
-See the README for the modes, the policies and the category filter.
+See the README for the modes, the policies and the category filter.";
 
-Exit status:
-  0  every profile ran without error (or was skipped offline, within
-     offline_tolerance)
-  1  a run, a profile or an item failed (see the report), or davsync could not
-     do its work (a status database that cannot be opened, a server that
-     cannot be reached while discovering, a file that cannot be written)
-  2  a usage or configuration error: fix the command line or the file";
+/// Every command's exit statuses and their meaning, for `--help` and the man
+/// page (which fills the lines `--help` breaks).
+const EXIT_STATUSES: [(u8, &str); 3] = [
+    (
+        0,
+        "every profile ran without error (or was skipped offline, within
+offline_tolerance)",
+    ),
+    (
+        EXIT_FAILED,
+        "a run, a profile or an item failed (see the report), or davsync could not
+do its work (a status database that cannot be opened, a server that
+cannot be reached while discovering, a file that cannot be written)",
+    ),
+    (
+        EXIT_USAGE,
+        "a usage or configuration error: fix the command line or the file",
+    ),
+];
+
+/// What `davsync --help` prints after the options: the example profile and
+/// the exit statuses.
+fn after_help() -> String {
+    let mut out = String::from("Configuration (TOML):\n");
+    for line in CONFIG_EXAMPLE.lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out.push_str(&format!("\n{CONFIG_MORE}\n\nExit status:"));
+    for (code, meaning) in EXIT_STATUSES {
+        out.push_str(&format!("\n  {code}  {}", meaning.replace('\n', "\n     ")));
+    }
+    out
+}
 
 fn init_logging(verbose: u8) {
     let default = match verbose {
@@ -172,6 +220,8 @@ fn main() -> ExitCode {
         // Needs no configuration; with --write it may create the file.
         Command::Discover(args) => discover_cmd::run(&path, args),
         Command::Config(args) => config_cmd::run(args),
+        Command::Completions(args) => completions_cmd::run(Cli::command(), args),
+        Command::Man(args) => man_cmd::run(Cli::command(), args),
         Command::Sync(args) => {
             load().and_then(|(config, data)| sync_cmd::run(&config, &data, args))
         }
@@ -200,7 +250,7 @@ mod tests {
     /// table without the help text following fails here.
     #[test]
     fn the_help_example_parses() {
-        let example: String = AFTER_HELP
+        let example: String = after_help()
             .lines()
             .skip_while(|l| !l.starts_with("Configuration (TOML):"))
             .skip(1)
@@ -211,5 +261,17 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e:#}\n{example}"));
         assert_eq!(config.profiles.len(), 1, "{example}");
         assert!(config.profiles[0].category.is_some(), "{example}");
+    }
+
+    /// `--help` lists the exit statuses `main` uses, each on a line of its own.
+    #[test]
+    fn the_help_lists_the_exit_statuses() {
+        let help = after_help();
+        for code in [0, EXIT_FAILED, EXIT_USAGE] {
+            let (_, meaning) = EXIT_STATUSES.iter().find(|(c, _)| *c == code).unwrap();
+            let first_line = meaning.lines().next().unwrap();
+            let line = format!("  {code}  {first_line}");
+            assert!(help.lines().any(|l| l == line), "{line:?} in\n{help}");
+        }
     }
 }

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 /// Arguments of `davsync sync`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct SyncArgs {
-    /// Profiles to run (default: all).
+    /// Profiles to run, inactive ones too (default: every profile but those with inactive = true).
     #[arg(value_name = "PROFILE")]
     profiles: Vec<String>,
     /// Print the plan and change nothing.
@@ -30,16 +30,39 @@ pub(crate) struct SyncArgs {
     /// Override the safety rails (a side that turned empty, max_delete).
     #[arg(long)]
     force: bool,
-    /// Print the reports as JSON on stdout: {"ok": bool, "reports": [...]}.
+    /// Print the reports as JSON on stdout: {"ok": bool, "reports": [...], "skipped": [...]}.
     #[arg(long)]
     json: bool,
 }
 
-/// Runs the selected profiles; `Ok(false)` when any failed.
+/// A profile `sync` left out, in `--json`.
+#[derive(serde::Serialize)]
+struct Skipped<'p> {
+    profile: &'p str,
+    /// Why: `inactive` (the only reason so far).
+    reason: &'static str,
+}
+
+/// Runs the selected profiles; `Ok(false)` when any failed (an inactive
+/// profile left out is no failure).
 pub(crate) fn run(config: &Config, data_dir: &Path, args: &SyncArgs) -> Result<bool> {
-    let profiles = config
+    let selection = config
         .select(&args.profiles)
         .map_err(crate::UsageError::of)?;
+    let skipped: Vec<Skipped<'_>> = selection
+        .inactive
+        .iter()
+        .map(|p| Skipped {
+            profile: &p.name,
+            reason: "inactive",
+        })
+        .collect();
+    if !args.json {
+        for s in &skipped {
+            println!("{}: skipped: {}", s.profile, s.reason);
+        }
+    }
+    let profiles = selection.run;
     let data = DataDir(data_dir.to_path_buf());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -66,6 +89,7 @@ pub(crate) fn run(config: &Config, data_dir: &Path, args: &SyncArgs) -> Result<b
         struct Output<'r> {
             ok: bool,
             reports: &'r [Report],
+            skipped: &'r [Skipped<'r>],
         }
         // Streamed to standard output: no copy of a large report in memory.
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -74,6 +98,7 @@ pub(crate) fn run(config: &Config, data_dir: &Path, args: &SyncArgs) -> Result<b
             &Output {
                 ok,
                 reports: &reports,
+                skipped: &skipped,
             },
         )?;
         writeln!(stdout)?;

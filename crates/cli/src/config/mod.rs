@@ -116,12 +116,15 @@ impl Config {
         })
     }
 
-    /// The named profiles, or all when `names` is empty; an unknown name is an error.
-    pub(crate) fn select(&self, names: &[String]) -> Result<Vec<&Profile>> {
+    /// The named profiles, or when `names` is empty every profile that is not
+    /// inactive (the inactive ones are the selection's `inactive`); an
+    /// unknown name is an error.
+    pub(crate) fn select(&self, names: &[String]) -> Result<Selection<'_>> {
         if names.is_empty() {
-            return Ok(self.profiles.iter().collect());
+            let (inactive, run) = self.profiles.iter().partition(|p| p.inactive);
+            return Ok(Selection { run, inactive });
         }
-        names
+        let run = names
             .iter()
             .map(|n| {
                 self.profiles
@@ -137,8 +140,22 @@ impl Config {
                         )
                     })
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        Ok(Selection {
+            run,
+            inactive: Vec::new(),
+        })
     }
+}
+
+/// The profiles a run takes, and those it leaves out.
+#[derive(Debug)]
+pub(crate) struct Selection<'c> {
+    /// The profiles to run: the named ones, inactive or not, in the order
+    /// named; or every active one, in name order.
+    pub run: Vec<&'c Profile>,
+    /// The inactive profiles left out because no profile was named, in name order.
+    pub inactive: Vec<&'c Profile>,
 }
 
 /// The default configuration file: `$XDG_CONFIG_HOME/davsync/config.toml` or the platform's equivalent.

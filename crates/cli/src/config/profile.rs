@@ -1,6 +1,6 @@
 //! A `[profiles.NAME]` table checked and resolved: its name, content, mode,
-//! safety limit, category filter, sizes and time range; the two stores are
-//! `store.rs`'s.
+//! safety limit, category filter, sizes, time range and whether it is
+//! inactive; the two stores are `store.rs`'s.
 
 use super::keys::{self, DefaultValue, Key, ValueType};
 use super::raw::{RawGeneral, RawProfile};
@@ -87,6 +87,8 @@ pub(crate) struct Profile {
     pub interval: Option<std::time::Duration>,
     /// Whether the daemon syncs it after a change in its local folder.
     pub watch: bool,
+    /// Left out of a run that names no profile (`inactive = true`).
+    pub inactive: bool,
     /// The local store, with paths resolved.
     pub local: ResolvedStore,
     /// The server store, with paths resolved.
@@ -200,6 +202,7 @@ pub(super) fn resolve_profile(
         offline_tolerance,
         interval,
         watch,
+        inactive: raw.inactive,
         local,
         server,
     })

@@ -56,6 +56,8 @@ pub(super) struct RawProfile {
     pub(super) offline_tolerance: Option<Spanned<i64>>,
     pub(super) interval: Option<Spanned<String>>,
     pub(super) watch: Option<bool>,
+    #[serde(default = "default_inactive")]
+    pub(super) inactive: bool,
     pub(super) local: Spanned<RawStore>,
     pub(super) server: Spanned<RawStore>,
 }
@@ -87,6 +89,10 @@ fn default_include_uncategorized() -> bool {
 
 fn default_negate() -> bool {
     keys::CATEGORY_NEGATE.bool_default()
+}
+
+fn default_inactive() -> bool {
+    keys::INACTIVE.bool_default()
 }
 
 /// A store table, as written (`{ type = "vdir", path = "…" }`): the keys of

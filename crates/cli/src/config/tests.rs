@@ -288,9 +288,57 @@ fn dav_keys_on_a_vdir_store_are_errors() {
 #[test]
 fn select_names_unknown_profiles() {
     let cfg = Config::parse(GOOD, Path::new("/x/c.toml")).unwrap();
-    assert_eq!(cfg.select(&[]).unwrap().len(), 2);
+    assert_eq!(cfg.select(&[]).unwrap().run.len(), 2);
     let e = cfg.select(&["nope".into()]).unwrap_err().to_string();
     assert!(e.contains("nope") && e.contains("people, work"), "{e}");
+}
+
+#[test]
+fn inactive_is_read_and_defaults_to_false() {
+    let cfg = Config::parse(
+        &GOOD.replace("max_delete = 20", "inactive = true"),
+        Path::new("/x/c.toml"),
+    )
+    .unwrap();
+    let inactive = |name: &str| {
+        cfg.profiles
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap()
+            .inactive
+    };
+    assert!(inactive("work"));
+    assert!(!inactive("people"));
+    let e = format!(
+        "{:#}",
+        Config::parse(
+            &GOOD.replace("max_delete = 20", "inactive = \"yes\""),
+            Path::new("/x/c.toml")
+        )
+        .unwrap_err()
+    );
+    assert!(e.contains("line 9") && e.contains("boolean"), "{e}");
+}
+
+#[test]
+fn select_leaves_inactive_profiles_out_unless_named() {
+    let cfg = Config::parse(
+        &GOOD.replace("max_delete = 20", "inactive = true"),
+        Path::new("/x/c.toml"),
+    )
+    .unwrap();
+    let names = |profiles: &[&Profile]| -> Vec<String> {
+        profiles.iter().map(|p| p.name.clone()).collect()
+    };
+    let all = cfg.select(&[]).unwrap();
+    assert_eq!(names(&all.run), ["people"]);
+    assert_eq!(names(&all.inactive), ["work"]);
+    let named = cfg.select(&["work".into()]).unwrap();
+    assert_eq!(names(&named.run), ["work"]);
+    assert!(named.inactive.is_empty());
+    let both = cfg.select(&["work".into(), "people".into()]).unwrap();
+    assert_eq!(names(&both.run), ["work", "people"]);
+    assert!(both.inactive.is_empty());
 }
 
 #[test]

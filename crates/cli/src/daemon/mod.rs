@@ -118,12 +118,11 @@ impl Daemon {
     /// removed are dropped (a run under way ends first), changed ones keep
     /// their timing under their new settings.
     fn take(&mut self, config: Config) -> Result<()> {
-        let wanted: Vec<Profile> = config
-            .select(&self.named)
-            .map_err(crate::UsageError::of)?
-            .into_iter()
-            .cloned()
-            .collect();
+        let selection = config.select(&self.named).map_err(crate::UsageError::of)?;
+        for skipped in &selection.inactive {
+            tracing::info!("daemon: profile {} is inactive: not synced", skipped.name);
+        }
+        let wanted: Vec<Profile> = selection.run.into_iter().cloned().collect();
         self.max_parallel = config.general.max_parallel;
         self.lock_wait = config.general.lock_wait;
         let now = Instant::now();

@@ -302,6 +302,62 @@ fn human_output_names_the_profile_and_counts() {
     );
 }
 
+/// The names of the profiles reported in a `sync --json` output.
+fn reported(out: &Value) -> Vec<String> {
+    out["reports"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no reports: {out:#}"))
+        .iter()
+        .map(|r| r["profile"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn an_inactive_profile_is_skipped_unless_named() {
+    let env = Env::empty();
+    let (c, d) = (env.root.join("c"), env.root.join("d"));
+    fs::create_dir(&c).unwrap();
+    fs::create_dir(&d).unwrap();
+    env.write_config(&format!(
+        "{}{}",
+        vdir_profile("daily", "events", &env.a, &env.b, &[]),
+        vdir_profile("backup", "events", &c, &d, &[("inactive", "true")])
+    ));
+    write_file(&env.a, "one.ics", &event("one", "One", ""));
+    write_file(&c, "two.ics", &event("two", "Two", ""));
+
+    // No name: the active profile runs, the inactive one is listed as skipped.
+    let out = env.sync(&[], 0);
+    assert_eq!(out["ok"], true, "{out:#}");
+    assert_eq!(reported(&out), ["daily"]);
+    assert_eq!(
+        out["skipped"],
+        serde_json::json!([{ "profile": "backup", "reason": "inactive" }])
+    );
+    assert_eq!(uids(&env.b), set(&["one"]));
+    assert!(uids(&d).is_empty(), "the inactive profile wrote");
+    assert!(env.reports("backup").is_empty());
+    let run = env.run(&["sync"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l == "backup: skipped: inactive")
+            && run.stdout.contains("daily: changed"),
+        "{}",
+        run.describe()
+    );
+    assert!(uids(&d).is_empty(), "the inactive profile wrote");
+
+    // Named, it runs, and nothing is skipped.
+    let out = env.sync(&["backup"], 0);
+    assert_eq!(reported(&out), ["backup"]);
+    assert_eq!(out["skipped"], serde_json::json!([]));
+    assert_eq!(counts(report(&out, "backup")), [0, 0, 0, 1, 0, 0]);
+    assert_eq!(uids(&d), set(&["two"]));
+    assert_eq!(env.reports("backup").len(), 1);
+}
+
 // 2. Dry runs.
 
 #[test]

@@ -7,6 +7,7 @@ mod convergence;
 mod daemon;
 mod discover;
 mod faults;
+mod furniture;
 mod kill;
 mod lying_etags;
 mod offline;

@@ -230,6 +230,16 @@ pub(crate) const WATCH: Key = key(
      (not after its own writes). In `[general]`: every profile's default",
 );
 
+/// `inactive`.
+pub(crate) const INACTIVE: Key = key(
+    "inactive",
+    ValueType::Bool,
+    DefaultValue::Bool(false),
+    PROFILE,
+    "`true`: `davsync sync` and `davsync daemon` without profile names skip the profile (and \
+     say so); it runs when named, as in `davsync sync NAME`",
+);
+
 /// `local`.
 pub(crate) const LOCAL: Key = key(
     "local",
@@ -482,6 +492,7 @@ pub(crate) const KEYS: &[Key] = &[
     OFFLINE_TOLERANCE,
     INTERVAL,
     WATCH,
+    INACTIVE,
     LOCAL,
     SERVER,
     TYPE,
