@@ -8,6 +8,7 @@ mod daemon;
 mod discover_cmd;
 mod man_cmd;
 mod paths;
+mod progress;
 mod secrets;
 mod status_cmd;
 mod sync_cmd;

@@ -11,7 +11,8 @@ use davsync_sync::engine::Refusal;
 use davsync_sync::lock::{LockError, ProfileLock};
 use davsync_sync::report::{Message, Outcome, Report, RunResult};
 use davsync_sync::{
-    Action, CategoryFilter, KindFilter, Mapping, Side, StatusDb, SyncJob, SyncOptions, TimeRange,
+    Action, CategoryFilter, KindFilter, Mapping, Progress, Side, StatusDb, SyncJob, SyncOptions,
+    TimeRange,
 };
 use std::io::Write;
 use std::path::Path;
@@ -33,6 +34,10 @@ pub(crate) struct SyncArgs {
     /// Print the reports as JSON on stdout: {"ok": bool, "reports": [...], "skipped": [...]}.
     #[arg(long)]
     json: bool,
+    /// Only the summary line of each profile (and its warnings and errors):
+    /// no progress bar, no lines of items.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// A profile `sync` left out, in `--json`.
@@ -67,18 +72,28 @@ pub(crate) fn run(config: &Config, data_dir: &Path, args: &SyncArgs) -> Result<b
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let options = RunOptions {
-        dry_run: args.dry_run,
-        force: args.force,
-        lock_wait: config.general.lock_wait,
-        stop: None,
-    };
     let mut reports = Vec::new();
     for profile in profiles {
+        let bar = crate::progress::Bar::new(&profile.name, !args.json && !args.quiet);
+        let update = |p: Progress| {
+            if let Some(bar) = &bar {
+                bar.update(p);
+            }
+        };
+        let options = RunOptions {
+            dry_run: args.dry_run,
+            force: args.force,
+            lock_wait: config.general.lock_wait,
+            stop: None,
+            progress: Some(&update),
+        };
         let mut report = runtime.block_on(run_profile(profile, &data, &options));
+        if let Some(bar) = &bar {
+            bar.finish();
+        }
         keep_report(&mut report, &data, args.dry_run);
         if !args.json {
-            print_human(&report);
+            print_human(&report, args.quiet);
         }
         reports.push(report);
     }
@@ -259,6 +274,8 @@ pub(crate) struct RunOptions<'s> {
     pub lock_wait: Duration,
     /// Once set, the run stops before its next chunk.
     pub stop: Option<&'s AtomicBool>,
+    /// Told how the run gets on (the progress bar).
+    pub progress: Option<&'s dyn Fn(Progress)>,
 }
 
 /// Words the engine's messages for a person, saves the report (unless a dry
@@ -364,6 +381,7 @@ pub(crate) async fn run_profile(
         },
         scratch_dir: db_path.parent(),
         stop: args.stop,
+        progress: args.progress,
     };
     davsync_sync::sync(&job).await
 }
@@ -379,7 +397,9 @@ fn describe(action: Action) -> String {
     }
 }
 
-pub(crate) fn print_human(report: &Report) {
+/// A run's summary line, then (unless `quiet`) its lines of items, then its
+/// warnings and errors.
+pub(crate) fn print_human(report: &Report, quiet: bool) {
     if report.result == RunResult::Offline {
         println!(
             "{}: skipped: offline ({} ms)",
@@ -388,7 +408,9 @@ pub(crate) fn print_human(report: &Report) {
     } else {
         print_counts(report);
     }
-    print_items(report);
+    if !quiet {
+        print_items(report);
+    }
     for w in &report.warnings {
         println!("  warning: {}", located(w));
     }

@@ -121,6 +121,28 @@ pub struct SyncJob<'a> {
     /// end): what is done is committed, the listing state is not kept, and
     /// the next run goes on from there.
     pub stop: Option<&'a std::sync::atomic::AtomicBool>,
+    /// Told how the run gets on (a progress bar), if given.
+    pub progress: Option<&'a dyn Fn(Progress)>,
+}
+
+/// How a run gets on, as it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Items read so far from a side while detecting changes (every item
+    /// of a first sync; what changed, later).
+    Read {
+        /// The side.
+        side: Side,
+        /// Items read so far on that side.
+        read: usize,
+    },
+    /// Operations done (or tried) of those planned.
+    Done {
+        /// Done so far.
+        done: usize,
+        /// Planned.
+        planned: usize,
+    },
 }
 
 /// An item as found on one side in this run.
@@ -465,15 +487,14 @@ impl<'a, 'j> Run<'a, 'j> {
         let planned = ops.len();
         let mut ops = ops.into_iter().peekable();
         while ops.peek().is_some() {
+            let done = planned - ops.len();
+            self.tell(Progress::Done { done, planned });
             if self
                 .job
                 .stop
                 .is_some_and(|stop| stop.load(std::sync::atomic::Ordering::SeqCst))
             {
-                return Err(EngineError::Stopped {
-                    done: planned - ops.len(),
-                    planned,
-                });
+                return Err(EngineError::Stopped { done, planned });
             }
             let chunk: Vec<Op> = ops
                 .by_ref()
@@ -481,7 +502,18 @@ impl<'a, 'j> Run<'a, 'j> {
                 .collect();
             self.execute_chunk(chunk, &mut snapshot).await?;
         }
+        self.tell(Progress::Done {
+            done: planned,
+            planned,
+        });
         Ok(())
+    }
+
+    /// Tells the job's progress hook, if it has one.
+    fn tell(&self, progress: Progress) {
+        if let Some(hook) = self.job.progress {
+            hook(progress);
+        }
     }
 
     /// The plan of what detection found, checked by the safety rails (a

@@ -338,6 +338,7 @@ impl Daemon {
                 force: false,
                 lock_wait,
                 stop: Some(&stop),
+                progress: None,
             };
             let mut report = run_profile(&profile, &data, &options).await;
             keep_report(&mut report, &data, false);
@@ -348,7 +349,7 @@ impl Daemon {
     }
 
     fn finished(&mut self, name: &str, report: Report) {
-        print_human(&report);
+        print_human(&report, true);
         let now = Instant::now();
         let Some(slot) = self.slots.get_mut(name) else {
             return;

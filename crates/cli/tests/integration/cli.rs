@@ -340,9 +340,7 @@ fn an_inactive_profile_is_skipped_unless_named() {
     let run = env.run(&["sync"]);
     run.expect_code(0);
     assert!(
-        run.stdout
-            .lines()
-            .any(|l| l == "backup: skipped: inactive")
+        run.stdout.lines().any(|l| l == "backup: skipped: inactive")
             && run.stdout.contains("daily: changed"),
         "{}",
         run.describe()

@@ -11,6 +11,7 @@ mod furniture;
 mod kill;
 mod lying_etags;
 mod offline;
+mod progress;
 mod secrets;
 mod server_kill;
 mod servers;

@@ -244,7 +244,10 @@ impl<'a, 'j> Run<'a, 'j> {
         let store = self.store(side);
         let mut view = SideView::default();
         let options = self.read_options();
-        let mut sink = |result| self.take_read(side, None, None, result, &mut view);
+        let mut sink = |result| {
+            self.take_read(side, None, None, result, &mut view);
+            self.tell_read(side, &view);
+        };
         let state = store.read_all(&options, &mut sink).await;
         self.new_state[side] = state.map_err(|e| self.listing_error(side, e))?;
         self.full_listing[side] = true;

@@ -89,6 +89,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 .next()
                 .map_or((None, None), |(h, o)| (Some(h.as_str()), o));
             self.take_read(side, href, owner, result, &mut view);
+            self.tell_read(side, &view);
         };
         read_in_batches(store, &to_read, &options, &mut sink).await;
         self.settle_journal(side, journal, &view);
@@ -303,6 +304,15 @@ impl<'a, 'j> Run<'a, 'j> {
             },
         };
         self.collect(side, uid, found, view);
+    }
+
+    /// Tells the progress hook of the items read on a side so far (every
+    /// hundredth, so that the hook costs nothing on a large collection).
+    pub(super) fn tell_read(&self, side: Side, view: &SideView) {
+        let read = view.items.len() + view.outside.len() + view.foreign.len();
+        if read % 100 == 0 && read > 0 {
+            self.tell(Progress::Read { side, read });
+        }
     }
 
     /// Parks a body in the run's spool (made on first use); `None` keeps it in memory.

@@ -70,6 +70,7 @@ impl Fixture {
             options,
             scratch_dir: Some(&self.root),
             stop,
+            progress: None,
         };
         tokio::runtime::Builder::new_current_thread()
             .enable_time()

@@ -294,6 +294,7 @@ impl World {
             status: &status,
             scratch_dir: Some(&self.root),
             stop: None,
+            progress: None,
             options: SyncOptions {
                 mode,
                 conflicts: policy,
