@@ -6,6 +6,7 @@ mod config;
 mod config_cmd;
 mod daemon;
 mod discover_cmd;
+mod logging;
 mod man_cmd;
 mod paths;
 mod progress;
@@ -179,21 +180,6 @@ fn after_help() -> String {
     out
 }
 
-fn init_logging(verbose: u8) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("DAVSYNC_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-}
-
 /// Where the configuration file is, from the flag, the environment or the default.
 fn config_path(flag: Option<PathBuf>) -> PathBuf {
     flag.or_else(|| {
@@ -206,11 +192,16 @@ fn config_path(flag: Option<PathBuf>) -> PathBuf {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
     let path = config_path(cli.config);
     let data_dir_flag = cli.data_dir;
+    let verbose = cli.verbose;
+    // Commands that read the configuration log as it says (`log_file`).
     let load = || -> anyhow::Result<(config::Config, PathBuf)> {
-        let config = config::Config::load(&path).map_err(UsageError::of)?;
+        let config = config::Config::load(&path).map_err(|e| {
+            logging::init(verbose, None);
+            UsageError::of(e)
+        })?;
+        logging::init(verbose, config.general.log.as_ref());
         if let Some(warning) = config.exposure_warning() {
             eprintln!("davsync: warning: {warning}");
         }
@@ -219,8 +210,14 @@ fn main() -> ExitCode {
     };
     let result = match &cli.command {
         // Needs no configuration; with --write it may create the file.
-        Command::Discover(args) => discover_cmd::run(&path, args),
-        Command::Config(args) => config_cmd::run(args),
+        Command::Discover(args) => {
+            logging::init(verbose, None);
+            discover_cmd::run(&path, args)
+        }
+        Command::Config(args) => {
+            logging::init(verbose, None);
+            config_cmd::run(args)
+        }
         Command::Completions(args) => completions_cmd::run(Cli::command(), args),
         Command::Man(args) => man_cmd::run(Cli::command(), args),
         Command::Sync(args) => {

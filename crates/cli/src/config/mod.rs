@@ -17,7 +17,7 @@ pub(crate) use store::ResolvedStore;
 
 use crate::secrets::PasswordSource;
 use anyhow::{Context, Result, bail};
-pub(crate) use profile::General;
+pub(crate) use profile::{General, LogFile};
 use profile::{GeneralDefaults, resolve_profile};
 use raw::RawFile;
 use source::Source;

@@ -246,6 +246,17 @@ pub(crate) struct General {
     pub max_parallel: usize,
     /// How long a run waits for another run of its profile.
     pub lock_wait: std::time::Duration,
+    /// The log file and its level, if one is wanted.
+    pub log: Option<LogFile>,
+}
+
+/// `log_file` and `log_level`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LogFile {
+    /// The file as named (the date goes into its name).
+    pub path: std::path::PathBuf,
+    /// `error`, `warn`, `info`, `debug` or `trace`.
+    pub level: String,
 }
 
 impl General {
@@ -255,7 +266,30 @@ impl General {
             bounded(value.clone(), key)
                 .map_err(|(at, message)| src.error(at, &format!("general.{}", key.name), message))
         };
+        let level = match &general.log_level {
+            None => keys::LOG_LEVEL.str_default().to_string(),
+            Some(level) => {
+                let levels = keys::LOG_LEVELS;
+                if !levels.contains(&level.get_ref().as_str()) {
+                    return Err(src.error(
+                        level.span(),
+                        "general.log_level",
+                        format!(
+                            "{:?} is not a level: one of {}",
+                            level.get_ref(),
+                            levels.join(", ")
+                        ),
+                    ));
+                }
+                level.get_ref().clone()
+            }
+        };
+        let log = general.log_file.as_ref().map(|file| LogFile {
+            path: src.resolve(file.get_ref()),
+            level,
+        });
         Ok(General {
+            log,
             max_parallel: read(&general.max_parallel, &keys::MAX_PARALLEL)?,
             lock_wait: std::time::Duration::from_secs(read(
                 &general.lock_wait_seconds,

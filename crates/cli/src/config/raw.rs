@@ -27,6 +27,8 @@ pub(super) struct RawGeneral {
     pub(super) data_dir: Option<Spanned<String>>,
     pub(super) max_parallel: Option<Spanned<i64>>,
     pub(super) lock_wait_seconds: Option<Spanned<i64>>,
+    pub(super) log_file: Option<Spanned<String>>,
+    pub(super) log_level: Option<Spanned<String>>,
     pub(super) offline_tolerance: Option<Spanned<i64>>,
     pub(super) interval: Option<Spanned<String>>,
     pub(super) watch: Option<bool>,

@@ -359,6 +359,16 @@ impl Daemon {
         slot.state.last_run =
             Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         slot.state.result = Some(report.result.to_string());
+        tracing::info!(
+            "daemon: {name}: {}; local +{} ~{} -{}, server +{} ~{} -{}",
+            report.result,
+            report.local.created,
+            report.local.updated,
+            report.local.deleted,
+            report.server.created,
+            report.server.updated,
+            report.server.deleted
+        );
         slot.schedule.after(report.result, now, schedule::jitter());
         slot.state.failures = slot.schedule.failures;
         if report.result == RunResult::Errors {

@@ -9,6 +9,7 @@ mod discover;
 mod faults;
 mod furniture;
 mod kill;
+mod logging;
 mod lying_etags;
 mod offline;
 mod progress;

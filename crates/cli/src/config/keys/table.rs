@@ -68,6 +68,29 @@ pub(crate) const LOCK_WAIT_SECONDS: Key = key(
      started by hand) to end; after that the profile is skipped with a warning",
 );
 
+/// `log_file`.
+pub(crate) const LOG_FILE: Key = key(
+    "log_file",
+    ValueType::Path,
+    DefaultValue::None,
+    GENERAL,
+    "a log file besides standard error (which then gets the log only when it is a \
+     terminal): a new file each day, the date in its name (`davsync.log` is written as \
+     `davsync.2026-12-02.log`), the last 7 kept",
+);
+
+/// The levels `log_level` takes.
+pub(crate) const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
+
+/// `log_level`.
+pub(crate) const LOG_LEVEL: Key = key(
+    "log_level",
+    ValueType::OneOf(LOG_LEVELS),
+    DefaultValue::Str("info"),
+    GENERAL,
+    "how much goes into `log_file` (standard error follows `-v` and `DAVSYNC_LOG`)",
+);
+
 /// `content`.
 pub(crate) const CONTENT: Key = key(
     "content",
@@ -477,6 +500,8 @@ pub(crate) const KEYS: &[Key] = &[
     DATA_DIR,
     MAX_PARALLEL,
     LOCK_WAIT_SECONDS,
+    LOG_FILE,
+    LOG_LEVEL,
     CONTENT,
     MODE,
     CONFLICTS,
