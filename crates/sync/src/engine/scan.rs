@@ -310,7 +310,7 @@ impl<'a, 'j> Run<'a, 'j> {
     /// hundredth, so that the hook costs nothing on a large collection).
     pub(super) fn tell_read(&self, side: Side, view: &SideView) {
         let read = view.items.len() + view.outside.len() + view.foreign.len();
-        if read % 100 == 0 && read > 0 {
+        if read.is_multiple_of(100) && read > 0 {
             self.tell(Progress::Read { side, read });
         }
     }
