@@ -360,14 +360,15 @@ impl Daemon {
             Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         slot.state.result = Some(report.result.to_string());
         tracing::info!(
-            "daemon: {name}: {}; local +{} ~{} -{}, server +{} ~{} -{}",
+            "daemon: {name}: {}; local +{} ~{} -{}, server +{} ~{} -{}; requests {}",
             report.result,
             report.local.created,
             report.local.updated,
             report.local.deleted,
             report.server.created,
             report.server.updated,
-            report.server.deleted
+            report.server.deleted,
+            report.requests[1].map_or("-".to_string(), |n| n.to_string())
         );
         slot.schedule.after(report.result, now, schedule::jitter());
         slot.state.failures = slot.schedule.failures;

@@ -468,6 +468,26 @@ fn radicale_lists_in_full_when_the_interval_is_over() {
     }
 }
 
+/// A profile with nothing on either side (an empty task list, say) idles
+/// at one request per run, like any other: its last run kept a token.
+#[test]
+fn radicale_an_empty_profile_idles_at_one_request() {
+    let s = Setup::new("radicale");
+    let cal = s.collection(CollectionKind::Calendar);
+    let local = s.folder("local");
+    let config = s.profile("cal", "events", &local, &cal, "");
+    s.sync(&config, &[]);
+    for _ in 0..2 {
+        let r = &s.sync(&config, &[])["cal"];
+        assert_eq!(writes(r), 0, "{r:#}");
+        assert_eq!(r["requests"][1], 1, "{r:#}");
+    }
+    // And what comes is still seen.
+    s.put(&cal, "late", &event("late", "Late", ""));
+    let r = &s.sync(&config, &[])["cal"];
+    assert_eq!(r["local"]["created"], 1, "{r:#}");
+}
+
 fn hundreds_of_items_then_a_run_with_nothing_to_do(name: &str) {
     let s = Setup::new(name);
     let cal = s.collection(CollectionKind::Calendar);

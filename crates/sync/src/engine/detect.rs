@@ -147,7 +147,11 @@ impl<'a, 'j> Run<'a, 'j> {
         self.selection = Selection::load(db, self.job.options.mode, self.job.mapping)?;
         self.trust = Trust::load(db)?;
         self.known.total = db.count()?;
-        let (mut local, mut server) = if self.known.total == 0 {
+        // A first sync (or a lost status database): everything is read. A
+        // profile whose last clean run ended with nothing on either side
+        // kept a listing state, and asks for the changes since, as any.
+        let first = self.known.total == 0 && db.state(Side::Server)?.is_none();
+        let (mut local, mut server) = if first {
             (
                 self.read_everything(Side::Local).await?,
                 self.read_everything(Side::Server).await?,
