@@ -299,13 +299,18 @@ pub(crate) fn keep_report(report: &mut Report, data: &DataDir, dry_run: bool) {
 }
 
 /// The profile's lock, waiting up to `wait` for another run to end (`None`:
-/// still held by the other run).
-async fn lock_within(path: &Path, wait: Duration) -> Result<Option<ProfileLock>, LockError> {
+/// still held by the other run, or `stop` was set meanwhile).
+async fn lock_within(
+    path: &Path,
+    wait: Duration,
+    stop: Option<&AtomicBool>,
+) -> Result<Option<ProfileLock>, LockError> {
     let deadline = Instant::now() + wait;
     loop {
+        let stopping = stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst));
         match ProfileLock::acquire(path) {
             Ok(lock) => return Ok(Some(lock)),
-            Err(LockError::Busy(_)) if Instant::now() < deadline => {
+            Err(LockError::Busy(_)) if Instant::now() < deadline && !stopping => {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
             Err(LockError::Busy(_)) => return Ok(None),
@@ -326,7 +331,7 @@ pub(crate) async fn run_profile(
         report.finish();
         report
     };
-    let _lock = match lock_within(&data.lock(&profile.name), args.lock_wait).await {
+    let _lock = match lock_within(&data.lock(&profile.name), args.lock_wait, args.stop).await {
         Ok(Some(lock)) => lock,
         Ok(None) => {
             let mut report = Report::new(&profile.name, args.dry_run);
