@@ -439,3 +439,51 @@ async fn sleep_until(when: Option<Instant>) {
         None => std::future::pending().await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profiles(text: &str) -> Vec<Profile> {
+        Config::parse(text, Path::new("/x/config.toml"))
+            .unwrap()
+            .profiles
+    }
+
+    #[test]
+    fn profiles_that_share_a_folder_or_a_collection_are_kept_apart() {
+        let all = profiles(
+            r#"
+[profiles.events]
+content = "events"
+local = { type = "vdir", path = "/cal" }
+server = { type = "caldav", url = "https://dav.example.org/cal/" }
+
+[profiles.tasks]
+content = "tasks"
+local = { type = "vdir", path = "/cal" }
+server = { type = "caldav", url = "https://dav.example.org/tasks/" }
+
+[profiles.same_collection]
+content = "events"
+local = { type = "vdir", path = "/elsewhere" }
+server = { type = "caldav", url = "https://dav.example.org/cal" }
+
+[profiles.apart]
+content = "events"
+local = { type = "vdir", path = "/other" }
+server = { type = "caldav", url = "https://dav.example.org/other/" }
+"#,
+        );
+        let by_name = |n: &str| all.iter().find(|p| p.name == n).unwrap();
+        assert!(shares_a_store(by_name("events"), by_name("tasks")), "one folder");
+        assert!(
+            shares_a_store(by_name("events"), by_name("same_collection")),
+            "one collection, with or without its slash"
+        );
+        assert!(!shares_a_store(by_name("tasks"), by_name("same_collection")));
+        for other in ["events", "tasks", "same_collection"] {
+            assert!(!shares_a_store(by_name("apart"), by_name(other)), "{other}");
+        }
+    }
+}
