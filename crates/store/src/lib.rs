@@ -120,7 +120,7 @@ pub struct Metadata {
 
 /// What kind of failure a server reported: kept from the DAV error, so that
 /// a caller tells a password problem from an outage without reading words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServerFailure {
     /// 401: the credentials were refused.

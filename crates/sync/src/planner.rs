@@ -2,11 +2,11 @@
 //! to one decision per UID, following the guide's mode and conflict tables.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// One of the two stores of a profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Side {
     /// The local store (a vdir folder).
@@ -125,7 +125,7 @@ pub struct Entry {
 }
 
 /// The state of one side relative to the status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SideState {
     /// Not there, and not in the status either.
@@ -151,7 +151,7 @@ fn state(known: bool, present: Option<&Present>) -> SideState {
 }
 
 /// What kind of conflict an entry was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Conflict {
     /// Changed on both sides since the last sync.
@@ -165,7 +165,7 @@ pub enum Conflict {
 }
 
 /// What to do with one UID.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "action")]
 pub enum Action {
     /// Nothing to write.

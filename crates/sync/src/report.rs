@@ -4,11 +4,11 @@
 use crate::engine::Refusal;
 use crate::planner::{Action, Conflict, Side, SideState};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Counts of writes on one side.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Items created.
     pub created: usize,
@@ -19,7 +19,7 @@ pub struct Counts {
 }
 
 /// How a run ended, as a word: `ok`, `warnings`, `errors` or `offline`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RunResult {
     /// No error, no warning.
@@ -64,7 +64,7 @@ impl std::fmt::Display for RunResult {
 
 /// A run's counts without its item list: what the status database keeps of
 /// the last run, for `davsync status`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunSummary {
     /// Writes done on the local side.
     pub local: Counts,
@@ -81,7 +81,7 @@ pub struct RunSummary {
 }
 
 /// How one item's operation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// Done.
@@ -93,7 +93,7 @@ pub enum Outcome {
 }
 
 /// One item's line in the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemReport {
     /// The UID.
     pub uid: String,
@@ -118,7 +118,7 @@ pub struct ItemReport {
 }
 
 /// A warning or an error, about an item or the whole run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     /// The side concerned, if one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -155,7 +155,9 @@ impl Message {
 }
 
 /// The report of one profile's run.
-#[derive(Debug, Clone, Serialize)]
+/// Serialised as the report file and `sync --json` hold it; read back by
+/// `davsync reports show`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// The profile's name.
     pub profile: String,
@@ -275,12 +277,18 @@ impl Report {
         }
     }
 
-    /// Writes the report as `<dir>/<started>-<profile>.json`, atomically.
+    /// The name of its file: `<started>-<profile>.json`, the start time in
+    /// UTC to the millisecond (`20261202T100000.123Z-work.json`).
+    pub fn file_name(&self) -> String {
+        format!("{}-{}.json", self.started.format(FILE_STAMP), self.profile)
+    }
+
+    /// Writes the report as `<dir>/<started>-<profile>.json` (`file_name`), atomically.
     pub fn save(&self, dir: &Path) -> std::io::Result<PathBuf> {
         std::fs::create_dir_all(dir)?;
-        let stamp = self.started.format("%Y%m%dT%H%M%S%.3fZ");
-        let path = dir.join(format!("{stamp}-{}.json", self.profile));
-        let tmp = dir.join(format!(".{stamp}-{}.json.tmp", self.profile));
+        let name = self.file_name();
+        let path = dir.join(&name);
+        let tmp = dir.join(format!(".{name}.tmp"));
         // Written as it is serialised: a run over 50,000 items has a report of
         // megabytes, which need not sit in memory twice.
         let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
@@ -290,4 +298,19 @@ impl Report {
         std::fs::rename(&tmp, &path)?;
         Ok(path)
     }
+}
+
+/// How a report's file name writes its start time (UTC, milliseconds).
+const FILE_STAMP: &str = "%Y%m%dT%H%M%S%.3fZ";
+
+/// The start time and the profile in a report's file name
+/// (`<started>-<profile>.json`, as [`Report::file_name`] makes it), or `None`
+/// for a name of another form: what prunes and lists reports goes by it,
+/// and leaves other files alone.
+pub fn parse_file_name(name: &str) -> Option<(DateTime<Utc>, &str)> {
+    // The stamp holds no `-`; a profile name may.
+    let (stamp, rest) = name.split_once('-')?;
+    let profile = rest.strip_suffix(".json").filter(|p| !p.is_empty())?;
+    let started = chrono::NaiveDateTime::parse_from_str(stamp, FILE_STAMP).ok()?;
+    Some((started.and_utc(), profile))
 }

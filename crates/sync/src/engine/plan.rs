@@ -9,7 +9,7 @@ use crate::per_side::PerSide;
 use crate::planner::{self, Action, ConflictPolicy, Decision, Entry, Mode, Present, Side};
 use crate::report::Counts;
 use crate::status::StatusRow;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 
 /// What a side holds of an item when the plan is made (or when a target is
@@ -110,7 +110,7 @@ pub(super) struct Holdings {
 /// Why a safety rail refused a plan (nothing is written then). Words for a
 /// person, and the override, are the caller's to add: the engine does not
 /// know how its options are set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "rail", rename_all = "kebab-case")]
 pub enum Refusal {
     /// One side has no items although items were synced before: its store
