@@ -169,6 +169,12 @@ fn the_values_of_a_choice_are_the_parsers() {
                 )
             }
             "content" => profile("", "", "").replace("\"events\"", &format!("\"{value}\"")),
+            // A key of `[general]` only (`log_level`).
+            _ if !key.valid_in(Place::Profile) => format!(
+                "[general]\n{} = \"{value}\"\n{}",
+                key.name,
+                profile("", "", "")
+            ),
             _ => profile(&format!("{} = \"{value}\"", key.name), "", ""),
         };
         for value in values {
