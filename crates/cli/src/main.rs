@@ -10,6 +10,7 @@ mod logging;
 mod man_cmd;
 mod paths;
 mod progress;
+mod retention;
 mod secrets;
 mod status_cmd;
 mod sync_cmd;

@@ -1,5 +1,5 @@
 //! The layout of the data directory: one status database, report folder, lock
-//! and trash per profile.
+//! and trash per profile, and the marker of the retention note.
 
 use davsync_sync::Side;
 use std::path::PathBuf;
@@ -26,5 +26,11 @@ impl DataDir {
     /// `trash/<profile>/<side>/`: every item davsync overwrote or deleted in a folder.
     pub(crate) fn trash(&self, profile: &str, side: Side) -> PathBuf {
         self.0.join("trash").join(profile).join(side.to_string())
+    }
+
+    /// `retention-noted`: there once pruning has said that it is new (said once
+    /// per data directory).
+    pub(crate) fn retention_noted(&self) -> PathBuf {
+        self.0.join("retention-noted")
     }
 }

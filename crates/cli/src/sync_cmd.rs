@@ -1,7 +1,9 @@
-//! `davsync sync`: runs profiles, prints what happened, saves a report per run.
+//! `davsync sync`: runs profiles, prints what happened, saves the reports the
+//! profile's `reports` level keeps (and prunes old ones and the trash).
 
 use crate::config::{Config, Profile, ProxyConfig, ResolvedStore};
 use crate::paths::DataDir;
+use crate::retention;
 use crate::secrets;
 use crate::secrets::{KeyNames, PasswordSource};
 use anyhow::Result;
@@ -91,7 +93,7 @@ pub(crate) fn run(config: &Config, data_dir: &Path, args: &SyncArgs) -> Result<b
         if let Some(bar) = &bar {
             bar.finish();
         }
-        keep_report(&mut report, &data, args.dry_run);
+        keep_report(&mut report, profile, &data, args.dry_run);
         if !args.json {
             print_human(&report, args.quiet);
         }
@@ -278,11 +280,33 @@ pub(crate) struct RunOptions<'s> {
     pub progress: Option<&'s dyn Fn(Progress)>,
 }
 
-/// Words the engine's messages for a person, saves the report (unless a dry
-/// run) and says so in it when that fails.
-pub(crate) fn keep_report(report: &mut Report, data: &DataDir, dry_run: bool) {
+/// Words the engine's messages for a person; unless a dry run, prunes the
+/// profile's old reports and trash (a failure is a warning of the run) and
+/// saves the report if the profile's `reports` level keeps this run's (an
+/// error in it when that fails).
+pub(crate) fn keep_report(report: &mut Report, profile: &Profile, data: &DataDir, dry_run: bool) {
     add_hints(report);
     if dry_run {
+        return;
+    }
+    let retention = &profile.retention;
+    let pruned = retention::prune(data, &profile.name, retention, chrono::Utc::now());
+    if pruned.reports + pruned.trash > 0 {
+        tracing::info!(
+            "{}: pruned {} old reports and {} old trashed files",
+            profile.name,
+            pruned.reports,
+            pruned.trash
+        );
+    }
+    retention::note_once(data, &profile.name, &pruned, retention);
+    if !pruned.failures.is_empty() {
+        for failure in &pruned.failures {
+            report.warnings.push(Message::run(failure.clone()));
+        }
+        report.finish();
+    }
+    if !retention.reports.keeps(report.result) {
         return;
     }
     let dir = data.reports(&report.profile);

@@ -1,11 +1,12 @@
 //! A `[profiles.NAME]` table checked and resolved: its name, content, mode,
-//! safety limit, category filter, sizes, time range and whether it is
-//! inactive; the two stores are `store.rs`'s.
+//! safety limit, category filter, sizes, time range, reports and retention,
+//! and whether it is inactive; the two stores are `store.rs`'s.
 
 use super::keys::{self, DefaultValue, Key, ValueType};
-use super::raw::{RawGeneral, RawProfile};
+use super::raw::{RawGeneral, RawProfile, from_table};
 use super::source::Source;
 use super::store::{ResolvedStore, resolve_store};
+use crate::retention::Retention;
 use anyhow::Result;
 use davsync_pim::ItemKind;
 use davsync_sync::{ConflictPolicy, Mode};
@@ -87,6 +88,8 @@ pub(crate) struct Profile {
     pub interval: Option<std::time::Duration>,
     /// Whether the daemon syncs it after a change in its local folder.
     pub watch: bool,
+    /// Which runs keep a report, and how long reports and the trash are kept.
+    pub retention: Retention,
     /// Left out of a run that names no profile (`inactive = true`).
     pub inactive: bool,
     /// The local store, with paths resolved.
@@ -165,6 +168,23 @@ pub(super) fn resolve_profile(
         None => general.interval,
     };
     let watch = raw.watch.unwrap_or(general.watch);
+    let days = |given: Option<Spanned<i64>>, k: &Key, inherited: Option<u32>| match given {
+        Some(given) => bounded(Some(given), k).map(Retention::days),
+        None => Ok(inherited),
+    };
+    let retention = Retention {
+        reports: raw.reports.unwrap_or(general.retention.reports),
+        report_days: days(
+            raw.report_retention_days,
+            &keys::REPORT_RETENTION_DAYS,
+            general.retention.report_days,
+        )?,
+        trash_days: days(
+            raw.trash_retention_days,
+            &keys::TRASH_RETENTION_DAYS,
+            general.retention.trash_days,
+        )?,
+    };
     let time_range = time_range_of(raw.time_range, raw.content)
         .map_err(|(at, message)| src.error(at, &key("time_range"), message))?;
     let full_listing_every = match &raw.full_listing_interval {
@@ -202,6 +222,7 @@ pub(super) fn resolve_profile(
         offline_tolerance,
         interval,
         watch,
+        retention,
         inactive: raw.inactive,
         local,
         server,
@@ -217,6 +238,8 @@ pub(super) struct GeneralDefaults {
     pub(super) interval: Option<std::time::Duration>,
     /// `watch`.
     pub(super) watch: bool,
+    /// `reports`, `report_retention_days`, `trash_retention_days`.
+    pub(super) retention: Retention,
 }
 
 impl GeneralDefaults {
@@ -231,10 +254,22 @@ impl GeneralDefaults {
             None => super::duration::parse(keys::INTERVAL.str_default())
                 .expect("the table's default reads"),
         };
+        let days = |value: &Option<Spanned<i64>>, key: &Key| {
+            bounded(value.clone(), key)
+                .map(Retention::days)
+                .map_err(|(at, message)| src.error(at, &format!("general.{}", key.name), message))
+        };
         Ok(GeneralDefaults {
             offline_tolerance: offline_tolerance as u32,
             interval,
             watch: general.watch.unwrap_or(keys::WATCH.bool_default()),
+            retention: Retention {
+                reports: general
+                    .reports
+                    .unwrap_or_else(|| from_table(&keys::REPORTS)),
+                report_days: days(&general.report_retention_days, &keys::REPORT_RETENTION_DAYS)?,
+                trash_days: days(&general.trash_retention_days, &keys::TRASH_RETENTION_DAYS)?,
+            },
         })
     }
 }
@@ -300,7 +335,7 @@ impl General {
 }
 
 /// Profile names become file names: keep them plain.
-fn valid_profile_name(name: &str) -> bool {
+pub(crate) fn valid_profile_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && !name.starts_with('.')

@@ -3,6 +3,7 @@
 
 use super::keys::{self, Place};
 use super::profile::Content;
+use crate::retention::ReportLevel;
 use davsync_sync::{ConflictPolicy, Mode};
 use serde::Deserialize;
 use serde::de::IntoDeserializer;
@@ -32,6 +33,9 @@ pub(super) struct RawGeneral {
     pub(super) offline_tolerance: Option<Spanned<i64>>,
     pub(super) interval: Option<Spanned<String>>,
     pub(super) watch: Option<bool>,
+    pub(super) reports: Option<ReportLevel>,
+    pub(super) report_retention_days: Option<Spanned<i64>>,
+    pub(super) trash_retention_days: Option<Spanned<i64>>,
 }
 
 /// `[profiles.NAME]`.
@@ -58,6 +62,9 @@ pub(super) struct RawProfile {
     pub(super) offline_tolerance: Option<Spanned<i64>>,
     pub(super) interval: Option<Spanned<String>>,
     pub(super) watch: Option<bool>,
+    pub(super) reports: Option<ReportLevel>,
+    pub(super) report_retention_days: Option<Spanned<i64>>,
+    pub(super) trash_retention_days: Option<Spanned<i64>>,
     #[serde(default = "default_inactive")]
     pub(super) inactive: bool,
     pub(super) local: Spanned<RawStore>,
@@ -65,7 +72,7 @@ pub(super) struct RawProfile {
 }
 
 /// A string default of the table, read as the enum serde reads from the file.
-fn from_table<'de, T: Deserialize<'de>>(key: &keys::Key) -> T {
+pub(super) fn from_table<'de, T: Deserialize<'de>>(key: &keys::Key) -> T {
     let value: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
         key.str_default().into_deserializer();
     // The unit tests parse a profile without the key: a default the enum

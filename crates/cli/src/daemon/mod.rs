@@ -341,7 +341,7 @@ impl Daemon {
                 progress: None,
             };
             let mut report = run_profile(&profile, &data, &options).await;
-            keep_report(&mut report, &data, false);
+            keep_report(&mut report, &profile, &data, false);
             // The daemon gone: nobody to tell.
             let _ = done.send((profile.name.clone(), report));
         });

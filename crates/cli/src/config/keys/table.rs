@@ -253,6 +253,44 @@ pub(crate) const WATCH: Key = key(
      (not after its own writes). In `[general]`: every profile's default",
 );
 
+/// `reports`.
+pub(crate) const REPORTS: Key = key(
+    "reports",
+    ValueType::OneOf(&["errors", "warnings", "all"]),
+    DefaultValue::Str("warnings"),
+    GENERAL_AND_PROFILE,
+    "which runs keep a report file in `<data_dir>/reports/<profile>/`: the runs with errors, \
+     the runs with warnings or errors (a run skipped offline counts as warnings), or every \
+     run (dry runs never do). In `[general]`: every profile's default",
+);
+
+/// `report_retention_days`.
+pub(crate) const REPORT_RETENTION_DAYS: Key = key(
+    "report_retention_days",
+    ValueType::Int {
+        min: 0,
+        max: 36_500,
+    },
+    DefaultValue::Int(30),
+    GENERAL_AND_PROFILE,
+    "the profile's report files older than this many days are deleted at each of its runs \
+     (by the time in the file name and the file's modification time, whichever is later); \
+     `0`: kept for ever. In `[general]`: every profile's default",
+);
+
+/// `trash_retention_days`.
+pub(crate) const TRASH_RETENTION_DAYS: Key = key(
+    "trash_retention_days",
+    ValueType::Int {
+        min: 0,
+        max: 36_500,
+    },
+    DefaultValue::Int(30),
+    GENERAL_AND_PROFILE,
+    "files in the profile's trash older than this many days (since they were put there) are \
+     deleted at each of its runs; `0`: kept for ever. In `[general]`: every profile's default",
+);
+
 /// `inactive`.
 pub(crate) const INACTIVE: Key = key(
     "inactive",
@@ -517,6 +555,9 @@ pub(crate) const KEYS: &[Key] = &[
     OFFLINE_TOLERANCE,
     INTERVAL,
     WATCH,
+    REPORTS,
+    REPORT_RETENTION_DAYS,
+    TRASH_RETENTION_DAYS,
     INACTIVE,
     LOCAL,
     SERVER,
