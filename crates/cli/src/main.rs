@@ -10,6 +10,7 @@ mod logging;
 mod man_cmd;
 mod paths;
 mod progress;
+mod reports_cmd;
 mod retention;
 mod secrets;
 mod status_cmd;
@@ -89,6 +90,13 @@ enum Command {
     Sync(sync_cmd::SyncArgs),
     /// Show every profile's last run: when, result and counts.
     Status(status_cmd::StatusArgs),
+    /// List the saved reports, newest first, or print one: `davsync reports show ID`.
+    ///
+    /// Without a profile, every profile's reports (also of profiles no longer
+    /// configured). Which runs keep a report is the profile's `reports` setting
+    /// (default "warnings": runs with warnings or errors); reports older than
+    /// `report_retention_days` (default 30) are deleted at each run of the profile.
+    Reports(reports_cmd::ReportsArgs),
     /// Sync profiles in the background: at each profile's interval and soon
     /// after a change in its local folder, until SIGTERM or SIGINT.
     ///
@@ -226,6 +234,9 @@ fn main() -> ExitCode {
         }
         Command::Status(args) => {
             load().and_then(|(config, data)| status_cmd::run(&config, &data, args))
+        }
+        Command::Reports(args) => {
+            load().and_then(|(config, data)| reports_cmd::run(&config, &data, args))
         }
         Command::Daemon(args) => {
             load().and_then(|(config, data)| daemon::run(&path, &data, config, args))

@@ -429,6 +429,30 @@ fn describe(action: Action) -> String {
 /// A run's summary line, then (unless `quiet`) its lines of items, then its
 /// warnings and errors.
 pub(crate) fn print_human(report: &Report, quiet: bool) {
+    print_report(
+        report,
+        if quiet {
+            Items::None
+        } else {
+            Items::WorthShowing
+        },
+    );
+}
+
+/// Which item lines a printed report has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Items {
+    /// None (`sync --quiet`).
+    None,
+    /// Failures, conflicts, a dry run's plan (`sync`).
+    WorthShowing,
+    /// Every item, a failed one marked so (`reports show`).
+    Every,
+}
+
+/// Prints a report for a person: its summary line, the item lines `items`
+/// asks for, then its warnings and errors.
+pub(crate) fn print_report(report: &Report, items: Items) {
     if report.result == RunResult::Offline {
         println!(
             "{}: skipped: offline ({} ms)",
@@ -437,8 +461,8 @@ pub(crate) fn print_human(report: &Report, quiet: bool) {
     } else {
         print_counts(report);
     }
-    if !quiet {
-        print_items(report);
+    if items != Items::None {
+        print_items(report, items == Items::Every);
     }
     for w in &report.warnings {
         println!("  warning: {}", located(w));
@@ -473,10 +497,14 @@ fn print_counts(report: &Report) {
     );
 }
 
-/// The lines of the items worth showing: failures, conflicts, a dry run's plan.
-fn print_items(report: &Report) {
+/// The lines of the items worth showing: failures, conflicts, a dry run's
+/// plan; or with `every_item`, every item.
+fn print_items(report: &Report, every_item: bool) {
     for item in &report.items {
-        let show = report.dry_run || item.outcome == Outcome::Failed || item.conflict.is_some();
+        let show = every_item
+            || report.dry_run
+            || item.outcome == Outcome::Failed
+            || item.conflict.is_some();
         if !show {
             continue;
         }
@@ -497,8 +525,14 @@ fn print_items(report: &Report) {
             .as_deref()
             .map(|s| format!(" \"{s}\""))
             .unwrap_or_default();
+        // `sync` shows failed items only, next to their errors: no mark needed.
+        let failed = if every_item && item.outcome == Outcome::Failed {
+            " [failed]"
+        } else {
+            ""
+        };
         println!(
-            "  {:<40} {}{summary}{conflict}",
+            "  {:<40} {}{summary}{conflict}{failed}",
             describe(item.action),
             item.uid
         );

@@ -476,12 +476,18 @@ server = { type = "caldav", url = "https://dav.example.org/other/" }
 "#,
         );
         let by_name = |n: &str| all.iter().find(|p| p.name == n).unwrap();
-        assert!(shares_a_store(by_name("events"), by_name("tasks")), "one folder");
+        assert!(
+            shares_a_store(by_name("events"), by_name("tasks")),
+            "one folder"
+        );
         assert!(
             shares_a_store(by_name("events"), by_name("same_collection")),
             "one collection, with or without its slash"
         );
-        assert!(!shares_a_store(by_name("tasks"), by_name("same_collection")));
+        assert!(!shares_a_store(
+            by_name("tasks"),
+            by_name("same_collection")
+        ));
         for other in ["events", "tasks", "same_collection"] {
             assert!(!shares_a_store(by_name("apart"), by_name(other)), "{other}");
         }
