@@ -91,7 +91,15 @@ fn the_bash_completion_parses_loads_and_completes_the_commands() {
             .collect::<Vec<_>>()
     };
     let commands = complete("davsync ''");
-    for command in ["sync", "status", "discover", "config", "completions", "man"] {
+    for command in [
+        "sync",
+        "status",
+        "reports",
+        "discover",
+        "config",
+        "completions",
+        "man",
+    ] {
         assert!(
             commands.iter().any(|c| c == command),
             "{command}: {commands:?}"
@@ -197,7 +205,15 @@ fn the_man_page_renders_with_the_commands_and_the_exit_statuses() {
     ] {
         assert!(text.lines().any(|l| l == section), "{section}:\n{text}");
     }
-    for command in ["sync", "status", "discover", "config", "completions", "man"] {
+    for command in [
+        "sync",
+        "status",
+        "reports",
+        "discover",
+        "config",
+        "completions",
+        "man",
+    ] {
         assert!(
             text.contains(&format!("davsync-{command}(1)")),
             "{command}:\n{text}"
@@ -238,6 +254,8 @@ fn man_dir_writes_a_page_per_command_into_a_new_folder() {
         "davsync",
         "davsync-sync",
         "davsync-status",
+        "davsync-reports",
+        "davsync-reports-show",
         "davsync-daemon",
         "davsync-discover",
         "davsync-config",

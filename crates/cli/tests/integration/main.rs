@@ -13,6 +13,7 @@ mod logging;
 mod lying_etags;
 mod offline;
 mod progress;
+mod reports;
 mod secrets;
 mod server_kill;
 mod servers;
