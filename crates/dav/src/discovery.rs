@@ -897,10 +897,9 @@ impl Entry {
             (_, Some(c)) => c,
             (_, None) => vec!["VEVENT".into(), "VTODO".into(), "VJOURNAL".into()],
         };
-        let read_only = self.privileges.is_some_and(|p| {
-            !p.iter()
-                .any(|p| matches!(p.as_str(), "write" | "write-content" | "bind" | "all"))
-        });
+        let read_only = self
+            .privileges
+            .is_some_and(|p| !crate::inspect::allows_writing(&p));
         DiscoveredCollection {
             url,
             kind: self.kind,
@@ -935,13 +934,13 @@ impl DavRequest for ListCollections<'_> {
     }
 }
 
-fn is(node: roxmltree::Node, namespace: &str, name: &str) -> bool {
+pub(crate) fn is(node: roxmltree::Node, namespace: &str, name: &str) -> bool {
     node.is_element()
         && node.tag_name().name() == name
         && node.tag_name().namespace() == Some(namespace)
 }
 
-fn text_of(node: roxmltree::Node) -> Option<String> {
+pub(crate) fn text_of(node: roxmltree::Node) -> Option<String> {
     let text: String = node
         .descendants()
         .filter(|n| n.is_text())
@@ -952,7 +951,7 @@ fn text_of(node: roxmltree::Node) -> Option<String> {
 }
 
 /// Whether a `propstat` reports success (a missing status counts as success).
-fn propstat_ok(propstat: roxmltree::Node) -> bool {
+pub(crate) fn propstat_ok(propstat: roxmltree::Node) -> bool {
     propstat
         .children()
         .find(|n| is(*n, names::DAV, "status"))

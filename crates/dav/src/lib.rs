@@ -10,6 +10,7 @@ pub mod discovery;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod inspect;
 mod query;
 pub mod tls;
 
@@ -22,4 +23,5 @@ pub use collection::{
     Body, Collection, CollectionKind, Created, MAX_SYNC_ROUNDS, Properties, Resource, SyncPage,
     SyncReport,
 };
+pub use inspect::{Inspection, ResourceType, clock_skew, parse_http_date};
 pub use query::{CalendarComponent, QueryFilter, QueryItem};
