@@ -453,6 +453,21 @@ start_sabredav() {
                      VALUES (?, ?, ?, 1)")->execute(["principals/$u", "Contacts", "contacts"]);
     ' || { log "cannot make the sabre/dav database"; return 1; }
   fi
+  # A calendar alice may read but not change (for `davsync check`): `admin`'s calendar
+  # `shared`, alice a member of admin's calendar-proxy-read group. On every start, so that a
+  # state folder made before this was added gets it too.
+  DB="$dir/db.sqlite" USER_NAME="$DAV_USER" php -r '
+    $pdo = new PDO("sqlite:" . getenv("DB"));
+    $pdo->setAttribute(PDO::ATTR_ERRMODE, PDO::ERRMODE_EXCEPTION);
+    $pdo->exec("INSERT INTO calendars (principaluri, displayname, uri, ctag, components)
+                SELECT \x27principals/admin\x27, \x27Shared\x27, \x27shared\x27, 1, \x27VEVENT,VTODO\x27
+                WHERE NOT EXISTS (SELECT 1 FROM calendars
+                                  WHERE principaluri = \x27principals/admin\x27 AND uri = \x27shared\x27)");
+    $pdo->prepare("INSERT OR IGNORE INTO groupmembers (principal_id, member_id)
+                   SELECT g.id, m.id FROM principals g, principals m
+                   WHERE g.uri = \x27principals/admin/calendar-proxy-read\x27 AND m.uri = ?")
+        ->execute(["principals/" . getenv("USER_NAME")]);
+  ' || { log "cannot make the read-only calendar of sabre/dav"; return 1; }
   cat >"$dir/server.php" <<EOF
 <?php
 // Written by tests/servers/start.sh: sabre/dav's stock groupware server (Digest authentication).
@@ -485,6 +500,7 @@ EOF
   ADDRESSBOOK_URL="${BASE_URL}addressbooks/alice/contacts/"
   wait_for "$CALENDAR_URL" "${PIDS[@]}"
   wait_for "$ADDRESSBOOK_URL" "${PIDS[@]}"
+  EXTRA_ENV=("DAV_READONLY_CALENDAR_URL=${BASE_URL}calendars/admin/shared/")
 }
 
 # tinyproxy (Debian's), twice: an open proxy, and one that asks for a user name and password.
