@@ -6,6 +6,7 @@ mod config;
 mod config_cmd;
 mod daemon;
 mod discover_cmd;
+mod files;
 mod logging;
 mod man_cmd;
 mod paths;

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, bold, roman};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Arguments of `davsync man`.
 #[derive(Debug, clap::Args)]
@@ -32,7 +32,7 @@ pub(crate) fn run(command: clap::Command, args: &ManArgs) -> Result<bool> {
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             for (name, text) in &pages {
                 let path = dir.join(name);
-                write_atomically(&path, text)
+                crate::files::write_atomically(&path, text)
                     .with_context(|| format!("cannot write {}", path.display()))?;
                 writeln!(stdout, "{}", path.display())?;
             }
@@ -135,23 +135,6 @@ fn exit_status(roff: &mut Roff) {
     }
 }
 
-/// Writes `text` to `path` through a temporary file in the same folder,
-/// renamed over it: a reader (man, mandb) never sees half a page.
-fn write_atomically(path: &Path, text: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".davsync-man-");
-    // A temporary file is private (0600); a page is for every user and for
-    // mandb to read, as any file the umask allows.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut file = builder.tempfile_in(dir)?;
-    file.write_all(text)?;
-    file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,19 +171,5 @@ mod tests {
                 "{name}:\n{text}"
             );
         }
-    }
-
-    #[test]
-    fn a_page_written_twice_is_replaced_and_leaves_no_temporary_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("davsync.1");
-        write_atomically(&path, b"one").unwrap();
-        write_atomically(&path, b"two").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, ["davsync.1"]);
     }
 }

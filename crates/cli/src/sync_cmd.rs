@@ -1,13 +1,13 @@
 //! `davsync sync`: runs profiles, prints what happened, saves the reports the
 //! profile's `reports` level keeps (and prunes old ones and the trash).
 
-use crate::config::{Config, Profile, ProxyConfig, ResolvedStore};
+use crate::config::{Config, DavStoreConfig, Profile, ProxyConfig, ResolvedStore};
 use crate::paths::DataDir;
 use crate::retention;
 use crate::secrets;
 use crate::secrets::{KeyNames, PasswordSource};
 use anyhow::Result;
-use davsync_dav::{ClientOptions, Collection, Credentials, DavClient, ProxyOption};
+use davsync_dav::{ClientOptions, Collection, Credentials, DavClient, DavError, ProxyOption};
 use davsync_store::{DavStore, ServerFailure, Store, VdirStore};
 use davsync_sync::engine::Refusal;
 use davsync_sync::lock::{LockError, ProfileLock};
@@ -140,8 +140,7 @@ fn open_store(
             })
             .map_err(|e| format!("{side} store: {e}")),
         ResolvedStore::Dav(dav) => {
-            let network = &dav.network;
-            if network.tls.insecure {
+            if dav.network.tls.insecure {
                 eprintln!(
                     "davsync: warning: profile {}: TLS certificate checks are off for the {side} \
                      store (tls_insecure = true): anyone between you and {} can read and change \
@@ -149,67 +148,29 @@ fn open_store(
                     profile.name, dav.url
                 );
             }
-            let credentials = match &dav.password {
-                Some(source) => {
-                    if source.is_plain() {
-                        eprintln!(
-                            "davsync: warning: profile {}: the {side} password is written in the \
-                             configuration file; use password_command, password_keyring or password_env",
-                            profile.name
-                        );
-                    }
-                    let secret = secrets::fetch(source, KeyNames::SERVER).map_err(|e| {
-                        format!(
-                            "{side} store: cannot get the password for {} from {}: {e}",
-                            dav.url,
-                            source.describe(KeyNames::SERVER)
-                        )
-                    })?;
-                    Some(Credentials {
-                        username: dav.username.clone(),
-                        password: secret.expose().to_string(),
-                    })
-                }
-                None if dav.username.is_empty() => None,
-                None => Some(Credentials {
-                    username: dav.username.clone(),
-                    password: String::new(),
-                }),
-            };
-            let proxy = match &network.proxy {
-                ProxyConfig::System => ProxyOption::System,
-                ProxyConfig::None => ProxyOption::None,
-                ProxyConfig::Url {
-                    url,
-                    username,
-                    password,
-                } => ProxyOption::Url {
-                    url: url.clone(),
-                    credentials: proxy_credentials(
-                        url,
-                        username,
-                        password.as_ref(),
-                        profile,
-                        side,
-                    )?,
-                },
-            };
-            let options = ClientOptions {
-                timeout: dav.timeout,
-                connect_timeout: dav.connect_timeout,
-                close_connection: network.close_connection,
-                auth: network.auth,
-                proxy,
-                tls: network.tls.clone(),
-                retries: network.retries,
-                accept_invalid_xml_chars: network.accept_invalid_xml_chars,
-                lenient_headers: network.lenient_headers,
-                ..ClientOptions::default()
-            };
-            let client = DavClient::new(&dav.url, credentials.as_ref(), &options)
-                .map_err(|e| format!("{side} store: {e}"))?;
-            let collection = Collection::new(client, &dav.url, dav.kind)
-                .map_err(|e| format!("{side} store: {e}"))?;
+            if dav.password.as_ref().is_some_and(PasswordSource::is_plain) {
+                eprintln!(
+                    "davsync: warning: profile {}: the {side} password is written in the \
+                     configuration file; use password_command, password_keyring or password_env",
+                    profile.name
+                );
+            }
+            if let ProxyConfig::Url {
+                password: Some(source),
+                ..
+            } = &dav.network.proxy
+                && source.is_plain()
+            {
+                eprintln!(
+                    "davsync: warning: profile {}: the {side} proxy password is written in the \
+                     configuration file; use proxy_password_command, proxy_password_keyring or \
+                     proxy_password_env",
+                    profile.name
+                );
+            }
+            let logins = logins(dav).map_err(|e| format!("{side} store: {e}"))?;
+            let collection =
+                dav_collection(dav, &logins).map_err(|e| format!("{side} store: {e}"))?;
             Ok(Box::new(
                 DavStore::new(collection)
                     .with_batch(profile.chunk_size)
@@ -219,14 +180,84 @@ fn open_store(
     }
 }
 
-/// The login on a proxy given by its URL: the password fetched from its
-/// source (warned about when it is written in the configuration file).
+/// What a server store logs in with: on the server, and on its proxy
+/// (`None`: nothing is sent).
+pub(crate) struct Logins {
+    /// The login on the server.
+    pub server: Option<Credentials>,
+    /// The login on the proxy given by its URL.
+    pub proxy: Option<Credentials>,
+}
+
+/// The logins of a server store, their passwords fetched from their
+/// sources; an error names the source that failed (never a password).
+pub(crate) fn logins(dav: &DavStoreConfig) -> Result<Logins, String> {
+    let server = match &dav.password {
+        Some(source) => {
+            let secret = secrets::fetch(source, KeyNames::SERVER).map_err(|e| {
+                format!(
+                    "cannot get the password for {} from {}: {e}",
+                    dav.url,
+                    source.describe(KeyNames::SERVER)
+                )
+            })?;
+            Some(Credentials {
+                username: dav.username.clone(),
+                password: secret.expose().to_string(),
+            })
+        }
+        None if dav.username.is_empty() => None,
+        None => Some(Credentials {
+            username: dav.username.clone(),
+            password: String::new(),
+        }),
+    };
+    let proxy = match &dav.network.proxy {
+        ProxyConfig::Url {
+            url,
+            username,
+            password,
+        } => proxy_credentials(url, username, password.as_ref())?,
+        ProxyConfig::System | ProxyConfig::None => None,
+    };
+    Ok(Logins { server, proxy })
+}
+
+/// The collection of a server store, reached with `logins`.
+pub(crate) fn dav_collection(
+    dav: &DavStoreConfig,
+    logins: &Logins,
+) -> Result<Collection, DavError> {
+    let network = &dav.network;
+    let proxy = match &network.proxy {
+        ProxyConfig::System => ProxyOption::System,
+        ProxyConfig::None => ProxyOption::None,
+        ProxyConfig::Url { url, .. } => ProxyOption::Url {
+            url: url.clone(),
+            credentials: logins.proxy.clone(),
+        },
+    };
+    let options = ClientOptions {
+        timeout: dav.timeout,
+        connect_timeout: dav.connect_timeout,
+        close_connection: network.close_connection,
+        auth: network.auth,
+        proxy,
+        tls: network.tls.clone(),
+        retries: network.retries,
+        accept_invalid_xml_chars: network.accept_invalid_xml_chars,
+        lenient_headers: network.lenient_headers,
+        ..ClientOptions::default()
+    };
+    let client = DavClient::new(&dav.url, logins.server.as_ref(), &options)?;
+    Collection::new(client, &dav.url, dav.kind)
+}
+
+/// The login on a proxy given by its URL: the password fetched from its source.
 fn proxy_credentials(
     url: &str,
     username: &str,
     password: Option<&PasswordSource>,
-    profile: &Profile,
-    side: Side,
 ) -> Result<Option<Credentials>, String> {
     let Some(source) = password else {
         return Ok((!username.is_empty()).then(|| Credentials {
@@ -234,17 +265,9 @@ fn proxy_credentials(
             password: String::new(),
         }));
     };
-    if source.is_plain() {
-        eprintln!(
-            "davsync: warning: profile {}: the {side} proxy password is written in the \
-             configuration file; use proxy_password_command, proxy_password_keyring or \
-             proxy_password_env",
-            profile.name
-        );
-    }
     let secret = secrets::fetch(source, KeyNames::PROXY).map_err(|e| {
         format!(
-            "{side} store: cannot get the password for the proxy {url} from {}: {e}",
+            "cannot get the password for the proxy {url} from {}: {e}",
             source.describe(KeyNames::PROXY)
         )
     })?;

@@ -13,7 +13,7 @@ mod store;
 
 pub(crate) use network::ProxyConfig;
 pub(crate) use profile::{Profile, valid_profile_name};
-pub(crate) use store::ResolvedStore;
+pub(crate) use store::{DavStoreConfig, ResolvedStore};
 
 use crate::secrets::PasswordSource;
 use anyhow::{Context, Result, bail};
