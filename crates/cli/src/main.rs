@@ -1,6 +1,7 @@
 //! The `davsync` command: parses the command line, loads the configuration and
 //! runs the requested command; errors become messages and exit codes here.
 
+mod check_cmd;
 mod completions_cmd;
 mod config;
 mod config_cmd;
@@ -115,6 +116,19 @@ enum Command {
     /// changed). One daemon per data directory; `davsync status` shows what
     /// it does.
     Daemon(daemon::DaemonArgs),
+    /// Check that profiles can run: passwords, server, login, collection, clocks, folders.
+    ///
+    /// For each profile (every active one when none is named), one line per check: the
+    /// configuration; for a server store, that its password source gives a password, that the
+    /// server answers, that it accepts the login, that the URL is a calendar or an address book
+    /// as the profile needs, that the user may write there when the mode writes there, that it
+    /// supports sync-collection, and that its clock is within 5 minutes of this computer's; for
+    /// a folder, that a file can be created in it (or in its parent, when it is missing).
+    /// Nothing is synced; nothing is written but a temporary file in each folder.
+    ///
+    /// Exit status: 0 when no check found an error (warnings allowed), 1 when one did, 2 on a
+    /// usage or configuration error.
+    Check(check_cmd::CheckArgs),
     /// Find the calendars, task lists and address books on a server; with
     /// --write, add a profile for each to the configuration file.
     Discover(discover_cmd::DiscoverArgs),
@@ -190,14 +204,17 @@ fn after_help() -> String {
     out
 }
 
+/// The path in the environment variable `name`, when it is set and not empty.
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
 /// Where the configuration file is, from the flag, the environment or the default.
 fn config_path(flag: Option<PathBuf>) -> PathBuf {
-    flag.or_else(|| {
-        std::env::var_os("DAVSYNC_CONFIG")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    })
-    .unwrap_or_else(config::default_config_path)
+    flag.or_else(|| env_path("DAVSYNC_CONFIG"))
+        .unwrap_or_else(config::default_config_path)
 }
 
 fn main() -> ExitCode {
@@ -230,6 +247,7 @@ fn main() -> ExitCode {
         }
         Command::Completions(args) => completions_cmd::run(Cli::command(), args),
         Command::Man(args) => man_cmd::run(Cli::command(), args),
+        Command::Check(args) => load().and_then(|(config, _)| check_cmd::run(&config, args)),
         Command::Sync(args) => {
             load().and_then(|(config, data)| sync_cmd::run(&config, &data, args))
         }

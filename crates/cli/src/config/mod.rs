@@ -12,7 +12,7 @@ mod source;
 mod store;
 
 pub(crate) use network::ProxyConfig;
-pub(crate) use profile::{Profile, valid_profile_name};
+pub(crate) use profile::{Content, Profile, valid_profile_name};
 pub(crate) use store::{DavStoreConfig, ResolvedStore};
 
 use crate::secrets::PasswordSource;

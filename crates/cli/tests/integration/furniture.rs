@@ -257,6 +257,7 @@ fn man_dir_writes_a_page_per_command_into_a_new_folder() {
         "davsync-reports",
         "davsync-reports-show",
         "davsync-daemon",
+        "davsync-check",
         "davsync-discover",
         "davsync-config",
         "davsync-config-keys",
