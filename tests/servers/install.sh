@@ -25,9 +25,10 @@ if [ "$#" -eq 0 ]; then
 fi
 
 # curl: start.sh polls with it; procps: pgrep, for start.sh and stop.sh.
-# zsh and man-db: not for a server, but the CLI tests check the zsh completion
-# script (zsh -n) and render the man pages (man -l); they fail without them.
-apt_wanted=(curl ca-certificates procps zsh man-db)
+# zsh, man-db and systemd: not for a server, but the CLI tests check the zsh completion
+# script (zsh -n), render the man pages (man -l) and check the unit of `davsync service
+# install` (systemd-analyze verify, which needs no running systemd); they fail without them.
+apt_wanted=(curl ca-certificates procps zsh man-db systemd)
 py_wanted=()
 for server in "$@"; do
   case "$server" in

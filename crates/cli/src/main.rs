@@ -15,6 +15,7 @@ mod progress;
 mod reports_cmd;
 mod retention;
 mod secrets;
+mod service_cmd;
 mod status_cmd;
 mod sync_cmd;
 
@@ -116,6 +117,15 @@ enum Command {
     /// changed). One daemon per data directory; `davsync status` shows what
     /// it does.
     Daemon(daemon::DaemonArgs),
+    /// Install or remove the service that runs `davsync daemon` at login (systemd, launchd,
+    /// Task Scheduler).
+    ///
+    /// `service install` writes a systemd user unit (Linux) or a launchd agent (macOS) that
+    /// runs this binary's `daemon`, and prints the commands that start it (davsync does not run
+    /// them); on Windows it prints the Task Scheduler command. `service uninstall` removes the
+    /// file and prints the commands that stop the daemon. Both take --dry-run. Needs no
+    /// configuration file.
+    Service(service_cmd::ServiceArgs),
     /// Check that profiles can run: passwords, server, login, collection, clocks, folders.
     ///
     /// For each profile (every active one when none is named), one line per check: the
@@ -219,6 +229,15 @@ fn config_path(flag: Option<PathBuf>) -> PathBuf {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // What `service install` bakes into the service's command line: the
+    // service does not see this shell's environment.
+    let given = service_cmd::Given {
+        config: cli.config.clone().or_else(|| env_path("DAVSYNC_CONFIG")),
+        data_dir: cli
+            .data_dir
+            .clone()
+            .or_else(|| env_path("DAVSYNC_DATA_DIR")),
+    };
     let path = config_path(cli.config);
     let data_dir_flag = cli.data_dir;
     let verbose = cli.verbose;
@@ -247,6 +266,7 @@ fn main() -> ExitCode {
         }
         Command::Completions(args) => completions_cmd::run(Cli::command(), args),
         Command::Man(args) => man_cmd::run(Cli::command(), args),
+        Command::Service(args) => service_cmd::run(args, &given),
         Command::Check(args) => load().and_then(|(config, _)| check_cmd::run(&config, args)),
         Command::Sync(args) => {
             load().and_then(|(config, data)| sync_cmd::run(&config, &data, args))

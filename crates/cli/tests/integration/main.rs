@@ -18,3 +18,4 @@ mod reports;
 mod secrets;
 mod server_kill;
 mod servers;
+mod service;
