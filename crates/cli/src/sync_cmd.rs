@@ -582,7 +582,9 @@ fn add_hints(report: &mut Report) {
                 format!("check the username and the password source of profile {profile}")
             }
             // Past the tolerance (a warning within it needs no advice).
-            (None, Some(ServerFailure::Offline)) if result == RunResult::Errors => {
+            (None, Some(ServerFailure::Offline))
+                if result == RunResult::Errors && message.uid.is_none() =>
+            {
                 "offline_tolerance (in the profile or in [general]) sets how many runs in a row \
                  may find the server offline as a warning"
                     .to_string()

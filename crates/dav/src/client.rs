@@ -513,9 +513,11 @@ impl DavClient {
                 // little later. Every write davsync sends is conditional, so a
                 // repeat cannot overwrite anything.
                 // (A connection the server closed while idle: at once, the first time.)
-                // A server that cannot be reached at all is not asked again:
-                // being offline is told in seconds, not after rounds of pauses.
-                Err(e) if offline(e) => None,
+                // A connection refused, or one that finds no route or no name,
+                // is not tried again: being offline is told in seconds, not
+                // after rounds of pauses. (A connection that timed out is: a
+                // busy server may be slow to accept.)
+                Err(e) if not_reached(e) == Some(NotReached::Refused) => None,
                 Err(e) if transient(e) && attempt == 0 && !e.is_timeout() => Some(Duration::ZERO),
                 Err(e) if transient(e) => Some(self.backoff(attempt)),
                 Ok(r) if matches!(r.status().as_u16(), 408 | 423 | 429 | 500 | 502 | 503 | 504) => {
@@ -681,40 +683,46 @@ fn transient(e: &reqwest::Error) -> bool {
     true
 }
 
-/// Whether a request failed before reaching the server: the name did not
-/// resolve, the connection was refused or found no route, or connecting
-/// timed out. (A TLS handshake that failed reached the server: not this.)
-fn offline(e: &reqwest::Error) -> bool {
+/// How a request failed before reaching the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NotReached {
+    /// The name did not resolve, or the connection was refused or found no route.
+    Refused,
+    /// Connecting timed out.
+    TimedOut,
+}
+
+/// Whether (and how) a request failed before reaching the server. (A TLS
+/// handshake that failed reached the server: not this.)
+fn not_reached(e: &reqwest::Error) -> Option<NotReached> {
     use std::io::ErrorKind;
     if !e.is_connect() {
-        return false;
+        return None;
     }
     if e.is_timeout() {
-        return true;
+        return Some(NotReached::TimedOut);
     }
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && matches!(
-                io.kind(),
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            match io.kind() {
                 ErrorKind::ConnectionRefused
-                    | ErrorKind::HostUnreachable
-                    | ErrorKind::NetworkUnreachable
-                    | ErrorKind::NetworkDown
-                    | ErrorKind::AddrNotAvailable
-                    | ErrorKind::TimedOut
-            )
-        {
-            return true;
+                | ErrorKind::HostUnreachable
+                | ErrorKind::NetworkUnreachable
+                | ErrorKind::NetworkDown
+                | ErrorKind::AddrNotAvailable => return Some(NotReached::Refused),
+                ErrorKind::TimedOut => return Some(NotReached::TimedOut),
+                _ => {}
+            }
         }
         // A failed name lookup (hyper-util's resolver or hickory's).
         let text = cause.to_string();
         if text.starts_with("dns error") || text.contains("failed to lookup address") {
-            return true;
+            return Some(NotReached::Refused);
         }
         source = cause.source();
     }
-    false
+    None
 }
 
 fn transport(url: &str, e: &reqwest::Error) -> DavError {
@@ -742,7 +750,7 @@ fn transport(url: &str, e: &reqwest::Error) -> DavError {
             message,
         };
     }
-    if offline(e) {
+    if not_reached(e).is_some() {
         return DavError::Offline {
             url: url.to_string(),
             message,

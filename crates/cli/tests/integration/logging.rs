@@ -43,7 +43,8 @@ fn the_log_goes_into_the_day_s_file_at_its_level() {
             std::fs::read_dir(root.join("logs")).map(|d| d.count())
         )
     });
-    assert!(log.contains("report written to"), "{log}");
+    // The engine's plan, at info.
+    assert!(log.contains("INFO") && log.contains("planned"), "{log}");
     assert!(!log.contains('\u{1b}'), "no colours in the file: {log}");
 
     // At `warn`, an ordinary run adds nothing.
