@@ -66,7 +66,7 @@ pub struct SyncOptions {
     pub time_range: Option<TimeRange>,
     /// How long a store's changes since the last run (a sync token's delta)
     /// are taken on its word before the store is listed in full again
-    /// (`None`: always, once it gives deltas). A server that answers a token
+    /// (`None`: for as long as it gives them). A server that answers a token
     /// it has forgotten with its full listing, as if it were the changes
     /// (SOGo and DAViCal do), leaves out what was deleted, and nothing in
     /// the answer tells; the full listing finds it.
