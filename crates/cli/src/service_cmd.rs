@@ -295,8 +295,6 @@ fn systemd_unit(command: &[String]) -> String {
     format!(
         "[Unit]
 Description=davsync: calendars, tasks and contacts in sync
-After=network-online.target
-Wants=network-online.target
 
 [Service]
 ExecStart={}
