@@ -1,5 +1,5 @@
 //! The configuration file parser of the CLI (crates/cli/src/config/, with
-//! the secrets module it uses), included by path: the CLI is a binary crate.
+//! the secrets, retention and paths modules it uses), included by path: the CLI is a binary crate.
 //! Parsing touches no network, keyring or command (password sources are only
 //! named, read later); it may look at the file system (a vdir path is
 //! canonicalised to compare the two sides). Every input must parse or be an
@@ -12,6 +12,13 @@ mod config;
 #[allow(dead_code)]
 #[path = "../../crates/cli/src/secrets.rs"]
 mod secrets;
+// What the configuration names of them (report levels, retention).
+#[allow(dead_code)]
+#[path = "../../crates/cli/src/retention.rs"]
+mod retention;
+#[allow(dead_code)]
+#[path = "../../crates/cli/src/paths.rs"]
+mod paths;
 
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
