@@ -207,6 +207,26 @@ category_negate = true
 local = { type = "vdir", path = "/home/alice/tasks" }
 server = { type = "caldav", url = "https://dav.example.org/alice/tasks/", password_env = "DAV_PW", tls_ca_file = "ca.pem", tls_client_cert = "me.pem", tls_client_key = "me.key" }
 """,
+    "daemon.toml": """[general]
+max_parallel = 2
+lock_wait_seconds = 30
+log_file = "~/.local/state/davsync/davsync.log"
+log_level = "debug"
+offline_tolerance = 5
+interval = "15m"
+watch = false
+reports = "all"
+report_retention_days = 7
+trash_retention_days = 0
+
+[profiles.quiet]
+content = "events"
+inactive = true
+interval = "off"
+full_listing_interval = "12h"
+local = { type = "vdir", path = "cal" }
+server = { type = "caldav", url = "https://dav.example.org/cal/", connect_timeout_seconds = 5 }
+""",
     "bad-key.toml": """[profiles.x]
 content = "events"
 max_delete = 500
