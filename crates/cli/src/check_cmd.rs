@@ -124,32 +124,12 @@ struct ProfileFindings<'p> {
     checks: Vec<Finding>,
 }
 
-/// A profile `check` left out, in `--json`.
-#[derive(serde::Serialize)]
-struct Skipped<'p> {
-    profile: &'p str,
-    /// Why: `inactive`.
-    reason: &'static str,
-}
-
 /// Checks the selected profiles; `Ok(false)` when a check found an error.
 pub(crate) fn run(config: &Config, args: &CheckArgs) -> Result<bool> {
     let selection = config
         .select(&args.profiles)
         .map_err(crate::UsageError::of)?;
-    let skipped: Vec<Skipped<'_>> = selection
-        .inactive
-        .iter()
-        .map(|p| Skipped {
-            profile: &p.name,
-            reason: "inactive",
-        })
-        .collect();
-    if !args.json {
-        for s in &skipped {
-            println!("{}: skipped: {}", s.profile, s.reason);
-        }
-    }
+    let skipped = crate::sync_cmd::skipped(&selection, args.json);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -178,7 +158,7 @@ pub(crate) fn run(config: &Config, args: &CheckArgs) -> Result<bool> {
         struct Output<'r> {
             ok: bool,
             profiles: &'r [ProfileFindings<'r>],
-            skipped: &'r [Skipped<'r>],
+            skipped: &'r [crate::sync_cmd::Skipped<'r>],
         }
         let mut stdout = std::io::stdout().lock();
         serde_json::to_writer_pretty(

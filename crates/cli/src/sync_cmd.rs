@@ -1,7 +1,7 @@
 //! `davsync sync`: runs profiles, prints what happened, saves the reports the
 //! profile's `reports` level keeps (and prunes old ones and the trash).
 
-use crate::config::{Config, DavStoreConfig, Profile, ProxyConfig, ResolvedStore};
+use crate::config::{Config, DavStoreConfig, Profile, ProxyConfig, ResolvedStore, Selection};
 use crate::paths::DataDir;
 use crate::retention;
 use crate::secrets;
@@ -42,12 +42,31 @@ pub(crate) struct SyncArgs {
     quiet: bool,
 }
 
-/// A profile `sync` left out, in `--json`.
+/// A profile a run left out, in `--json` (of `sync` and `check`).
 #[derive(serde::Serialize)]
-struct Skipped<'p> {
+pub(crate) struct Skipped<'p> {
     profile: &'p str,
     /// Why: `inactive` (the only reason so far).
     reason: &'static str,
+}
+
+/// The inactive profiles `selection` leaves out, each said on standard
+/// output unless the output is JSON.
+pub(crate) fn skipped<'c>(selection: &Selection<'c>, json: bool) -> Vec<Skipped<'c>> {
+    let skipped: Vec<Skipped<'c>> = selection
+        .inactive
+        .iter()
+        .map(|p| Skipped {
+            profile: &p.name,
+            reason: "inactive",
+        })
+        .collect();
+    if !json {
+        for s in &skipped {
+            println!("{}: skipped: {}", s.profile, s.reason);
+        }
+    }
+    skipped
 }
 
 /// Runs the selected profiles; `Ok(false)` when any failed (an inactive
@@ -56,19 +75,7 @@ pub(crate) fn run(config: &Config, data_dir: &Path, args: &SyncArgs) -> Result<b
     let selection = config
         .select(&args.profiles)
         .map_err(crate::UsageError::of)?;
-    let skipped: Vec<Skipped<'_>> = selection
-        .inactive
-        .iter()
-        .map(|p| Skipped {
-            profile: &p.name,
-            reason: "inactive",
-        })
-        .collect();
-    if !args.json {
-        for s in &skipped {
-            println!("{}: skipped: {}", s.profile, s.reason);
-        }
-    }
+    let skipped = skipped(&selection, args.json);
     let profiles = selection.run;
     let data = DataDir(data_dir.to_path_buf());
     let runtime = tokio::runtime::Builder::new_current_thread()
