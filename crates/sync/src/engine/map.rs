@@ -11,6 +11,7 @@ impl<'a, 'j> Run<'a, 'j> {
     pub(super) fn map_to(&self, to: Side, item: Item) -> Result<Item, Failure> {
         let context = MapContext {
             row: self.known.rows.get(item.uid()),
+            current: None,
         };
         self.job
             .mapping

@@ -20,6 +20,12 @@ pub struct MapContext<'a> {
     /// item new to the profile). A sticky filter, say, keeps an item it
     /// took up before.
     pub row: Option<&'a StatusRow>,
+    /// The item as the receiving side holds it now, when it holds one and a
+    /// transform of the profile is [lossy](Transform::lossy) towards the
+    /// other side: a lossy transform restores from it what it dropped on
+    /// the way out (a change from the poorer copy never costs the richer
+    /// side its data). `None` for a create.
+    pub current: Option<&'a Item>,
 }
 
 /// One mapping option.
@@ -38,6 +44,14 @@ pub trait Transform: Send + Sync {
     /// name them again). Empty for a transform that admits everything.
     fn selection(&self) -> String {
         String::new()
+    }
+
+    /// Whether the copy this transform writes on `to` lacks something the
+    /// item had (alarms, attendees, a description): the engine then gives
+    /// [`map`](Self::map) towards the other side the item that side holds
+    /// now ([`MapContext::current`]), to merge into.
+    fn lossy(&self, _to: Side) -> bool {
+        false
     }
 
     /// Changes an item on its way to `to`. Must be idempotent and leave an
@@ -75,6 +89,12 @@ impl Mapping {
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
             .join("; ")
+    }
+
+    /// Whether a transform drops something on the way to `to` (see
+    /// [`Transform::lossy`]).
+    pub fn lossy(&self, to: Side) -> bool {
+        self.transforms.iter().any(|t| t.lossy(to))
     }
 
     /// Whether an item on `side` belongs to the profile (all transforms agree).
