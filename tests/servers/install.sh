@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the real DAV test servers need (see README.md beside this file).
 #
-#   tests/servers/install.sh [radicale|radicale-tls|xandikos|sogo|sabredav|tinyproxy ...]  (all when none named)
+#   tests/servers/install.sh [radicale|radicale-tls|xandikos|sogo|sabredav|tinyproxy|clients ...]  (all when none named)
 #
 # Idempotent: a second run finds everything in place and does nothing (well under a second).
 #  - apt packages: only the missing ones are installed; `apt-get update` runs only then. A
@@ -9,19 +9,25 @@
 #    services; it is removed (or the one that was there restored) afterwards, even on failure.
 #  - Python packages: pinned versions in one venv at
 #    ${DAVSYNC_SERVERS_VENV:-$HOME/.cache/davsync/servers-venv}.
+#  - `clients`: the calendar programs that read davsync's folders in the tests (khal,
+#    todoman) and an independent iCalendar reader (icalendar + recurring-ical-events),
+#    pinned, in a venv of their own (their dependencies would clash with the servers'):
+#    ${DAVSYNC_CLIENTS_VENV:-$HOME/.cache/davsync/clients-venv}.
 set -euo pipefail
 
 RADICALE_VERSION=3.9.0
 XANDIKOS_VERSION=0.4.10
+CLIENT_PINS=(khal==0.14.1 todoman==4.7.0 icalendar==7.3.2 recurring-ical-events==3.8.2)
 
 VENV="${DAVSYNC_SERVERS_VENV:-$HOME/.cache/davsync/servers-venv}"
+CLIENTS_VENV="${DAVSYNC_CLIENTS_VENV:-$HOME/.cache/davsync/clients-venv}"
 PYTHON="${PYTHON:-python3}"
 
 log() { printf 'install.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 if [ "$#" -eq 0 ]; then
-  set -- radicale radicale-tls xandikos sogo sabredav tinyproxy
+  set -- radicale radicale-tls xandikos sogo sabredav tinyproxy clients
 fi
 
 # curl: start.sh polls with it; procps: pgrep, for start.sh and stop.sh.
@@ -30,6 +36,7 @@ fi
 # install` (systemd-analyze verify, which needs no running systemd); they fail without them.
 apt_wanted=(curl ca-certificates procps zsh man-db systemd)
 py_wanted=()
+clients=false
 for server in "$@"; do
   case "$server" in
     radicale | radicale-small) py_wanted+=("radicale==$RADICALE_VERSION") ;;
@@ -38,10 +45,11 @@ for server in "$@"; do
     # sabre/dav 1.8 (Digest authentication), served by PHP's own web server.
     sabredav) apt_wanted+=(php-cli php-sqlite3 php-sabre-dav) ;;
     tinyproxy) apt_wanted+=(tinyproxy) ;;
+    clients) clients=true ;;
     xandikos) py_wanted+=("xandikos==$XANDIKOS_VERSION") ;;
     # sogo's package pulls in memcached, gnustep and sope; postgresql is only "suggested".
     sogo) apt_wanted+=(sogo postgresql memcached) ;;
-    *) die "unknown server '$server' (expected radicale, radicale-small, radicale-tls, xandikos, sogo, sabredav or tinyproxy)" ;;
+    *) die "unknown server '$server' (expected radicale, radicale-small, radicale-tls, xandikos, sogo, sabredav, tinyproxy or clients)" ;;
   esac
 done
 
@@ -56,7 +64,8 @@ for pkg in "${apt_wanted[@]}"; do
 done
 
 # A venv needs python3-venv (ensurepip) on a Debian python; pyenv/other pythons have it built in.
-if [ "${#py_wanted[@]}" -gt 0 ] && [ ! -x "$VENV/bin/python" ]; then
+if { [ "${#py_wanted[@]}" -gt 0 ] && [ ! -x "$VENV/bin/python" ]; } ||
+  { $clients && [ ! -x "$CLIENTS_VENV/bin/python" ]; }; then
   if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
     py_minor="$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
     is_installed "python$py_minor-venv" || apt_missing+=("python$py_minor-venv")
@@ -118,6 +127,27 @@ EOF
   if [ "${#py_missing[@]}" -gt 0 ]; then
     log "pip: installing ${py_missing[*]} into $VENV"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${py_missing[@]}"
+  fi
+fi
+
+# ---------------------------------------------------------------- clients venv
+if $clients; then
+  if [ ! -x "$CLIENTS_VENV/bin/python" ]; then
+    log "venv: creating $CLIENTS_VENV"
+    mkdir -p "$(dirname "$CLIENTS_VENV")"
+    "$PYTHON" -m venv "$CLIENTS_VENV"
+  fi
+  if ! "$CLIENTS_VENV/bin/python" - "${CLIENT_PINS[@]}" <<'EOF'
+import sys
+from importlib import metadata
+try:
+    sys.exit(any(metadata.version(n) != v for n, v in (s.split("==") for s in sys.argv[1:])))
+except metadata.PackageNotFoundError:
+    sys.exit(1)
+EOF
+  then
+    log "pip: installing ${CLIENT_PINS[*]} into $CLIENTS_VENV"
+    "$CLIENTS_VENV/bin/python" -m pip install -q --disable-pip-version-check "${CLIENT_PINS[@]}"
   fi
 fi
 

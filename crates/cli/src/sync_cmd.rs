@@ -291,6 +291,7 @@ fn mapping_for(profile: &Profile) -> Mapping {
             category: cat.name.clone(),
             include_uncategorized: cat.include_uncategorized,
             negate: cat.negate,
+            sticky: cat.sticky,
         });
     }
     mapping

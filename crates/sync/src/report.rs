@@ -235,6 +235,28 @@ impl Report {
         };
     }
 
+    /// Records an error (or, with `warning`, a warning) about one item.
+    pub(crate) fn item_message(
+        &mut self,
+        warning: bool,
+        side: Side,
+        href: Option<&str>,
+        uid: Option<&str>,
+        message: String,
+    ) {
+        let message = Message {
+            side: Some(side),
+            href: href.map(str::to_string),
+            uid: uid.map(str::to_string),
+            ..Message::run(message)
+        };
+        if warning {
+            self.warnings.push(message);
+        } else {
+            self.errors.push(message);
+        }
+    }
+
     /// Records that a safety rail refused the run's writes (an error).
     pub fn refuse(&mut self, refusal: Refusal) {
         self.errors.push(Message {

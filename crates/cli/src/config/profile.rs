@@ -107,6 +107,8 @@ pub(crate) struct CategoryOptions {
     pub include_uncategorized: bool,
     /// Own everything except the category.
     pub negate: bool,
+    /// Keep items synced before that no longer carry the category.
+    pub sticky: bool,
 }
 
 /// The guide's default time range for calendars: 60 days back, 365 ahead.
@@ -351,11 +353,13 @@ type KeyError = (Range<usize>, &'static str, String);
 /// name's, for a key that is missing).
 fn category_of(raw: &RawProfile, span: &Range<usize>) -> Result<Option<CategoryOptions>, KeyError> {
     let Some(cat) = &raw.category else {
-        if raw.category_include_uncategorized || raw.category_negate {
+        if raw.category_include_uncategorized || raw.category_negate || raw.category_sticky {
             return Err((
                 span.clone(),
                 "category",
-                "category_include_uncategorized and category_negate need a `category`".into(),
+                "category_include_uncategorized, category_negate and category_sticky need a \
+                 `category`"
+                    .into(),
             ));
         }
         return Ok(None);
@@ -379,6 +383,7 @@ fn category_of(raw: &RawProfile, span: &Range<usize>) -> Result<Option<CategoryO
         name: value,
         include_uncategorized: raw.category_include_uncategorized,
         negate: raw.category_negate,
+        sticky: raw.category_sticky,
     }))
 }
 

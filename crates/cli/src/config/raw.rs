@@ -54,6 +54,8 @@ pub(super) struct RawProfile {
     pub(super) category_include_uncategorized: bool,
     #[serde(default = "default_negate")]
     pub(super) category_negate: bool,
+    #[serde(default)]
+    pub(super) category_sticky: bool,
     pub(super) chunk_size: Option<Spanned<i64>>,
     pub(super) max_item_size_mib: Option<Spanned<i64>>,
     pub(super) concurrency: Option<Spanned<i64>>,

@@ -376,3 +376,26 @@ fn full_listing_interval_reads_a_duration_or_off() {
     let e = parse("12").unwrap_err().to_string();
     assert!(e.contains("line 10"), "{e}");
 }
+
+#[test]
+fn category_sticky_is_read_and_needs_a_category() {
+    let sticky = GOOD.replace(
+        "category_include_uncategorized = true",
+        "category_include_uncategorized = true\ncategory_sticky = true",
+    );
+    let config = Config::parse(&sticky, Path::new("/x/config.toml")).unwrap();
+    let work = config.profiles.iter().find(|p| p.name == "work").unwrap();
+    assert!(work.category.as_ref().unwrap().sticky);
+    let plain = Config::parse(GOOD, Path::new("/x/config.toml")).unwrap();
+    let work = plain.profiles.iter().find(|p| p.name == "work").unwrap();
+    assert!(!work.category.as_ref().unwrap().sticky);
+    let alone = GOOD.replace(
+        "category = \"Work\"\ncategory_include_uncategorized = true",
+        "category_sticky = true",
+    );
+    let e = error_of(&alone);
+    assert!(
+        e.contains("category_sticky") && e.contains("need a `category`"),
+        "{e}"
+    );
+}

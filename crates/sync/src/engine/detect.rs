@@ -3,108 +3,9 @@
 //! what it leaves out (`settle`, `vouch`), the status rows of items that
 //! may need work, and the scan that reads what changed.
 
-use super::known::uid_key;
+use super::reader::Reader;
+use super::record::Journal;
 use super::*;
-
-/// Where an unchanged item is listed, and its new version if the store gave
-/// it one.
-pub(super) struct Unchanged<'l> {
-    at: Option<usize>,
-    fresh: Option<&'l String>,
-}
-
-/// One side's listing, looked up by address while the status is loaded.
-pub(super) enum QuietCheck<'l> {
-    /// A full listing, sorted by href, and which entries belong to quiet items.
-    Full {
-        listed: &'l mut Vec<Listed>,
-        quiet: Vec<bool>,
-        /// The store's versions are not trusted: no item is taken as unchanged.
-        distrusted: bool,
-    },
-    /// A delta: the hrefs it names (changed or deleted).
-    Delta { named: HashSet<String> },
-}
-
-impl<'l> QuietCheck<'l> {
-    pub(super) fn new(changes: &'l mut Changes, distrusted: bool) -> Self {
-        match changes {
-            Changes::Full(listed) => {
-                listed.sort_unstable_by(|a, b| a.href.cmp(&b.href));
-                let quiet = vec![false; listed.len()];
-                QuietCheck::Full {
-                    listed,
-                    quiet,
-                    distrusted,
-                }
-            }
-            Changes::Delta { changed, deleted } => QuietCheck::Delta {
-                named: changed
-                    .iter()
-                    .map(|l| l.href.clone())
-                    .chain(deleted.iter().cloned())
-                    .collect(),
-            },
-        }
-    }
-
-    /// `Some` when the item this side of a status row records is there as
-    /// recorded (same address, and the same version or one the store
-    /// confirms as the same item), with its listing entry if any.
-    pub(super) fn unchanged(
-        &self,
-        known: &SideStatus,
-        store: &dyn Store,
-        confirmed: &HashMap<String, String>,
-    ) -> Option<Unchanged<'_>> {
-        match self {
-            QuietCheck::Full {
-                distrusted: true, ..
-            } => None,
-            QuietCheck::Full { listed, .. } => {
-                let at = listed
-                    .binary_search_by(|l| l.href.as_str().cmp(&known.href))
-                    .ok()?;
-                let version = &listed[at].version;
-                if *version == known.version {
-                    Some(Unchanged {
-                        at: Some(at),
-                        fresh: None,
-                    })
-                } else {
-                    let same = confirmed.get(&known.href) == Some(version)
-                        || store.still_is(&known.href, version, &known.version);
-                    same.then_some(Unchanged {
-                        at: Some(at),
-                        fresh: Some(version),
-                    })
-                }
-            }
-            QuietCheck::Delta { named } => (!named.contains(&known.href)).then_some(Unchanged {
-                at: None,
-                fresh: None,
-            }),
-        }
-    }
-
-    /// Marks a listing entry as a quiet item's.
-    pub(super) fn take(&mut self, at: Option<usize>) {
-        if let (QuietCheck::Full { quiet, .. }, Some(at)) = (self, at) {
-            quiet[at] = true;
-        }
-    }
-
-    /// Drops the quiet items' entries from the listing.
-    pub(super) fn finish(self) {
-        if let QuietCheck::Full { listed, quiet, .. } = self {
-            let mut at = 0;
-            listed.retain(|_| {
-                at += 1;
-                !quiet[at - 1]
-            });
-        }
-    }
-}
 
 /// What the profile takes up (mode, filters) as text, and whether it
 /// differs from the last clean run's: then items left alone before may be
@@ -136,21 +37,72 @@ pub(super) fn side_status(row: &StatusRow, side: Side) -> &SideStatus {
     }
 }
 
-impl<'a, 'j> Run<'a, 'j> {
+/// Each side's listing as detection found it: kept for the next run if
+/// this one ends clean.
+#[derive(Default)]
+pub(super) struct Listing {
+    /// The listing state to ask from next time (a sync token, say).
+    pub(super) new_state: PerSide<Option<String>>,
+    /// Whether the side was listed in full (rather than as changes since
+    /// last time).
+    pub(super) full: PerSide<bool>,
+}
+
+/// What detection hands on: the snapshot (with the status rows it was read
+/// against, in the reader's [`Known`]), and what the rest of the run keeps.
+pub(super) struct Detected {
+    /// What both sides hold now, by UID.
+    pub(super) snapshot: Snapshot,
+    /// Each side's listing.
+    pub(super) listing: Listing,
+    /// The create journal as detection found it.
+    pub(super) journal: Journal,
+    /// What the profile takes up.
+    pub(super) selection: Selection,
+}
+
+/// The detection stage: lists both sides, loads the status rows of what
+/// may need work, and reads what changed through the reader.
+pub(super) struct Detector<'s, 'a, 'j> {
+    pub(super) job: &'j SyncJob<'a>,
+    pub(super) reader: &'s mut Reader<'a, 'j>,
+    pub(super) report: &'s mut Report,
+    pub(super) listing: Listing,
+    pub(super) journal: Journal,
+    pub(super) selection: Selection,
+}
+
+impl<'s, 'a, 'j> Detector<'s, 'a, 'j> {
+    /// A detector reading through `reader`, reporting to `report`.
+    pub(super) fn new(
+        job: &'j SyncJob<'a>,
+        reader: &'s mut Reader<'a, 'j>,
+        report: &'s mut Report,
+    ) -> Self {
+        Detector {
+            job,
+            reader,
+            report,
+            listing: Listing::default(),
+            journal: Journal::default(),
+            selection: Selection::default(),
+        }
+    }
+
     /// Detection: what both sides hold now, by UID, read against the status
     /// (which `known` then holds, as far as the plan needs it). Writes
     /// nothing: what it learns for the status database (confirmed versions,
     /// stale journal notes) is recorded by `record_detected`.
-    pub(super) async fn detect(&mut self) -> Result<Snapshot, EngineError> {
+    pub(super) async fn detect(mut self) -> Result<Detected, EngineError> {
         let db = self.job.status;
-        self.outside = Outside::load(db, self.job.options.time_range)?;
+        self.reader.outside = Outside::load(db, self.job.options.time_range)?;
         self.selection = Selection::load(db, self.job.options.mode, self.job.mapping)?;
-        self.trust = Trust::load(db)?;
-        self.known.total = db.count()?;
+        self.reader.trust = Trust::load(db)?;
+        self.reader.known.total = db.count()?;
         // A first sync (or a lost status database): everything is read. A
         // profile whose last clean run ended with nothing on either side
         // kept a listing state, and asks for the changes since, as any.
-        let first = self.known.total == 0 && db.state(Side::Server)?.is_none();
+        let first = self.reader.known.total == 0 && db.state(Side::Server)?.is_none();
         let (mut local, mut server) = if first {
             (
                 self.read_everything(Side::Local).await?,
@@ -159,15 +111,24 @@ impl<'a, 'j> Run<'a, 'j> {
         } else {
             self.changes_since_last_run().await?
         };
-        self.outside.take_up(&mut local, &server, Side::Local);
-        self.outside.take_up(&mut server, &local, Side::Server);
+        self.reader
+            .outside
+            .take_up(&mut local, &server, Side::Local);
+        self.reader
+            .outside
+            .take_up(&mut server, &local, Side::Server);
         self.report.outside_time_range = local
             .outside
             .keys()
             .chain(server.outside.keys())
             .collect::<HashSet<_>>()
             .len();
-        Ok(PerSide::new(local, server))
+        Ok(Detected {
+            snapshot: PerSide::new(local, server),
+            listing: self.listing,
+            journal: self.journal,
+            selection: self.selection,
+        })
     }
 
     /// Both sides' changes since the last clean run, made to answer for what
@@ -204,7 +165,10 @@ impl<'a, 'j> Run<'a, 'j> {
     /// The listing state to ask a side's store from (none after a change of
     /// the time range or of what the profile takes up: a full listing then).
     pub(super) fn listing_since(&self, side: Side) -> Result<Option<String>, EngineError> {
-        if self.outside.range_changed || self.selection.changed || self.full_listing_due(side)? {
+        if self.reader.outside.range_changed
+            || self.selection.changed
+            || self.full_listing_due(side)?
+        {
             return Ok(None);
         }
         Ok(self.job.status.state(side)?)
@@ -228,7 +192,7 @@ impl<'a, 'j> Run<'a, 'j> {
         if due {
             tracing::info!(
                 "{}: last listed in full at {last}; listing everything again",
-                self.store(side).describe()
+                self.job.store(side).describe()
             );
         }
         Ok(due)
@@ -237,7 +201,7 @@ impl<'a, 'j> Run<'a, 'j> {
     pub(super) fn listing_error(&self, side: Side, source: StoreError) -> EngineError {
         EngineError::Listing {
             side,
-            store: self.store(side).describe(),
+            store: self.job.store(side).describe(),
             source,
         }
     }
@@ -245,16 +209,17 @@ impl<'a, 'j> Run<'a, 'j> {
     /// A first sync (or a lost status): every item must be read, which a
     /// server does fastest as one query rather than listing + multigets.
     pub(super) async fn read_everything(&mut self, side: Side) -> Result<SideView, EngineError> {
-        let store = self.store(side);
+        let store = self.job.store(side);
         let mut view = SideView::default();
-        let options = self.read_options();
+        let options = self.job.read_options();
         let mut sink = |result| {
-            self.take_read(side, None, None, result, &mut view);
-            self.tell_read(side, &view);
+            self.reader
+                .take_read(self.report, side, None, None, result, &mut view);
+            self.reader.tell_read(side, &view);
         };
         let state = store.read_all(&options, &mut sink).await;
-        self.new_state[side] = state.map_err(|e| self.listing_error(side, e))?;
-        self.full_listing[side] = true;
+        self.listing.new_state[side] = state.map_err(|e| self.listing_error(side, e))?;
+        self.listing.full[side] = true;
         Ok(view)
     }
 
@@ -262,7 +227,8 @@ impl<'a, 'j> Run<'a, 'j> {
     /// full listing, so that items which moved into it are found).
     pub(super) async fn list(&self, side: Side) -> Result<ChangeSet, EngineError> {
         let since = self.listing_since(side)?;
-        self.store(side)
+        self.job
+            .store(side)
             .list_changes(since.as_deref())
             .await
             .map_err(|e| self.listing_error(side, e))
@@ -280,14 +246,14 @@ impl<'a, 'j> Run<'a, 'j> {
         mut changes: ChangeSet,
     ) -> Result<ChangeSet, EngineError> {
         if let Changes::Delta { changed, .. } = &changes.changes
-            && self.known.total > 0
-            && changed.len() >= self.known.total
+            && self.reader.known.total > 0
+            && changed.len() >= self.reader.known.total
             && !self.names_every_known(side, changed)?
         {
-            let listed = self.store(side).list().await;
+            let listed = self.job.store(side).list().await;
             changes.changes = Changes::Full(listed.map_err(|e| self.listing_error(side, e))?);
         }
-        self.full_listing[side] = matches!(changes.changes, Changes::Full(_));
+        self.listing.full[side] = matches!(changes.changes, Changes::Full(_));
         Ok(changes)
     }
 
@@ -302,7 +268,7 @@ impl<'a, 'j> Run<'a, 'j> {
         self.job.status.each(|row| {
             known += usize::from(named.contains(side_status(&row, side).href.as_str()))
         })?;
-        Ok(known == self.known.total)
+        Ok(known == self.reader.known.total)
     }
 
     /// Makes a delta answer for the items this profile wrote on a side after
@@ -335,7 +301,7 @@ impl<'a, 'j> Run<'a, 'j> {
         if unnamed.is_empty() {
             return Ok(changes);
         }
-        let looked = self.fetch_many(side, &unnamed).await;
+        let looked = self.reader.fetch_many(side, &unnamed).await;
         let (mut found, mut gone) = (Vec::new(), Vec::new());
         for (href, result) in unnamed.into_iter().zip(looked) {
             match result {
@@ -347,19 +313,19 @@ impl<'a, 'j> Run<'a, 'j> {
                 Err(e) => {
                     tracing::info!(
                         "{}: cannot look at {href}, written by an earlier run and not named in                          the changes since then ({e}); listing everything",
-                        self.store(side).describe()
+                        self.job.store(side).describe()
                     );
-                    let listed = self.store(side).list().await;
+                    let listed = self.job.store(side).list().await;
                     changes.changes =
                         Changes::Full(listed.map_err(|e| self.listing_error(side, e))?);
-                    self.full_listing[side] = true;
+                    self.listing.full[side] = true;
                     return Ok(changes);
                 }
             }
         }
         tracing::info!(
             "{}: {} item(s) written by an earlier run were not named in the changes since              then: {} still there, {} gone",
-            self.store(side).describe(),
+            self.job.store(side).describe(),
             found.len() + gone.len(),
             found.len(),
             gone.len()
@@ -367,96 +333,6 @@ impl<'a, 'j> Run<'a, 'j> {
         changed.extend(found);
         deleted.extend(gone);
         Ok(changes)
-    }
-
-    /// Loads the status rows, but only of items that may need work: a row
-    /// whose item is listed on both sides at the address and version it
-    /// records (or, in a delta, not named) is counted as quiet and its
-    /// listing entries are dropped. A run with little to do then holds little.
-    pub(super) fn load_status(&mut self, listings: &mut [ChangeSet; 2]) -> Result<(), EngineError> {
-        let [l, s] = listings.each_mut();
-        let mut sides = [
-            QuietCheck::new(&mut l.changes, self.trust.distrusts(Side::Local)),
-            QuietCheck::new(&mut s.changes, self.trust.distrusts(Side::Server)),
-        ];
-        let (local, server) = (self.job.local, self.job.server);
-        let confirmed = std::mem::take(&mut self.known.confirmed);
-        let mut status = HashMap::new();
-        let mut quiet_uids = HashSet::new();
-        // New versions of unchanged items (every file after a big download,
-        // once confirmed by its bytes), recorded after the rows are read.
-        let mut fresh: Vec<(String, Side, String)> = Vec::new();
-        self.job.status.each(|row| {
-            let [l, s] = &sides;
-            let (Some(lu), Some(su)) = (
-                l.unchanged(&row.local, local, &confirmed.local),
-                s.unchanged(&row.server, server, &confirmed.server),
-            ) else {
-                status.insert(row.uid.clone(), row);
-                return;
-            };
-            for (side, unchanged) in [(Side::Local, &lu), (Side::Server, &su)] {
-                if let Some(version) = unchanged.fresh {
-                    fresh.push((row.uid.clone(), side, version.clone()));
-                }
-            }
-            let (la, sa) = (lu.at, su.at);
-            let [l, s] = &mut sides;
-            l.take(la);
-            s.take(sa);
-            quiet_uids.insert(uid_key(&row.uid));
-        })?;
-        for side in sides {
-            side.finish();
-        }
-        self.known.fresh = fresh;
-        self.known.quiet = quiet_uids.len();
-        self.known.quiet_uids = quiet_uids;
-        self.known.rows = status;
-        Ok(())
-    }
-
-    /// Confirms a fully listed side's new versions of unchanged items before
-    /// the status is loaded: run while the server works on its answer, it
-    /// takes the one-time cost after a big download off the run's length.
-    pub(super) fn confirm_fresh(
-        &mut self,
-        side: Side,
-        changes: &mut ChangeSet,
-    ) -> Result<(), EngineError> {
-        if self.job.options.dry_run || !matches!(changes.changes, Changes::Full(_)) {
-            return Ok(());
-        }
-        let check = QuietCheck::new(&mut changes.changes, self.trust.distrusts(side));
-        let store = self.store(side);
-        let none = HashMap::new();
-        let mut confirmed = HashMap::new();
-        self.job.status.each(|row| {
-            let known = side_status(&row, side);
-            if let Some(Unchanged {
-                fresh: Some(version),
-                ..
-            }) = check.unchanged(known, store, &none)
-            {
-                confirmed.insert(known.href.clone(), version.clone());
-            }
-        })?;
-        self.known.confirmed[side] = confirmed;
-        Ok(())
-    }
-
-    /// Whether a UID is in the status, held or quiet (a quiet one is taken in
-    /// again). Not knowing would make a duplicate: a UID whose row cannot be
-    /// read is left alone.
-    pub(super) fn is_known(&mut self, uid: &str) -> bool {
-        match self.known.knows(uid, self.job.status) {
-            Ok(known) => known,
-            Err(e) => {
-                self.report.errors.push(Message::run(e.to_string()));
-                self.untouchable.insert(uid.to_string());
-                true
-            }
-        }
     }
 
     /// Puts the quiet items taken in again back into both sides' snapshot (as
@@ -470,10 +346,10 @@ impl<'a, 'j> Run<'a, 'j> {
             };
             let uids: Vec<String> = view.outside.keys().cloned().collect();
             for uid in uids {
-                self.is_known(&uid);
+                self.reader.is_known(self.report, &uid);
             }
         }
-        for row in std::mem::take(&mut self.known.revived) {
+        for row in std::mem::take(&mut self.reader.known.revived) {
             for (side, view) in [(Side::Local, &mut *local), (Side::Server, &mut *server)] {
                 let known = side_status(&row, side);
                 match view.items.get(&row.uid) {
@@ -490,8 +366,14 @@ impl<'a, 'j> Run<'a, 'j> {
                             "UID {} is held by both {} and {}; both are left alone until one is removed",
                             row.uid, known.href, other.href
                         );
-                        self.item_message(false, side, Some(&other.href), Some(&row.uid), message);
-                        self.untouchable.insert(row.uid.clone());
+                        self.report.item_message(
+                            false,
+                            side,
+                            Some(&other.href),
+                            Some(&row.uid),
+                            message,
+                        );
+                        self.reader.untouchable.insert(row.uid.clone());
                     }
                     Some(_) => {}
                 }

@@ -2,10 +2,22 @@
 //! they are sent, status rows written and dropped, writes noted for the
 //! next delta (all inside the chunk's transaction, except the journal's own).
 
-use super::execute::PreparedWrite;
+use super::execute::Executor;
+use super::writes::PreparedWrite;
 use super::*;
 
-impl<'a, 'j> Run<'a, 'j> {
+/// The create journal as the run holds it.
+#[derive(Default)]
+pub(super) struct Journal {
+    /// UIDs with a create noted in the journal (from a killed run, or this
+    /// one) that no status row settles yet.
+    pub(super) journaled: HashSet<(Side, String)>,
+    /// Creates noted in the journal that were never made (or are gone
+    /// since): their notes are dropped before execution.
+    pub(super) stale: Vec<(Side, String)>,
+}
+
+impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
     /// Notes the chunk's creates whose address the store tells in advance,
     /// in one transaction, before any is sent (see [`StatusDb::journal_add`]).
     pub(super) fn note_creates<'w>(
@@ -15,7 +27,7 @@ impl<'a, 'j> Run<'a, 'j> {
         let creates: Vec<(Side, &str, Href)> = writes
             .filter(|w| w.content.is_some() && w.target.is_none())
             .filter_map(|w| {
-                let href = self.store(w.side).planned_href(&w.uid)?;
+                let href = self.job.store(w.side).planned_href(&w.uid)?;
                 Some((w.side, w.uid.as_str(), href))
             })
             .collect();
@@ -28,7 +40,7 @@ impl<'a, 'j> Run<'a, 'j> {
             db.journal_add(*side, uid, href)?;
         }
         transaction.commit()?;
-        self.journaled.extend(
+        self.journal.journaled.extend(
             creates
                 .into_iter()
                 .map(|(side, uid, _)| (side, uid.to_string())),
@@ -67,7 +79,7 @@ impl<'a, 'j> Run<'a, 'j> {
             .put(&row)
             .map_err(|e| Failure::new(Side::Local, None, e.to_string()))?;
         for side in [Side::Local, Side::Server] {
-            if self.journaled.remove(&(side, row.uid.clone())) {
+            if self.journal.journaled.remove(&(side, row.uid.clone())) {
                 self.job
                     .status
                     .journal_remove(side, &row.uid)
@@ -75,7 +87,7 @@ impl<'a, 'j> Run<'a, 'j> {
             }
         }
         if remember {
-            self.known.rows.insert(row.uid.clone(), row);
+            self.reader.known.rows.insert(row.uid.clone(), row);
         }
         Ok(())
     }
@@ -83,7 +95,7 @@ impl<'a, 'j> Run<'a, 'j> {
     /// Notes a write on a side whose store keeps a listing state (see
     /// [`StatusDb::note_written`]), in the transaction of its status row.
     pub(super) fn note_written(&self, side: Side, href: &str) -> Result<(), Failure> {
-        if self.new_state[side].is_none() {
+        if !self.keeps_state[side] {
             return Ok(());
         }
         self.job
@@ -97,7 +109,62 @@ impl<'a, 'j> Run<'a, 'j> {
             .status
             .remove(uid)
             .map_err(|e| Failure::new(Side::Local, None, e.to_string()))?;
-        self.known.rows.remove(uid);
+        self.reader.known.rows.remove(uid);
         Ok(())
+    }
+
+    /// Records what detection learnt, in one transaction before anything is
+    /// written (detection itself writes nothing): earlier runs' `written`
+    /// notes marked as older than this run, versions confirmed as the same
+    /// items (every file after a big download), journal notes of creates
+    /// never made, and fresh rows of unchanged items that moved or got a new
+    /// version.
+    pub(super) fn record_detected(
+        &mut self,
+        unchanged: &[String],
+        snapshot: &Snapshot,
+    ) -> Result<(), EngineError> {
+        let db = self.job.status;
+        let transaction = db.transaction()?;
+        db.age_written()?;
+        for (uid, side, version) in std::mem::take(&mut self.reader.known.fresh) {
+            db.set_version(&uid, side, &version)?;
+        }
+        for (side, uid) in std::mem::take(&mut self.journal.stale) {
+            db.journal_remove(side, &uid)?;
+        }
+        for uid in unchanged {
+            self.refresh_status(uid, snapshot);
+        }
+        Ok(transaction.commit()?)
+    }
+
+    /// Writes a fresh status row when an unchanged item moved or got a new version.
+    pub(super) fn refresh_status(&mut self, uid: &str, snapshot: &Snapshot) {
+        let (Some(row), Some(l), Some(s)) = (
+            self.reader.known.rows.get(uid),
+            snapshot[Side::Local].items.get(uid),
+            snapshot[Side::Server].items.get(uid),
+        ) else {
+            return;
+        };
+        let fresh = StatusRow {
+            uid: uid.to_string(),
+            local: SideStatus {
+                href: l.href.clone(),
+                version: l.version.clone(),
+                hash: l.hash.to_string(),
+            },
+            server: SideStatus {
+                href: s.href.clone(),
+                version: s.version.clone(),
+                hash: s.hash.to_string(),
+            },
+        };
+        if &fresh != row
+            && let Err(e) = self.job.status.put(&fresh)
+        {
+            self.report.errors.push(Message::run(e.to_string()));
+        }
     }
 }

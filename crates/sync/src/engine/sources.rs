@@ -1,9 +1,11 @@
 //! The sources a chunk's writes need: bodies parked by the scan taken back,
 //! the rest read in batches, and an item read alone when that failed.
 
+use super::plan::Op;
+use super::reader::Reader;
 use super::*;
 
-impl<'a, 'j> Run<'a, 'j> {
+impl<'a, 'j> Reader<'a, 'j> {
     /// Brings in the items a chunk's decisions need: from the spool where the
     /// scan parked them, else read in batches (they had not changed, so the
     /// scan did not read them). Items that fail here are read again one by one
@@ -19,8 +21,10 @@ impl<'a, 'j> Run<'a, 'j> {
                     self.unpark(found);
                 }
             }
+            // A lossy mapping merges into the target, which is read too.
+            let lossy = self.job.mapping.lossy(side.other());
             let needs = |op: &&Op| match op.action() {
-                Action::Copy { to } => to != side,
+                Action::Copy { to } => to != side || lossy,
                 Action::Link | Action::KeepBoth { .. } => true,
                 _ => false,
             };
@@ -99,7 +103,7 @@ impl<'a, 'j> Run<'a, 'j> {
     ) -> Vec<Result<Fetched, StoreError>> {
         let mut fetched = Vec::with_capacity(hrefs.len());
         let mut keep = |result| fetched.push(result);
-        read_in_batches(self.store(side), hrefs, &self.read_options(), &mut keep).await;
+        read_in_batches(self.store(side), hrefs, &self.job.read_options(), &mut keep).await;
         fetched
     }
 

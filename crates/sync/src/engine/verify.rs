@@ -4,8 +4,9 @@
 //! the writes, a refused repeat of a request whose answer was lost is
 //! looked at (it may have been this run's own write).
 
-use super::execute::Sent;
+use super::execute::Executor;
 use super::plan::{self, Op};
+use super::writes::Sent;
 use super::*;
 
 /// A chunk as it stands after its targets were read back.
@@ -19,7 +20,7 @@ pub(super) struct Verified {
     pub(super) settled: Vec<String>,
 }
 
-impl<'a, 'j> Run<'a, 'j> {
+impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
     /// Reads back the items a chunk would overwrite or delete on a store that
     /// wants its content checked first (a server), unless this run read them
     /// already, and compares them with the last sync. One changed after all
@@ -31,13 +32,18 @@ impl<'a, 'j> Run<'a, 'j> {
         let mut failed: HashMap<usize, Failure> = HashMap::new();
         let mut again: Vec<usize> = Vec::new();
         for side in [Side::Local, Side::Server] {
-            if self.store(side).checks_content_before_overwrite() {
+            if self.job.store(side).checks_content_before_overwrite() {
                 self.read_back(side, &mut ops, snapshot, &mut failed, &mut again)
                     .await;
             }
         }
         // A source found gone is planned again too.
-        let gone: HashSet<String> = self.prefetch(&ops, snapshot).await.into_iter().collect();
+        let gone: HashSet<String> = self
+            .reader
+            .prefetch(&ops, snapshot)
+            .await
+            .into_iter()
+            .collect();
         for (i, op) in ops.iter().enumerate() {
             if gone.contains(op.uid()) && !again.contains(&i) {
                 again.push(i);
@@ -49,7 +55,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 continue;
             }
             let uid = ops[i].uid().to_string();
-            let known = self.known.rows.contains_key(&uid);
+            let known = self.reader.known.rows.contains_key(&uid);
             let (mode, policy) = (self.job.options.mode, self.job.options.conflicts);
             let op = plan::decide(&uid, known, snapshot, mode, policy);
             tracing::info!(uid = %uid, action = ?op.action(), "planned again after reading the target back");
@@ -106,7 +112,7 @@ impl<'a, 'j> Run<'a, 'j> {
             return;
         }
         let hrefs: Vec<String> = targets.iter().map(|(_, h)| h.clone()).collect();
-        let fetched = self.fetch_many(side, &hrefs).await;
+        let fetched = self.reader.fetch_many(side, &hrefs).await;
         for ((i, href), result) in targets.into_iter().zip(fetched) {
             let uid = ops[i].uid().to_string();
             let view = &mut snapshot[side];
@@ -115,7 +121,7 @@ impl<'a, 'j> Run<'a, 'j> {
                 Err(StoreError::NotFound { .. }) => {
                     // Not read in this run: its listing vouched for it.
                     view.items.remove(&uid);
-                    self.trust.missed(side, &href);
+                    self.reader.trust.missed(side, &href);
                     again.push(i);
                     continue;
                 }
@@ -153,7 +159,14 @@ impl<'a, 'j> Run<'a, 'j> {
                 body: item.body().to_string(),
                 modified: fetched.modified,
             };
-            self.take_read(side, Some(&href), Some(uid.clone()), Ok(read), view);
+            self.reader.take_read(
+                self.report,
+                side,
+                Some(&href),
+                Some(uid.clone()),
+                Ok(read),
+                view,
+            );
             if snapshot[side].items.contains_key(&uid) {
                 again.push(i);
             } else {
@@ -207,7 +220,7 @@ impl<'a, 'j> Run<'a, 'j> {
             }
             asked.sort_by(|a, b| a.1.cmp(&b.1));
             let hrefs: Vec<String> = asked.iter().map(|(_, h)| h.clone()).collect();
-            let fetched = self.fetch_many(side, &hrefs).await;
+            let fetched = self.reader.fetch_many(side, &hrefs).await;
             for ((sent, href), result) in asked.into_iter().zip(fetched) {
                 let Some((_, mapped)) = &sent.write.content else {
                     continue;

@@ -15,6 +15,10 @@ pub struct CategoryFilter {
     pub include_uncategorized: bool,
     /// Own every local item except those carrying the category.
     pub negate: bool,
+    /// Keep owning a local item synced before when it no longer meets the
+    /// filter (its category removed): without it, that looks like a local
+    /// deletion, and the server copy is deleted.
+    pub sticky: bool,
 }
 
 impl Transform for CategoryFilter {
@@ -24,13 +28,16 @@ impl Transform for CategoryFilter {
 
     fn selection(&self) -> String {
         format!(
-            "category {:?} uncategorized {} negate {}",
-            self.category, self.include_uncategorized, self.negate
+            "category {:?} uncategorized {} negate {}{}",
+            self.category,
+            self.include_uncategorized,
+            self.negate,
+            if self.sticky { " sticky" } else { "" }
         )
     }
 
-    fn admits(&self, side: Side, item: &Item) -> bool {
-        if side == Side::Server {
+    fn admits(&self, side: Side, item: &Item, context: &MapContext<'_>) -> bool {
+        if side == Side::Server || (self.sticky && context.row.is_some()) {
             return true;
         }
         let has = item.has_category(&self.category);
@@ -81,6 +88,7 @@ mod tests {
             category: "Work".into(),
             include_uncategorized,
             negate,
+            sticky: false,
         })
     }
 
@@ -96,21 +104,21 @@ mod tests {
         for (cats, plain, uncat, neg) in cases {
             let item = event(cats);
             assert_eq!(
-                filter(false, false).admits(Side::Local, &item),
+                filter(false, false).admits(Side::Local, &item, &none()),
                 plain,
                 "{cats}"
             );
             assert_eq!(
-                filter(true, false).admits(Side::Local, &item),
+                filter(true, false).admits(Side::Local, &item, &none()),
                 uncat,
                 "{cats}"
             );
             assert_eq!(
-                filter(false, true).admits(Side::Local, &item),
+                filter(false, true).admits(Side::Local, &item, &none()),
                 neg,
                 "{cats}"
             );
-            assert!(filter(false, false).admits(Side::Server, &item));
+            assert!(filter(false, false).admits(Side::Server, &item, &none()));
         }
     }
 
@@ -119,7 +127,7 @@ mod tests {
         let m = filter(false, false);
         let local = m.map(Side::Local, event("Home"), &none()).unwrap();
         assert_eq!(local.categories(), ["Home", "Work"]);
-        assert!(m.admits(Side::Local, &local));
+        assert!(m.admits(Side::Local, &local, &none()));
         let server = m.map(Side::Server, local, &none()).unwrap();
         assert_eq!(server.categories(), ["Home"]);
         let negated = filter(false, true)
@@ -153,5 +161,35 @@ mod tests {
                 assert_eq!(server.content_hash(), back.content_hash(), "{cats}");
             }
         }
+    }
+
+    #[test]
+    fn a_sticky_filter_keeps_an_item_synced_before() {
+        use crate::status::{SideStatus, StatusRow};
+        let side = || SideStatus {
+            href: "u.ics".into(),
+            version: "1".into(),
+            hash: "h".into(),
+        };
+        let row = StatusRow {
+            uid: "u".into(),
+            local: side(),
+            server: side(),
+        };
+        let synced = MapContext {
+            row: Some(&row),
+            current: None,
+        };
+        let sticky = Mapping::new().with(CategoryFilter {
+            category: "Work".into(),
+            include_uncategorized: false,
+            negate: false,
+            sticky: true,
+        });
+        let without = event("Home");
+        assert!(sticky.admits(Side::Local, &without, &synced));
+        assert!(!sticky.admits(Side::Local, &without, &none()));
+        assert!(!filter(false, false).admits(Side::Local, &without, &synced));
+        assert_ne!(sticky.selection(), filter(false, false).selection());
     }
 }

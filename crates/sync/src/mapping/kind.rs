@@ -1,6 +1,6 @@
 //! The content filter: a profile keeps the items of one kind.
 
-use super::Transform;
+use super::{MapContext, Transform};
 use crate::planner::Side;
 use davsync_pim::{Item, ItemKind};
 
@@ -17,7 +17,7 @@ impl Transform for KindFilter {
         format!("{:?}", self.0)
     }
 
-    fn admits(&self, _side: Side, item: &Item) -> bool {
+    fn admits(&self, _side: Side, item: &Item, _context: &MapContext<'_>) -> bool {
         item.kind() == self.0
     }
 }
@@ -33,9 +33,9 @@ mod tests {
         let event =
             Item::parse("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:e\nEND:VEVENT\nEND:VCALENDAR\n")
                 .unwrap();
-        assert!(!m.admits(Side::Server, &event));
+        assert!(!m.admits(Side::Server, &event, &MapContext::default()));
         let task =
             Item::parse("BEGIN:VCALENDAR\nBEGIN:VTODO\nUID:t\nEND:VTODO\nEND:VCALENDAR\n").unwrap();
-        assert!(m.admits(Side::Local, &task));
+        assert!(m.admits(Side::Local, &task, &MapContext::default()));
     }
 }

@@ -33,8 +33,9 @@ pub trait Transform: Send + Sync {
     /// A short name for messages.
     fn name(&self) -> &'static str;
 
-    /// Whether an item found on `side` belongs to the profile.
-    fn admits(&self, _side: Side, _item: &Item) -> bool {
+    /// Whether an item found on `side` belongs to the profile (`context`:
+    /// its status row, if it was synced before; never a current item).
+    fn admits(&self, _side: Side, _item: &Item, _context: &MapContext<'_>) -> bool {
         true
     }
 
@@ -98,8 +99,10 @@ impl Mapping {
     }
 
     /// Whether an item on `side` belongs to the profile (all transforms agree).
-    pub fn admits(&self, side: Side, item: &Item) -> bool {
-        self.transforms.iter().all(|t| t.admits(side, item))
+    pub fn admits(&self, side: Side, item: &Item, context: &MapContext<'_>) -> bool {
+        self.transforms
+            .iter()
+            .all(|t| t.admits(side, item, context))
     }
 
     /// The item as it is to be written on `to`; the error names the failing transform.

@@ -6,6 +6,7 @@
 
 use async_trait::async_trait;
 use davsync_pim::ItemKind;
+use davsync_pim::{Item, ItemError};
 use davsync_store::{
     ChangeSet, Changes, Fetched, Href, Listed, ReadOptions, Sink, Store, StoreError, VdirStore,
     Written,
@@ -13,7 +14,8 @@ use davsync_store::{
 use davsync_sync::engine::Refusal;
 use davsync_sync::report::{Outcome, Report};
 use davsync_sync::{
-    Action, ConflictPolicy, KindFilter, Mapping, Mode, Side, StatusDb, SyncJob, SyncOptions,
+    Action, CategoryFilter, ConflictPolicy, KindFilter, MapContext, Mapping, Mode, Side, StatusDb,
+    SyncJob, SyncOptions, Transform,
 };
 use davsync_testkit::folder::{content_by_uid, files, write_file};
 use davsync_testkit::forward::{Forward, ReadAllFuture, Wrap, read_all_by_listing};
@@ -59,13 +61,24 @@ impl Fixture {
         options: SyncOptions,
         stop: Option<&AtomicBool>,
     ) -> Report {
-        let status = StatusDb::open(&self.root.join("status.sqlite")).unwrap();
         let mapping = Mapping::new().with(KindFilter(ItemKind::Event));
+        self.run_mapped(local, server, &mapping, options, stop)
+    }
+
+    fn run_mapped(
+        &self,
+        local: &dyn Store,
+        server: &dyn Store,
+        mapping: &Mapping,
+        options: SyncOptions,
+        stop: Option<&AtomicBool>,
+    ) -> Report {
+        let status = StatusDb::open(&self.root.join("status.sqlite")).unwrap();
         let job = SyncJob {
             name: "test",
             local,
             server,
-            mapping: &mapping,
+            mapping,
             status: &status,
             options,
             scratch_dir: Some(&self.root),
@@ -1383,4 +1396,149 @@ fn a_run_asked_to_stop_ends_after_its_chunk_and_the_next_goes_on() {
         content_by_uid(&f.server(), "ics")
     );
     assert!(f.run(mode(Mode::TwoWay)).items.is_empty());
+}
+
+/// A lossy mapping for the engine's sake: DESCRIPTION lines stay local.
+/// Towards the local side, a copy without one takes the local item's back.
+struct DescriptionStaysLocal;
+
+impl Transform for DescriptionStaysLocal {
+    fn name(&self) -> &'static str {
+        "description stays local"
+    }
+
+    fn lossy(&self, to: Side) -> bool {
+        to == Side::Server
+    }
+
+    fn map(&self, to: Side, item: Item, context: &MapContext<'_>) -> Result<Item, ItemError> {
+        let body = item.body();
+        match to {
+            Side::Server => Item::parse(
+                body.split_inclusive("\r\n")
+                    .filter(|l| !l.starts_with("DESCRIPTION"))
+                    .collect::<String>(),
+            ),
+            Side::Local => {
+                let kept = context.current.and_then(|current| {
+                    current
+                        .body()
+                        .split_inclusive("\r\n")
+                        .find(|l| l.starts_with("DESCRIPTION"))
+                });
+                match kept {
+                    Some(line) if !body.contains("\r\nDESCRIPTION") => {
+                        Item::parse(body.replacen("END:VEVENT", &format!("{line}END:VEVENT"), 1))
+                    }
+                    _ => Ok(item),
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_lossy_mapping_merges_an_edit_of_the_poorer_copy_into_the_richer_one() {
+    let fx = Fixture::new();
+    let mapping = Mapping::new()
+        .with(KindFilter(ItemKind::Event))
+        .with(DescriptionStaysLocal);
+    let run = || {
+        fx.run_mapped(
+            &fx.store(&fx.local()),
+            &fx.store(&fx.server()),
+            &mapping,
+            SyncOptions::default(),
+            None,
+        )
+    };
+    write_file(
+        &fx.local(),
+        "a.ics",
+        &items::event("a", "Lunch", "DESCRIPTION:the notes\r\n"),
+    );
+    let report = run();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let (name, server) = files(&fx.server(), "ics").into_iter().next().unwrap();
+    assert!(!server.contains("DESCRIPTION"), "{server}");
+    // The server copy is edited: the edit reaches the folder, the notes stay.
+    let edited = server.replace("SUMMARY:Lunch", "SUMMARY:Late lunch");
+    write_file(&fx.server(), &name, &edited);
+    let report = run();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.local.updated, 1, "{report:?}");
+    let (_, local) = files(&fx.local(), "ics").into_iter().next().unwrap();
+    assert!(local.contains("SUMMARY:Late lunch"), "{local}");
+    assert!(local.contains("DESCRIPTION:the notes"), "{local}");
+    // And a run after has nothing to do.
+    let report = run();
+    assert!(report.items.is_empty(), "{:?}", report.items);
+    assert_eq!(report.local.updated + report.server.updated, 0);
+}
+
+#[test]
+fn a_sticky_category_filter_keeps_an_item_whose_category_was_removed() {
+    for sticky in [true, false] {
+        let fx = Fixture::new();
+        let mapping = Mapping::new()
+            .with(KindFilter(ItemKind::Event))
+            .with(CategoryFilter {
+                category: "Work".into(),
+                include_uncategorized: false,
+                negate: false,
+                sticky,
+            });
+        let run = || {
+            fx.run_mapped(
+                &fx.store(&fx.local()),
+                &fx.store(&fx.server()),
+                &mapping,
+                SyncOptions::default(),
+                None,
+            )
+        };
+        write_file(
+            &fx.local(),
+            "a.ics",
+            &items::event("a", "Standup", "CATEGORIES:Work\r\n"),
+        );
+        write_file(&fx.local(), "b.ics", &items::event("b", "Dinner", ""));
+        write_file(
+            &fx.local(),
+            "c.ics",
+            &items::event("c", "Review", "CATEGORIES:Work\r\n"),
+        );
+        let report = run();
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(report.server.created, 2, "only the Work items are taken up");
+        // The category is removed locally.
+        write_file(
+            &fx.local(),
+            "a.ics",
+            &items::event("a", "Standup", "CATEGORIES:Home\r\n"),
+        );
+        let report = run();
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        let server = content_by_uid(&fx.server(), "ics");
+        if sticky {
+            assert_eq!(report.server.deleted, 0, "{report:?}");
+            assert!(server.contains_key("a"), "the server copy is kept");
+            let (_, copy) = files(&fx.server(), "ics").into_iter().next().unwrap();
+            assert!(
+                copy.contains("CATEGORIES:Home"),
+                "and follows the item: {copy}"
+            );
+            let report = run();
+            assert!(report.items.is_empty(), "nothing to do: {:?}", report.items);
+        } else {
+            assert_eq!(report.server.deleted, 1, "{report:?}");
+            assert!(!server.contains_key("a"), "{server:?}");
+        }
+        assert!(
+            !server.contains_key("b"),
+            "a new item without the category is not taken"
+        );
+        let local = content_by_uid(&fx.local(), "ics");
+        assert_eq!(local.len(), 3, "no local item is touched: {local:?}");
+    }
 }

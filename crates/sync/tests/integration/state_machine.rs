@@ -658,6 +658,7 @@ proptest! {
         negate in any::<bool>(),
     ) {
         let filter = CategoryFilter {
+            sticky: false,
             category: "Work".into(),
             include_uncategorized: include_uncategorized && !negate,
             negate,
@@ -688,7 +689,7 @@ fn check_category_sync(
     let mut owned = BTreeMap::new();
     for (uid, files) in &local {
         let (_, item) = &files[0];
-        if filter.admits(Side::Local, item) {
+        if filter.admits(Side::Local, item, &MapContext::default()) {
             prop_assert_eq!(files.len(), 1, "duplicate UID {}", uid);
             let mapped = filter
                 .map(Side::Server, item.clone(), &MapContext::default())
@@ -727,7 +728,7 @@ fn check_category_sync(
     }
     for (uid, files) in &local_before {
         for (name, item) in files {
-            if !filter.admits(Side::Local, item) {
+            if !filter.admits(Side::Local, item, &MapContext::default()) {
                 let now = local
                     .get(uid)
                     .and_then(|f| f.iter().find(|(n, _)| n == name));

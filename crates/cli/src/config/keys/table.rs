@@ -163,6 +163,16 @@ pub(crate) const CATEGORY_NEGATE: Key = key(
      `category`; excludes `category_include_uncategorized`",
 );
 
+/// `category_sticky`.
+pub(crate) const CATEGORY_STICKY: Key = key(
+    "category_sticky",
+    ValueType::Bool,
+    DefaultValue::Bool(false),
+    PROFILE,
+    "a local item synced before stays synced when it no longer meets the filter (its \
+     category removed); without it, the server copy is deleted; needs `category`",
+);
+
 /// `chunk_size`.
 pub(crate) const CHUNK_SIZE: Key = key(
     "chunk_size",
@@ -547,6 +557,7 @@ pub(crate) const KEYS: &[Key] = &[
     CATEGORY,
     CATEGORY_INCLUDE_UNCATEGORIZED,
     CATEGORY_NEGATE,
+    CATEGORY_STICKY,
     CHUNK_SIZE,
     MAX_ITEM_SIZE_MIB,
     CONCURRENCY,
