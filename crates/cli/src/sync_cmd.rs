@@ -438,6 +438,7 @@ pub(crate) async fn run_profile(
                 .map(|(past, future)| TimeRange::around(chrono::Utc::now(), past, future)),
             full_listing_every: profile.full_listing_every,
             offline_tolerance: profile.offline_tolerance,
+            duplicates: profile.duplicates,
         },
         scratch_dir: db_path.parent(),
         stop: args.stop,
@@ -495,11 +496,30 @@ pub(crate) fn print_report(report: &Report, items: Items) {
     if items != Items::None {
         print_items(report, items == Items::Every);
     }
+    print_duplicates(report);
     for w in &report.warnings {
         println!("  warning: {}", located(w));
     }
     for e in &report.errors {
         println!("  error: {}", located(e));
+    }
+}
+
+/// The groups of duplicate events the run found, and what became of them.
+fn print_duplicates(report: &Report) {
+    for group in &report.duplicates {
+        let others = group.others.join(", ");
+        let what = if group.removed.len() == group.others.len() {
+            "removed".to_string()
+        } else if group.removed.is_empty() {
+            "left alone (`duplicates = \"remove\"` removes them)".to_string()
+        } else {
+            format!("removed: {}", group.removed.join(", "))
+        };
+        println!(
+            "  duplicates of {} (same start, end and summary): {others}; {what}",
+            group.kept
+        );
     }
 }
 

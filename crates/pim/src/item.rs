@@ -375,7 +375,7 @@ fn truncate(s: &str, max: usize) -> String {
 /// only in the sense that edits target the main component's properties, which
 /// come first in practice; a property of a nested component is never matched
 /// because ranges stop at the first nested BEGIN.
-fn main_ranges(doc: &[Line], kind: ItemKind) -> Vec<(usize, usize)> {
+pub(crate) fn main_ranges(doc: &[Line], kind: ItemKind) -> Vec<(usize, usize)> {
     let mut ranges = Vec::new();
     let mut stack: Vec<String> = Vec::new();
     let mut open: Option<usize> = None;

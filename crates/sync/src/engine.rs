@@ -19,6 +19,7 @@ use futures_util::stream::{self, StreamExt};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 mod detect;
+mod duplicates;
 mod error;
 mod execute;
 mod finish;
@@ -38,6 +39,7 @@ mod trust;
 mod verify;
 mod writes;
 
+pub use duplicates::Duplicates;
 pub use error::EngineError;
 use error::Failure;
 pub use plan::Refusal;
@@ -83,6 +85,8 @@ pub struct SyncOptions {
     /// How many runs in a row may find a store offline (cannot reach it at
     /// all) and end as skipped, a warning; the next one is an error.
     pub offline_tolerance: u32,
+    /// What the run does about duplicate events.
+    pub duplicates: Duplicates,
 }
 
 /// [`SyncOptions::offline_tolerance`]'s default.
@@ -105,6 +109,7 @@ impl Default for SyncOptions {
             time_range: None,
             full_listing_every: Some(DEFAULT_FULL_LISTING_EVERY),
             offline_tolerance: DEFAULT_OFFLINE_TOLERANCE,
+            duplicates: Duplicates::Off,
         }
     }
 }
@@ -266,6 +271,7 @@ async fn run<'a, 'j>(
     reader: &mut Reader<'a, 'j>,
     report: &mut Report,
 ) -> Result<Kept, EngineError> {
+    duplicates::look_for_duplicates(job, reader, report).await?;
     let Detected {
         mut snapshot,
         listing,

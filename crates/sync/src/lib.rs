@@ -15,7 +15,7 @@ mod spool;
 pub mod status;
 pub mod time_range;
 
-pub use engine::{Progress, SyncJob, SyncOptions, sync};
+pub use engine::{Duplicates, Progress, SyncJob, SyncOptions, sync};
 pub use mapping::{CategoryFilter, KindFilter, MapContext, Mapping, Transform};
 pub use per_side::PerSide;
 pub use planner::{Action, ConflictPolicy, Mode, Side};

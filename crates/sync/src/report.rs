@@ -191,6 +191,23 @@ pub struct Report {
     pub errors: Vec<Message>,
     /// Warnings: something was skipped or looked wrong, and the run went on.
     pub warnings: Vec<Message>,
+    /// Events held more than once under different UIDs (the same start,
+    /// end and summary), when the run looks for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<DuplicateGroup>,
+}
+
+/// Events with the same start, end and summary under different UIDs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateGroup {
+    /// The oldest (by CREATED, then LAST-MODIFIED, then UID): the one kept.
+    pub kept: String,
+    /// The others.
+    pub others: Vec<String>,
+    /// Those of the others this run deleted locally (the next step of the
+    /// same run deletes their server copies).
+    #[serde(default)]
+    pub removed: Vec<String>,
 }
 
 impl Report {
@@ -213,6 +230,7 @@ impl Report {
             items: Vec::new(),
             errors: Vec::new(),
             warnings: Vec::new(),
+            duplicates: Vec::new(),
         }
     }
 

@@ -6,6 +6,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use std::collections::HashMap;
 use std::path::Path;
 
+mod event_keys;
+pub use event_keys::Keyed;
+
 /// Schema version written to `PRAGMA user_version`.
 const SCHEMA_VERSION: i64 = 1;
 
@@ -170,6 +173,13 @@ impl StatusDb {
                      before_run INTEGER NOT NULL,
                      PRIMARY KEY (side, href)
                  );
+                 CREATE TABLE IF NOT EXISTS event_keys (
+                     uid TEXT PRIMARY KEY NOT NULL,
+                     local_hash TEXT NOT NULL,
+                     key TEXT NOT NULL,
+                     age TEXT NOT NULL
+                 );
+                 CREATE INDEX IF NOT EXISTS event_keys_by_key ON event_keys (key);
                  CREATE TABLE IF NOT EXISTS runs (
                      id INTEGER PRIMARY KEY AUTOINCREMENT,
                      started TEXT NOT NULL,

@@ -3,7 +3,7 @@
 //! and whether it is inactive; the two stores are `store.rs`'s.
 
 use super::keys::{self, DefaultValue, Key, ValueType};
-use super::raw::{RawGeneral, RawProfile, from_table};
+use super::raw::{DuplicatesOption, RawGeneral, RawProfile, from_table};
 use super::source::Source;
 use super::store::{ResolvedStore, resolve_store};
 use crate::retention::Retention;
@@ -79,6 +79,8 @@ pub(crate) struct Profile {
     /// The time-range filter: days back and days ahead of today (calendars;
     /// `None`: every item, whatever its dates).
     pub time_range: Option<(u32, u32)>,
+    /// What a run does about duplicate events (events profiles only).
+    pub duplicates: davsync_sync::Duplicates,
     /// How long a server's changes since the last run are trusted before a
     /// full listing (`None`: for ever).
     pub full_listing_every: Option<std::time::Duration>,
@@ -196,6 +198,8 @@ pub(super) fn resolve_profile(
             src.error(text.span(), &key(keys::FULL_LISTING_INTERVAL.name), message)
         })?,
     };
+    let duplicates = duplicates_of(raw.duplicates.as_ref(), raw.content)
+        .map_err(|(at, message)| src.error(at, &key(keys::DUPLICATES.name), message))?;
     let local = resolve_store(raw.local, "local", raw.content, &key, src)?;
     let server = resolve_store(raw.server, "server", raw.content, &key, src)?;
     if let (ResolvedStore::Vdir { path: l }, ResolvedStore::Vdir { path: s }) = (&local, &server) {
@@ -220,6 +224,7 @@ pub(super) fn resolve_profile(
         max_item_size,
         concurrency,
         time_range,
+        duplicates,
         full_listing_every,
         offline_tolerance,
         interval,
@@ -348,6 +353,29 @@ pub(crate) fn valid_profile_name(name: &str) -> bool {
 
 /// A message about a key of the profile: its span, the key, the message.
 type KeyError = (Range<usize>, &'static str, String);
+
+/// Reads `duplicates`: events only; their default is the table's.
+fn duplicates_of(
+    given: Option<&Spanned<DuplicatesOption>>,
+    content: Content,
+) -> Result<davsync_sync::Duplicates, (Range<usize>, String)> {
+    use davsync_sync::Duplicates;
+    let option = match (given, content) {
+        (Some(given), Content::Events) => *given.get_ref(),
+        (Some(given), _) => {
+            return Err((
+                given.span(),
+                "looks for duplicate events: only an events profile takes it".into(),
+            ));
+        }
+        (None, Content::Events) => from_table(&keys::DUPLICATES),
+        (None, _) => return Ok(Duplicates::Off),
+    };
+    Ok(match option {
+        DuplicatesOption::Report => Duplicates::Report,
+        DuplicatesOption::Remove => Duplicates::Remove,
+    })
+}
 
 /// Reads `category` and the two keys that need it (`span`: the profile
 /// name's, for a key that is missing).

@@ -56,6 +56,7 @@ pub(super) struct RawProfile {
     pub(super) category_negate: bool,
     #[serde(default)]
     pub(super) category_sticky: bool,
+    pub(super) duplicates: Option<Spanned<DuplicatesOption>>,
     pub(super) chunk_size: Option<Spanned<i64>>,
     pub(super) max_item_size_mib: Option<Spanned<i64>>,
     pub(super) concurrency: Option<Spanned<i64>>,
@@ -71,6 +72,16 @@ pub(super) struct RawProfile {
     pub(super) inactive: bool,
     pub(super) local: Spanned<RawStore>,
     pub(super) server: Spanned<RawStore>,
+}
+
+/// `duplicates`, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum DuplicatesOption {
+    /// Listed in the report.
+    Report,
+    /// The others deleted.
+    Remove,
 }
 
 /// A string default of the table, read as the enum serde reads from the file.

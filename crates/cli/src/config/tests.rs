@@ -399,3 +399,47 @@ fn category_sticky_is_read_and_needs_a_category() {
         "{e}"
     );
 }
+
+#[test]
+fn duplicates_defaults_to_report_for_events_and_is_an_events_key() {
+    use davsync_sync::Duplicates;
+    let config = Config::parse(GOOD, Path::new("/x/config.toml")).unwrap();
+    let of = |name: &str| {
+        config
+            .profiles
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap()
+            .duplicates
+    };
+    assert_eq!(of("work"), Duplicates::Report);
+    assert_eq!(of("people"), Duplicates::Off);
+    let remove = GOOD.replace(
+        "max_delete = 20",
+        "max_delete = 20\nduplicates = \"remove\"",
+    );
+    let config = Config::parse(&remove, Path::new("/x/config.toml")).unwrap();
+    assert_eq!(
+        config
+            .profiles
+            .iter()
+            .find(|p| p.name == "work")
+            .unwrap()
+            .duplicates,
+        Duplicates::Remove
+    );
+    let on_contacts = GOOD.replace(
+        "content = \"contacts\"",
+        "content = \"contacts\"\nduplicates = \"report\"",
+    );
+    let e = error_of(&on_contacts);
+    assert!(
+        e.contains("profiles.people.duplicates") && e.contains("events profile"),
+        "{e}"
+    );
+    let bad = GOOD.replace(
+        "max_delete = 20",
+        "max_delete = 20\nduplicates = \"delete\"",
+    );
+    assert!(error_of(&bad).contains("delete"));
+}

@@ -1,6 +1,7 @@
 //! The writes of an operation: prepared (sources read and mapped), sent,
 //! and their outcome recorded as the item's status row.
 
+use super::duplicates;
 use super::execute::Executor;
 use super::plan::Target;
 use super::*;
@@ -207,6 +208,10 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
             Side::Server => (source, mapped),
         };
         let row = self.row_for(&uid, snapshot, &local, &server);
+        if self.job.options.duplicates.on() {
+            duplicates::note_key(self.job.status, &uid, &row.local.hash, &local)
+                .map_err(|e| Failure::new(Side::Local, None, e.to_string()))?;
+        }
         self.put(row, false)
     }
 }

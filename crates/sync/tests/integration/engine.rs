@@ -12,10 +12,10 @@ use davsync_store::{
     Written,
 };
 use davsync_sync::engine::Refusal;
-use davsync_sync::report::{Outcome, Report};
+use davsync_sync::report::{DuplicateGroup, Outcome, Report};
 use davsync_sync::{
-    Action, CategoryFilter, ConflictPolicy, KindFilter, MapContext, Mapping, Mode, Side, StatusDb,
-    SyncJob, SyncOptions, Transform,
+    Action, CategoryFilter, ConflictPolicy, Duplicates, KindFilter, MapContext, Mapping, Mode,
+    Side, StatusDb, SyncJob, SyncOptions, Transform,
 };
 use davsync_testkit::folder::{content_by_uid, files, write_file};
 use davsync_testkit::forward::{Forward, ReadAllFuture, Wrap, read_all_by_listing};
@@ -1541,4 +1541,124 @@ fn a_sticky_category_filter_keeps_an_item_whose_category_was_removed() {
         let local = content_by_uid(&fx.local(), "ics");
         assert_eq!(local.len(), 3, "no local item is touched: {local:?}");
     }
+}
+
+/// An event with its start, summary and CREATED stamp.
+fn dated_event(uid: &str, summary: &str, created: &str) -> String {
+    items::event(uid, summary, &format!("CREATED:{created}\r\n"))
+}
+
+#[test]
+fn duplicate_events_are_reported_then_removed_on_both_sides_keeping_the_oldest() {
+    let fx = Fixture::new();
+    let with = |duplicates| SyncOptions {
+        duplicates,
+        ..SyncOptions::default()
+    };
+    write_file(
+        &fx.local(),
+        "new.ics",
+        &dated_event("new", "Standup", "20250101T000000Z"),
+    );
+    write_file(
+        &fx.local(),
+        "old.ics",
+        &dated_event("old", "Standup", "20200101T000000Z"),
+    );
+    write_file(
+        &fx.local(),
+        "other.ics",
+        &dated_event("other", "Review", "20200101T000000Z"),
+    );
+    // Synced by a run that kept no keys: the next one takes them from the folder.
+    let report = fx.run(with(Duplicates::Off));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.server.created, 3);
+    assert!(report.duplicates.is_empty());
+    let report = fx.run(with(Duplicates::Report));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(
+        report.duplicates,
+        [DuplicateGroup {
+            kept: "old".into(),
+            others: vec!["new".into()],
+            removed: vec![],
+        }]
+    );
+    assert!(
+        report.items.is_empty(),
+        "reporting writes nothing: {:?}",
+        report.items
+    );
+    // A dry run of the removal reports and deletes nothing.
+    let dry = fx.run(SyncOptions {
+        dry_run: true,
+        ..with(Duplicates::Remove)
+    });
+    assert_eq!(dry.duplicates[0].removed, Vec::<String>::new());
+    assert_eq!(content_by_uid(&fx.local(), "ics").len(), 3);
+    let report = fx.run(with(Duplicates::Remove));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.duplicates[0].removed, ["new"]);
+    assert_eq!(
+        (report.local.deleted, report.server.deleted),
+        (1, 1),
+        "{report:?}"
+    );
+    for side in [fx.local(), fx.server()] {
+        let uids: Vec<String> = content_by_uid(&side, "ics").into_keys().collect();
+        assert_eq!(uids, ["old", "other"], "{}", side.display());
+    }
+    let report = fx.run(with(Duplicates::Remove));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(
+        report.items.is_empty() && report.duplicates.is_empty(),
+        "{report:?}"
+    );
+    // A duplicate written by a run is keyed as it is written.
+    write_file(
+        &fx.server(),
+        "copy.ics",
+        &dated_event("copy", "Review", "20260101T000000Z"),
+    );
+    let report = fx.run(with(Duplicates::Report));
+    assert_eq!(report.local.created, 1);
+    let report = fx.run(with(Duplicates::Report));
+    assert_eq!(report.duplicates.len(), 1, "{report:?}");
+    assert_eq!(report.duplicates[0].kept, "other");
+}
+
+#[test]
+fn duplicate_removal_stays_within_the_deletion_limit() {
+    let fx = Fixture::new();
+    for i in 0..4 {
+        write_file(
+            &fx.local(),
+            &format!("d{i}.ics"),
+            &dated_event(&format!("d{i}"), "Same", "20200101T000000Z"),
+        );
+    }
+    let options = SyncOptions {
+        duplicates: Duplicates::Remove,
+        max_delete_percent: 50,
+        ..SyncOptions::default()
+    };
+    fx.run(options);
+    // Three of four would go: over the limit, so none does.
+    let report = fx.run(options);
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| matches!(e.refusal, Some(Refusal::TooManyDeletes { deletes: 3, .. }))),
+        "{:?}",
+        report.errors
+    );
+    assert_eq!(content_by_uid(&fx.local(), "ics").len(), 4);
+    let forced = fx.run(SyncOptions {
+        force: true,
+        ..options
+    });
+    assert_eq!(forced.duplicates[0].removed.len(), 3, "{forced:?}");
+    assert_eq!(content_by_uid(&fx.server(), "ics").len(), 1);
 }

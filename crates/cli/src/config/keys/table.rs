@@ -173,6 +173,17 @@ pub(crate) const CATEGORY_STICKY: Key = key(
      category removed); without it, the server copy is deleted; needs `category`",
 );
 
+/// `duplicates`.
+pub(crate) const DUPLICATES: Key = key(
+    "duplicates",
+    ValueType::OneOf(&["report", "remove"]),
+    DefaultValue::Str("report"),
+    PROFILE,
+    "events: events with the same start, end and summary under different UIDs are \
+     listed in the report (`report`), or the oldest is kept and the others are deleted on \
+     both sides (`remove`; two-way and to-server modes)",
+);
+
 /// `chunk_size`.
 pub(crate) const CHUNK_SIZE: Key = key(
     "chunk_size",
@@ -558,6 +569,7 @@ pub(crate) const KEYS: &[Key] = &[
     CATEGORY_INCLUDE_UNCATEGORIZED,
     CATEGORY_NEGATE,
     CATEGORY_STICKY,
+    DUPLICATES,
     CHUNK_SIZE,
     MAX_ITEM_SIZE_MIB,
     CONCURRENCY,
