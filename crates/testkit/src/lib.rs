@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod cli;
+pub mod clients;
 pub mod contract;
 pub mod faults;
 pub mod folder;

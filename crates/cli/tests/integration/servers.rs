@@ -14,9 +14,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const PASSWORD_VAR: &str = "DAVSYNC_TEST_DAV_PASSWORD";
+pub(crate) const PASSWORD_VAR: &str = "DAVSYNC_TEST_DAV_PASSWORD";
 
-struct Setup {
+pub(crate) struct Setup {
     _dir: tempfile::TempDir,
     root: PathBuf,
     server: Server,
@@ -24,7 +24,7 @@ struct Setup {
 }
 
 impl Setup {
-    fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         Setup {
             root: dir.path().to_path_buf(),
@@ -37,18 +37,18 @@ impl Setup {
         }
     }
 
-    fn collection(&self, kind: CollectionKind) -> Collection {
+    pub(crate) fn collection(&self, kind: CollectionKind) -> Collection {
         self.runtime.block_on(self.server.new_collection(kind))
     }
 
-    fn folder(&self, name: &str) -> PathBuf {
+    pub(crate) fn folder(&self, name: &str) -> PathBuf {
         let path = self.root.join(name);
         std::fs::create_dir_all(&path).unwrap();
         path
     }
 
     /// A profile syncing `folder` with `collection`.
-    fn profile(
+    pub(crate) fn profile(
         &self,
         name: &str,
         content: &str,
@@ -70,7 +70,7 @@ impl Setup {
     }
 
     /// Runs `davsync sync --json ARGS` with `config`; returns exit code and JSON.
-    fn sync_with(&self, config: &str, password: &str, args: &[&str]) -> (i32, Value) {
+    pub(crate) fn sync_with(&self, config: &str, password: &str, args: &[&str]) -> (i32, Value) {
         let path = self.root.join("config.toml");
         std::fs::write(&path, config).unwrap();
         let davsync = Davsync::new(env!("CARGO_BIN_EXE_davsync"), &path, self.root.join("data"));
@@ -103,7 +103,7 @@ impl Setup {
     }
 
     /// A sync that must succeed; returns the reports by profile.
-    fn sync(&self, config: &str, args: &[&str]) -> BTreeMap<String, Value> {
+    pub(crate) fn sync(&self, config: &str, args: &[&str]) -> BTreeMap<String, Value> {
         let (code, json) = self.sync_with(config, &self.server.password, args);
         assert_eq!(code, 0, "{}: {json:#}", self.server.name);
         json["reports"]
@@ -115,7 +115,22 @@ impl Setup {
     }
 
     /// UID → SUMMARY (or FN) of every item in a collection.
-    fn server_items(&self, collection: &Collection) -> BTreeMap<String, String> {
+    pub(crate) fn server_items(&self, collection: &Collection) -> BTreeMap<String, String> {
+        self.server_bodies(collection)
+            .into_iter()
+            .map(|(uid, body)| {
+                let summary = Item::parse(body)
+                    .unwrap()
+                    .summary()
+                    .unwrap_or("")
+                    .to_string();
+                (uid, summary)
+            })
+            .collect()
+    }
+
+    /// UID → body of every item in a collection.
+    pub(crate) fn server_bodies(&self, collection: &Collection) -> BTreeMap<String, String> {
         self.runtime.block_on(async {
             let listed = collection.list().await.unwrap();
             let hrefs: Vec<String> = listed.into_iter().map(|r| r.href).collect();
@@ -128,17 +143,14 @@ impl Setup {
                 .into_iter()
                 .map(|b| {
                     let item = Item::parse(b.unwrap().data).unwrap();
-                    (
-                        item.uid().to_string(),
-                        item.summary().unwrap_or("").to_string(),
-                    )
+                    (item.uid().to_string(), item.into_body())
                 })
                 .collect()
         })
     }
 
     /// Writes an item straight to the server (as another client would).
-    fn put(&self, collection: &Collection, uid: &str, body: &str) {
+    pub(crate) fn put(&self, collection: &Collection, uid: &str, body: &str) {
         let href = format!(
             "{}{uid}.{}",
             collection.href(),
@@ -159,7 +171,7 @@ impl Setup {
     }
 
     /// Deletes an item straight on the server.
-    fn remove(&self, collection: &Collection, uid: &str) {
+    pub(crate) fn remove(&self, collection: &Collection, uid: &str) {
         self.runtime.block_on(async {
             let listed = collection.list().await.unwrap();
             let hrefs: Vec<String> = listed.iter().map(|r| r.href.clone()).collect();
@@ -174,7 +186,7 @@ impl Setup {
 }
 
 /// UID → SUMMARY (or FN) of the items in a folder; panics on duplicate UIDs.
-fn folder_items(dir: &Path, ext: &str) -> BTreeMap<String, String> {
+pub(crate) fn folder_items(dir: &Path, ext: &str) -> BTreeMap<String, String> {
     davsync_testkit::folder::items_by_uid(dir, ext)
         .into_iter()
         .map(|(uid, files)| {
@@ -184,7 +196,7 @@ fn folder_items(dir: &Path, ext: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn writes(report: &Value) -> u64 {
+pub(crate) fn writes(report: &Value) -> u64 {
     ["local", "server"]
         .iter()
         .flat_map(|side| {

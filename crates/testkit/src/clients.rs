@@ -1,0 +1,142 @@
+//! Real programs reading what davsync wrote: khal (events) and todoman
+//! (tasks) on a folder, and Python's `icalendar` with
+//! `recurring-ical-events` as an iCalendar reader independent of davsync's.
+//! `tests/servers/install.sh clients` installs them in a venv of their own
+//! (`$DAVSYNC_CLIENTS_VENV`, else `~/.cache/davsync/clients-venv`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A program of the clients' venv; panics, saying how to install it, when
+/// it is missing.
+pub fn bin(name: &str) -> PathBuf {
+    let venv = std::env::var_os("DAVSYNC_CLIENTS_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").expect("HOME is set");
+            Path::new(&home).join(".cache/davsync/clients-venv")
+        });
+    let path = venv.join("bin").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run tests/servers/install.sh clients",
+        path.display()
+    );
+    path
+}
+
+/// Runs a client; panics unless it succeeds without a word on stderr
+/// (khal and todoman warn there about files they cannot read).
+fn run_clean(mut command: Command, what: &str) -> String {
+    let out = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        out.status.success() && stderr.trim().is_empty(),
+        "{what} failed ({}):\nstdout: {stdout}\nstderr: {stderr}",
+        out.status
+    );
+    stdout
+}
+
+/// The titles of every event khal lists from `folder` (a vdir calendar),
+/// from 2000 to 2099; panics when khal fails or complains about a file.
+pub fn khal_titles(folder: &Path) -> Vec<String> {
+    let scratch = tempfile::tempdir().unwrap();
+    let config = scratch.path().join("khal.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "[calendars]\n[[davsync]]\npath = {}\ntype = calendar\n\
+             [locale]\ntimeformat = %H:%M\ndateformat = %Y-%m-%d\nlongdateformat = %Y-%m-%d\n\
+             datetimeformat = %Y-%m-%d %H:%M\nlongdatetimeformat = %Y-%m-%d %H:%M\n\
+             default_timezone = UTC\nlocal_timezone = UTC\n\
+             [default]\ndefault_calendar = davsync\n[sqlite]\npath = {}\n",
+            folder.display(),
+            scratch.path().join("khal.db").display()
+        ),
+    )
+    .unwrap();
+    let mut command = Command::new(bin("khal"));
+    command.arg("-c").arg(&config).args([
+        "list",
+        "--format",
+        "{title}",
+        "--day-format",
+        "",
+        "2000-01-01",
+        "36500d",
+    ]);
+    run_clean(command, "khal list")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The summaries of every task todoman lists from `folder` (a vdir task
+/// list), done or not; panics when todoman fails or complains.
+pub fn todoman_summaries(folder: &Path) -> Vec<String> {
+    let scratch = tempfile::tempdir().unwrap();
+    let lists = scratch.path().join("lists");
+    std::fs::create_dir(&lists).unwrap();
+    std::os::unix::fs::symlink(folder, lists.join("davsync")).unwrap();
+    let config = scratch.path().join("todoman.py");
+    std::fs::write(
+        &config,
+        format!(
+            "path = \"{}/*\"\ndate_format = \"%Y-%m-%d\"\ntime_format = \"%H:%M\"\n\
+             cache_path = \"{}\"\n",
+            lists.display(),
+            scratch.path().join("todoman.sqlite").display()
+        ),
+    )
+    .unwrap();
+    let mut command = Command::new(bin("todo"));
+    command
+        .arg("--config")
+        .arg(&config)
+        .args(["--porcelain", "list", "--status", "ANY"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&run_clean(command, "todo list")).expect("todoman's JSON");
+    json.as_array()
+        .expect("a list of tasks")
+        .iter()
+        .map(|t| t["summary"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// Runs a Python script with the clients' venv (which has `icalendar` and
+/// `recurring_ical_events`), `args` as `sys.argv[1:]`; its stdout.
+pub fn python(script: &str, args: &[&str]) -> String {
+    let mut command = Command::new(bin("python"));
+    command.arg("-c").arg(script).args(args);
+    run_clean(command, "python")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn khal_and_todoman_read_a_folder_and_refuse_a_broken_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.ics"),
+            crate::items::event("a", "Standup", ""),
+        )
+        .unwrap();
+        assert_eq!(khal_titles(dir.path()), ["Standup"]);
+        let tasks = tempfile::tempdir().unwrap();
+        std::fs::write(
+            tasks.path().join("t.ics"),
+            crate::items::task("t", "Buy milk"),
+        )
+        .unwrap();
+        assert_eq!(todoman_summaries(tasks.path()), ["Buy milk"]);
+        std::fs::write(dir.path().join("b.ics"), "BEGIN:VCALENDAR\r\nnot ical\r\n").unwrap();
+        let broken = std::panic::catch_unwind(|| khal_titles(dir.path()));
+        assert!(broken.is_err(), "khal said nothing about a broken file");
+    }
+}
