@@ -9,9 +9,15 @@ use davsync_pim::{Item, ItemError};
 
 mod category;
 mod kind;
+mod reminders;
+mod task_dates;
+mod timezones;
 
 pub use category::CategoryFilter;
 pub use kind::KindFilter;
+pub use reminders::{Clock, Reminders, RemindersMapping};
+pub use task_dates::{TaskDates, TaskDatesMapping};
+pub use timezones::{TimeZoneMapping, TimeZones};
 
 /// What a transform may know besides the item it maps.
 #[derive(Debug, Clone, Copy, Default)]
