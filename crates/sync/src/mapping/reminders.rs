@@ -7,7 +7,8 @@ use davsync_pim::{Item, ItemError};
 use std::sync::Arc;
 
 /// Which alarms (VALARMs) a copy written to one side keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Reminders {
     /// Every alarm, as the item has them (the default: byte for byte).
     All,

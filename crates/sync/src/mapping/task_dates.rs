@@ -7,7 +7,8 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use davsync_pim::{Item, ItemError};
 
 /// How task dates are written to the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TaskDates {
     /// As the task has them (the default).
     Keep,

@@ -7,7 +7,8 @@ use crate::planner::Side;
 use davsync_pim::{Item, ItemError, TimeZoneReport};
 
 /// How time zones are written to the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TimeZones {
     /// As the item has them (the default: byte for byte).
     Keep,
