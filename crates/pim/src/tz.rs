@@ -85,8 +85,8 @@ impl Item {
         // The TZIDs used by properties outside VTIMEZONEs.
         let mut used: BTreeSet<String> = BTreeSet::new();
         for block in blocks.iter().filter(|b| b.name != "VTIMEZONE") {
-            for i in block.begin..=block.end {
-                if let Some(t) = outline::param(&doc[i], "TZID") {
+            for line in &doc[block.begin..=block.end] {
+                if let Some(t) = outline::param(line, "TZID") {
                     used.insert(t);
                 }
             }
@@ -130,12 +130,12 @@ impl Item {
         let mut changed = false;
         // TZID parameters.
         for block in blocks.iter().filter(|b| b.name != "VTIMEZONE") {
-            for i in block.begin..=block.end {
-                if let Some(t) = outline::param(&doc[i], "TZID") {
+            for line in &mut doc[block.begin..=block.end] {
+                if let Some(t) = outline::param(line, "TZID") {
                     let new = rename(&t);
                     if new != t {
-                        let text = outline::with_param(&doc[i], "TZID", Some(&new));
-                        doc[i].set(text);
+                        let text = outline::with_param(line, "TZID", Some(&new));
+                        line.set(text);
                         changed = true;
                     }
                 }
@@ -300,14 +300,16 @@ impl Item {
                 doc[i].set(logical);
                 changed = true;
             }
-            if recurs && let Some((zone, start)) = series_zone {
-                if crosses_dst(zone, start) {
-                    let uid = self.uid();
-                    warnings.push(format!(
-                        "the series {uid} crosses a daylight-saving change in {}: in UTC its occurrences after the change are an hour off their wall-clock time",
-                        zone.name()
-                    ));
-                }
+            if recurs
+                && let Some((zone, start)) = series_zone
+                && crosses_dst(zone, start)
+            {
+                let uid = self.uid();
+                warnings.push(format!(
+                    "the series {uid} crosses a daylight-saving change in {}: in UTC its \
+                     occurrences after the change are an hour off their wall-clock time",
+                    zone.name()
+                ));
             }
         }
         if !changed {
@@ -476,8 +478,8 @@ fn drop_unused_zones(doc: Vec<Line>) -> Vec<Line> {
     let blocks = outline::outline(&doc);
     let mut used: BTreeSet<String> = BTreeSet::new();
     for block in blocks.iter().filter(|b| b.name != "VTIMEZONE") {
-        for i in block.begin..=block.end {
-            if let Some(t) = outline::param(&doc[i], "TZID") {
+        for line in &doc[block.begin..=block.end] {
+            if let Some(t) = outline::param(line, "TZID") {
                 used.insert(t);
             }
         }
@@ -501,8 +503,7 @@ fn year_span(doc: &[Line], blocks: &[Block]) -> Option<(i32, i32)> {
     let mut years: Vec<i32> = Vec::new();
     let year_of = |s: &str| -> Option<i32> { s.trim().get(..4)?.parse().ok() };
     for block in blocks.iter().filter(|b| b.name != "VTIMEZONE") {
-        for i in block.begin..=block.end {
-            let line = &doc[i];
+        for line in &doc[block.begin..=block.end] {
             let name = line.name();
             if DATE_PROPS.contains(&name.as_str()) {
                 for value in line.value().split([',', '/']) {

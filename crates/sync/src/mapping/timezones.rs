@@ -37,7 +37,7 @@ pub struct TimeZoneMapping {
 }
 
 impl TimeZoneMapping {
-    fn to_server(&self, item: &Item) -> Result<Item, ItemError> {
+    fn server_copy(&self, item: &Item) -> Result<Item, ItemError> {
         let report: TimeZoneReport = match self.mode {
             TimeZones::Keep => return Ok(item.clone()),
             TimeZones::Iana => item.with_iana_timezones(self.history)?,
@@ -61,11 +61,11 @@ impl Transform for TimeZoneMapping {
 
     fn map(&self, to: Side, item: Item, context: &MapContext<'_>) -> Result<Item, ItemError> {
         match to {
-            Side::Server => self.to_server(&item),
+            Side::Server => self.server_copy(&item),
             Side::Local => {
                 if self.mode != TimeZones::Keep
                     && let Some(current) = context.current
-                    && self.to_server(current)?.content_hash() == item.content_hash()
+                    && self.server_copy(current)?.content_hash() == item.content_hash()
                 {
                     return Ok(current.clone());
                 }
