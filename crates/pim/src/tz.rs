@@ -237,8 +237,10 @@ impl Item {
     /// the VTIMEZONEs no longer used dropped. A recurring component whose
     /// zone changes its offset during the series is reported in the
     /// warnings: written in UTC, its later occurrences keep the first one's
-    /// UTC time, not its wall-clock time. When a zone is unknown, the item is
-    /// returned unchanged with a warning.
+    /// UTC time, not its wall-clock time. When a zone is unknown, or a
+    /// recurrence rule that names days (BYDAY, BYMONTHDAY, …) or repeats by
+    /// month or year starts on another day in UTC (its rule would name other
+    /// days), the item is returned unchanged with a warning.
     pub fn with_utc_times(&self) -> Result<TimeZoneReport, ItemError> {
         let mut warnings = Vec::new();
         let Entry::ICalendar(cal) = calcard::Parser::new(self.body()).entry() else {
@@ -254,6 +256,17 @@ impl Item {
         for block in blocks.iter().filter(|b| outline::is_main(b)) {
             let mut series_zone: Option<(chrono_tz::Tz, NaiveDateTime)> = None;
             let mut recurs = false;
+            // A rule that names days (BYDAY, BYMONTHDAY, …) or repeats by
+            // month or year means other days once its start moves to
+            // another UTC day.
+            let day_bound = block.own_lines().any(|i| {
+                let line = &doc[i];
+                let value = line.value().to_ascii_uppercase();
+                line.name() == "RRULE"
+                    && (value.contains("BY")
+                        || value.contains("FREQ=MONTHLY")
+                        || value.contains("FREQ=YEARLY"))
+            });
             for i in block.own_lines() {
                 let line = &doc[i];
                 let name = line.name();
@@ -288,6 +301,20 @@ impl Item {
                         warnings,
                     });
                 };
+                if name == "DTSTART"
+                    && day_bound
+                    && parse_local(line.value()).map(|t| t.date())
+                        != parse_local(&value).map(|t| t.date())
+                {
+                    warnings.push(format!(
+                        "the recurrence rule of {} names days that are other days in UTC: times left as they are",
+                        self.uid()
+                    ));
+                    return Ok(TimeZoneReport {
+                        item: self.clone(),
+                        warnings,
+                    });
+                }
                 if name == "DTSTART"
                     && let (Tz::Tz(zone), Some(local)) = (tz, parse_local(line.value()))
                 {

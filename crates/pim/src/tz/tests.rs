@@ -156,3 +156,30 @@ fn floating_task_dates_and_back() {
         moved.body()
     );
 }
+
+#[test]
+fn a_rule_whose_day_moves_in_utc_is_left_alone() {
+    // Mondays 08:00 in Tokyo are Sundays 23:00 in UTC: BYDAY=MO would name
+    // other days.
+    let tokyo = |rule: &str| {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:t\r\nDTSTART;TZID=Asia/Tokyo:20260302T080000\r\n{rule}END:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    };
+    for rule in ["RRULE:FREQ=WEEKLY;BYDAY=MO\r\n", "RRULE:FREQ=MONTHLY\r\n"] {
+        let body = tokyo(rule);
+        let report = Item::parse(body.as_str())
+            .unwrap()
+            .with_utc_times()
+            .unwrap();
+        assert_eq!(report.item.body(), body);
+        assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    }
+    // A plain weekly rule keeps its instants.
+    let body = tokyo("RRULE:FREQ=WEEKLY\r\n");
+    let report = Item::parse(body.as_str())
+        .unwrap()
+        .with_utc_times()
+        .unwrap();
+    assert!(report.item.body().contains("DTSTART:20260301T230000Z\r\n"));
+}
