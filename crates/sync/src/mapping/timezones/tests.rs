@@ -237,3 +237,46 @@ proptest! {
         }
     }
 }
+
+/// The three options together, in the order the profile applies them:
+/// every realistic item goes to the server and comes back as it was.
+#[test]
+fn all_options_together_round_trip() {
+    use crate::mapping::{Reminders, RemindersMapping, TaskDates, TaskDatesMapping};
+    let now = chrono::DateTime::parse_from_rfc3339("2026-06-12T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    for reminders in [Reminders::Upcoming, Reminders::None] {
+        for mode in [TimeZones::Iana, TimeZones::Utc] {
+            let mapping = Mapping::new()
+                .with(
+                    RemindersMapping::new(reminders, Reminders::All)
+                        .with_clock(std::sync::Arc::new(move || now)),
+                )
+                .with(TaskDatesMapping {
+                    mode: TaskDates::Floating,
+                    zone: Some(chrono_tz::Europe::Berlin),
+                })
+                .with(TimeZoneMapping {
+                    mode,
+                    history: true,
+                });
+            for body in ALL {
+                let local = item(body);
+                let server = mapping.map(Side::Server, local.clone(), &none()).unwrap();
+                let again = mapping.map(Side::Server, server.clone(), &none()).unwrap();
+                assert_eq!(again.body(), server.body(), "{mode:?} {reminders:?}");
+                let context = MapContext {
+                    row: None,
+                    current: Some(&local),
+                };
+                let back = mapping.map(Side::Local, server, &context).unwrap();
+                assert_eq!(
+                    back.content_hash(),
+                    local.content_hash(),
+                    "{mode:?} {reminders:?}\n{body}"
+                );
+            }
+        }
+    }
+}
