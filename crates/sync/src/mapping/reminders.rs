@@ -101,6 +101,29 @@ impl Transform for RemindersMapping {
     }
 
     fn map(&self, to: Side, item: Item, context: &MapContext<'_>) -> Result<Item, ItemError> {
+        let original = item.clone();
+        self.map_alarms(to, item, context)
+            .or_else(|e| left_alone(self.name(), original, &e))
+    }
+}
+
+/// What a transform returns when its edit fails: the item as it was, with a
+/// warning naming it (a mapping never blocks an item).
+pub(super) fn left_alone(name: &str, item: Item, error: &ItemError) -> Result<Item, ItemError> {
+    tracing::warn!(
+        uid = item.uid(),
+        "{name}: {error}; the item is written as it is"
+    );
+    Ok(item)
+}
+
+impl RemindersMapping {
+    fn map_alarms(
+        &self,
+        to: Side,
+        item: Item,
+        context: &MapContext<'_>,
+    ) -> Result<Item, ItemError> {
         let mapped = self.apply(self.policy(to), item)?;
         // The receiving side's own alarms, which the copy on the other side
         // lacks, come back: all of them when the item comes back as that
@@ -120,9 +143,7 @@ impl Transform for RemindersMapping {
             _ => Ok(mapped),
         }
     }
-}
 
-impl RemindersMapping {
     /// The item with the alarms `policy` keeps.
     fn apply(&self, policy: Reminders, item: Item) -> Result<Item, ItemError> {
         Ok(match policy {

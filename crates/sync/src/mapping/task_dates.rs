@@ -67,13 +67,14 @@ impl Transform for TaskDatesMapping {
         if self.mode == TaskDates::Keep {
             return Ok(item);
         }
-        match (to, context.current) {
+        let mapped = match (to, context.current) {
             (Side::Server, _) => item.with_floating_task_dates(&|t| self.wall(t)),
             (Side::Local, Some(current)) => {
                 item.with_task_dates_from(current, &|t| self.instant(t))
             }
-            (Side::Local, None) => Ok(item),
-        }
+            (Side::Local, None) => return Ok(item),
+        };
+        mapped.or_else(|e| super::reminders::left_alone(self.name(), item, &e))
     }
 }
 

@@ -61,11 +61,15 @@ impl Transform for TimeZoneMapping {
 
     fn map(&self, to: Side, item: Item, context: &MapContext<'_>) -> Result<Item, ItemError> {
         match to {
-            Side::Server => self.server_copy(&item),
+            Side::Server => self
+                .server_copy(&item)
+                .or_else(|e| super::reminders::left_alone(self.name(), item, &e)),
             Side::Local => {
                 if self.mode != TimeZones::Keep
                     && let Some(current) = context.current
-                    && self.server_copy(current)?.content_hash() == item.content_hash()
+                    && self
+                        .server_copy(current)
+                        .is_ok_and(|copy| copy.content_hash() == item.content_hash())
                 {
                     return Ok(current.clone());
                 }
