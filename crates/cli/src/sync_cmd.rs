@@ -11,6 +11,9 @@ use davsync_dav::{ClientOptions, Collection, Credentials, DavClient, DavError, P
 use davsync_store::{DavStore, ServerFailure, Store, VdirStore};
 use davsync_sync::engine::Refusal;
 use davsync_sync::lock::{LockError, ProfileLock};
+use davsync_sync::mapping::{
+    RemindersMapping, TaskDates, TaskDatesMapping, TimeZoneMapping, TimeZones,
+};
 use davsync_sync::report::{Message, Outcome, Report, RunResult};
 use davsync_sync::{
     Action, CategoryFilter, KindFilter, Mapping, Progress, Side, StatusDb, SyncJob, SyncOptions,
@@ -292,6 +295,26 @@ fn mapping_for(profile: &Profile) -> Mapping {
             include_uncategorized: cat.include_uncategorized,
             negate: cat.negate,
             sticky: cat.sticky,
+        });
+    }
+    // Towards the folder in this order, towards the server in reverse: time
+    // zones are rewritten first on the way out and restored last on the way
+    // in, when the other options have restored what they dropped.
+    let options = &profile.mapping;
+    let reminders = RemindersMapping::new(options.reminders_to_server, options.reminders_to_local);
+    if !reminders.is_identity() {
+        mapping = mapping.with(reminders);
+    }
+    if options.task_dates != TaskDates::Keep {
+        mapping = mapping.with(TaskDatesMapping {
+            mode: options.task_dates,
+            zone: None,
+        });
+    }
+    if options.timezones != TimeZones::Keep {
+        mapping = mapping.with(TimeZoneMapping {
+            mode: options.timezones,
+            history: options.timezone_history,
         });
     }
     mapping

@@ -1,9 +1,14 @@
 //! Calendar objects and contacts as davsync sees them: parsing and validation
 //! (through `calcard`), identity (UID), content hashes, and lossless edits.
 
+mod alarms;
 mod duplicate;
 mod item;
 mod lines;
+mod outline;
 mod range;
+mod tz;
 
+pub use alarms::PrunedAlarms;
 pub use item::{Item, ItemError, ItemKind, parse_timestamp};
+pub use tz::{TimeZoneReport, iana_zone};

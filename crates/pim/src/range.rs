@@ -106,14 +106,14 @@ impl Item {
 
 /// The range `[start, end)`.
 #[derive(Debug, Clone, Copy)]
-struct Range {
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+pub(crate) struct Range {
+    pub(crate) start: DateTime<Utc>,
+    pub(crate) end: DateTime<Utc>,
 }
 
 /// How a wall-clock time is tied to an instant.
 #[derive(Debug, Clone, Copy)]
-enum Zone {
+pub(crate) enum Zone {
     /// No zone: a floating time or a date. Read as UTC.
     Floating,
     /// A UTC time (`Z`) or an explicit offset.
@@ -124,7 +124,7 @@ enum Zone {
 
 impl Zone {
     /// The instant a wall-clock time stands for; `None` only on overflow.
-    fn to_utc(self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    pub(crate) fn to_utc(self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
         match self {
             Zone::Floating => Some(local.and_utc()),
             Zone::Fixed(offset) => local.checked_sub_offset(offset).map(|t| t.and_utc()),
@@ -159,15 +159,15 @@ impl Zone {
 
 /// A date or date-time property value.
 #[derive(Debug, Clone, Copy)]
-struct Stamp {
-    local: NaiveDateTime,
+pub(crate) struct Stamp {
+    pub(crate) local: NaiveDateTime,
     /// A DATE value (an all-day value), not a DATE-TIME.
-    date: bool,
-    zone: Zone,
+    pub(crate) date: bool,
+    pub(crate) zone: Zone,
 }
 
 impl Stamp {
-    fn utc(self) -> Option<DateTime<Utc>> {
+    pub(crate) fn utc(self) -> Option<DateTime<Utc>> {
         self.zone.to_utc(self.local)
     }
 }
@@ -175,7 +175,7 @@ impl Stamp {
 /// A length as iCalendar counts it: nominal days (wall-clock days, which may
 /// be 23 or 25 hours long) plus exact seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Length {
+pub(crate) struct Length {
     days: i64,
     secs: i64,
 }
@@ -295,7 +295,7 @@ fn instance_meets(
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Event,
     Todo,
     Journal,
@@ -303,24 +303,24 @@ enum Kind {
 
 /// The end an RDATE period gives.
 #[derive(Debug, Clone, Copy)]
-enum PeriodEnd {
+pub(crate) enum PeriodEnd {
     At(Stamp),
     After(Length),
 }
 
 /// The time-related properties of one VEVENT, VTODO or VJOURNAL.
-struct Component<'a> {
-    kind: Kind,
-    start: Option<Stamp>,
-    end: Option<Stamp>,
-    duration: Option<Length>,
-    due: Option<Stamp>,
+pub(crate) struct Component<'a> {
+    pub(crate) kind: Kind,
+    pub(crate) start: Option<Stamp>,
+    pub(crate) end: Option<Stamp>,
+    pub(crate) duration: Option<Length>,
+    pub(crate) due: Option<Stamp>,
     completed: Option<Stamp>,
     created: Option<Stamp>,
-    rules: Vec<&'a ICalendarRecurrenceRule>,
-    rdates: Vec<(Stamp, Option<PeriodEnd>)>,
+    pub(crate) rules: Vec<&'a ICalendarRecurrenceRule>,
+    pub(crate) rdates: Vec<(Stamp, Option<PeriodEnd>)>,
     exdates: Vec<DateTime<Utc>>,
-    recurrence_id: Option<Stamp>,
+    pub(crate) recurrence_id: Option<Stamp>,
 }
 
 /// Parses the body and checks every component; `None` when it cannot tell.
@@ -369,7 +369,7 @@ fn calendar_meets(body: &str, r: Range) -> Option<bool> {
 
 impl<'a> Component<'a> {
     /// Reads the properties that matter; `None` when one of them cannot be understood.
-    fn read(
+    pub(crate) fn read(
         component: &'a ICalendarComponent,
         kind: Kind,
         zones: &TzResolver<&str>,
@@ -481,7 +481,7 @@ impl<'a> Component<'a> {
     }
 
     /// Whether any instance of the component meets the range.
-    fn meets(
+    pub(crate) fn meets(
         &self,
         r: Range,
         replaced: &[DateTime<Utc>],
@@ -578,7 +578,11 @@ fn single_stamp(entry: &ICalendarEntry, zones: &TzResolver<&str>) -> Option<Stam
 
 /// A value with its zone: an explicit offset (`Z`) wins, dates are floating,
 /// a TZID must name a known zone.
-fn stamp(value: &PartialDateTime, tzid: Option<&str>, zones: &TzResolver<&str>) -> Option<Stamp> {
+pub(crate) fn stamp(
+    value: &PartialDateTime,
+    tzid: Option<&str>,
+    zones: &TzResolver<&str>,
+) -> Option<Stamp> {
     let t = value.to_date_time()?;
     let date = !value.has_time();
     let zone = match (t.offset, tzid) {

@@ -9,6 +9,7 @@ use super::store::{ResolvedStore, resolve_store};
 use crate::retention::Retention;
 use anyhow::Result;
 use davsync_pim::ItemKind;
+use davsync_sync::mapping::{Reminders, TaskDates, TimeZones};
 use davsync_sync::{ConflictPolicy, Mode};
 use serde::Deserialize;
 use std::ops::Range;
@@ -70,6 +71,8 @@ pub(crate) struct Profile {
     pub max_delete: u8,
     /// The category filter, if any.
     pub category: Option<CategoryOptions>,
+    /// Reminders, time zones and task dates of the copies written.
+    pub mapping: MappingOptions,
     /// Items read per request (the guide's chunked sync), and per status transaction.
     pub chunk_size: usize,
     /// Items larger than this (bytes) are left alone, each with an error.
@@ -111,6 +114,21 @@ pub(crate) struct CategoryOptions {
     pub negate: bool,
     /// Keep items synced before that no longer carry the category.
     pub sticky: bool,
+}
+
+/// The mapping options: reminders, time zones, task dates (events and tasks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MappingOptions {
+    /// Alarms kept in the copies written to the server.
+    pub reminders_to_server: Reminders,
+    /// Alarms kept in the copies written to the local folder.
+    pub reminders_to_local: Reminders,
+    /// Time zones of the copies written to the server.
+    pub timezones: TimeZones,
+    /// Generated VTIMEZONEs with their full history.
+    pub timezone_history: bool,
+    /// Task dates of the copies written to the server.
+    pub task_dates: TaskDates,
 }
 
 /// The guide's default time range for calendars: 60 days back, 365 ahead.
@@ -155,6 +173,7 @@ pub(super) fn resolve_profile(
     }
     let category =
         category_of(&raw, &span).map_err(|(at, k, message)| src.error(at, &key(k), message))?;
+    let mapping = mapping_of(&raw).map_err(|(at, k, message)| src.error(at, &key(k), message))?;
     let bounded = |value: Option<Spanned<i64>>, k: &Key| {
         bounded(value, k).map_err(|(at, message)| src.error(at, &key(k.name), message))
     };
@@ -220,6 +239,7 @@ pub(super) fn resolve_profile(
         conflicts: raw.conflicts,
         max_delete: max_delete as u8,
         category,
+        mapping,
         chunk_size,
         max_item_size,
         concurrency,
@@ -413,6 +433,58 @@ fn category_of(raw: &RawProfile, span: &Range<usize>) -> Result<Option<CategoryO
         negate: raw.category_negate,
         sticky: raw.category_sticky,
     }))
+}
+
+/// Reads the mapping options; a contacts profile may not set them.
+fn mapping_of(raw: &RawProfile) -> Result<MappingOptions, KeyError> {
+    if raw.content == Content::Contacts {
+        let given = [
+            (raw.reminders.as_ref().map(Spanned::span), "reminders"),
+            (
+                raw.reminders_to_server.as_ref().map(Spanned::span),
+                "reminders_to_server",
+            ),
+            (
+                raw.reminders_to_local.as_ref().map(Spanned::span),
+                "reminders_to_local",
+            ),
+            (raw.timezones.as_ref().map(Spanned::span), "timezones"),
+            (
+                raw.timezone_history.as_ref().map(Spanned::span),
+                "timezone_history",
+            ),
+            (raw.task_dates.as_ref().map(Spanned::span), "task_dates"),
+        ];
+        if let Some((Some(at), name)) = given.into_iter().find(|(at, _)| at.is_some()) {
+            return Err((
+                at,
+                name,
+                format!("`{name}` applies to events and tasks, not to a contacts profile"),
+            ));
+        }
+    }
+    let both = raw
+        .reminders
+        .as_ref()
+        .map_or_else(|| from_table(&keys::REMINDERS), |r| *r.get_ref());
+    let one_way =
+        |given: &Option<Spanned<Reminders>>| given.as_ref().map_or(both, |r| *r.get_ref());
+    Ok(MappingOptions {
+        reminders_to_server: one_way(&raw.reminders_to_server),
+        reminders_to_local: one_way(&raw.reminders_to_local),
+        timezones: raw
+            .timezones
+            .as_ref()
+            .map_or_else(|| from_table(&keys::TIMEZONES), |t| *t.get_ref()),
+        timezone_history: raw
+            .timezone_history
+            .as_ref()
+            .map_or(keys::TIMEZONE_HISTORY.bool_default(), |h| *h.get_ref()),
+        task_dates: raw
+            .task_dates
+            .as_ref()
+            .map_or_else(|| from_table(&keys::TASK_DATES), |t| *t.get_ref()),
+    })
 }
 
 /// An integer key within the table's bounds, or its default.

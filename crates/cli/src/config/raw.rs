@@ -4,6 +4,7 @@
 use super::keys::{self, Place};
 use super::profile::Content;
 use crate::retention::ReportLevel;
+use davsync_sync::mapping::{Reminders, TaskDates, TimeZones};
 use davsync_sync::{ConflictPolicy, Mode};
 use serde::Deserialize;
 use serde::de::IntoDeserializer;
@@ -57,6 +58,14 @@ pub(super) struct RawProfile {
     #[serde(default)]
     pub(super) category_sticky: bool,
     pub(super) duplicates: Option<Spanned<DuplicatesOption>>,
+
+    // Mapping options: reminders, time zones, task dates.
+    pub(super) reminders: Option<Spanned<Reminders>>,
+    pub(super) reminders_to_server: Option<Spanned<Reminders>>,
+    pub(super) reminders_to_local: Option<Spanned<Reminders>>,
+    pub(super) timezones: Option<Spanned<TimeZones>>,
+    pub(super) timezone_history: Option<Spanned<bool>>,
+    pub(super) task_dates: Option<Spanned<TaskDates>>,
     pub(super) chunk_size: Option<Spanned<i64>>,
     pub(super) max_item_size_mib: Option<Spanned<i64>>,
     pub(super) concurrency: Option<Spanned<i64>>,

@@ -443,3 +443,35 @@ fn duplicates_defaults_to_report_for_events_and_is_an_events_key() {
     );
     assert!(error_of(&bad).contains("delete"));
 }
+
+/// Mapping options: read per profile, one direction overriding `reminders`,
+/// refused in a contacts profile.
+#[test]
+fn mapping_options_are_read_and_refused_for_contacts() {
+    use davsync_sync::mapping::{Reminders, TaskDates, TimeZones};
+    let source = GOOD.replace(
+        "max_delete = 20",
+        "reminders = \"upcoming\"\nreminders_to_local = \"all\"\ntimezones = \"iana\"\ntimezone_history = true\ntask_dates = \"floating\"",
+    );
+    let cfg = Config::parse(&source, Path::new("/x/c.toml")).unwrap();
+    let work = cfg.profiles.iter().find(|p| p.name == "work").unwrap();
+    assert_eq!(work.mapping.reminders_to_server, Reminders::Upcoming);
+    assert_eq!(work.mapping.reminders_to_local, Reminders::All);
+    assert_eq!(work.mapping.timezones, TimeZones::Iana);
+    assert!(work.mapping.timezone_history);
+    assert_eq!(work.mapping.task_dates, TaskDates::Floating);
+    let people = cfg.profiles.iter().find(|p| p.name == "people").unwrap();
+    assert_eq!(people.mapping.reminders_to_server, Reminders::All);
+    assert_eq!(people.mapping.timezones, TimeZones::Keep);
+
+    let e = error_of(&GOOD.replace(
+        "content = \"contacts\"\n",
+        "content = \"contacts\"\ntimezones = \"utc\"\n",
+    ));
+    assert!(
+        e.contains("profiles.people.timezones") && e.contains("contacts"),
+        "{e}"
+    );
+    let e = error_of(&GOOD.replace("max_delete = 20", "reminders = \"some\""));
+    assert!(e.contains("line 9") && e.contains("upcoming"), "{e}");
+}

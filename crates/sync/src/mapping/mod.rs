@@ -9,9 +9,15 @@ use davsync_pim::{Item, ItemError};
 
 mod category;
 mod kind;
+mod reminders;
+mod task_dates;
+mod timezones;
 
 pub use category::CategoryFilter;
 pub use kind::KindFilter;
+pub use reminders::{Clock, Reminders, RemindersMapping};
+pub use task_dates::{TaskDates, TaskDatesMapping};
+pub use timezones::{TimeZoneMapping, TimeZones};
 
 /// What a transform may know besides the item it maps.
 #[derive(Debug, Clone, Copy, Default)]
@@ -106,7 +112,35 @@ impl Mapping {
     }
 
     /// The item as it is to be written on `to`; the error names the failing transform.
+    ///
+    /// An item that arrives exactly as the receiving side's item
+    /// ([`MapContext::current`]) was written to the other side is that item,
+    /// unchanged: what lossy transforms dropped on the way out is all back,
+    /// whichever transforms took part.
     pub fn map(
+        &self,
+        to: Side,
+        item: Item,
+        context: &MapContext<'_>,
+    ) -> Result<Item, MappingError> {
+        if let Some(current) = context.current
+            && self.lossy(to.other())
+        {
+            let plain = MapContext {
+                row: context.row,
+                current: None,
+            };
+            if let Ok(written) = self.map_each(to.other(), current.clone(), &plain)
+                && written.content_hash() == item.content_hash()
+            {
+                return Ok(current.clone());
+            }
+        }
+        self.map_each(to, item, context)
+    }
+
+    /// Every transform's `map`, in the order of `to`.
+    fn map_each(
         &self,
         to: Side,
         item: Item,
