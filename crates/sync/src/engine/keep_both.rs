@@ -47,7 +47,7 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
     /// The writes that keep `item` (the losing version, as held on `side`)
     /// as a new item with its own UID on both sides, so that nothing is lost.
     pub(super) fn prepare_keep_copy(
-        &self,
+        &mut self,
         copy_uid: &str,
         side: Side,
         item: &Item,
@@ -61,7 +61,9 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
             .and_then(|i| i.with_summary_note(&note))
             .map_err(|e| Failure::new(side, None, format!("cannot make the conflict copy: {e}")))?;
         let other = side.other();
-        let mapped = self.reader.map_to(other, copy.clone(), None)?;
+        let mapped = self
+            .reader
+            .map_to(other, copy.clone(), None, Some(self.report))?;
         let create = |side: Side, body: Item| {
             Sent::new(PreparedWrite {
                 uid: copy_uid.to_string(),

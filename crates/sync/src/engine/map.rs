@@ -6,25 +6,38 @@
 
 use super::reader::Reader;
 use super::*;
-use crate::mapping::MapContext;
+use crate::mapping::{MapContext, MapWarnings};
 
 impl<'a, 'j> Reader<'a, 'j> {
     /// `item` as it is to be written on `to`, over `current` (what `to`
     /// holds now; given when the mapping is lossy towards the other side,
-    /// so that what it dropped there is kept here).
+    /// so that what it dropped there is kept here). The transforms'
+    /// warnings about the item go into `report` (`None`: the mapping is
+    /// only compared, and they are logged).
     pub(super) fn map_to(
         &self,
         to: Side,
         item: Item,
         current: Option<&Item>,
+        report: Option<&mut Report>,
     ) -> Result<Item, Failure> {
+        let warnings = MapWarnings::default();
         let context = MapContext {
             row: self.known.rows.get(item.uid()),
             current,
+            warnings: report.is_some().then_some(&warnings),
         };
-        self.job
+        let uid = item.uid().to_string();
+        let mapped = self
+            .job
             .mapping
             .map(to, item, &context)
-            .map_err(|e| Failure::new(to, None, e.to_string()))
+            .map_err(|e| Failure::new(to, None, e.to_string()));
+        if let Some(report) = report {
+            for warning in warnings.take() {
+                report.item_message(true, to, None, Some(&uid), format!("mapping: {warning}"));
+            }
+        }
+        mapped
     }
 }

@@ -163,7 +163,11 @@ impl<'a, 'j> Reader<'a, 'j> {
         } else {
             None
         };
-        let context = MapContext { row, current: None };
+        let context = MapContext {
+            row,
+            current: None,
+            warnings: None,
+        };
         if !self.job.mapping.admits(side, &item, &context) {
             view.foreign.insert(uid);
             return;
@@ -216,7 +220,7 @@ impl<'a, 'j> Reader<'a, 'j> {
         }
         let server_hash = match side {
             Side::Local => self
-                .map_to(Side::Server, item.clone(), None)
+                .map_to(Side::Server, item.clone(), None, None)
                 .ok()
                 .map(|mapped| Hash::new(mapped.content_hash())),
             Side::Server => None,

@@ -102,7 +102,7 @@ impl PreparedWrite {
 impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
     /// Everything a copy onto `to` needs, read and mapped, ready to be sent.
     pub(super) async fn prepare_copy(
-        &self,
+        &mut self,
         uid: &str,
         to: Side,
         target: Option<&Target>,
@@ -131,7 +131,9 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
         } else {
             None
         };
-        let mapped = self.reader.map_to(to, source.clone(), current.as_ref())?;
+        let mapped = self
+            .reader
+            .map_to(to, source.clone(), current.as_ref(), Some(self.report))?;
         Ok(PreparedWrite {
             uid: uid.to_string(),
             side: to,

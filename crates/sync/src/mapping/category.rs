@@ -179,6 +179,7 @@ mod tests {
         let synced = MapContext {
             row: Some(&row),
             current: None,
+            warnings: None,
         };
         let sticky = Mapping::new().with(CategoryFilter {
             category: "Work".into(),

@@ -6,6 +6,7 @@
 use crate::planner::Side;
 use crate::status::StatusRow;
 use davsync_pim::{Item, ItemError};
+use std::cell::RefCell;
 
 mod category;
 mod kind;
@@ -32,6 +33,47 @@ pub struct MapContext<'a> {
     /// the way out (a change from the poorer copy never costs the richer
     /// side its data). `None` for a create.
     pub current: Option<&'a Item>,
+    /// Where the transforms' warnings about the item go (the engine puts
+    /// them in the report); `None`: logged only.
+    pub warnings: Option<&'a MapWarnings>,
+}
+
+impl MapContext<'_> {
+    /// Notes a warning about the item being mapped: a mapping that cannot
+    /// apply (an unknown time zone, an alarm whose time cannot be worked
+    /// out) leaves the item as it is and says so, per item.
+    pub fn warn(&self, uid: &str, message: String) {
+        tracing::warn!(uid, "{message}");
+        if let Some(warnings) = self.warnings {
+            warnings.0.borrow_mut().push(message);
+        }
+    }
+}
+
+/// The warnings transforms left about one item while mapping it.
+#[derive(Debug, Default)]
+pub struct MapWarnings(RefCell<Vec<String>>);
+
+impl MapWarnings {
+    /// The warnings noted so far, taken.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut self.0.borrow_mut())
+    }
+}
+
+/// What a transform returns when its edit fails: the item as it was, with a
+/// warning naming the transform (a mapping never blocks an item).
+pub(crate) fn left_alone(
+    name: &str,
+    item: Item,
+    error: &ItemError,
+    context: &MapContext<'_>,
+) -> Result<Item, ItemError> {
+    context.warn(
+        item.uid(),
+        format!("{name}: {error}; the item is written as it is"),
+    );
+    Ok(item)
 }
 
 /// One mapping option.
@@ -129,6 +171,7 @@ impl Mapping {
             let plain = MapContext {
                 row: context.row,
                 current: None,
+                warnings: None,
             };
             if let Ok(written) = self.map_each(to.other(), current.clone(), &plain)
                 && written.content_hash() == item.content_hash()

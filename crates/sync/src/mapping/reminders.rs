@@ -103,18 +103,8 @@ impl Transform for RemindersMapping {
     fn map(&self, to: Side, item: Item, context: &MapContext<'_>) -> Result<Item, ItemError> {
         let original = item.clone();
         self.map_alarms(to, item, context)
-            .or_else(|e| left_alone(self.name(), original, &e))
+            .or_else(|e| super::left_alone(self.name(), original, &e, context))
     }
-}
-
-/// What a transform returns when its edit fails: the item as it was, with a
-/// warning naming it (a mapping never blocks an item).
-pub(super) fn left_alone(name: &str, item: Item, error: &ItemError) -> Result<Item, ItemError> {
-    tracing::warn!(
-        uid = item.uid(),
-        "{name}: {error}; the item is written as it is"
-    );
-    Ok(item)
 }
 
 impl RemindersMapping {
@@ -124,7 +114,7 @@ impl RemindersMapping {
         item: Item,
         context: &MapContext<'_>,
     ) -> Result<Item, ItemError> {
-        let mapped = self.apply(self.policy(to), item)?;
+        let mapped = self.apply(self.policy(to), item, Some(context))?;
         // The receiving side's own alarms, which the copy on the other side
         // lacks, come back: all of them when the item comes back as that
         // copy was written, else those of each component that arrives
@@ -132,7 +122,7 @@ impl RemindersMapping {
         match context.current {
             Some(current) if self.lossy(Self::other(to)) => {
                 if self
-                    .apply(self.policy(Self::other(to)), current.clone())?
+                    .apply(self.policy(Self::other(to)), current.clone(), None)?
                     .content_hash()
                     == mapped.content_hash()
                 {
@@ -144,18 +134,28 @@ impl RemindersMapping {
         }
     }
 
-    /// The item with the alarms `policy` keeps.
-    fn apply(&self, policy: Reminders, item: Item) -> Result<Item, ItemError> {
+    /// The item with the alarms `policy` keeps (`context`: where warnings
+    /// go; `None` when the item is only compared).
+    fn apply(
+        &self,
+        policy: Reminders,
+        item: Item,
+        context: Option<&MapContext<'_>>,
+    ) -> Result<Item, ItemError> {
         Ok(match policy {
             Reminders::All => item,
             Reminders::None => item.without_alarms()?,
             Reminders::Upcoming => {
                 let pruned = item.without_past_alarms((self.clock)())?;
-                if pruned.undecided > 0 {
-                    tracing::warn!(
-                        uid = pruned.item.uid(),
-                        "reminders: {} alarm(s) kept, their time could not be worked out",
-                        pruned.undecided
+                if pruned.undecided > 0
+                    && let Some(context) = context
+                {
+                    context.warn(
+                        pruned.item.uid(),
+                        format!(
+                            "reminders: {} alarm(s) kept, their time could not be worked out",
+                            pruned.undecided
+                        ),
                     );
                 }
                 pruned.item

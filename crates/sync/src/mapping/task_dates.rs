@@ -74,7 +74,7 @@ impl Transform for TaskDatesMapping {
             }
             (Side::Local, None) => return Ok(item),
         };
-        mapped.or_else(|e| super::reminders::left_alone(self.name(), item, &e))
+        mapped.or_else(|e| super::left_alone(self.name(), item, &e, context))
     }
 }
 

@@ -37,14 +37,22 @@ pub struct TimeZoneMapping {
 }
 
 impl TimeZoneMapping {
-    fn server_copy(&self, item: &Item) -> Result<Item, ItemError> {
+    /// The copy for the server (`context`: where warnings go; `None` when
+    /// the copy is only compared).
+    fn server_copy(
+        &self,
+        item: &Item,
+        context: Option<&MapContext<'_>>,
+    ) -> Result<Item, ItemError> {
         let report: TimeZoneReport = match self.mode {
             TimeZones::Keep => return Ok(item.clone()),
             TimeZones::Iana => item.with_iana_timezones(self.history)?,
             TimeZones::Utc => item.with_utc_times()?,
         };
-        for warning in &report.warnings {
-            tracing::warn!(uid = item.uid(), "time zones: {warning}");
+        if let Some(context) = context {
+            for warning in &report.warnings {
+                context.warn(item.uid(), format!("time zones: {warning}"));
+            }
         }
         Ok(report.item)
     }
@@ -62,13 +70,13 @@ impl Transform for TimeZoneMapping {
     fn map(&self, to: Side, item: Item, context: &MapContext<'_>) -> Result<Item, ItemError> {
         match to {
             Side::Server => self
-                .server_copy(&item)
-                .or_else(|e| super::reminders::left_alone(self.name(), item, &e)),
+                .server_copy(&item, Some(context))
+                .or_else(|e| super::left_alone(self.name(), item, &e, context)),
             Side::Local => {
                 if self.mode != TimeZones::Keep
                     && let Some(current) = context.current
                     && self
-                        .server_copy(current)
+                        .server_copy(current, None)
                         .is_ok_and(|copy| copy.content_hash() == item.content_hash())
                 {
                     return Ok(current.clone());

@@ -1662,3 +1662,51 @@ fn duplicate_removal_stays_within_the_deletion_limit() {
     assert_eq!(forced.duplicates[0].removed.len(), 3, "{forced:?}");
     assert_eq!(content_by_uid(&fx.server(), "ics").len(), 1);
 }
+
+#[test]
+fn a_mapping_that_cannot_apply_writes_the_item_as_it_is_with_a_warning() {
+    use davsync_sync::mapping::{TimeZoneMapping, TimeZones};
+    let fx = Fixture::new();
+    let mapping = Mapping::new()
+        .with(KindFilter(ItemKind::Event))
+        .with(TimeZoneMapping {
+            mode: TimeZones::Iana,
+            history: false,
+        });
+    let odd = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nBEGIN:VTIMEZONE\r\n\
+               TZID:Customized Time Zone\r\nBEGIN:STANDARD\r\nDTSTART:16010101T000000\r\n\
+               TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n\
+               BEGIN:VEVENT\r\nUID:odd\r\nDTSTAMP:20260101T000000Z\r\n\
+               DTSTART;TZID=Customized Time Zone:20260105T100000\r\nSUMMARY:Odd\r\n\
+               END:VEVENT\r\nEND:VCALENDAR\r\n";
+    write_file(&fx.local(), "odd.ics", odd);
+    let run = || {
+        fx.run_mapped(
+            &fx.store(&fx.local()),
+            &fx.store(&fx.server()),
+            &mapping,
+            SyncOptions::default(),
+            None,
+        )
+    };
+    let report = run();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.server.created, 1, "the item is not blocked");
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.uid.as_deref() == Some("odd")
+                && w.side == Some(Side::Server)
+                && w.message.contains("time zones")),
+        "{:?}",
+        report.warnings
+    );
+    let (_, copy) = files(&fx.server(), "ics").into_iter().next().unwrap();
+    assert!(copy.contains("TZID=Customized Time Zone"), "{copy}");
+    let report = run();
+    assert!(
+        report.items.is_empty() && report.warnings.is_empty(),
+        "{report:?}"
+    );
+}

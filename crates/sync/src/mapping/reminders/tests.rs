@@ -129,6 +129,7 @@ fn the_richer_side_keeps_its_alarms() {
     let context = MapContext {
         row: None,
         current: Some(&local),
+        warnings: None,
     };
     let back = m.map(Side::Local, edited, &context).unwrap();
     assert_eq!(back.alarm_count(), 2);
@@ -141,6 +142,7 @@ fn the_richer_side_keeps_its_alarms() {
     let context = MapContext {
         row: None,
         current: Some(&item(GOOGLE)),
+        warnings: None,
     };
     assert_eq!(
         m.map(Side::Local, own.clone(), &context).unwrap().body(),
@@ -241,7 +243,7 @@ proptest! {
             let server = m.map(Side::Server, original.clone(), &none()).unwrap();
             prop_assert!(server.alarm_count() <= original.alarm_count());
             prop_assert_eq!(without_alarm_text(server.body()), without_alarm_text(&body));
-            let context = MapContext { row: None, current: Some(&original) };
+            let context = MapContext { row: None, current: Some(&original), warnings: None };
             let back = m.map(Side::Local, server, &context).unwrap();
             prop_assert_eq!(back.content_hash(), original.content_hash());
         }

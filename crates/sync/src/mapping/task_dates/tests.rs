@@ -41,6 +41,7 @@ fn thunderbird_task_goes_floating_and_comes_back() {
     let context = MapContext {
         row: None,
         current: Some(&local),
+        warnings: None,
     };
     let back = m(TaskDates::Floating)
         .map(Side::Local, server.clone(), &context)
@@ -119,7 +120,7 @@ proptest! {
         prop_assert_eq!(once.body(), twice.body());
         prop_assert!(!once.body().contains("TZID"));
         prop_assert!(once.body().contains("SUMMARY:gen\r\n"));
-        let context = MapContext { row: None, current: Some(&local) };
+        let context = MapContext { row: None, current: Some(&local), warnings: None };
         let back = mapping.map(Side::Local, once, &context).unwrap();
         // The DST gap hour (a Berlin wall-clock time that does not exist) may
         // come back as another spelling of the same instant.

@@ -140,6 +140,7 @@ fn the_folder_copy_comes_back_unchanged() {
             let context = MapContext {
                 row: None,
                 current: Some(&local),
+                warnings: None,
             };
             let back = m(mode).map(Side::Local, server.clone(), &context).unwrap();
             assert_eq!(back.body(), body);
@@ -217,7 +218,7 @@ proptest! {
             let twice = m(mode).map(Side::Server, once.clone(), &none()).unwrap();
             prop_assert_eq!(once.body(), twice.body());
             prop_assert!(once.body().contains("SUMMARY:Generated\\, with a comma\r\n"));
-            let context = MapContext { row: None, current: Some(&local) };
+            let context = MapContext { row: None, current: Some(&local), warnings: None };
             let back = m(mode).map(Side::Local, once.clone(), &context).unwrap();
             prop_assert_eq!(back.body(), local.body());
             // Same instants over the first ten days (the first occurrence in UTC).
@@ -269,6 +270,7 @@ fn all_options_together_round_trip() {
                 let context = MapContext {
                     row: None,
                     current: Some(&local),
+                    warnings: None,
                 };
                 let back = mapping.map(Side::Local, server, &context).unwrap();
                 assert_eq!(
