@@ -9,7 +9,8 @@ use crate::servers::{Setup, folder_items, writes};
 use davsync_dav::CollectionKind;
 use davsync_testkit::clients;
 use davsync_testkit::folder::write_file;
-use davsync_testkit::items::event;
+use davsync_testkit::items::{day, event};
+use std::path::Path;
 
 /// A run after a mapped write has nothing to do: no writes, one request
 /// to the server.
@@ -95,6 +96,134 @@ fn duplicate_events_removed(name: &str) {
     assert_eq!(titles, ["Review", "Standup"], "{name}");
 }
 
+/// A one-hour event `days` from today with a reminder 15 minutes before.
+fn event_with_alarm(uid: &str, summary: &str, days: i64) -> String {
+    let d = day(days);
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davsync//tests//EN\r\nBEGIN:VEVENT\r\n\
+         UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{d}T100000Z\r\nDTEND:{d}T110000Z\r\n\
+         SUMMARY:{summary}\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:{summary}\r\n\
+         TRIGGER:-PT15M\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+fn upcoming_reminders_on_a_first_sync(name: &str) {
+    let s = Setup::new(name);
+    let local = s.folder("local");
+    let cal = s.collection(CollectionKind::Calendar);
+    let config = s.profile(
+        "cal",
+        "events",
+        &local,
+        &cal,
+        "reminders_to_server = \"upcoming\"",
+    );
+    write_file(
+        &local,
+        "past.ics",
+        &event_with_alarm("past", "Last month", -30),
+    );
+    write_file(
+        &local,
+        "next.ics",
+        &event_with_alarm("next", "Next month", 30),
+    );
+    let before = davsync_testkit::folder::files(&local, "ics");
+    let first = &s.sync(&config, &[])["cal"];
+    assert_eq!(first["server"]["created"], 2, "{name}: {first:#}");
+    let server = s.server_bodies(&cal);
+    assert!(
+        !server["past"].contains("BEGIN:VALARM"),
+        "{name}: {}",
+        server["past"]
+    );
+    assert!(
+        server["next"].contains("BEGIN:VALARM"),
+        "{name}: {}",
+        server["next"]
+    );
+    assert_eq!(
+        davsync_testkit::folder::files(&local, "ics"),
+        before,
+        "{name}: the folder keeps its alarms"
+    );
+    assert_idle(&s.sync(&config, &[])["cal"], name);
+    // The alarm-less server copy is edited: the edit comes back, the
+    // folder's alarm stays.
+    let edited = server["past"].replace("SUMMARY:Last month", "SUMMARY:Moved from last month");
+    assert_ne!(edited, server["past"], "{name}: {edited}");
+    s.put_body(&cal, "past", &edited);
+    assert_eq!(
+        s.server_bodies(&cal)["past"],
+        edited,
+        "{name}: edited on the server"
+    );
+    let report = &s.sync(&config, &[])["cal"];
+    assert_eq!(report["local"]["updated"], 1, "{name}: {report:#}");
+    let past = std::fs::read_to_string(local.join("past.ics")).unwrap();
+    assert!(
+        past.contains("Moved from last month") && past.contains("BEGIN:VALARM"),
+        "{name}: {past}"
+    );
+    assert_idle(&s.sync(&config, &[])["cal"], name);
+    assert_eq!(clients::khal_titles(&local).len(), 2, "{name}");
+}
+
+/// Every occurrence of every event in an iCalendar file, as an independent
+/// reader (Python's icalendar and recurring-ical-events) sees it: UTC start
+/// and summary, one per line.
+fn instants(path: &Path) -> String {
+    clients::python(
+        r#"
+import sys, datetime, icalendar, recurring_ical_events
+cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())
+out = []
+for e in recurring_ical_events.of(cal).between(datetime.datetime(2000, 1, 1), datetime.datetime(2100, 1, 1)):
+    dt = e['DTSTART'].dt
+    if isinstance(dt, datetime.datetime) and dt.tzinfo is not None:
+        dt = dt.astimezone(datetime.timezone.utc)
+    out.append(f"{dt.isoformat()} {e.get('SUMMARY')}")
+print("\n".join(sorted(out)))
+"#,
+        &[&path.display().to_string()],
+    )
+}
+
+fn windows_zones_arrive_as_iana(name: &str) {
+    let s = Setup::new(name);
+    let local = s.folder("local");
+    let cal = s.collection(CollectionKind::Calendar);
+    let config = s.profile(
+        "cal",
+        "events",
+        &local,
+        &cal,
+        "timezones = \"iana\"\ntime_range = false",
+    );
+    let data = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sync/tests/data/mapping/outlook-weekly-windows-tz.ics");
+    let outlook = std::fs::read_to_string(&data).unwrap();
+    write_file(&local, "outlook.ics", &outlook);
+    let first = &s.sync(&config, &[])["cal"];
+    assert_eq!(first["server"]["created"], 1, "{name}: {first:#}");
+    let server = s.server_bodies(&cal);
+    let copy = server.values().next().unwrap();
+    assert!(!copy.contains("W. Europe Standard Time"), "{name}: {copy}");
+    assert!(copy.contains("TZID=Europe/Berlin"), "{name}: {copy}");
+    let written = s.folder("server-copy").join("copy.ics");
+    std::fs::write(&written, copy).unwrap();
+    let expected = instants(&local.join("outlook.ics"));
+    assert!(expected.lines().count() > 10, "{expected}");
+    assert_eq!(instants(&written), expected, "{name}: the same instants");
+    assert_eq!(
+        std::fs::read_to_string(local.join("outlook.ics")).unwrap(),
+        outlook,
+        "{name}: the folder's item is not rewritten"
+    );
+    assert_idle(&s.sync(&config, &[])["cal"], name);
+    assert!(!clients::khal_titles(&local).is_empty(), "{name}");
+}
+
 macro_rules! per_server {
     ($($server:ident),*) => {$(
         mod $server {
@@ -103,6 +232,10 @@ macro_rules! per_server {
             fn sticky_category_filter() { super::sticky_category_filter(NAME) }
             #[test]
             fn duplicate_events_removed() { super::duplicate_events_removed(NAME) }
+            #[test]
+            fn upcoming_reminders_on_a_first_sync() { super::upcoming_reminders_on_a_first_sync(NAME) }
+            #[test]
+            fn windows_zones_arrive_as_iana() { super::windows_zones_arrive_as_iana(NAME) }
         }
     )*};
 }

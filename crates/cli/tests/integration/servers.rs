@@ -149,6 +149,24 @@ impl Setup {
         })
     }
 
+    /// Replaces the body of the item with `uid` on the server (as another
+    /// client would), wherever it is.
+    pub(crate) fn put_body(&self, collection: &Collection, uid: &str, body: &str) {
+        self.runtime.block_on(async {
+            let listed = collection.list().await.unwrap();
+            let hrefs: Vec<String> = listed.iter().map(|r| r.href.clone()).collect();
+            let bodies = collection.multiget(&hrefs).await.unwrap();
+            let mut updated = 0;
+            for (r, b) in listed.iter().zip(bodies) {
+                if Item::parse(b.unwrap().data).unwrap().uid() == uid {
+                    collection.update(&r.href, &r.etag, body).await.unwrap();
+                    updated += 1;
+                }
+            }
+            assert_eq!(updated, 1, "{uid} is on the server once");
+        });
+    }
+
     /// Writes an item straight to the server (as another client would).
     pub(crate) fn put(&self, collection: &Collection, uid: &str, body: &str) {
         let href = format!(
