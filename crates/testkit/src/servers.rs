@@ -149,8 +149,13 @@ impl Server {
         let path: http::Uri = template.parse().expect("collection URL");
         let trimmed = path.path().trim_end_matches('/');
         let home = &trimmed[..=trimmed.rfind('/').expect("collection below a home")];
+        // The process id alone repeats across runs against servers that
+        // keep their collections: the time makes the name new.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
         let name = format!(
-            "t{}x{}",
+            "t{}x{}x{nanos}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );

@@ -224,6 +224,50 @@ fn windows_zones_arrive_as_iana(name: &str) {
     assert!(!clients::khal_titles(&local).is_empty(), "{name}");
 }
 
+fn floating_task_dates_read_by_todoman(name: &str) {
+    let s = Setup::new(name);
+    let local = s.folder("local");
+    let cal = s.collection(CollectionKind::Calendar);
+    let config = s.profile(
+        "tasks",
+        "tasks",
+        &local,
+        &cal,
+        "task_dates = \"floating\"\ntime_range = false",
+    );
+    let data = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sync/tests/data/mapping/thunderbird-task-moz-alarms.ics");
+    let task = std::fs::read_to_string(&data).unwrap();
+    write_file(&local, "task.ics", &task);
+    let first = &s.sync(&config, &[])["tasks"];
+    assert_eq!(first["server"]["created"], 1, "{name}: {first:#}");
+    let uid = "3d2c1b0a-9f8e-4d7c-b6a5-0f1e2d3c4b5a";
+    let copy = s.server_bodies(&cal)[uid].clone();
+    assert!(
+        copy.contains("DUE:20260731T180000\r\n") && !copy.contains("DUE;TZID"),
+        "{name}: {copy}"
+    );
+    assert_idle(&s.sync(&config, &[])["tasks"], name);
+    // Another client renames it on the server: the name comes back, the
+    // folder's task keeps its zone.
+    let renamed = copy.replace("SUMMARY:Steuererklärung abgeben", "SUMMARY:Steuer abgeben");
+    assert_ne!(renamed, copy);
+    s.put_body(&cal, uid, &renamed);
+    let report = &s.sync(&config, &[])["tasks"];
+    assert_eq!(report["local"]["updated"], 1, "{name}: {report:#}");
+    let back = std::fs::read_to_string(local.join("task.ics")).unwrap();
+    assert!(
+        back.contains("Steuer abgeben") && back.contains("DUE;TZID=Europe/Berlin:20260731T180000"),
+        "{name}: {back}"
+    );
+    assert_idle(&s.sync(&config, &[])["tasks"], name);
+    assert_eq!(
+        clients::todoman_summaries(&local),
+        ["Steuer abgeben"],
+        "{name}"
+    );
+}
+
 macro_rules! per_server {
     ($($server:ident),*) => {$(
         mod $server {
@@ -236,6 +280,10 @@ macro_rules! per_server {
             fn upcoming_reminders_on_a_first_sync() { super::upcoming_reminders_on_a_first_sync(NAME) }
             #[test]
             fn windows_zones_arrive_as_iana() { super::windows_zones_arrive_as_iana(NAME) }
+            #[test]
+            fn floating_task_dates_read_by_todoman() {
+                super::floating_task_dates_read_by_todoman(NAME)
+            }
         }
     )*};
 }
