@@ -1,8 +1,10 @@
 //! Calendar objects and contacts as davsync sees them: parsing and validation
 //! (through `calcard`), identity (UID), content hashes, and lossless edits.
 
+mod edit;
 mod item;
 mod lines;
 mod range;
 
+pub use edit::{Component, Property, escape_text, unescape_text};
 pub use item::{Item, ItemError, ItemKind, parse_timestamp};
