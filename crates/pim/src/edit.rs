@@ -342,12 +342,17 @@ impl Component<'_> {
                 self.doc.insert(anchor, line.clone());
                 self.end += 1;
                 copied += 1;
-            } else if let Some(found) = self
-                .own()
-                .into_iter()
-                .find(|&j| j > anchor && self.doc[j].logical == line.logical)
-            {
-                anchor = found;
+            } else {
+                // The same line after the anchor, else (an edited value) the
+                // next line of the same name.
+                let own: Vec<usize> = self.own().into_iter().filter(|&j| j > anchor).collect();
+                let found = own
+                    .iter()
+                    .find(|&&j| self.doc[j].logical == line.logical)
+                    .or_else(|| own.iter().find(|&&j| self.doc[j].name() == line.name()));
+                if let Some(&found) = found {
+                    anchor = found;
+                }
             }
         }
         copied

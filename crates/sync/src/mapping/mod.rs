@@ -9,9 +9,13 @@ use davsync_pim::{Item, ItemError};
 
 mod category;
 mod kind;
+mod scheduling;
+#[cfg(test)]
+mod testing;
 
 pub use category::CategoryFilter;
 pub use kind::KindFilter;
+pub use scheduling::{DropAttendees, OrganizerSentBy, SOGO_NOTIFICATIONS, ScheduleAgentClient, SogoNoNotifications};
 
 /// What a transform may know besides the item it maps.
 #[derive(Debug, Clone, Copy, Default)]
