@@ -9,12 +9,14 @@ use davsync_pim::{Item, ItemError};
 
 mod category;
 mod kind;
+mod privacy;
 mod scheduling;
 #[cfg(test)]
 mod testing;
 
 pub use category::CategoryFilter;
 pub use kind::KindFilter;
+pub use privacy::{BUSY_KEEPS, ClassMapping, PrivateEvents, PrivateMode, is_private};
 pub use scheduling::{DropAttendees, OrganizerSentBy, SOGO_NOTIFICATIONS, ScheduleAgentClient, SogoNoNotifications};
 
 /// What a transform may know besides the item it maps.
