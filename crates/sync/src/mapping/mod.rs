@@ -8,6 +8,7 @@ use crate::status::StatusRow;
 use davsync_pim::{Item, ItemError};
 
 mod category;
+mod description;
 mod kind;
 mod privacy;
 mod scheduling;
@@ -15,6 +16,7 @@ mod scheduling;
 mod testing;
 
 pub use category::CategoryFilter;
+pub use description::{DropDescription, HtmlDescription, html_to_text, looks_like_html};
 pub use kind::KindFilter;
 pub use privacy::{BUSY_KEEPS, ClassMapping, PrivateEvents, PrivateMode, is_private};
 pub use scheduling::{DropAttendees, OrganizerSentBy, SOGO_NOTIFICATIONS, ScheduleAgentClient, SogoNoNotifications};
