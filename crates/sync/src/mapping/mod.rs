@@ -11,6 +11,7 @@ mod category;
 mod description;
 mod kind;
 mod privacy;
+mod property_map;
 mod scheduling;
 #[cfg(test)]
 mod testing;
@@ -19,6 +20,7 @@ pub use category::CategoryFilter;
 pub use description::{DropDescription, HtmlDescription, html_to_text, looks_like_html};
 pub use kind::KindFilter;
 pub use privacy::{BUSY_KEEPS, ClassMapping, PrivateEvents, PrivateMode, is_private};
+pub use property_map::{Direction, PROTECTED, PropertyMap, PropertyRule, property_name};
 pub use scheduling::{DropAttendees, OrganizerSentBy, SOGO_NOTIFICATIONS, ScheduleAgentClient, SogoNoNotifications};
 
 /// What a transform may know besides the item it maps.
