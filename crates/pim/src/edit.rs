@@ -157,9 +157,7 @@ impl Property<'_> {
         })? + 1;
         let removed = segments.remove(i);
         self.rebuild(&segments);
-        removed
-            .split_once('=')
-            .map(|(_, v)| unquote(v).to_string())
+        removed.split_once('=').map(|(_, v)| unquote(v).to_string())
     }
 
     /// Renames the property, keeping parameters and value.
@@ -553,14 +551,20 @@ mod tests {
     fn an_edit_that_changes_nothing_returns_the_same_bytes() {
         let body = EVENT.replace("SUMMARY:s\r\n", "SUMMARY:a long\r\n  folded line\r\n");
         let item = Item::parse(body.clone()).unwrap();
-        let same = item.edit_components(|c| c.edit(|p| p.rename(&p.name()))).unwrap();
+        let same = item
+            .edit_components(|c| c.edit(|p| p.rename(&p.name())))
+            .unwrap();
         assert_eq!(same.body(), body);
     }
 
     #[test]
     fn removal_and_alarms_stay_within_main_components() {
         let no_desc = item().with_property_removed("DESCRIPTION").unwrap();
-        assert_eq!(no_desc.body(), EVENT, "the alarm's DESCRIPTION is not the event's");
+        assert_eq!(
+            no_desc.body(),
+            EVENT,
+            "the alarm's DESCRIPTION is not the event's"
+        );
         let no_attendee = item().with_property_removed("ATTENDEE").unwrap();
         assert_eq!(
             no_attendee.body(),

@@ -164,9 +164,9 @@ fn peer_alt(peer: &Component<'_>) -> Option<String> {
 /// that descriptions written as HTML use.
 pub fn looks_like_html(text: &str) -> bool {
     const TAGS: [&str; 22] = [
-        "<br>", "<br/>", "<br />", "<p>", "<p ", "</p>", "<div", "</div>", "<b>", "</b>",
-        "<i>", "</i>", "<u>", "<a href", "</a>", "<span", "<ul>", "<ol>", "<li>", "<html",
-        "<strong>", "<em>",
+        "<br>", "<br/>", "<br />", "<p>", "<p ", "</p>", "<div", "</div>", "<b>", "</b>", "<i>",
+        "</i>", "<u>", "<a href", "</a>", "<span", "<ul>", "<ol>", "<li>", "<html", "<strong>",
+        "<em>",
     ];
     if !text.contains('<') {
         return false;
@@ -243,10 +243,10 @@ pub fn html_to_text(html: &str) -> String {
                     }
                     "br" => newline(&mut out),
                     "p" | "div" | "tr" | "ul" | "ol" | "table" | "h1" | "h2" | "h3" | "h4"
-                    | "h5" | "h6" | "blockquote" => {
-                        if !out.is_empty() && !out.ends_with('\n') {
-                            newline(&mut out);
-                        }
+                    | "h5" | "h6" | "blockquote"
+                        if !out.is_empty() && !out.ends_with('\n') =>
+                    {
+                        newline(&mut out);
                     }
                     "li" if !closing => {
                         if !out.is_empty() && !out.ends_with('\n') {
@@ -345,7 +345,9 @@ mod tests {
         );
         assert!(text.ends_with("Join with Google Meet: https://meet.google.com/abc-defg-hij\n-::~:~::~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~::~:~::-"), "{text}");
         assert_eq!(
-            html_to_text("<html><head><title>x</title></head><body><p>Programme:</p><ul><li>Breakfast at 9</li><li>Workshop &quot;Roadmap&quot;</li></ul><p>See you&nbsp;there!</p></body></html>"),
+            html_to_text(
+                "<html><head><title>x</title></head><body><p>Programme:</p><ul><li>Breakfast at 9</li><li>Workshop &quot;Roadmap&quot;</li></ul><p>See you&nbsp;there!</p></body></html>"
+            ),
             "Programme:\n- Breakfast at 9\n- Workshop \"Roadmap\"\nSee you there!"
         );
         assert!(!looks_like_html("a < b and c > d"));
@@ -358,7 +360,10 @@ mod tests {
         let local = sample("outlook");
         let server = map(&m, Side::Server, &local, None);
         assert!(!server.has_property("DESCRIPTION") && !server.has_property("X-ALT-DESC"));
-        assert!(server.body().contains("DESCRIPTION:Reminder"), "alarms keep theirs");
+        assert!(
+            server.body().contains("DESCRIPTION:Reminder"),
+            "alarms keep theirs"
+        );
         assert_untouched(&local, &server, &DESCRIPTIONS);
         assert_eq!(map(&m, Side::Local, &server, None).body(), server.body());
     }
@@ -372,7 +377,10 @@ mod tests {
         let server = map(&m, Side::Server, &local, None);
         let edited = Item::parse(server.body().replace("SEQUENCE:0", "SEQUENCE:1")).unwrap();
         let back = map(&m, Side::Local, &edited, Some(&local));
-        assert_eq!(back.body(), local.body().replace("SEQUENCE:0", "SEQUENCE:1"));
+        assert_eq!(
+            back.body(),
+            local.body().replace("SEQUENCE:0", "SEQUENCE:1")
+        );
         let described = Item::parse(
             server
                 .body()
@@ -381,7 +389,10 @@ mod tests {
         .unwrap();
         let back = map(&m, Side::Local, &described, Some(&local));
         assert_eq!(back.property_values("DESCRIPTION")[0], "new text");
-        assert!(back.property_values("X-ALT-DESC").len() == 0, "the old HTML is not put back beside it");
+        assert!(
+            back.property_values("X-ALT-DESC").is_empty(),
+            "the old HTML is not put back beside it"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use davsync_pim::{Item, ItemError};
 mod category;
 mod description;
 mod kind;
+mod options;
 mod privacy;
 mod property_map;
 mod scheduling;
@@ -19,9 +20,12 @@ mod testing;
 pub use category::CategoryFilter;
 pub use description::{DropDescription, HtmlDescription, html_to_text, looks_like_html};
 pub use kind::KindFilter;
+pub use options::CalendarOptions;
 pub use privacy::{BUSY_KEEPS, ClassMapping, PrivateEvents, PrivateMode, is_private};
 pub use property_map::{Direction, PROTECTED, PropertyMap, PropertyRule, property_name};
-pub use scheduling::{DropAttendees, OrganizerSentBy, SOGO_NOTIFICATIONS, ScheduleAgentClient, SogoNoNotifications};
+pub use scheduling::{
+    DropAttendees, OrganizerSentBy, SOGO_NOTIFICATIONS, ScheduleAgentClient, SogoNoNotifications,
+};
 
 /// What a transform may know besides the item it maps.
 #[derive(Debug, Clone, Copy, Default)]

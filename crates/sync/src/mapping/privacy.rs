@@ -18,7 +18,11 @@ fn private_class(value: &str) -> bool {
 /// Whether an event or task is private: a main component (the series or an
 /// exception) has CLASS PRIVATE or CONFIDENTIAL.
 pub fn is_private(item: &Item) -> bool {
-    item.kind() != ItemKind::Contact && item.property_values("CLASS").iter().any(|v| private_class(v))
+    item.kind() != ItemKind::Contact
+        && item
+            .property_values("CLASS")
+            .iter()
+            .any(|v| private_class(v))
 }
 
 /// `class_public_omit`, `class_private_as_confidential` and
@@ -49,7 +53,7 @@ impl ClassMapping {
     }
 
     /// What a folder item's CLASS (`None`: none) is on the server.
-    fn to_server(&self, class: Option<&str>) -> Option<String> {
+    fn on_server(self, class: Option<&str>) -> Option<String> {
         let class = class.map(norm)?;
         match class.as_str() {
             "PUBLIC" if self.public_omit => None,
@@ -79,7 +83,7 @@ impl Transform for ClassMapping {
                     if p.name() != "CLASS" {
                         return;
                     }
-                    match self.to_server(Some(p.value())) {
+                    match self.on_server(Some(p.value())) {
                         None => p.remove(),
                         Some(mapped) if mapped != norm(p.value()) => p.set_value(&mapped),
                         Some(_) => {}
@@ -94,7 +98,7 @@ impl Transform for ClassMapping {
                     let Some(peer) = peer else { return };
                     let theirs = peer.values("CLASS").first().cloned();
                     let ours = c.values("CLASS").first().map(|v| norm(v));
-                    let unchanged = self.to_server(theirs.as_deref()) == ours;
+                    let unchanged = self.on_server(theirs.as_deref()) == ours;
                     if unchanged && theirs.as_deref().map(norm) != ours {
                         c.remove("CLASS");
                         c.restore_from(peer, |n| n == "CLASS");
@@ -272,11 +276,17 @@ mod tests {
                 let m = classes(*option);
                 let local = with_class(class);
                 let server = map(&m, Side::Server, &local, None);
-                let want: Vec<String> = (!want.is_empty()).then(|| want.to_string()).into_iter().collect();
+                let want: Vec<String> = (!want.is_empty())
+                    .then(|| want.to_string())
+                    .into_iter()
+                    .collect();
                 assert_eq!(class_of(&server), want, "{class} {option:?}");
                 assert_untouched(&local, &server, &["CLASS"]);
                 // Back with the folder item: its CLASS, as it was.
-                assert_eq!(map(&m, Side::Local, &server, Some(&local)).body(), local.body());
+                assert_eq!(
+                    map(&m, Side::Local, &server, Some(&local)).body(),
+                    local.body()
+                );
                 // Without one (an item new from the server): as the server has it.
                 assert_eq!(map(&m, Side::Local, &server, None).body(), server.body());
             }
@@ -319,14 +329,21 @@ mod tests {
         assert!(class_of(&server).is_empty());
         let edited = Item::parse(server.body().replace("PRIORITY:5", "PRIORITY:1")).unwrap();
         let back = map(&m, Side::Local, &edited, Some(&local));
-        assert_eq!(back.body(), local.body().replace("PRIORITY:5", "PRIORITY:1"));
+        assert_eq!(
+            back.body(),
+            local.body().replace("PRIORITY:5", "PRIORITY:1")
+        );
     }
 
     #[test]
     fn skip_leaves_private_items_out_on_both_sides() {
         let m = only(PrivateEvents(PrivateMode::Skip));
         assert!(!m.selection().is_empty());
-        assert!(only(PrivateEvents(PrivateMode::Busy)).selection().is_empty());
+        assert!(
+            only(PrivateEvents(PrivateMode::Busy))
+                .selection()
+                .is_empty()
+        );
         for (name, item) in samples() {
             let private = matches!(name, "apple" | "thunderbird" | "task");
             assert_eq!(is_private(&item), private, "{name}");
@@ -353,7 +370,10 @@ mod tests {
         assert_eq!(task.summary(), Some("Busy"));
         assert!(!task.body().contains("VALARM"));
         // Back with the folder item: all of it again.
-        assert_eq!(map(&m, Side::Local, &server, Some(&local)).body(), local.body());
+        assert_eq!(
+            map(&m, Side::Local, &server, Some(&local)).body(),
+            local.body()
+        );
     }
 
     /// The server copy edited (moved by an hour), the folder copy keeps the rest.

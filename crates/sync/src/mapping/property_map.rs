@@ -77,7 +77,9 @@ pub fn property_name(name: &str) -> Result<String, String> {
         ));
     }
     if PROTECTED.contains(&upper.as_str()) {
-        return Err(format!("{upper} cannot be mapped: it makes the item what it is"));
+        return Err(format!(
+            "{upper} cannot be mapped: it makes the item what it is"
+        ));
     }
     Ok(upper)
 }
@@ -227,7 +229,11 @@ mod tests {
 
     #[test]
     fn a_rename_goes_one_way_and_comes_back() {
-        let m = rules(vec![rename("X-MOZ-LASTACK", "X-OTHER", Direction::ToServer)]);
+        let m = rules(vec![rename(
+            "X-MOZ-LASTACK",
+            "X-OTHER",
+            Direction::ToServer,
+        )]);
         let local = sample("thunderbird");
         let server = map(&m, Side::Server, &local, None);
         assert_eq!(server.property_values("X-OTHER"), ["20261203T071512Z"]);
@@ -271,7 +277,10 @@ mod tests {
         assert!(!server.has_property("X-APPLE-STRUCTURED-LOCATION"));
         let edited = Item::parse(server.body().replace("SEQUENCE:0", "SEQUENCE:2")).unwrap();
         let back = map(&m, Side::Local, &edited, Some(&local));
-        assert_eq!(back.body(), local.body().replace("SEQUENCE:0", "SEQUENCE:2"));
+        assert_eq!(
+            back.body(),
+            local.body().replace("SEQUENCE:0", "SEQUENCE:2")
+        );
     }
 
     /// Dropped both ways, the property never crosses: each side keeps its own.
@@ -282,11 +291,10 @@ mod tests {
         let local = sample("thunderbird");
         let server = map(&m, Side::Server, &local, None);
         assert!(!server.has_property("X-MOZ-GENERATION"));
-        let server_own = Item::parse(
-            server
-                .body()
-                .replace("TRANSP:OPAQUE\r\n", "TRANSP:OPAQUE\r\nX-MOZ-GENERATION:9\r\n"),
-        )
+        let server_own = Item::parse(server.body().replace(
+            "TRANSP:OPAQUE\r\n",
+            "TRANSP:OPAQUE\r\nX-MOZ-GENERATION:9\r\n",
+        ))
         .unwrap();
         let back = map(&m, Side::Local, &server_own, Some(&local));
         assert_eq!(back.body(), local.body());
@@ -305,7 +313,11 @@ mod tests {
             drop("X-BAR", Direction::Both),
         ]);
         // A rename towards the folder: a server item goes there and back.
-        let down = rules(vec![rename("X-GOOGLE-CONFERENCE", "X-CONFERENCE", Direction::ToLocal)]);
+        let down = rules(vec![rename(
+            "X-GOOGLE-CONFERENCE",
+            "X-CONFERENCE",
+            Direction::ToLocal,
+        )]);
         for (_, item) in samples() {
             assert_round_trip(&m, &item);
             assert_idempotent(&m, &item, None);

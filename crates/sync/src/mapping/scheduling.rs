@@ -183,7 +183,10 @@ mod tests {
         let m = only(ScheduleAgentClient);
         let local = sample("outlook");
         let server = map(&m, Side::Server, &local, None);
-        assert_eq!(unfolded(&server).matches("SCHEDULE-AGENT=CLIENT").count(), 7);
+        assert_eq!(
+            unfolded(&server).matches("SCHEDULE-AGENT=CLIENT").count(),
+            7
+        );
         assert!(unfolded(&server).contains(
             "ORGANIZER;CN=\"Schmidt, Michael\";SCHEDULE-AGENT=CLIENT:mailto:michael.schmidt@example.com\r\n"
         ));
@@ -194,7 +197,10 @@ mod tests {
             "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nBEGIN:VALARM\r\nACTION:EMAIL\r\nATTENDEE:mailto:me@example.org\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
         )
         .unwrap();
-        assert_eq!(map(&m, Side::Server, &mail_alarm, None).body(), mail_alarm.body());
+        assert_eq!(
+            map(&m, Side::Server, &mail_alarm, None).body(),
+            mail_alarm.body()
+        );
     }
 
     #[test]

@@ -10,9 +10,18 @@ use proptest::prelude::*;
 /// The realistic items of `tests/data/mapping/`, by file name.
 pub(crate) fn samples() -> Vec<(&'static str, Item)> {
     [
-        ("outlook", include_str!("../../tests/data/mapping/outlook.ics")),
-        ("google", include_str!("../../tests/data/mapping/google.ics")),
-        ("altdesc", include_str!("../../tests/data/mapping/altdesc.ics")),
+        (
+            "outlook",
+            include_str!("../../tests/data/mapping/outlook.ics"),
+        ),
+        (
+            "google",
+            include_str!("../../tests/data/mapping/google.ics"),
+        ),
+        (
+            "altdesc",
+            include_str!("../../tests/data/mapping/altdesc.ics"),
+        ),
         ("apple", include_str!("../../tests/data/mapping/apple.ics")),
         (
             "thunderbird",
@@ -166,9 +175,8 @@ fn arb_props() -> impl Strategy<Value = Vec<String>> {
         ]),
         prop::option::of(arb_params()),
         prop::collection::vec(
-            (arb_params(), "[a-z]{1,12}").prop_map(|(p, who)| {
-                format!("ATTENDEE{p}:mailto:{who}@example.org")
-            }),
+            (arb_params(), "[a-z]{1,12}")
+                .prop_map(|(p, who)| format!("ATTENDEE{p}:mailto:{who}@example.org")),
             0..4,
         ),
         prop::collection::vec(
@@ -197,9 +205,8 @@ fn arb_props() -> impl Strategy<Value = Vec<String>> {
                 if let Some(d) = description {
                     lines.push(format!("DESCRIPTION:{d}"));
                 } else if html {
-                    lines.push(
-                        "X-ALT-DESC;FMTTYPE=text/html:<p>Hello <b>there</b></p>".to_string(),
-                    );
+                    lines
+                        .push("X-ALT-DESC;FMTTYPE=text/html:<p>Hello <b>there</b></p>".to_string());
                 }
                 if let Some(c) = class {
                     lines.push(format!("CLASS:{c}"));
