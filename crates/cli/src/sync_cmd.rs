@@ -285,7 +285,12 @@ fn proxy_credentials(
 }
 
 fn mapping_for(profile: &Profile) -> Mapping {
+    // The mapping options come before the category filter: see
+    // `Mapping::with_calendar_options`.
     let mut mapping = Mapping::new().with(KindFilter(profile.content.kind()));
+    if profile.content.kind() != davsync_pim::ItemKind::Contact {
+        mapping = mapping.with_calendar_options(&profile.mapping);
+    }
     if let Some(cat) = &profile.category {
         mapping = mapping.with(CategoryFilter {
             category: cat.name.clone(),

@@ -9,6 +9,7 @@ use super::store::{ResolvedStore, resolve_store};
 use crate::retention::Retention;
 use anyhow::Result;
 use davsync_pim::ItemKind;
+use davsync_sync::mapping::CalendarOptions;
 use davsync_sync::{ConflictPolicy, Mode};
 use serde::Deserialize;
 use std::ops::Range;
@@ -70,6 +71,8 @@ pub(crate) struct Profile {
     pub max_delete: u8,
     /// The category filter, if any.
     pub category: Option<CategoryOptions>,
+    /// The mapping options: scheduling, privacy, descriptions, custom properties.
+    pub mapping: CalendarOptions,
     /// Items read per request (the guide's chunked sync), and per status transaction.
     pub chunk_size: usize,
     /// Items larger than this (bytes) are left alone, each with an error.
@@ -151,6 +154,8 @@ pub(super) fn resolve_profile(
     }
     let category =
         category_of(&raw, &span).map_err(|(at, k, message)| src.error(at, &key(k), message))?;
+    let mapping = super::mapping::mapping_of(&raw)
+        .map_err(|(at, k, message)| src.error(at, &key(k), message))?;
     let bounded = |value: Option<Spanned<i64>>, k: &Key| {
         bounded(value, k).map_err(|(at, message)| src.error(at, &key(k.name), message))
     };
@@ -214,6 +219,7 @@ pub(super) fn resolve_profile(
         conflicts: raw.conflicts,
         max_delete: max_delete as u8,
         category,
+        mapping,
         chunk_size,
         max_item_size,
         concurrency,
