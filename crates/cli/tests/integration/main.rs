@@ -12,6 +12,7 @@ mod furniture;
 mod kill;
 mod logging;
 mod lying_etags;
+mod mapping;
 mod offline;
 mod progress;
 mod reports;

@@ -50,13 +50,30 @@ impl Default for CalendarOptions {
 
 impl Mapping {
     /// Adds the transforms of `options`. Call it before adding a category
-    /// filter: the transforms that merge with the receiving side's item
-    /// come first on the way to the folder (busy time first, since it
-    /// restores the most), so that what they restore is the folder item's
-    /// own and the transforms after them (which are idempotent) find it in
-    /// their form; on the way to the server they come last.
+    /// filter. The order (on the way to the folder; the way to the server
+    /// is the reverse) keeps the merges right: first the transforms that
+    /// only add to the server copy and take it off again (scheduling, then
+    /// `property_map`), so that on the way to the server they act on the
+    /// busy copy too; then the lossy ones, busy time first since it
+    /// restores the most, so that on the way to the folder what they
+    /// restore from the folder item is in the folder's form, which the
+    /// (idempotent) transforms after them leave as it is.
     pub fn with_calendar_options(self, options: &CalendarOptions) -> Mapping {
         let mut m = self;
+        if options.schedule_agent_client {
+            m = m.with(ScheduleAgentClient);
+        }
+        if options.sogo_no_notifications {
+            m = m.with(SogoNoNotifications);
+        }
+        if let Some(address) = &options.organizer_sent_by {
+            m = m.with(OrganizerSentBy {
+                address: address.clone(),
+            });
+        }
+        if !options.property_map.is_empty() {
+            m = m.with(PropertyMap(options.property_map.clone()));
+        }
         if options.private_events != PrivateMode::Sync {
             m = m.with(PrivateEvents(options.private_events));
         }
@@ -71,20 +88,6 @@ impl Mapping {
         }
         if options.class.is_active() {
             m = m.with(options.class);
-        }
-        if !options.property_map.is_empty() {
-            m = m.with(PropertyMap(options.property_map.clone()));
-        }
-        if options.schedule_agent_client {
-            m = m.with(ScheduleAgentClient);
-        }
-        if options.sogo_no_notifications {
-            m = m.with(SogoNoNotifications);
-        }
-        if let Some(address) = &options.organizer_sent_by {
-            m = m.with(OrganizerSentBy {
-                address: address.clone(),
-            });
         }
         m
     }
@@ -177,6 +180,13 @@ mod tests {
         let server = map(&m, Side::Server, &local, None);
         assert_eq!(server.summary(), Some("Busy"));
         assert!(!server.has_property("CATEGORIES"));
+        // What the server copy gets added, the busy copy gets too.
+        assert_eq!(server.property_values("X-FOO"), ["bar"]);
+        assert_eq!(
+            server.property_values("X-SOGO-SEND-APPOINTMENT-NOTIFICATIONS"),
+            ["NO"]
+        );
+        assert_eq!(server.property_values("CLASS"), ["CONFIDENTIAL"]);
         let moved = Item::parse(server.body().replace("T081500", "T091500")).unwrap();
         let back = map(&m, Side::Local, &moved, Some(&local));
         assert_eq!(back.body(), local.body().replace("T081500", "T091500"));
