@@ -114,13 +114,14 @@ impl Property<'_> {
             })
     }
 
-    /// Rebuilds the line from name and parameter segments and the value.
+    /// Rebuilds the line from name and parameter segments and the value. A
+    /// line without a value (an unclosed quote) is left as it is.
     fn rebuild(&mut self, segments: &[String]) {
         let logical = &self.line.logical;
-        let rest = match value_colon(logical) {
-            Some(i) => logical[i..].to_string(),
-            None => ":".to_string(),
+        let Some(i) = value_colon(logical) else {
+            return;
         };
+        let rest = logical[i..].to_string();
         self.line.set(format!("{}{rest}", segments.join(";")));
     }
 
@@ -150,6 +151,7 @@ impl Property<'_> {
 
     /// Removes parameter `name`; returns its value (unquoted) if it was there.
     pub fn remove_param(&mut self, name: &str) -> Option<String> {
+        value_colon(&self.line.logical)?;
         let mut segments = self.segments();
         let i = segments.iter().skip(1).position(|p| {
             p.split_once('=')
@@ -625,6 +627,20 @@ mod tests {
             })
             .unwrap();
         assert_eq!(again.body(), rich.body());
+    }
+
+    #[test]
+    fn a_line_without_a_value_is_left_alone() {
+        let mut line = Line::new("ATTENDEE;CN=\"open:mailto:x@example.org".into());
+        let before = line.clone();
+        let mut p = Property {
+            line: &mut line,
+            removed: false,
+        };
+        p.set_param("SCHEDULE-AGENT", "CLIENT");
+        p.rename("X-ATTENDEE");
+        assert_eq!(p.remove_param("CN"), None);
+        assert_eq!(line, before);
     }
 
     #[test]
