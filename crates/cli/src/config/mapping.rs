@@ -388,7 +388,10 @@ mod tests {
             ("drop = \"X A\"", "is not a property name"),
             ("drop = \"X-A\"\nset = \"X-B\"", "entry 2: give either"),
             ("drop = \"X-A\"\nnot_a_key = 1", "unknown field `not_a_key`"),
-            ("drop = \"X-A\"\ndirection = \"up\"", "to_server"),
+            (
+                "drop = \"X-A\"\ndirection = \"up\"",
+                "key `profiles.p.property_map.direction`: unknown variant `up`, expected one of `to_server`",
+            ),
         ] {
             let source = profile("events", "")
                 + "[[profiles.p.property_map]]\ndrop = \"X-OK\"\n[[profiles.p.property_map]]\n"
