@@ -192,6 +192,26 @@ mod tests {
         assert_eq!(back.body(), local.body().replace("T081500", "T091500"));
     }
 
+    /// An item written with LF line ends and long lines unfolded comes back
+    /// with the same content: the lines an option edits are folded the RFC
+    /// way, the others keep their bytes.
+    #[test]
+    fn an_lf_item_comes_back_with_the_same_content() {
+        let body = "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:lf\nDTSTART:20260102T100000Z\nSUMMARY:A meeting with a rather long list of attendees on one unfolded line\nORGANIZER;CN=Somebody With A Long Name:mailto:somebody.with.a.long.name@example.org\nATTENDEE;CN=Another Person With A Long Name;RSVP=TRUE:mailto:another@example.org\nCLASS:PUBLIC\nEND:VEVENT\nEND:VCALENDAR\n";
+        let local = Item::parse(body)
+            .unwrap()
+            .with_category_added("Work")
+            .unwrap();
+        let m = profile(&everything(PrivateMode::Busy), ItemKind::Event);
+        let server = map(&m, Side::Server, &local, None);
+        let back = map(&m, Side::Local, &server, Some(&local));
+        assert_eq!(back.content_hash(), local.content_hash());
+        assert_eq!(back.content_lines(), local.content_lines());
+        assert!(back.body().contains(
+            "\nSUMMARY:A meeting with a rather long list of attendees on one unfolded line\n"
+        ));
+    }
+
     proptest! {
         #[test]
         fn all_options_together_round_trip_generated_items(item in arb_item(), busy in any::<bool>()) {

@@ -269,7 +269,7 @@ pub(crate) const PROPERTY_MAP: Key = key(
     DefaultValue::None,
     PROFILE,
     "`[[profiles.NAME.property_map]]` entries: rename (`from`, `to`), set (`set`, `value`) or \
-     drop (`drop`) a property, with a `direction`; see [Custom properties](#custom-properties)",
+     drop (`drop`) a property, with a `direction` (see Custom properties in the README)",
 );
 
 /// `chunk_size`.
