@@ -227,6 +227,33 @@ full_listing_interval = "12h"
 local = { type = "vdir", path = "cal" }
 server = { type = "caldav", url = "https://dav.example.org/cal/", connect_timeout_seconds = 5 }
 """,
+    "mapping.toml": """[profiles.work]
+content = "events"
+schedule_agent_client = true
+sogo_no_notifications = true
+map_attendees = false
+organizer_sent_by = "mailto:assistant@example.org"
+class_public_omit = true
+class_private_as_confidential = true
+private_events = "busy"
+description = "drop"
+html_description = "text"
+local = { type = "vdir", path = "cal" }
+server = { type = "caldav", url = "https://dav.example.org/SOGo/dav/alice/Calendar/work/" }
+
+[[profiles.work.property_map]]
+from = "X-MOZ-LASTACK"
+to = "X-OTHER-LASTACK"
+direction = "to_server"
+
+[[profiles.work.property_map]]
+set = "X-SYNCED-BY"
+value = "davsync"
+
+[[profiles.work.property_map]]
+drop = "X-MOZ-SNOOZE-TIME"
+direction = "both"
+""",
     "bad-key.toml": """[profiles.x]
 content = "events"
 max_delete = 500

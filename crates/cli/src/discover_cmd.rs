@@ -619,6 +619,11 @@ fn render_profiles(
         if p.read_only {
             out.push_str("mode = \"to-local\"  # read-only on the server\n");
         }
+        if p.content != "contacts" && is_sogo(&p.url) {
+            out.push_str(
+                "sogo_no_notifications = true  # SOGo mails no invitations for synced items\n",
+            );
+        }
         out.push_str(&format!(
             "local = {{ type = \"vdir\", path = {} }}\n",
             toml_str(&p.local.to_string_lossy())
@@ -637,6 +642,12 @@ fn render_profiles(
         out.push_str(&server);
     }
     out
+}
+
+/// Whether a collection is on a SOGo server (its DAV root is `/SOGo/dav/`):
+/// its calendars get SOGo's notification flag, as the original's SOGo preset does.
+fn is_sogo(url: &str) -> bool {
+    url.contains("/SOGo/dav/")
 }
 
 fn write_profiles(
@@ -860,6 +871,39 @@ mod tests {
         );
         let cfg = Config::parse(&text, &root.path().join("c.toml")).unwrap();
         assert_eq!(cfg.profiles.len(), 5);
+    }
+
+    #[test]
+    fn sogo_calendars_get_the_notification_flag() {
+        let root = tempfile::tempdir().unwrap();
+        let existing = existing_profiles("", Path::new("c.toml")).unwrap();
+        let collections = [
+            collection(
+                Some("Personal"),
+                "https://h/SOGo/dav/alice/Calendar/personal/",
+                &["VEVENT", "VTODO"],
+            ),
+            collection(None, "https://h/SOGo/dav/alice/Contacts/personal/", &[]),
+            collection(Some("Work"), "https://h/dav/cal/work/", &["VEVENT"]),
+        ];
+        let w = plan_profiles(&collections, &existing, root.path());
+        let text = render_profiles(&w.added, "alice", None, &Start::Url("https://h/".into()));
+        let cfg = Config::parse(&text, &root.path().join("c.toml")).unwrap();
+        let flags: Vec<(&str, bool)> = cfg
+            .profiles
+            .iter()
+            .map(|p| (p.name.as_str(), p.mapping.sogo_no_notifications))
+            .collect();
+        assert_eq!(
+            flags,
+            [
+                ("personal", true),
+                ("personal-2", false),
+                ("personal-tasks", true),
+                ("work", false)
+            ],
+            "{text}"
+        );
     }
 
     #[test]

@@ -288,7 +288,12 @@ fn proxy_credentials(
 }
 
 fn mapping_for(profile: &Profile) -> Mapping {
+    // The mapping options come before the category filter: see
+    // `Mapping::with_calendar_options`.
     let mut mapping = Mapping::new().with(KindFilter(profile.content.kind()));
+    if profile.content.kind() != davsync_pim::ItemKind::Contact {
+        mapping = mapping.with_calendar_options(&profile.mapping);
+    }
     if let Some(cat) = &profile.category {
         mapping = mapping.with(CategoryFilter {
             category: cat.name.clone(),
@@ -300,7 +305,7 @@ fn mapping_for(profile: &Profile) -> Mapping {
     // Towards the folder in this order, towards the server in reverse: time
     // zones are rewritten first on the way out and restored last on the way
     // in, when the other options have restored what they dropped.
-    let options = &profile.mapping;
+    let options = &profile.time_options;
     let reminders = RemindersMapping::new(options.reminders_to_server, options.reminders_to_local);
     if !reminders.is_identity() {
         mapping = mapping.with(reminders);

@@ -3,6 +3,7 @@
 
 mod alarms;
 mod duplicate;
+mod edit;
 mod item;
 mod lines;
 mod outline;
@@ -10,5 +11,6 @@ mod range;
 mod tz;
 
 pub use alarms::PrunedAlarms;
+pub use edit::{Component, Property, escape_text, unescape_text};
 pub use item::{Item, ItemError, ItemKind, parse_timestamp};
 pub use tz::{TimeZoneReport, iana_zone};

@@ -185,8 +185,13 @@ struct ReadFacts {
     modified: Option<DateTime<Utc>>,
     /// Its summary (for the report).
     summary: Option<String>,
-    /// A local item: the content hash of its server form.
-    server_hash: Option<Hash>,
+    /// The content hash of the item as the mapping writes it on the other
+    /// side (its server form, for a local item; its folder form, for a
+    /// server item): an item found on both sides is the same item when
+    /// either form matches the other side's (a mapping that adds to the
+    /// server copy, such as `SCHEDULE-AGENT`, would otherwise make a first
+    /// pairing a conflict).
+    mapped_hash: Option<Hash>,
 }
 
 impl Found {

@@ -65,6 +65,8 @@ pub(crate) enum ValueType {
     Duration,
     /// An inline table describing a store.
     Store,
+    /// An array of tables (`[[profiles.NAME.KEY]]` entries).
+    Tables,
 }
 
 impl ValueType {
@@ -79,6 +81,7 @@ impl ValueType {
             ValueType::TimeRange { .. } => "boolean or table".into(),
             ValueType::Duration => "duration or \"off\"".into(),
             ValueType::Store => "store table".into(),
+            ValueType::Tables => "array of tables".into(),
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub(crate) mod duration;
 pub(crate) mod keys;
+mod mapping;
 mod network;
 mod profile;
 mod raw;

@@ -9,7 +9,7 @@ use super::store::{ResolvedStore, resolve_store};
 use crate::retention::Retention;
 use anyhow::Result;
 use davsync_pim::ItemKind;
-use davsync_sync::mapping::{Reminders, TaskDates, TimeZones};
+use davsync_sync::mapping::{CalendarOptions, Reminders, TaskDates, TimeZones};
 use davsync_sync::{ConflictPolicy, Mode};
 use serde::Deserialize;
 use std::ops::Range;
@@ -71,8 +71,10 @@ pub(crate) struct Profile {
     pub max_delete: u8,
     /// The category filter, if any.
     pub category: Option<CategoryOptions>,
+    /// The mapping options: scheduling, privacy, descriptions, custom properties.
+    pub mapping: CalendarOptions,
     /// Reminders, time zones and task dates of the copies written.
-    pub mapping: MappingOptions,
+    pub time_options: TimeOptions,
     /// Items read per request (the guide's chunked sync), and per status transaction.
     pub chunk_size: usize,
     /// Items larger than this (bytes) are left alone, each with an error.
@@ -118,7 +120,7 @@ pub(crate) struct CategoryOptions {
 
 /// The mapping options: reminders, time zones, task dates (events and tasks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct MappingOptions {
+pub(crate) struct TimeOptions {
     /// Alarms kept in the copies written to the server.
     pub reminders_to_server: Reminders,
     /// Alarms kept in the copies written to the local folder.
@@ -173,7 +175,10 @@ pub(super) fn resolve_profile(
     }
     let category =
         category_of(&raw, &span).map_err(|(at, k, message)| src.error(at, &key(k), message))?;
-    let mapping = mapping_of(&raw).map_err(|(at, k, message)| src.error(at, &key(k), message))?;
+    let mapping = super::mapping::mapping_of(&raw)
+        .map_err(|(at, k, message)| src.error(at, &key(k), message))?;
+    let time_options =
+        time_options_of(&raw).map_err(|(at, k, message)| src.error(at, &key(k), message))?;
     let bounded = |value: Option<Spanned<i64>>, k: &Key| {
         bounded(value, k).map_err(|(at, message)| src.error(at, &key(k.name), message))
     };
@@ -240,6 +245,7 @@ pub(super) fn resolve_profile(
         max_delete: max_delete as u8,
         category,
         mapping,
+        time_options,
         chunk_size,
         max_item_size,
         concurrency,
@@ -436,7 +442,7 @@ fn category_of(raw: &RawProfile, span: &Range<usize>) -> Result<Option<CategoryO
 }
 
 /// Reads the mapping options; a contacts profile may not set them.
-fn mapping_of(raw: &RawProfile) -> Result<MappingOptions, KeyError> {
+fn time_options_of(raw: &RawProfile) -> Result<TimeOptions, KeyError> {
     if raw.content == Content::Contacts {
         let given = [
             (raw.reminders.as_ref().map(Spanned::span), "reminders"),
@@ -469,7 +475,7 @@ fn mapping_of(raw: &RawProfile) -> Result<MappingOptions, KeyError> {
         .map_or_else(|| from_table(&keys::REMINDERS), |r| *r.get_ref());
     let one_way =
         |given: &Option<Spanned<Reminders>>| given.as_ref().map_or(both, |r| *r.get_ref());
-    Ok(MappingOptions {
+    Ok(TimeOptions {
         reminders_to_server: one_way(&raw.reminders_to_server),
         reminders_to_local: one_way(&raw.reminders_to_local),
         timezones: raw

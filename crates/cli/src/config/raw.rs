@@ -2,6 +2,7 @@
 //! where an error may have to point at it. Checks and defaults come later.
 
 use super::keys::{self, Place};
+use super::mapping::{RawDescription, RawHtmlDescription, RawPrivateEvents, RawPropertyRule};
 use super::profile::Content;
 use crate::retention::ReportLevel;
 use davsync_sync::mapping::{Reminders, TaskDates, TimeZones};
@@ -66,6 +67,19 @@ pub(super) struct RawProfile {
     pub(super) timezones: Option<Spanned<TimeZones>>,
     pub(super) timezone_history: Option<Spanned<bool>>,
     pub(super) task_dates: Option<Spanned<TaskDates>>,
+    // Mapping options: scheduling, privacy, descriptions, custom properties
+    // (read in `mapping.rs`).
+    pub(super) schedule_agent_client: Option<Spanned<bool>>,
+    pub(super) sogo_no_notifications: Option<Spanned<bool>>,
+    pub(super) map_attendees: Option<Spanned<bool>>,
+    pub(super) organizer_sent_by: Option<Spanned<String>>,
+    pub(super) class_public_omit: Option<Spanned<bool>>,
+    pub(super) class_private_as_confidential: Option<Spanned<bool>>,
+    pub(super) class_confidential_as_private: Option<Spanned<bool>>,
+    pub(super) private_events: Option<Spanned<RawPrivateEvents>>,
+    pub(super) description: Option<Spanned<RawDescription>>,
+    pub(super) html_description: Option<Spanned<RawHtmlDescription>>,
+    pub(super) property_map: Option<Spanned<Vec<Spanned<RawPropertyRule>>>>,
     pub(super) chunk_size: Option<Spanned<i64>>,
     pub(super) max_item_size_mib: Option<Spanned<i64>>,
     pub(super) concurrency: Option<Spanned<i64>>,

@@ -81,7 +81,8 @@ fn key_at(source: &str, offset: usize) -> Option<String> {
         .lines()
         .rev()
         .map(str::trim)
-        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        // A table header, or an array of tables' (`[[profiles.p.property_map]]`).
+        .find(|l| l.starts_with('['))
         .map(|h| {
             h.trim_matches(['[', ']'])
                 .split('.')

@@ -455,14 +455,14 @@ fn mapping_options_are_read_and_refused_for_contacts() {
     );
     let cfg = Config::parse(&source, Path::new("/x/c.toml")).unwrap();
     let work = cfg.profiles.iter().find(|p| p.name == "work").unwrap();
-    assert_eq!(work.mapping.reminders_to_server, Reminders::Upcoming);
-    assert_eq!(work.mapping.reminders_to_local, Reminders::All);
-    assert_eq!(work.mapping.timezones, TimeZones::Iana);
-    assert!(work.mapping.timezone_history);
-    assert_eq!(work.mapping.task_dates, TaskDates::Floating);
+    assert_eq!(work.time_options.reminders_to_server, Reminders::Upcoming);
+    assert_eq!(work.time_options.reminders_to_local, Reminders::All);
+    assert_eq!(work.time_options.timezones, TimeZones::Iana);
+    assert!(work.time_options.timezone_history);
+    assert_eq!(work.time_options.task_dates, TaskDates::Floating);
     let people = cfg.profiles.iter().find(|p| p.name == "people").unwrap();
-    assert_eq!(people.mapping.reminders_to_server, Reminders::All);
-    assert_eq!(people.mapping.timezones, TimeZones::Keep);
+    assert_eq!(people.time_options.reminders_to_server, Reminders::All);
+    assert_eq!(people.time_options.timezones, TimeZones::Keep);
 
     let e = error_of(&GOOD.replace(
         "content = \"contacts\"\n",

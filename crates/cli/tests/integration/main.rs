@@ -13,6 +13,7 @@ mod kill;
 mod logging;
 mod lying_etags;
 mod mapping;
+mod mapping_folders;
 mod offline;
 mod progress;
 mod reports;

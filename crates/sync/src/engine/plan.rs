@@ -249,10 +249,13 @@ pub(super) fn decide(
         changed: !known || f.changed,
         modified: f.read.as_ref().and_then(|r| r.modified),
     };
-    // Read this run, the local item's server form is known.
-    let server_form = l.and_then(|f| f.read.as_ref()?.server_hash.as_ref());
-    let same_content = match (server_form, s) {
-        (Some(mapped), Some(s)) => *mapped == s.hash,
+    // Read this run, an item's form on the other side is known: the pair
+    // is the same item when either side's mapped form is the other's item.
+    let same_content = match (l, s) {
+        (Some(l), Some(s)) => {
+            mapped_hash(l).is_some_and(|h| *h == s.hash)
+                || mapped_hash(s).is_some_and(|h| *h == l.hash)
+        }
         _ => false,
     };
     let entry = Entry {
@@ -271,6 +274,11 @@ pub(super) fn decide(
         .and_then(|side| snapshot[side].items.get(uid))
         .map(|found| Box::new(Target::of(found)));
     op
+}
+
+/// An item's form on the other side, if it was read this run.
+fn mapped_hash(found: &Found) -> Option<&Hash> {
+    found.read.as_ref()?.mapped_hash.as_ref()
 }
 
 #[cfg(test)]

@@ -218,13 +218,10 @@ impl<'a, 'j> Reader<'a, 'j> {
                 ),
             );
         }
-        let server_hash = match side {
-            Side::Local => self
-                .map_to(Side::Server, item.clone(), None, None)
-                .ok()
-                .map(|mapped| Hash::new(mapped.content_hash())),
-            Side::Server => None,
-        };
+        let mapped_hash = self
+            .map_to(side.other(), item.clone(), None, None)
+            .ok()
+            .map(|mapped| Hash::new(mapped.content_hash()));
         let spooled = self.park(item.body());
         let found = Found {
             href,
@@ -235,7 +232,7 @@ impl<'a, 'j> Reader<'a, 'j> {
                 spooled,
                 modified: item.modified().or(modified),
                 summary: item.summary().map(str::to_string),
-                server_hash,
+                mapped_hash,
             })),
             item: if spooled.is_some() {
                 None

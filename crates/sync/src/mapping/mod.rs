@@ -9,14 +9,28 @@ use davsync_pim::{Item, ItemError};
 use std::cell::RefCell;
 
 mod category;
+mod description;
 mod kind;
+mod options;
+mod privacy;
+mod property_map;
 mod reminders;
+mod scheduling;
 mod task_dates;
+#[cfg(test)]
+mod testing;
 mod timezones;
 
 pub use category::CategoryFilter;
+pub use description::{DropDescription, HtmlDescription, html_to_text, looks_like_html};
 pub use kind::KindFilter;
+pub use options::CalendarOptions;
+pub use privacy::{BUSY_KEEPS, ClassMapping, PrivateEvents, PrivateMode, is_private};
+pub use property_map::{Direction, PROTECTED, PropertyMap, PropertyRule, property_name};
 pub use reminders::{Clock, Reminders, RemindersMapping};
+pub use scheduling::{
+    DropAttendees, OrganizerSentBy, SOGO_NOTIFICATIONS, ScheduleAgentClient, SogoNoNotifications,
+};
 pub use task_dates::{TaskDates, TaskDatesMapping};
 pub use timezones::{TimeZoneMapping, TimeZones};
 

@@ -245,6 +245,115 @@ pub(crate) const TASK_DATES: Key = key(
      zone (wall-clock time); tasks only",
 );
 
+// Mapping options: scheduling, privacy, descriptions, custom properties.
+
+/// `schedule_agent_client`.
+pub(crate) const SCHEDULE_AGENT_CLIENT: Key = key(
+    "schedule_agent_client",
+    ValueType::Bool,
+    DefaultValue::Bool(true),
+    PROFILE,
+    "ORGANIZER and ATTENDEE get `SCHEDULE-AGENT=CLIENT` on the server, so that it mails no \
+     invitations; removed again in the folder (events and tasks)",
+);
+
+/// `sogo_no_notifications`.
+pub(crate) const SOGO_NO_NOTIFICATIONS: Key = key(
+    "sogo_no_notifications",
+    ValueType::Bool,
+    DefaultValue::Bool(false),
+    PROFILE,
+    "events and tasks get `X-SOGO-SEND-APPOINTMENT-NOTIFICATIONS:NO` on the server (SOGo \
+     then mails nobody); removed again in the folder",
+);
+
+/// `map_attendees`.
+pub(crate) const MAP_ATTENDEES: Key = key(
+    "map_attendees",
+    ValueType::Bool,
+    DefaultValue::Bool(true),
+    PROFILE,
+    "`false`: the server copy carries no ATTENDEE and no ORGANIZER (for servers that ignore \
+     SCHEDULE-AGENT); the folder item keeps its own",
+);
+
+/// `organizer_sent_by`.
+pub(crate) const ORGANIZER_SENT_BY: Key = key(
+    "organizer_sent_by",
+    ValueType::String,
+    DefaultValue::None,
+    PROFILE,
+    "a `mailto:` address: the ORGANIZER gets `SENT-BY` with it on the server (acting for \
+     the calendar's owner); removed again in the folder",
+);
+
+/// `class_public_omit`.
+pub(crate) const CLASS_PUBLIC_OMIT: Key = key(
+    "class_public_omit",
+    ValueType::Bool,
+    DefaultValue::Bool(false),
+    PROFILE,
+    "write no `CLASS:PUBLIC` to the server (public is the default)",
+);
+
+/// `class_private_as_confidential`.
+pub(crate) const CLASS_PRIVATE_AS_CONFIDENTIAL: Key = key(
+    "class_private_as_confidential",
+    ValueType::Bool,
+    DefaultValue::Bool(false),
+    PROFILE,
+    "write `CLASS:PRIVATE` as `CONFIDENTIAL` to the server; excludes \
+     `class_confidential_as_private`",
+);
+
+/// `class_confidential_as_private`.
+pub(crate) const CLASS_CONFIDENTIAL_AS_PRIVATE: Key = key(
+    "class_confidential_as_private",
+    ValueType::Bool,
+    DefaultValue::Bool(false),
+    PROFILE,
+    "write `CLASS:CONFIDENTIAL` as `PRIVATE` to the server",
+);
+
+/// `private_events`.
+pub(crate) const PRIVATE_EVENTS: Key = key(
+    "private_events",
+    ValueType::OneOf(&["sync", "skip", "busy"]),
+    DefaultValue::Str("sync"),
+    PROFILE,
+    "private items (CLASS PRIVATE or CONFIDENTIAL): synced, left out of the profile on both \
+     sides, or uploaded as time and \"Busy\" only",
+);
+
+/// `description`.
+pub(crate) const DESCRIPTION: Key = key(
+    "description",
+    ValueType::OneOf(&["keep", "drop"]),
+    DefaultValue::Str("keep"),
+    PROFILE,
+    "`drop`: the server copy carries no DESCRIPTION; the folder item keeps its own",
+);
+
+/// `html_description`.
+pub(crate) const HTML_DESCRIPTION: Key = key(
+    "html_description",
+    ValueType::OneOf(&["keep", "text"]),
+    DefaultValue::Str("keep"),
+    PROFILE,
+    "`text`: an HTML description from the server is plain text in the folder; the server \
+     keeps its HTML",
+);
+
+/// `property_map`.
+pub(crate) const PROPERTY_MAP: Key = key(
+    "property_map",
+    ValueType::Tables,
+    DefaultValue::None,
+    PROFILE,
+    "`[[profiles.NAME.property_map]]` entries: rename (`from`, `to`), set (`set`, `value`) or \
+     drop (`drop`) a property, with a `direction` (see Custom properties in the README)",
+);
+
 /// `chunk_size`.
 pub(crate) const CHUNK_SIZE: Key = key(
     "chunk_size",
@@ -638,6 +747,18 @@ pub(crate) const KEYS: &[Key] = &[
     TIMEZONES,
     TIMEZONE_HISTORY,
     TASK_DATES,
+    // Mapping options: scheduling, privacy, descriptions, custom properties.
+    SCHEDULE_AGENT_CLIENT,
+    SOGO_NO_NOTIFICATIONS,
+    MAP_ATTENDEES,
+    ORGANIZER_SENT_BY,
+    CLASS_PUBLIC_OMIT,
+    CLASS_PRIVATE_AS_CONFIDENTIAL,
+    CLASS_CONFIDENTIAL_AS_PRIVATE,
+    PRIVATE_EVENTS,
+    DESCRIPTION,
+    HTML_DESCRIPTION,
+    PROPERTY_MAP,
     CHUNK_SIZE,
     MAX_ITEM_SIZE_MIB,
     CONCURRENCY,

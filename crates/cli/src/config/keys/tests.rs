@@ -73,7 +73,7 @@ fn sample(key: &Key) -> String {
         ValueType::OneOf(values) => format!("{:?}", values[0]),
         ValueType::Path | ValueType::String | ValueType::Url => "\"x\"".into(),
         ValueType::Duration => "\"1h\"".into(),
-        ValueType::TimeRange { .. } | ValueType::Store => {
+        ValueType::TimeRange { .. } | ValueType::Store | ValueType::Tables => {
             panic!("{} is not a store key", key.name)
         }
     }
