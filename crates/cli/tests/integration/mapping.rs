@@ -12,6 +12,14 @@ use davsync_testkit::folder::write_file;
 use davsync_testkit::items::{day, event};
 use std::path::Path;
 
+/// A realistic item of `crates/sync/tests/data/mapping/`.
+fn test_data(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sync/tests/data/mapping")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap()
+}
+
 /// A run after a mapped write has nothing to do: no writes, one request
 /// to the server.
 fn assert_idle(report: &serde_json::Value, what: &str) {
@@ -200,9 +208,7 @@ fn windows_zones_arrive_as_iana(name: &str) {
         &cal,
         "timezones = \"iana\"\ntime_range = false",
     );
-    let data = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../sync/tests/data/mapping/outlook-weekly-windows-tz.ics");
-    let outlook = std::fs::read_to_string(&data).unwrap();
+    let outlook = test_data("outlook-weekly-windows-tz.ics");
     write_file(&local, "outlook.ics", &outlook);
     let first = &s.sync(&config, &[])["cal"];
     assert_eq!(first["server"]["created"], 1, "{name}: {first:#}");
@@ -235,9 +241,7 @@ fn floating_task_dates_read_by_todoman(name: &str) {
         &cal,
         "task_dates = \"floating\"\ntime_range = false",
     );
-    let data = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../sync/tests/data/mapping/thunderbird-task-moz-alarms.ics");
-    let task = std::fs::read_to_string(&data).unwrap();
+    let task = test_data("thunderbird-task-moz-alarms.ics");
     write_file(&local, "task.ics", &task);
     let first = &s.sync(&config, &[])["tasks"];
     assert_eq!(first["server"]["created"], 1, "{name}: {first:#}");
@@ -268,6 +272,115 @@ fn floating_task_dates_read_by_todoman(name: &str) {
     );
 }
 
+/// A meeting with an organizer and an attendee, tomorrow.
+fn meeting(uid: &str, extra: &str) -> String {
+    let d = day(1);
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davsync//tests//EN\r\nBEGIN:VEVENT\r\n\
+         UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{d}T100000Z\r\nDTEND:{d}T110000Z\r\n\
+         SUMMARY:Planning\r\nORGANIZER;CN=Julia Huber:mailto:julia@example.org\r\n\
+         ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:max@example.org\r\n{extra}\
+         END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+fn invitations_under_control(name: &str) {
+    let s = Setup::new(name);
+    let local = s.folder("local");
+    let cal = s.collection(CollectionKind::Calendar);
+    let sogo = name == "sogo";
+    let extra = if sogo {
+        "sogo_no_notifications = true"
+    } else {
+        ""
+    };
+    // `schedule_agent_client` is on by default.
+    let config = s.profile("cal", "events", &local, &cal, extra);
+    let body = meeting("m", "");
+    write_file(&local, "m.ics", &body);
+    let first = &s.sync(&config, &[])["cal"];
+    assert_eq!(first["server"]["created"], 1, "{name}: {first:#}");
+    let copy = &s.server_bodies(&cal)["m"];
+    let unfolded = copy.replace("\r\n ", "");
+    for line in unfolded
+        .lines()
+        .filter(|l| l.starts_with("ORGANIZER") || l.starts_with("ATTENDEE"))
+    {
+        assert!(
+            line.contains("SCHEDULE-AGENT=CLIENT"),
+            "{name}: {line}\n{copy}"
+        );
+    }
+    assert_eq!(
+        unfolded.contains("X-SOGO-SEND-APPOINTMENT-NOTIFICATIONS:NO"),
+        sogo,
+        "{name}: {copy}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(local.join("m.ics")).unwrap(),
+        body,
+        "{name}: the folder's item is not rewritten"
+    );
+    assert_idle(&s.sync(&config, &[])["cal"], name);
+    // Another client edits the server copy: the folder gets the edit and
+    // none of what the mapping added.
+    let moved = copy.replace("SUMMARY:Planning", "SUMMARY:Planning moved");
+    assert_ne!(&moved, copy);
+    s.put_body(&cal, "m", &moved);
+    let report = &s.sync(&config, &[])["cal"];
+    assert_eq!(report["local"]["updated"], 1, "{name}: {report:#}");
+    let back = std::fs::read_to_string(local.join("m.ics")).unwrap();
+    assert!(back.contains("Planning moved"), "{name}: {back}");
+    assert!(
+        !back.contains("SCHEDULE-AGENT") && !back.contains("X-SOGO-SEND"),
+        "{name}: {back}"
+    );
+    assert_idle(&s.sync(&config, &[])["cal"], name);
+    assert_eq!(clients::khal_titles(&local), ["Planning moved"], "{name}");
+}
+
+fn private_events_as_busy(name: &str) {
+    let s = Setup::new(name);
+    let local = s.folder("local");
+    let cal = s.collection(CollectionKind::Calendar);
+    let config = s.profile("cal", "events", &local, &cal, "private_events = \"busy\"");
+    let body = meeting(
+        "p",
+        "CLASS:PRIVATE\r\nDESCRIPTION:Doctor\\, bring the card\r\nLOCATION:Clinic\r\n",
+    );
+    write_file(&local, "p.ics", &body);
+    s.sync(&config, &[]);
+    let copy = &s.server_bodies(&cal)["p"];
+    assert!(copy.contains("SUMMARY:Busy"), "{name}: {copy}");
+    for private in ["Doctor", "Clinic", "Planning", "ATTENDEE"] {
+        assert!(
+            !copy.contains(private),
+            "{name}: {private} on the server: {copy}"
+        );
+    }
+    assert_idle(&s.sync(&config, &[])["cal"], name);
+    // The busy block is moved on the server: the folder item moves and
+    // keeps everything else.
+    let d = day(1);
+    let moved = copy
+        .replace(&format!("{d}T100000Z"), &format!("{d}T120000Z"))
+        .replace(&format!("{d}T110000Z"), &format!("{d}T130000Z"));
+    assert_ne!(&moved, copy);
+    s.put_body(&cal, "p", &moved);
+    let report = &s.sync(&config, &[])["cal"];
+    assert_eq!(report["local"]["updated"], 1, "{name}: {report:#}");
+    let back = std::fs::read_to_string(local.join("p.ics")).unwrap();
+    assert!(
+        back.contains(&format!("DTSTART:{d}T120000Z")),
+        "{name}: {back}"
+    );
+    for kept in ["SUMMARY:Planning", "Doctor", "LOCATION:Clinic", "ATTENDEE"] {
+        assert!(back.contains(kept), "{name}: {kept} lost: {back}");
+    }
+    assert_idle(&s.sync(&config, &[])["cal"], name);
+    assert_eq!(clients::khal_titles(&local), ["Planning"], "{name}");
+}
+
 macro_rules! per_server {
     ($($server:ident),*) => {$(
         mod $server {
@@ -281,6 +394,10 @@ macro_rules! per_server {
             #[test]
             fn windows_zones_arrive_as_iana() { super::windows_zones_arrive_as_iana(NAME) }
             #[test]
+            fn invitations_under_control() { super::invitations_under_control(NAME) }
+            #[test]
+            fn private_events_as_busy() { super::private_events_as_busy(NAME) }
+            #[test]
             fn floating_task_dates_read_by_todoman() {
                 super::floating_task_dates_read_by_todoman(NAME)
             }
@@ -289,3 +406,9 @@ macro_rules! per_server {
 }
 
 per_server!(radicale, sogo);
+
+/// Xandikos too keeps what `schedule_agent_client` adds.
+#[test]
+fn xandikos_invitations_under_control() {
+    invitations_under_control("xandikos");
+}

@@ -92,6 +92,12 @@ impl Fixture {
             .block_on(davsync_sync::sync(&job))
     }
 
+    /// A run of the two folders with `mapping` and the default options.
+    fn run_mapping(&self, mapping: &Mapping) -> Report {
+        let (local, server) = (self.store(&self.local()), self.store(&self.server()));
+        self.run_mapped(&local, &server, mapping, SyncOptions::default(), None)
+    }
+
     fn run(&self, options: SyncOptions) -> Report {
         self.run_with(
             &self.store(&self.local()),
@@ -1443,15 +1449,7 @@ fn a_lossy_mapping_merges_an_edit_of_the_poorer_copy_into_the_richer_one() {
     let mapping = Mapping::new()
         .with(KindFilter(ItemKind::Event))
         .with(DescriptionStaysLocal);
-    let run = || {
-        fx.run_mapped(
-            &fx.store(&fx.local()),
-            &fx.store(&fx.server()),
-            &mapping,
-            SyncOptions::default(),
-            None,
-        )
-    };
+    let run = || fx.run_mapping(&mapping);
     write_file(
         &fx.local(),
         "a.ics",
@@ -1488,15 +1486,7 @@ fn a_sticky_category_filter_keeps_an_item_whose_category_was_removed() {
                 negate: false,
                 sticky,
             });
-        let run = || {
-            fx.run_mapped(
-                &fx.store(&fx.local()),
-                &fx.store(&fx.server()),
-                &mapping,
-                SyncOptions::default(),
-                None,
-            )
-        };
+        let run = || fx.run_mapping(&mapping);
         write_file(
             &fx.local(),
             "a.ics",
@@ -1680,15 +1670,7 @@ fn a_mapping_that_cannot_apply_writes_the_item_as_it_is_with_a_warning() {
                DTSTART;TZID=Customized Time Zone:20260105T100000\r\nSUMMARY:Odd\r\n\
                END:VEVENT\r\nEND:VCALENDAR\r\n";
     write_file(&fx.local(), "odd.ics", odd);
-    let run = || {
-        fx.run_mapped(
-            &fx.store(&fx.local()),
-            &fx.store(&fx.server()),
-            &mapping,
-            SyncOptions::default(),
-            None,
-        )
-    };
+    let run = || fx.run_mapping(&mapping);
     let report = run();
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(report.server.created, 1, "the item is not blocked");
