@@ -7,6 +7,7 @@
 
 use davsync_pim::Item;
 use davsync_testkit::cli::{Davsync, assert_clean, assert_idle, counts, vdir_profile};
+use davsync_testkit::clients;
 use davsync_testkit::folder::{files, items_by_uid, write_file};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -156,6 +157,22 @@ fn dropped_descriptions_and_properties_stay_off_the_server() {
     assert_eq!(server.property_values("X-SYNCED-BY"), ["davsync"]);
     assert_eq!(only_item(&e.a).body(), MEETING);
     e.assert_settled();
+    // The poorer server copy is edited: the edit reaches the folder item,
+    // which keeps its description, attendees and class.
+    let edited = only_item(&e.b)
+        .body()
+        .replace("SUMMARY:Planning", "SUMMARY:Planning 2027");
+    for name in files(&e.b, "ics").keys() {
+        write_file(&e.b, name, &edited);
+    }
+    assert_eq!(e.sync(), [0, 1, 0, 0, 0, 0]);
+    assert_eq!(
+        only_item(&e.a).body(),
+        MEETING.replace("SUMMARY:Planning", "SUMMARY:Planning 2027")
+    );
+    e.assert_settled();
+    assert_eq!(clients::khal_titles(&e.a), ["Planning 2027"]);
+    assert_eq!(clients::khal_titles(&e.b), ["Planning 2027"]);
 }
 
 /// Both sides hold the same item before the first run (a folder synced by
