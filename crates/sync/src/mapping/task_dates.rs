@@ -68,6 +68,15 @@ impl Transform for TaskDatesMapping {
             return Ok(item);
         }
         let mapped = match (to, context.current) {
+            // Its occurrences, exceptions and exclusions would stay zoned
+            // beside a floating start: a recurring task is left as it is.
+            (Side::Server, _) if is_recurring(&item) => {
+                context.warn(
+                    item.uid(),
+                    "task dates: a recurring task keeps its time zones".into(),
+                );
+                return Ok(item);
+            }
             (Side::Server, _) => item.with_floating_task_dates(&|t| self.wall(t)),
             (Side::Local, Some(current)) => {
                 item.with_task_dates_from(current, &|t| self.instant(t))
@@ -76,6 +85,13 @@ impl Transform for TaskDatesMapping {
         };
         mapped.or_else(|e| super::left_alone(self.name(), item, &e, context))
     }
+}
+
+/// Whether an item repeats (a rule, dates, or exceptions).
+fn is_recurring(item: &Item) -> bool {
+    ["RRULE", "RDATE", "RECURRENCE-ID"]
+        .iter()
+        .any(|name| item.has_property(name))
 }
 
 #[cfg(test)]

@@ -129,3 +129,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_recurring_task_keeps_its_zones_with_a_warning() {
+    let body = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTODO\r\nUID:r\r\n\
+                DTSTART;TZID=Europe/Berlin:20260105T090000\r\nDUE;TZID=Europe/Berlin:20260105T170000\r\n\
+                RRULE:FREQ=WEEKLY\r\nEXDATE;TZID=Europe/Berlin:20260112T090000\r\nSUMMARY:Weekly\r\n\
+                END:VTODO\r\nEND:VCALENDAR\r\n";
+    let task = item(body);
+    let warnings = crate::mapping::MapWarnings::default();
+    let context = MapContext {
+        row: None,
+        current: None,
+        warnings: Some(&warnings),
+    };
+    let copy = m(TaskDates::Floating)
+        .map(Side::Server, task.clone(), &context)
+        .unwrap();
+    assert_eq!(copy.body(), task.body());
+    let said = warnings.take();
+    assert!(said.len() == 1 && said[0].contains("recurring"), "{said:?}");
+}
