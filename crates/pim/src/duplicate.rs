@@ -13,38 +13,24 @@ impl Item {
     /// parameters, as written) and SUMMARY (unescaped, trimmed). `None` for
     /// anything but an event with a start.
     pub fn duplicate_key(&self) -> Option<String> {
-        if self.kind() != ItemKind::Event {
-            return None;
-        }
-        let doc = lines::unfold(self.body());
-        let master = main_ranges(&doc, ItemKind::Event)
-            .into_iter()
-            .find(|(start, end)| {
-                !doc[*start..*end]
-                    .iter()
-                    .any(|l| l.name() == "RECURRENCE-ID")
-            })?;
-        let lines = &doc[master.0..master.1];
-        let start = property(lines, "DTSTART")?;
-        let end = property(lines, "DTEND")
-            .or_else(|| property(lines, "DURATION").map(|d| format!("+{d}")))
-            .unwrap_or_default();
-        let summary = lines
-            .iter()
-            .find(|l| l.name() == "SUMMARY")
-            .map(|l| lines::unescape(l.value()).trim().to_string())
-            .unwrap_or_default();
-        Some(format!("{start}\u{1f}{end}\u{1f}{summary}"))
+        self.duplicate_key_and_age().0
     }
 
     /// A sort key that puts the oldest of duplicates first: by CREATED, then
     /// LAST-MODIFIED (a missing one counts as newest), then UID.
     pub fn age_key(&self) -> String {
+        self.duplicate_key_and_age().1
+    }
+
+    /// [`duplicate_key`](Self::duplicate_key) and [`age_key`](Self::age_key)
+    /// at once (the item's lines are read once).
+    pub fn duplicate_key_and_age(&self) -> (Option<String>, String) {
         let doc = lines::unfold(self.body());
+        let ranges = main_ranges(&doc, self.kind());
         let stamp = |name: &str| {
-            main_ranges(&doc, self.kind())
-                .into_iter()
-                .flat_map(|(start, end)| doc[start..end].iter())
+            ranges
+                .iter()
+                .flat_map(|(start, end)| doc[*start..*end].iter())
                 .filter(|l| l.name() == name)
                 .filter_map(|l| parse_timestamp(l.value()))
                 .min()
@@ -52,13 +38,37 @@ impl Item {
                     t.format("%Y%m%dT%H%M%SZ").to_string()
                 })
         };
-        format!(
+        let age = format!(
             "{}|{}|{}",
             stamp("CREATED"),
             stamp("LAST-MODIFIED"),
             self.uid()
-        )
+        );
+        (key(&doc, &ranges, self.kind()), age)
     }
+}
+
+/// The duplicate key of an item's lines (see [`Item::duplicate_key`]).
+fn key(doc: &[Line], ranges: &[(usize, usize)], kind: ItemKind) -> Option<String> {
+    if kind != ItemKind::Event {
+        return None;
+    }
+    let (start, end) = ranges.iter().find(|(start, end)| {
+        !doc[*start..*end]
+            .iter()
+            .any(|l| l.name() == "RECURRENCE-ID")
+    })?;
+    let lines = &doc[*start..*end];
+    let dtstart = property(lines, "DTSTART")?;
+    let dtend = property(lines, "DTEND")
+        .or_else(|| property(lines, "DURATION").map(|d| format!("+{d}")))
+        .unwrap_or_default();
+    let summary = lines
+        .iter()
+        .find(|l| l.name() == "SUMMARY")
+        .map(|l| lines::unescape(l.value()).trim().to_string())
+        .unwrap_or_default();
+    Some(format!("{dtstart}\u{1f}{dtend}\u{1f}{summary}"))
 }
 
 /// A property's parameters and value, upper-cased name left out, trimmed.

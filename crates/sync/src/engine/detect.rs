@@ -111,6 +111,7 @@ impl<'s, 'a, 'j> Detector<'s, 'a, 'j> {
         } else {
             self.changes_since_last_run().await?
         };
+        self.pair_forms(&local, &mut server);
         self.reader
             .outside
             .take_up(&mut local, &server, Side::Local);
@@ -196,6 +197,40 @@ impl<'s, 'a, 'j> Detector<'s, 'a, 'j> {
             );
         }
         Ok(due)
+    }
+
+    /// For a UID read on both sides whose local item's server form is not
+    /// the server's item: the server item's folder form, since the pair is
+    /// the same item when that is the folder's item (a mapping that adds to
+    /// the server copy, `SCHEDULE-AGENT` say, makes the server form differ).
+    /// Only such pairs pay for it; the body goes back to the spool.
+    fn pair_forms(&mut self, local: &SideView, server: &mut SideView) {
+        for (uid, found) in server.items.iter_mut() {
+            let Some(l) = local.items.get(uid) else {
+                continue;
+            };
+            let server_form = l.read.as_ref().and_then(|r| r.mapped_hash.as_ref());
+            if found.read.is_none() || l.read.is_none() || server_form == Some(&found.hash) {
+                continue;
+            }
+            self.reader.unpark(found);
+            let Some(item) = found.item.take() else {
+                continue;
+            };
+            let folder_form = self
+                .reader
+                .map_to(Side::Local, Item::clone(&item), None, None)
+                .ok()
+                .map(|mapped| Hash::new(mapped.content_hash()));
+            let spooled = self.reader.park(item.body());
+            if spooled.is_none() {
+                found.item = Some(item);
+            }
+            if let Some(read) = found.read.as_mut() {
+                read.mapped_hash = folder_form;
+                read.spooled = spooled;
+            }
+        }
     }
 
     pub(super) fn listing_error(&self, side: Side, source: StoreError) -> EngineError {

@@ -169,10 +169,6 @@ pub(super) fn note_key(
     local_hash: &str,
     local: &Item,
 ) -> Result<(), crate::status::StatusError> {
-    db.set_event_key(
-        uid,
-        local_hash,
-        local.duplicate_key().as_deref(),
-        &local.age_key(),
-    )
+    let (key, age) = local.duplicate_key_and_age();
+    db.set_event_key(uid, local_hash, key.as_deref(), &age)
 }

@@ -218,10 +218,16 @@ impl<'a, 'j> Reader<'a, 'j> {
                 ),
             );
         }
-        let mapped_hash = self
-            .map_to(side.other(), item.clone(), None, None)
-            .ok()
-            .map(|mapped| Hash::new(mapped.content_hash()));
+        // A local item's server form (a server item's folder form is taken
+        // for pairs only, by `Detector::pair_forms`: a first download pays
+        // nothing for it).
+        let mapped_hash = match side {
+            Side::Local => self
+                .map_to(Side::Server, item.clone(), None, None)
+                .ok()
+                .map(|mapped| Hash::new(mapped.content_hash())),
+            Side::Server => None,
+        };
         let spooled = self.park(item.body());
         let found = Found {
             href,

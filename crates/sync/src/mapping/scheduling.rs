@@ -10,6 +10,15 @@ fn scheduled(p: &Property<'_>) -> bool {
     matches!(p.name().as_str(), "ORGANIZER" | "ATTENDEE")
 }
 
+/// Whether `name` appears anywhere in the item's text (any case): when it
+/// does not, no line of the item is that property.
+fn mentions(item: &Item, name: &str) -> bool {
+    item.body()
+        .as_bytes()
+        .windows(name.len())
+        .any(|w| w.eq_ignore_ascii_case(name.as_bytes()))
+}
+
 /// Whether `item` is a calendar object (the options leave contacts alone).
 fn calendar(item: &Item) -> bool {
     item.kind() != ItemKind::Contact
@@ -29,7 +38,8 @@ impl Transform for ScheduleAgentClient {
     }
 
     fn map(&self, to: Side, item: Item, _context: &MapContext<'_>) -> Result<Item, ItemError> {
-        if !calendar(&item) {
+        // Most items have neither: they are not taken apart at all.
+        if !calendar(&item) || !(mentions(&item, "ORGANIZER") || mentions(&item, "ATTENDEE")) {
             return Ok(item);
         }
         item.edit_components(|c| {
