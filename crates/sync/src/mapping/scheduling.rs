@@ -10,13 +10,35 @@ fn scheduled(p: &Property<'_>) -> bool {
     matches!(p.name().as_str(), "ORGANIZER" | "ATTENDEE")
 }
 
-/// Whether `name` appears anywhere in the item's text (any case): when it
-/// does not, no line of the item is that property.
+/// Whether any of `names` appears anywhere in the item's text (any case,
+/// folded lines joined): when none does, no line of the item is such a
+/// property or parameter, and the item need not be taken apart.
+fn mentions_any(item: &Item, names: &[&str]) -> bool {
+    let bytes = item.body().as_bytes();
+    let mut flat = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let fold = match bytes[i] {
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => 2,
+            b'\n' => 1,
+            _ => 0,
+        };
+        if fold > 0 && matches!(bytes.get(i + fold), Some(b' ' | b'\t')) {
+            i += fold + 1;
+            continue;
+        }
+        flat.push(bytes[i]);
+        i += 1;
+    }
+    names.iter().any(|name| {
+        flat.windows(name.len())
+            .any(|w| w.eq_ignore_ascii_case(name.as_bytes()))
+    })
+}
+
+/// Whether `name` appears in the item's text (see [`mentions_any`]).
 fn mentions(item: &Item, name: &str) -> bool {
-    item.body()
-        .as_bytes()
-        .windows(name.len())
-        .any(|w| w.eq_ignore_ascii_case(name.as_bytes()))
+    mentions_any(item, &[name])
 }
 
 /// Whether `item` is a calendar object (the options leave contacts alone).
@@ -38,8 +60,13 @@ impl Transform for ScheduleAgentClient {
     }
 
     fn map(&self, to: Side, item: Item, _context: &MapContext<'_>) -> Result<Item, ItemError> {
-        // Most items have neither: they are not taken apart at all.
-        if !calendar(&item) || !(mentions(&item, "ORGANIZER") || mentions(&item, "ATTENDEE")) {
+        // Most items need nothing (no ORGANIZER or ATTENDEE on the way out,
+        // no SCHEDULE-AGENT on the way in): they are not taken apart at all.
+        let needs = match to {
+            Side::Server => mentions_any(&item, &["ORGANIZER", "ATTENDEE"]),
+            Side::Local => mentions(&item, "SCHEDULE-AGENT"),
+        };
+        if !calendar(&item) || !needs {
             return Ok(item);
         }
         item.edit_components(|c| {
@@ -75,7 +102,7 @@ impl Transform for SogoNoNotifications {
     }
 
     fn map(&self, to: Side, item: Item, _context: &MapContext<'_>) -> Result<Item, ItemError> {
-        if !calendar(&item) {
+        if !calendar(&item) || (to == Side::Local && !mentions(&item, SOGO_NOTIFICATIONS)) {
             return Ok(item);
         }
         item.edit_components(|c| match to {
@@ -109,7 +136,11 @@ impl Transform for OrganizerSentBy {
     }
 
     fn map(&self, to: Side, item: Item, _context: &MapContext<'_>) -> Result<Item, ItemError> {
-        if !calendar(&item) {
+        let needs = match to {
+            Side::Server => mentions(&item, "ORGANIZER"),
+            Side::Local => mentions(&item, "SENT-BY"),
+        };
+        if !calendar(&item) || !needs {
             return Ok(item);
         }
         let ours = |v: &str| v.trim().eq_ignore_ascii_case(&self.address);
@@ -173,6 +204,22 @@ impl Transform for DropAttendees {
                 None => Ok(item),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod mention_tests {
+    use super::*;
+
+    #[test]
+    fn a_name_folded_across_lines_is_still_mentioned() {
+        let item = Item::parse(
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u\r\nORGANIZER;CN=Bob;SENT-BY=\"mailto:a@b.c\";S\r\n CHEDULE-AGENT=CLIENT:mailto:bob@b.c\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        )
+        .unwrap();
+        assert!(mentions(&item, "schedule-agent"));
+        assert!(mentions_any(&item, &["ATTENDEE", "ORGANIZER"]));
+        assert!(!mentions(&item, "ATTENDEE"));
     }
 }
 
