@@ -14,26 +14,34 @@ fn scheduled(p: &Property<'_>) -> bool {
 /// folded lines joined): when none does, no line of the item is such a
 /// property or parameter, and the item need not be taken apart.
 fn mentions_any(item: &Item, names: &[&str]) -> bool {
-    let bytes = item.body().as_bytes();
-    let mut flat = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let fold = match bytes[i] {
-            b'\r' if bytes.get(i + 1) == Some(&b'\n') => 2,
-            b'\n' => 1,
-            _ => 0,
-        };
-        if fold > 0 && matches!(bytes.get(i + fold), Some(b' ' | b'\t')) {
-            i += fold + 1;
-            continue;
-        }
-        flat.push(bytes[i]);
-        i += 1;
-    }
+    let text = item.body().as_bytes();
     names.iter().any(|name| {
-        flat.windows(name.len())
-            .any(|w| w.eq_ignore_ascii_case(name.as_bytes()))
+        let name = name.as_bytes();
+        (0..text.len())
+            .any(|at| text[at].eq_ignore_ascii_case(&name[0]) && found_at(text, at, name))
     })
+}
+
+/// Whether `name` is in `text` from `at` on, line folds skipped.
+fn found_at(text: &[u8], mut at: usize, name: &[u8]) -> bool {
+    for c in name {
+        loop {
+            let fold = match text.get(at) {
+                Some(b'\r') if text.get(at + 1) == Some(&b'\n') => 2,
+                Some(b'\n') => 1,
+                _ => break,
+            };
+            if !matches!(text.get(at + fold), Some(b' ' | b'\t')) {
+                break;
+            }
+            at += fold + 1;
+        }
+        match text.get(at) {
+            Some(t) if t.eq_ignore_ascii_case(c) => at += 1,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Whether `name` appears in the item's text (see [`mentions_any`]).
