@@ -6,9 +6,8 @@ use crate::client::{DavClient, DavError, Repeated, check_status};
 use libdav::PropertyName;
 use libdav::caldav::GetCalendarResources;
 use libdav::carddav::GetAddressBookResources;
-use libdav::dav::{Delete, GetProperties, ListResources, PutResource, SetProperty, SyncCollection};
+use libdav::dav::{Delete, GetProperties, ListResources, PutResource, SetProperty};
 use libdav::names;
-use libdav::requests::DavRequest;
 use std::collections::{BTreeMap, HashMap};
 
 /// `CS:getctag`, the collection tag of calendarserver.org.
@@ -32,6 +31,18 @@ impl CollectionKind {
         }
     }
 
+    /// The media type to write `data` with: SOGo's list media type for a
+    /// `BEGIN:VLIST` body in an address book, [`content_type`](Self::content_type)
+    /// otherwise. (SOGo tells a list from a contact by the body, not by this
+    /// header, but says `text/x-vlist` when it serves one.)
+    pub fn content_type_for(self, data: &str) -> &'static str {
+        if self == CollectionKind::AddressBook && is_list_body(data) {
+            LIST_CONTENT_TYPE
+        } else {
+            self.content_type()
+        }
+    }
+
     /// The file extension used for new items' hrefs.
     pub fn extension(self) -> &'static str {
         match self {
@@ -40,8 +51,10 @@ impl CollectionKind {
         }
     }
 
-    /// Whether a listed content type is one of ours (SOGo lists its contact
-    /// groups as `text/x-vlist`, which is no vCard).
+    /// Whether a listed content type is one of ours. An address book's items
+    /// include SOGo's contact lists (`text/x-vlist`, a `BEGIN:VLIST` body,
+    /// see `docs/sogo-lists.md`): they are listed and read like contacts, and
+    /// [`Resource::is_list`] and [`Body::is_list`] tell them apart.
     pub(crate) fn accepts(self, content_type: Option<&str>) -> bool {
         let Some(ct) = content_type else {
             return true;
@@ -57,11 +70,23 @@ impl CollectionKind {
             CollectionKind::AddressBook => {
                 matches!(
                     ct.as_str(),
-                    "text/vcard" | "text/x-vcard" | "text/directory" | ""
+                    "text/vcard" | "text/x-vcard" | "text/directory" | "text/x-vlist" | ""
                 )
             }
         }
     }
+}
+
+/// The media type SOGo serves its contact lists (`BEGIN:VLIST`) with.
+pub const LIST_CONTENT_TYPE: &str = "text/x-vlist; charset=utf-8";
+
+/// Whether `data` is a SOGo contact list: its first line that is not blank
+/// is `BEGIN:VLIST` (in any case).
+pub fn is_list_body(data: &str) -> bool {
+    data.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .is_some_and(|l| l.eq_ignore_ascii_case("BEGIN:VLIST"))
 }
 
 /// An item as listed: its href and ETag.
@@ -71,6 +96,21 @@ pub struct Resource {
     pub href: String,
     /// The ETag, as the server sent it (quoted).
     pub etag: String,
+    /// `DAV:getcontenttype` as the server sent it, when it did.
+    pub content_type: Option<String>,
+}
+
+impl Resource {
+    /// Whether the server says this is a SOGo contact list (`text/x-vlist`).
+    /// `false` when the server sent no media type: then only the body tells
+    /// ([`Body::is_list`]).
+    pub fn is_list(&self) -> bool {
+        self.content_type.as_deref().is_some_and(|ct| {
+            ct.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("text/x-vlist"))
+        })
+    }
 }
 
 /// An item as read.
@@ -80,6 +120,13 @@ pub struct Body {
     pub data: String,
     /// Its ETag.
     pub etag: String,
+}
+
+impl Body {
+    /// Whether this is a SOGo contact list (a `BEGIN:VLIST` body).
+    pub fn is_list(&self) -> bool {
+        is_list_body(&self.data)
+    }
 }
 
 /// How a create went.
@@ -119,13 +166,20 @@ pub struct SyncPage {
     pub truncated: bool,
 }
 
+/// `text` as XML character data.
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// Most requests [`Collection::sync_collection_all`] makes.
 pub const MAX_SYNC_ROUNDS: usize = 1_000;
 
-/// Adds one round's changes to those of the rounds before (href → its ETag
-/// if changed, `None` if deleted); the later round wins.
+/// Adds one round's changes to those of the rounds before (href → the
+/// resource if changed, `None` if deleted); the later round wins.
 fn merge_sync_round(
-    merged: &mut BTreeMap<String, Option<String>>,
+    merged: &mut BTreeMap<String, Option<Resource>>,
     changed: Vec<Resource>,
     deleted: Vec<String>,
 ) {
@@ -133,16 +187,16 @@ fn merge_sync_round(
         merged.insert(href, None);
     }
     for resource in changed {
-        merged.insert(resource.href, Some(resource.etag));
+        merged.insert(resource.href.clone(), Some(resource));
     }
 }
 
-fn merged_report(token: String, merged: BTreeMap<String, Option<String>>) -> SyncReport {
+fn merged_report(token: String, merged: BTreeMap<String, Option<Resource>>) -> SyncReport {
     let mut changed = Vec::new();
     let mut deleted = Vec::new();
-    for (href, etag) in merged {
-        match etag {
-            Some(etag) => changed.push(Resource { href, etag }),
+    for (href, resource) in merged {
+        match resource {
+            Some(resource) => changed.push(resource),
             None => deleted.push(href),
         }
     }
@@ -212,8 +266,9 @@ impl Collection {
         })
     }
 
-    /// Every item with its ETag (PROPFIND Depth 1). Sub-collections, items of
-    /// other media types and entries without an ETag are left out.
+    /// Every item with its ETag and media type (PROPFIND Depth 1).
+    /// Sub-collections, items of other media types and entries without an
+    /// ETag are left out; SOGo's contact lists are in ([`Resource::is_list`]).
     pub async fn list(&self) -> Result<Vec<Resource>, DavError> {
         let response = self.client.run(&ListResources::new(&self.href)).await?;
         Ok(response
@@ -227,6 +282,7 @@ impl Collection {
                 Some(Resource {
                     etag: r.etag?,
                     href: r.href,
+                    content_type: r.content_type,
                 })
             })
             .collect())
@@ -247,13 +303,7 @@ impl Collection {
     /// answer (RFC 6578 §3.6): then `report`'s token is valid to continue with.
     /// The collection's own `<response>` (carrying the 507) is never an item.
     pub async fn sync_collection_page(&self, token: Option<&str>) -> Result<SyncPage, DavError> {
-        let mut request = SyncCollection::new(&self.href);
-        if let Some(token) = token {
-            request = request.with_sync_token(token);
-        }
-        let prepared = request
-            .prepare_request(self.client.base().clone())
-            .map_err(|e| DavError::InvalidUrl(e.to_string()))?;
+        let prepared = self.sync_request(token)?;
         let url = prepared.uri().to_string();
         let response = self.client.send(prepared).await?;
         let status = response.parts.status.as_u16();
@@ -311,6 +361,28 @@ impl Collection {
             url: self.client.url_of(&self.href),
             message: format!("sync-collection still truncated after {MAX_SYNC_ROUNDS} requests"),
         })
+    }
+
+    /// The `sync-collection` REPORT (RFC 6578 §3.2): libdav's, except that it
+    /// asks for `DAV:getcontenttype` beside the ETag, so that SOGo's lists
+    /// can be told from contacts without reading them.
+    fn sync_request(&self, token: Option<&str>) -> Result<http::Request<String>, DavError> {
+        let uri = libdav::dav::make_relative_url(self.client.base().clone(), &self.href)
+            .map_err(|_| DavError::InvalidUrl(self.href.clone()))?;
+        let token = match token {
+            Some(token) => format!("<D:sync-token>{}</D:sync-token>", xml_escape(token)),
+            None => "<D:sync-token/>".to_string(),
+        };
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?>
+<D:sync-collection xmlns:D="DAV:">{token}<D:sync-level>1</D:sync-level><D:prop><D:getetag/><D:getcontenttype/></D:prop></D:sync-collection>"#
+        );
+        http::Request::builder()
+            .method("REPORT")
+            .uri(uri)
+            .header(http::header::CONTENT_TYPE, "application/xml; charset=utf-8")
+            .body(body)
+            .map_err(|e| DavError::InvalidUrl(format!("{}: {e}", self.href)))
     }
 
     /// Whether `href` names this collection itself (with or without the slash).
@@ -374,6 +446,13 @@ impl Collection {
                 .find(|n| dav(n, "getetag"))
                 .and_then(|n| n.text())
                 .map(str::to_string);
+            let content_type = response
+                .descendants()
+                .find(|n| dav(n, "getcontenttype"))
+                .and_then(|n| n.text())
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
             let is_collection = response
                 .descendants()
                 .filter(|n| dav(n, "resourcetype"))
@@ -382,7 +461,13 @@ impl Collection {
                 continue;
             }
             match (etag, status.map(|s| s.as_u16())) {
-                (Some(etag), _) if !is_collection => changed.push(Resource { href, etag }),
+                (Some(etag), _) if !is_collection => {
+                    changed.push(Resource {
+                        href,
+                        etag,
+                        content_type,
+                    });
+                }
                 (Some(_), _) => {}
                 (None, Some(404 | 410)) => deleted.push(href),
                 (None, _) if is_collection => {}
@@ -473,9 +558,10 @@ impl Collection {
             .collect())
     }
 
-    /// Creates an item at `href` with `If-None-Match: *`.
+    /// Creates an item at `href` with `If-None-Match: *` (a SOGo list too: a
+    /// `BEGIN:VLIST` body goes as `text/x-vlist`, see `docs/sogo-lists.md`).
     pub async fn create(&self, href: &str, data: &str) -> Result<Created, DavError> {
-        let request = PutResource::new(href).create(data, self.kind.content_type());
+        let request = PutResource::new(href).create(data, self.kind.content_type_for(data));
         let (status, etag, repeated) = self.put(&request).await?;
         // A server that ignores If-None-Match (SOGo) answers a create sent
         // again, after its first answer was lost, as an overwrite: of the
@@ -494,7 +580,7 @@ impl Collection {
         etag: &str,
         data: &str,
     ) -> Result<Option<String>, DavError> {
-        let request = PutResource::new(href).update(data, self.kind.content_type(), etag);
+        let request = PutResource::new(href).update(data, self.kind.content_type_for(data), etag);
         Ok(self.put(&request).await?.1)
     }
 
@@ -646,9 +732,70 @@ mod tests {
         let cards = CollectionKind::AddressBook;
         assert!(cards.accepts(Some("text/vcard; charset=utf-8")));
         assert!(cards.accepts(Some("text/x-vcard")));
-        assert!(!cards.accepts(Some("text/x-vlist")));
+        // SOGo's contact lists are listed with the contacts.
+        assert!(cards.accepts(Some("text/x-vlist")));
+        assert!(!cards.accepts(Some("text/html")));
+        assert!(!CollectionKind::Calendar.accepts(Some("text/x-vlist")));
         assert!(CollectionKind::Calendar.accepts(Some("text/calendar;component=vevent")));
         assert!(!CollectionKind::Calendar.accepts(Some("text/html")));
+    }
+
+    #[test]
+    fn lists_are_told_by_media_type_and_body() {
+        let list = "\r\n BEGIN:vlist\r\nVERSION:1.0\r\nUID:l\r\nFN:L\r\nEND:VLIST\r\n";
+        let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c\r\nFN:C\r\nEND:VCARD\r\n";
+        assert!(is_list_body(list));
+        assert!(!is_list_body(card));
+        assert!(!is_list_body(""));
+        let body = |data: &str| Body {
+            data: data.into(),
+            etag: "\"1\"".into(),
+        };
+        assert!(body(list).is_list());
+        assert!(!body(card).is_list());
+        let resource = |ct: Option<&str>| Resource {
+            href: "/c/a".into(),
+            etag: "\"1\"".into(),
+            content_type: ct.map(str::to_string),
+        };
+        assert!(resource(Some("text/x-vlist")).is_list());
+        assert!(resource(Some("Text/X-VList; charset=utf-8")).is_list());
+        assert!(!resource(Some("text/x-vcard")).is_list());
+        assert!(!resource(None).is_list());
+        let cards = CollectionKind::AddressBook;
+        assert_eq!(cards.content_type_for(list), LIST_CONTENT_TYPE);
+        assert_eq!(cards.content_type_for(card), cards.content_type());
+        assert_eq!(
+            CollectionKind::Calendar.content_type_for(list),
+            CollectionKind::Calendar.content_type()
+        );
+    }
+
+    #[test]
+    fn sync_answers_keep_the_media_type_and_the_token_is_escaped() {
+        let c = collection(CollectionKind::AddressBook);
+        let body = r#"<D:multistatus xmlns:D="DAV:">
+<D:response><D:href>/alice/cal/m1.vcf</D:href><D:propstat><D:prop><D:getetag>"gcs00000000"</D:getetag><D:getcontenttype>text/x-vcard</D:getcontenttype></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>
+<D:response><D:href>/alice/cal/l.vlf</D:href><D:propstat><D:prop><D:getetag>"gcs00000002"</D:getetag><D:getcontenttype>text/x-vlist</D:getcontenttype></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>
+<D:sync-token>1796231333</D:sync-token></D:multistatus>"#;
+        let page = c.parse_sync(body.as_bytes()).unwrap();
+        let SyncReport::Changes { changed, .. } = page.report else {
+            panic!("invalid token")
+        };
+        let lists: Vec<bool> = changed.iter().map(Resource::is_list).collect();
+        assert_eq!(lists, [false, true]);
+        let request = c.sync_request(Some("http://x/?a=1&b=<2>")).unwrap();
+        assert!(
+            request
+                .body()
+                .contains("<D:sync-token>http://x/?a=1&amp;b=&lt;2&gt;</D:sync-token>"),
+            "{}",
+            request.body()
+        );
+        assert!(request.body().contains("<D:getcontenttype/>"));
+        let first = c.sync_request(None).unwrap();
+        assert!(first.body().contains("<D:sync-token/>"));
+        assert_eq!(first.method().as_str(), "REPORT");
     }
 
     fn changes(page: &SyncPage) -> (&str, Vec<(&str, &str)>, Vec<&str>) {
@@ -735,6 +882,7 @@ mod tests {
         let r = |href: &str, etag: &str| Resource {
             href: href.into(),
             etag: etag.into(),
+            content_type: None,
         };
         let mut merged = BTreeMap::new();
         // Round 1: a, b, c changed; d deleted.

@@ -20,8 +20,8 @@ pub use client::{
     StreamingResponse,
 };
 pub use collection::{
-    Body, Collection, CollectionKind, Created, MAX_SYNC_ROUNDS, Properties, Resource, SyncPage,
-    SyncReport,
+    Body, Collection, CollectionKind, Created, LIST_CONTENT_TYPE, MAX_SYNC_ROUNDS, Properties,
+    Resource, SyncPage, SyncReport, is_list_body,
 };
 pub use inspect::{Inspection, ResourceType, clock_skew, parse_http_date};
 pub use query::{CalendarComponent, QueryFilter, QueryItem};

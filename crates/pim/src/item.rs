@@ -580,6 +580,16 @@ mod tests {
     }
 
     #[test]
+    fn a_sogo_list_is_no_item_yet() {
+        // SOGo's contact lists (docs/sogo-lists.md) are no vCard: the DAV
+        // store keeps them from the engine until lists are synced (issue 15).
+        let list = "BEGIN:VLIST\r\nVERSION:1.0\r\nUID:list-1\r\nFN:Simpsons\r\n\
+                    CARD;EMAIL=homer@example.com;FN=Homer Simpson:m1.vcf\r\nEND:VLIST\r\n";
+        // (calcard reads it as a calendar without a main component.)
+        assert_eq!(Item::parse(list), Err(ItemError::NoMainComponent));
+    }
+
+    #[test]
     fn parses_event_facts() {
         let item = Item::parse(event(
             "a@b",

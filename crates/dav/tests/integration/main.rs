@@ -8,4 +8,5 @@ mod multiget;
 mod proxy;
 mod query;
 mod redirects;
+mod sogo_lists;
 mod tls;

@@ -2,4 +2,5 @@
 //! one per file: shorter builds). Each module is one concern, as its `//!` says.
 
 mod dav_contract;
+mod sogo_lists;
 mod vdir_contract;
