@@ -765,14 +765,17 @@ fn step(rule: &ICalendarRecurrenceRule) -> TimeDelta {
 /// (`step`) are exactly its original occurrences from there on. They are when
 /// the periods are plain (days, weeks or shorter, without COUNT, which counts
 /// from the first occurrence) and every BY part either expands within a
-/// period (BYDAY of a weekly rule, BYHOUR, BYMINUTE, BYSECOND, BYSETPOS) or
+/// period (BYDAY of a weekly rule, BYHOUR, BYMINUTE, BYSECOND; not BYSETPOS) or
 /// limits by absolute dates (BYMONTH; BYMONTHDAY, BYYEARDAY and BYDAY of a
 /// daily or shorter rule); the defaults taken from DTSTART (its weekday, its
 /// time of day) do not change either. Monthly and yearly rules are left alone:
 /// their periods are not all alike, and they have few occurrences anyway.
 fn skippable(rule: &ICalendarRecurrenceRule) -> bool {
+    // BYSETPOS picks from a period's whole set; the first period after a
+    // moved start is cut at the start, so its pick may differ.
     if rule.count.is_some()
         || !rule.byweekno.is_empty()
+        || !rule.bysetpos.is_empty()
         || rule.byday.iter().any(|day| day.ordwk.is_some())
     {
         return false;
