@@ -20,6 +20,7 @@ mod task_dates;
 #[cfg(test)]
 mod testing;
 mod timezones;
+mod vcard_version;
 
 pub use category::CategoryFilter;
 pub use description::{DropDescription, HtmlDescription, html_to_text, looks_like_html};
@@ -33,6 +34,7 @@ pub use scheduling::{
 };
 pub use task_dates::{TaskDates, TaskDatesMapping};
 pub use timezones::{TimeZoneMapping, TimeZones};
+pub use vcard_version::{VcardVersionMapping, VcardVersionOption};
 
 /// What a transform may know besides the item it maps.
 #[derive(Debug, Clone, Copy, Default)]
