@@ -10,6 +10,8 @@ use std::cell::RefCell;
 
 mod category;
 mod description;
+mod groups;
+mod im;
 mod kind;
 mod options;
 mod privacy;
@@ -24,6 +26,8 @@ mod vcard_version;
 
 pub use category::CategoryFilter;
 pub use description::{DropDescription, HtmlDescription, html_to_text, looks_like_html};
+pub use groups::{GroupFormat, GroupFormatOption};
+pub use im::{ImMapping, ImStyle};
 pub use kind::KindFilter;
 pub use options::CalendarOptions;
 pub use privacy::{BUSY_KEEPS, ClassMapping, PrivateEvents, PrivateMode, is_private};
