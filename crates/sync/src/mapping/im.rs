@@ -9,6 +9,11 @@
 //! keeps its parameters (`TYPE=home`, Apple's `X-SERVICE-TYPE`) and group
 //! prefix; other schemes (`x-apple:`, `irc:`) and other lines stay as they
 //! are. The option owns `IMPP` and those `X-` properties only.
+//!
+//! An item whose copy on the other side is, converted, what arrives (an
+//! unchanged contact) is left as the receiving side holds it (see
+//! [`lossy`](Transform::lossy)): iCloud keeps its two lines per address,
+//! the folder its one, and neither looks changed.
 
 use super::{MapContext, Transform};
 use crate::planner::Side;
@@ -145,6 +150,14 @@ impl ImMapping {
 impl Transform for ImMapping {
     fn name(&self) -> &'static str {
         "im"
+    }
+
+    /// A converted copy lacks the other form of an address (and the
+    /// duplicate a server such as iCloud wrote): the engine hands over the
+    /// receiving side's item, so an item that comes back as it was written
+    /// is that item again, and an unchanged contact never looks changed.
+    fn lossy(&self, _to: Side) -> bool {
+        self.style != ImStyle::Keep
     }
 
     fn map(&self, _to: Side, item: Item, context: &MapContext<'_>) -> Result<Item, ItemError> {

@@ -9,6 +9,7 @@ use davsync_pim::{Item, ItemError};
 use std::cell::RefCell;
 
 mod category;
+mod contacts;
 mod description;
 mod groups;
 mod im;
@@ -25,6 +26,7 @@ mod timezones;
 mod vcard_version;
 
 pub use category::CategoryFilter;
+pub use contacts::ContactOptions;
 pub use description::{DropDescription, HtmlDescription, html_to_text, looks_like_html};
 pub use groups::{GroupFormat, GroupFormatOption};
 pub use im::{ImMapping, ImStyle};
