@@ -77,8 +77,11 @@ fn x_address(property: &str, value: &str) -> Option<(&'static str, String)> {
     Some((property_for(scheme)?, handle))
 }
 
+/// IM addresses as `(property, handle)`.
+type Addresses = Vec<(&'static str, String)>;
+
 /// The addresses a component gives as `IMPP` and as `X-` properties.
-fn addresses(c: &Component<'_>) -> (Vec<(&'static str, String)>, Vec<(&'static str, String)>) {
+fn addresses(c: &Component<'_>) -> (Addresses, Addresses) {
     let impp = c
         .values("IMPP")
         .iter()
