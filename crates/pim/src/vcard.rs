@@ -17,7 +17,8 @@
 //!   `VALUE=uri` in 3.0 (where binary is the default) and loses it in 4.0
 //!   (where uri is);
 //! - `N`, required in 3.0 only: a 4.0 card without one gets `N:;;;;` in
-//!   3.0, and an empty `N:;;;;` is left out of 4.0.
+//!   3.0, and an empty `N:;;;;` is left out of 4.0; `FN`, required in both:
+//!   a 3.0 card without one gets one made from `N` in 4.0.
 //!
 //! Parameter values keep their RFC 6868 escapes (`^n`, `^'`, `^^`) both ways:
 //! 3.0 has no escaping of its own, and readers that know RFC 6868 read them in
@@ -110,6 +111,23 @@ pub fn param_encode(text: &str) -> String {
     }
 }
 
+/// The components of a structured value (`N`), split at semicolons that
+/// are not escaped, still escaped.
+fn components(value: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut escaped = false;
+    for c in value.chars() {
+        match c {
+            ';' if !escaped => out.push(String::new()),
+            c => {
+                escaped = c == '\\' && !escaped;
+                out.last_mut().expect("never empty").push(c);
+            }
+        }
+    }
+    out
+}
+
 /// `(name, value)` of a raw parameter segment, the name in upper case.
 fn split_param(segment: &str) -> (String, &str) {
     match segment.split_once('=') {
@@ -150,6 +168,28 @@ impl Item {
 }
 
 fn to_v4(c: &mut Component<'_>) {
+    // FN is required in both versions, but 3.0 writers sometimes leave it
+    // out; 4.0 readers reject a card without one. It is made from N
+    // (prefix, given, additional, family, suffix), and kept on the way back.
+    if !c.has("FN") {
+        let name = c
+            .values("N")
+            .first()
+            .map(|n| {
+                let parts: Vec<String> = components(n)
+                    .iter()
+                    .map(|p| crate::lines::unescape(p))
+                    .collect();
+                let part = |i: usize| parts.get(i).cloned().unwrap_or_default();
+                [part(3), part(1), part(2), part(0), part(4)]
+                    .into_iter()
+                    .filter(|p| !p.trim().is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        c.add(&format!("FN:{}", crate::lines::escape(&name)));
+    }
     let has_anniversary = c.has("ANNIVERSARY");
     let has_gender = c.has("GENDER");
     c.edit(|p| {

@@ -42,6 +42,23 @@ fn n_is_added_for_3_0_and_an_empty_one_left_out_of_4_0() {
 }
 
 #[test]
+fn a_3_0_card_without_fn_gets_one_from_n() {
+    let v3 = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:x\r\nN:Doe\\;Smith;Ann;B.;Dr.;\r\nEND:VCARD\r\n";
+    let v4 = item(v3).with_vcard_version(VcardVersion::V4).unwrap();
+    assert!(
+        v4.body()
+            .contains("\r\nFN:Dr. Ann B. Doe\\;Smith\r\nEND:VCARD"),
+        "{}",
+        v4.body()
+    );
+    let back = v4.with_vcard_version(VcardVersion::V3).unwrap();
+    assert_eq!(
+        back.with_vcard_version(VcardVersion::V4).unwrap().body(),
+        v4.body()
+    );
+}
+
+#[test]
 fn groups_take_the_shape_of_the_version() {
     let v4 = "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:g\r\nKIND:group\r\nFN:Team\r\nMEMBER:urn:uuid:a\r\nMEMBER;CN=Bob:mailto:bob@example.org\r\nEND:VCARD\r\n";
     let v3 = item(v4).with_vcard_version(VcardVersion::V3).unwrap();
