@@ -293,6 +293,8 @@ fn mapping_for(profile: &Profile) -> Mapping {
     let mut mapping = Mapping::new().with(KindFilter(profile.content.kind()));
     if profile.content.kind() != davsync_pim::ItemKind::Contact {
         mapping = mapping.with_calendar_options(&profile.mapping);
+    } else {
+        mapping = mapping.with_contact_options(&profile.contact_options);
     }
     if let Some(cat) = &profile.category {
         mapping = mapping.with(CategoryFilter {

@@ -162,13 +162,34 @@ impl Property<'_> {
         removed.split_once('=').map(|(_, v)| unquote(v).to_string())
     }
 
-    /// Renames the property, keeping parameters and value.
+    /// Renames the property, keeping parameters, value and a vCard group
+    /// prefix (`item1.X-AIM` renamed to `IMPP` is `item1.IMPP`).
     pub fn rename(&mut self, to: &str) {
         let mut segments = self.segments();
-        if segments[0] == to {
+        let new = match segments[0].rsplit_once('.') {
+            Some((group, _)) => format!("{group}.{to}"),
+            None => to.to_string(),
+        };
+        if segments[0] == new {
             return;
         }
-        segments[0] = to.to_string();
+        segments[0] = new;
+        self.rebuild(&segments);
+    }
+
+    /// The parameters as written (`TYPE=work`, `PREF=1`), in order.
+    pub fn params(&self) -> Vec<String> {
+        self.segments().into_iter().skip(1).collect()
+    }
+
+    /// Replaces every parameter by `params` (written as given), keeping
+    /// name and value.
+    pub fn set_params(&mut self, params: &[String]) {
+        let mut segments = vec![self.segments()[0].clone()];
+        segments.extend(params.iter().cloned());
+        if segments == self.segments() {
+            return;
+        }
         self.rebuild(&segments);
     }
 

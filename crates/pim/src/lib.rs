@@ -4,13 +4,17 @@
 mod alarms;
 mod duplicate;
 mod edit;
+mod groups;
 mod item;
 mod lines;
 mod outline;
 mod range;
 mod tz;
+mod vcard;
 
 pub use alarms::PrunedAlarms;
 pub use edit::{Component, Property, escape_text, unescape_text};
+pub use groups::{APPLE_KIND, APPLE_MEMBER, GroupShape, KIND, MEMBER, Member};
 pub use item::{Item, ItemError, ItemKind, parse_timestamp};
 pub use tz::{TimeZoneReport, iana_zone};
+pub use vcard::{VcardVersion, param_decode, param_encode};

@@ -3,6 +3,7 @@
 //! the file as serde reads it is `raw.rs`, its checks are `profile.rs`,
 //! `store.rs` and `network.rs`.
 
+mod contacts;
 pub(crate) mod duration;
 pub(crate) mod keys;
 mod mapping;

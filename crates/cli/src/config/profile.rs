@@ -9,7 +9,7 @@ use super::store::{ResolvedStore, resolve_store};
 use crate::retention::Retention;
 use anyhow::Result;
 use davsync_pim::ItemKind;
-use davsync_sync::mapping::{CalendarOptions, Reminders, TaskDates, TimeZones};
+use davsync_sync::mapping::{CalendarOptions, ContactOptions, Reminders, TaskDates, TimeZones};
 use davsync_sync::{ConflictPolicy, Mode};
 use serde::Deserialize;
 use std::ops::Range;
@@ -75,6 +75,8 @@ pub(crate) struct Profile {
     pub mapping: CalendarOptions,
     /// Reminders, time zones and task dates of the copies written.
     pub time_options: TimeOptions,
+    /// vCard version, IM addresses and group shape (contacts).
+    pub contact_options: ContactOptions,
     /// Items read per request (the guide's chunked sync), and per status transaction.
     pub chunk_size: usize,
     /// Items larger than this (bytes) are left alone, each with an error.
@@ -179,6 +181,8 @@ pub(super) fn resolve_profile(
         .map_err(|(at, k, message)| src.error(at, &key(k), message))?;
     let time_options =
         time_options_of(&raw).map_err(|(at, k, message)| src.error(at, &key(k), message))?;
+    let contact_options = super::contacts::contact_options_of(&raw)
+        .map_err(|(at, k, message)| src.error(at, &key(k), message))?;
     let bounded = |value: Option<Spanned<i64>>, k: &Key| {
         bounded(value, k).map_err(|(at, message)| src.error(at, &key(k.name), message))
     };
@@ -246,6 +250,7 @@ pub(super) fn resolve_profile(
         category,
         mapping,
         time_options,
+        contact_options,
         chunk_size,
         max_item_size,
         concurrency,

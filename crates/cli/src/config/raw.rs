@@ -5,7 +5,9 @@ use super::keys::{self, Place};
 use super::mapping::{RawDescription, RawHtmlDescription, RawPrivateEvents, RawPropertyRule};
 use super::profile::Content;
 use crate::retention::ReportLevel;
-use davsync_sync::mapping::{Reminders, TaskDates, TimeZones};
+use davsync_sync::mapping::{
+    GroupFormatOption, ImStyle, Reminders, TaskDates, TimeZones, VcardVersionOption,
+};
 use davsync_sync::{ConflictPolicy, Mode};
 use serde::Deserialize;
 use serde::de::IntoDeserializer;
@@ -80,6 +82,11 @@ pub(super) struct RawProfile {
     pub(super) description: Option<Spanned<RawDescription>>,
     pub(super) html_description: Option<Spanned<RawHtmlDescription>>,
     pub(super) property_map: Option<Spanned<Vec<Spanned<RawPropertyRule>>>>,
+    // Contact options: vCard version, instant messaging, group format (read
+    // in `contacts.rs`).
+    pub(super) vcard_version: Option<Spanned<VcardVersionOption>>,
+    pub(super) im: Option<Spanned<ImStyle>>,
+    pub(super) group_format: Option<Spanned<GroupFormatOption>>,
     pub(super) chunk_size: Option<Spanned<i64>>,
     pub(super) max_item_size_mib: Option<Spanned<i64>>,
     pub(super) concurrency: Option<Spanned<i64>>,

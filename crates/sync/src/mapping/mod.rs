@@ -9,7 +9,10 @@ use davsync_pim::{Item, ItemError};
 use std::cell::RefCell;
 
 mod category;
+mod contacts;
 mod description;
+mod groups;
+mod im;
 mod kind;
 mod options;
 mod privacy;
@@ -20,9 +23,13 @@ mod task_dates;
 #[cfg(test)]
 mod testing;
 mod timezones;
+mod vcard_version;
 
 pub use category::CategoryFilter;
+pub use contacts::ContactOptions;
 pub use description::{DropDescription, HtmlDescription, html_to_text, looks_like_html};
+pub use groups::{GroupFormat, GroupFormatOption};
+pub use im::{ImMapping, ImStyle};
 pub use kind::KindFilter;
 pub use options::CalendarOptions;
 pub use privacy::{BUSY_KEEPS, ClassMapping, PrivateEvents, PrivateMode, is_private};
@@ -33,6 +40,7 @@ pub use scheduling::{
 };
 pub use task_dates::{TaskDates, TaskDatesMapping};
 pub use timezones::{TimeZoneMapping, TimeZones};
+pub use vcard_version::{VcardVersionMapping, VcardVersionOption};
 
 /// What a transform may know besides the item it maps.
 #[derive(Debug, Clone, Copy, Default)]

@@ -34,6 +34,109 @@ pub(crate) fn samples() -> Vec<(&'static str, Item)> {
     .collect()
 }
 
+/// The realistic contacts of `tests/data/contacts/` (iCloud, Nextcloud,
+/// Thunderbird, SOGo, Google), by file name.
+pub(crate) fn contacts() -> Vec<(&'static str, Item)> {
+    [
+        (
+            "icloud",
+            include_str!("../../tests/data/contacts/icloud.vcf"),
+        ),
+        (
+            "nextcloud",
+            include_str!("../../tests/data/contacts/nextcloud.vcf"),
+        ),
+        (
+            "nextcloud-group",
+            include_str!("../../tests/data/contacts/nextcloud-group.vcf"),
+        ),
+        (
+            "thunderbird",
+            include_str!("../../tests/data/contacts/thunderbird.vcf"),
+        ),
+        ("sogo", include_str!("../../tests/data/contacts/sogo.vcf")),
+        (
+            "google",
+            include_str!("../../tests/data/contacts/google.vcf"),
+        ),
+    ]
+    .into_iter()
+    .map(|(name, body)| (name, Item::parse(body).expect(name)))
+    .collect()
+}
+
+/// One contact sample by name.
+pub(crate) fn contact(name: &str) -> Item {
+    contacts()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, item)| item)
+        .expect("a contact of that name")
+}
+
+/// A generated vCard as a server holds it: 3.0 or 4.0, in that version's
+/// style, with preferences, photos, IM addresses (some given both ways),
+/// dates, maybe a group with contact and mailto members, and lines no
+/// option owns; CRLF, folded at 75 octets.
+pub(crate) fn arb_card() -> impl Strategy<Value = Item> {
+    (
+        any::<bool>(),
+        any::<bool>(),
+        prop::collection::vec(0usize..12, 0..8),
+        "[a-zA-Z0-9 äöü,;]{0,100}",
+        "[A-Za-z0-9+/]{8,160}",
+    )
+        .prop_map(|(v4, group, picks, note, data)| {
+            let pref = if v4 { "PREF=1" } else { "TYPE=pref" };
+            let mut lines = vec![
+                format!("VERSION:{}", if v4 { "4.0" } else { "3.0" }),
+                "UID:gen-card".to_string(),
+                "FN:Gen Card".to_string(),
+                "N:Card;Gen;;;".to_string(),
+            ];
+            if group {
+                let (kind, member) = if v4 {
+                    ("KIND", "MEMBER")
+                } else {
+                    ("X-ADDRESSBOOKSERVER-KIND", "X-ADDRESSBOOKSERVER-MEMBER")
+                };
+                lines.push(format!("{kind}:group"));
+                lines.push(format!("{member}:urn:uuid:member-1"));
+                lines.push(format!("{member};CN=\"Doe, Ann\":mailto:ann@example.org"));
+            }
+            for pick in picks {
+                lines.push(match pick {
+                    0 => format!("EMAIL;TYPE=INTERNET;{pref}:a@example.org"),
+                    1 => "item1.EMAIL;type=INTERNET:b@example.org".to_string(),
+                    2 => "item1.X-ABLabel:_$!<Other>!$_".to_string(),
+                    3 => format!("TEL;TYPE=cell;{pref}:+1 555 0100"),
+                    4 if v4 => format!("PHOTO:data:image/jpeg;base64,{data}"),
+                    4 => format!("PHOTO;ENCODING=b;TYPE=JPEG:{data}"),
+                    5 if v4 => "ANNIVERSARY:20100601".to_string(),
+                    5 => "X-ANNIVERSARY:2010-06-01".to_string(),
+                    6 => "X-AIM:gen.aim".to_string(),
+                    7 => "IMPP;X-SERVICE-TYPE=AIM:aim:gen.aim".to_string(),
+                    8 => "IMPP;TYPE=home:xmpp:gen@jabber.example".to_string(),
+                    9 => "X-SKYPE;TYPE=work:gen.skype".to_string(),
+                    10 if v4 => "GENDER:M".to_string(),
+                    10 => "X-GENDER:Male".to_string(),
+                    _ => format!("NOTE:{}", davsync_pim::escape_text(&note)),
+                });
+            }
+            lines.push("X-SOCIALPROFILE;type=twitter:https://twitter.com/gen".to_string());
+            let mut body = String::from("BEGIN:VCARD\r\n");
+            let mut seen = std::collections::BTreeSet::new();
+            for line in lines {
+                // One of each line: a card does not give one thing twice.
+                if seen.insert(line.clone()) {
+                    body.push_str(&fold(&line));
+                }
+            }
+            body.push_str("END:VCARD\r\n");
+            Item::parse(body).expect("a generated card parses")
+        })
+}
+
 /// One sample by name.
 pub(crate) fn sample(name: &str) -> Item {
     samples()
@@ -95,10 +198,16 @@ fn raw_lines(body: &str) -> Vec<String> {
     out
 }
 
-/// The property name of a raw line, in upper case.
+/// The property name of a raw line, in upper case, without a vCard group
+/// prefix (`item1.EMAIL` → `EMAIL`).
 fn name_of(raw: &str) -> String {
     let end = raw.find([';', ':']).unwrap_or(raw.len());
-    raw[..end].trim().to_ascii_uppercase()
+    let name = &raw[..end];
+    name.rsplit('.')
+        .next()
+        .unwrap_or(name)
+        .trim()
+        .to_ascii_uppercase()
 }
 
 /// Every line of `before` whose property `owned` does not claim is in

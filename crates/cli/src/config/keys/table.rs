@@ -354,6 +354,41 @@ pub(crate) const PROPERTY_MAP: Key = key(
      drop (`drop`) a property, with a `direction` (see Custom properties in the README)",
 );
 
+// Contact options: vCard version, instant messaging, group format.
+
+/// `vcard_version`.
+pub(crate) const VCARD_VERSION: Key = key(
+    "vcard_version",
+    ValueType::OneOf(&["keep", "3.0", "4.0"]),
+    DefaultValue::Str("keep"),
+    PROFILE,
+    "the vCard version of the folder's contacts: as the server has them, 3.0 or 4.0 \
+     (RFC 6350 Appendix A; groups in the Apple shape in 3.0); the server keeps its own \
+     version; contacts only",
+);
+
+/// `im`.
+pub(crate) const IM: Key = key(
+    "im",
+    ValueType::OneOf(&["keep", "impp", "x-props"]),
+    DefaultValue::Str("keep"),
+    PROFILE,
+    "instant messaging addresses of the copies written to either side: as they are, as \
+     `IMPP` URIs, or as `X-JABBER`, `X-AIM`, `X-SKYPE` and the like; an address given \
+     both ways is kept once; contacts only",
+);
+
+/// `group_format`.
+pub(crate) const GROUP_FORMAT: Key = key(
+    "group_format",
+    ValueType::OneOf(&["keep", "vcard4", "apple"]),
+    DefaultValue::Str("keep"),
+    PROFILE,
+    "the shape of contact groups in the folder: as the server has them, vCard 4 \
+     (`KIND:group`, `MEMBER`) or Apple's (`X-ADDRESSBOOKSERVER-KIND:group`, \
+     `X-ADDRESSBOOKSERVER-MEMBER`); the server keeps its own shape; contacts only",
+);
+
 /// `chunk_size`.
 pub(crate) const CHUNK_SIZE: Key = key(
     "chunk_size",
@@ -759,6 +794,10 @@ pub(crate) const KEYS: &[Key] = &[
     DESCRIPTION,
     HTML_DESCRIPTION,
     PROPERTY_MAP,
+    // Contact options: vCard version, instant messaging, group format.
+    VCARD_VERSION,
+    IM,
+    GROUP_FORMAT,
     CHUNK_SIZE,
     MAX_ITEM_SIZE_MIB,
     CONCURRENCY,
