@@ -381,6 +381,52 @@ fn private_events_as_busy(name: &str) {
     assert_eq!(clients::khal_titles(&local), ["Planning"], "{name}");
 }
 
+/// Contacts in vCard 4 on the server, 3.0 in the folder: converted on the
+/// way in, edits go back in the server's version, and nothing loops.
+fn contacts_in_the_folder_s_vcard_version(name: &str) {
+    let s = Setup::new(name);
+    let local = s.folder("local");
+    let book = s.collection(CollectionKind::AddressBook);
+    let config = s.profile(
+        "people",
+        "contacts",
+        &local,
+        &book,
+        "vcard_version = \"3.0\"",
+    );
+    s.put(
+        &book,
+        "ada",
+        &davsync_testkit::items::vcard4("ada", "Ada Lovelace"),
+    );
+    let first = &s.sync(&config, &[])["people"];
+    assert_eq!(first["local"]["created"], 1, "{name}: {first:#}");
+    let card = davsync_testkit::folder::files(&local, "vcf")
+        .into_values()
+        .next()
+        .unwrap();
+    assert!(card.contains("VERSION:3.0"), "{name}: {card}");
+    assert_idle(&s.sync(&config, &[])["people"], name);
+    // Edited in the folder: the server gets the edit in its own version.
+    let (file, body) = davsync_testkit::folder::files(&local, "vcf")
+        .into_iter()
+        .next()
+        .unwrap();
+    write_file(
+        &local,
+        &file,
+        &body.replace("FN:Ada Lovelace", "FN:Ada King"),
+    );
+    let report = &s.sync(&config, &[])["people"];
+    assert_eq!(report["server"]["updated"], 1, "{name}: {report:#}");
+    let server = &s.server_bodies(&book)["ada"];
+    assert!(
+        server.contains("FN:Ada King") && server.contains("VERSION:4.0"),
+        "{name}: {server}"
+    );
+    assert_idle(&s.sync(&config, &[])["people"], name);
+}
+
 macro_rules! per_server {
     ($($server:ident),*) => {$(
         mod $server {
@@ -406,6 +452,16 @@ macro_rules! per_server {
 }
 
 per_server!(radicale, sogo);
+
+#[test]
+fn radicale_contacts_in_the_folder_s_vcard_version() {
+    contacts_in_the_folder_s_vcard_version("radicale");
+}
+
+#[test]
+fn xandikos_contacts_in_the_folder_s_vcard_version() {
+    contacts_in_the_folder_s_vcard_version("xandikos");
+}
 
 /// Xandikos too keeps what `schedule_agent_client` adds.
 #[test]
