@@ -9,7 +9,7 @@
 #    services; it is removed (or the one that was there restored) afterwards, even on failure.
 #  - Python packages: pinned versions in one venv at
 #    ${DAVSYNC_SERVERS_VENV:-$HOME/.cache/davsync/servers-venv}.
-#  - `clients`: the calendar programs that read davsync's folders in the tests (khal,
+#  - `clients`: the calendar and contact programs that read davsync's folders in the tests (khal, khard,
 #    todoman) and an independent iCalendar reader (icalendar + recurring-ical-events),
 #    pinned, in a venv of their own (their dependencies would clash with the servers'):
 #    ${DAVSYNC_CLIENTS_VENV:-$HOME/.cache/davsync/clients-venv}.
@@ -17,7 +17,7 @@ set -euo pipefail
 
 RADICALE_VERSION=3.9.0
 XANDIKOS_VERSION=0.4.10
-CLIENT_PINS=(khal==0.14.1 todoman==4.7.0 icalendar==7.3.2 recurring-ical-events==3.8.2)
+CLIENT_PINS=(khal==0.14.1 todoman==4.7.0 khard==0.20.1 icalendar==7.3.2 recurring-ical-events==3.8.2)
 
 VENV="${DAVSYNC_SERVERS_VENV:-$HOME/.cache/davsync/servers-venv}"
 CLIENTS_VENV="${DAVSYNC_CLIENTS_VENV:-$HOME/.cache/davsync/clients-venv}"

@@ -287,6 +287,24 @@ fn proxy_credentials(
     }))
 }
 
+/// Whether the profile's server is SOGo, as far as its URL tells (SOGo
+/// serves DAV under `/SOGo/dav/`): `server_groups = "auto"` then writes
+/// groups as SOGo's lists.
+fn is_sogo(profile: &Profile) -> bool {
+    match &profile.server {
+        ResolvedStore::Dav(dav) => {
+            let after_scheme = dav
+                .url
+                .split_once("://")
+                .map_or(&*dav.url, |(_, rest)| rest);
+            after_scheme
+                .find('/')
+                .is_some_and(|i| after_scheme[i..].to_ascii_lowercase().contains("/sogo/"))
+        }
+        ResolvedStore::Vdir { .. } => false,
+    }
+}
+
 fn mapping_for(profile: &Profile) -> Mapping {
     // The mapping options come before the category filter: see
     // `Mapping::with_calendar_options`.
@@ -294,7 +312,7 @@ fn mapping_for(profile: &Profile) -> Mapping {
     if profile.content.kind() != davsync_pim::ItemKind::Contact {
         mapping = mapping.with_calendar_options(&profile.mapping);
     } else {
-        mapping = mapping.with_contact_options(&profile.contact_options);
+        mapping = mapping.with_contact_options(&profile.contact_options, is_sogo(profile));
     }
     if let Some(cat) = &profile.category {
         mapping = mapping.with(CategoryFilter {
@@ -566,8 +584,12 @@ fn print_counts(report: &Report) {
         0 => String::new(),
         n => format!(", {n} outside the time range"),
     };
+    let lists = match report.lists_skipped {
+        0 => String::new(),
+        n => format!(", {n} lists or groups skipped"),
+    };
     println!(
-        "{}: {verb} local {}, server {}; {} conflicts, {} unchanged{outside}; {} ({} ms)",
+        "{}: {verb} local {}, server {}; {} conflicts, {} unchanged{outside}{lists}; {} ({} ms)",
         report.profile,
         counts(&report.local),
         counts(&report.server),

@@ -361,6 +361,15 @@ impl DavClient {
         })
     }
 
+    /// This client without its credentials (same connections, proxy and TLS
+    /// settings): for URLs of other origins, which never get them.
+    pub(crate) fn without_credentials(&self) -> DavClient {
+        DavClient {
+            auth: None,
+            ..self.clone()
+        }
+    }
+
     /// How many HTTP requests this client (and its clones) sent, retries included.
     pub fn requests(&self) -> u64 {
         self.requests.load(std::sync::atomic::Ordering::Relaxed)

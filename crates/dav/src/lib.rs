@@ -11,6 +11,7 @@ pub mod discovery;
 #[doc(hidden)]
 pub mod fuzzing;
 mod inspect;
+mod linked;
 mod query;
 pub mod tls;
 
@@ -24,4 +25,5 @@ pub use collection::{
     Resource, SyncPage, SyncReport, is_list_body,
 };
 pub use inspect::{Inspection, ResourceType, clock_skew, parse_http_date};
+pub use linked::{LinkedFile, same_origin, shown_url};
 pub use query::{CalendarComponent, QueryFilter, QueryItem};

@@ -85,6 +85,11 @@ impl Property<'_> {
         lines::unescape(self.line.value())
     }
 
+    /// Replaces the whole line by `line` (bytes and all).
+    pub(crate) fn replace(&mut self, line: Line) {
+        *self.line = line;
+    }
+
     /// Replaces the raw value, keeping name and parameters.
     pub fn set_value(&mut self, raw: &str) {
         self.line.set_value(raw);
@@ -247,6 +252,11 @@ impl Component<'_> {
             .filter(|&i| self.doc[i].name() == name)
             .map(|i| self.doc[i].value().to_string())
             .collect()
+    }
+
+    /// The component's own property lines, in order.
+    pub(crate) fn own_lines(&self) -> Vec<&Line> {
+        self.own().into_iter().map(|i| &self.doc[i]).collect()
     }
 
     /// Whether the component has an own `name` property.
@@ -418,8 +428,8 @@ fn main_components(doc: &[Line], kind: ItemKind) -> Vec<(usize, usize, String)> 
                 let Some((name, begin)) = stack.pop() else {
                     continue;
                 };
-                let main = if kind == ItemKind::Contact {
-                    name == "VCARD" && stack.is_empty()
+                let main = if let Some(card) = kind.card_component() {
+                    name == card && stack.is_empty()
                 } else {
                     ["VEVENT", "VTODO", "VJOURNAL"].contains(&name.as_str())
                         && stack.len() == 1

@@ -19,6 +19,27 @@ pub enum ItemKind {
     Journal,
     /// A VCARD.
     Contact,
+    /// A VLIST: a contact list as SOGo stores it (`text/x-vlist`; members
+    /// name other resources of the address book, see `vlist.rs`).
+    List,
+}
+
+impl ItemKind {
+    /// Whether the item is a calendar object (an event, task or journal),
+    /// not a contact or list.
+    pub fn is_calendar(self) -> bool {
+        matches!(self, ItemKind::Event | ItemKind::Task | ItemKind::Journal)
+    }
+
+    /// The top-level component of a contact (`VCARD`) or list (`VLIST`);
+    /// `None` for a calendar object.
+    pub fn card_component(self) -> Option<&'static str> {
+        match self {
+            ItemKind::Contact => Some("VCARD"),
+            ItemKind::List => Some("VLIST"),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for ItemKind {
@@ -28,6 +49,7 @@ impl fmt::Display for ItemKind {
             ItemKind::Task => "task",
             ItemKind::Journal => "journal",
             ItemKind::Contact => "contact",
+            ItemKind::List => "list",
         })
     }
 }
@@ -247,7 +269,7 @@ impl Item {
 
     /// The item with ` (note)` appended to its SUMMARY (or FN), added if missing.
     pub fn with_summary_note(&self, note: &str) -> Result<Item, ItemError> {
-        let field = if self.kind == ItemKind::Contact {
+        let field = if !self.kind.is_calendar() {
             "FN"
         } else {
             "SUMMARY"
@@ -273,6 +295,11 @@ impl Item {
 
 /// Checks the body with calcard and finds its kind and UID.
 fn validate(body: &str) -> Result<(ItemKind, String), ItemError> {
+    if crate::vlist::is_vlist(body) {
+        // calcard knows no VLIST (it reads one as a calendar without
+        // events): the lines are checked here, the nesting by the caller.
+        return crate::vlist::validate(body).map(|uid| (ItemKind::List, uid));
+    }
     let mut parser = calcard::Parser::new(body);
     match parser.entry() {
         Entry::ICalendar(cal) => validate_calendar(&cal),
@@ -388,8 +415,8 @@ pub(crate) fn main_ranges(doc: &[Line], kind: ItemKind) -> Vec<(usize, usize)> {
                 // A nested component starts: the main component's properties end here.
                 ranges.push((start, i));
             }
-            let is_main = if kind == ItemKind::Contact {
-                name == "VCARD" && stack.is_empty()
+            let is_main = if let Some(card) = kind.card_component() {
+                name == card && stack.is_empty()
             } else {
                 MAIN_COMPONENTS.contains(&name.as_str())
                     && stack.last().map(String::as_str) == Some("VCALENDAR")
@@ -422,7 +449,7 @@ impl Facts {
             categories: Vec::new(),
             summary: None,
         };
-        let (time_prop, summary_prop) = if kind == ItemKind::Contact {
+        let (time_prop, summary_prop) = if !kind.is_calendar() {
             ("REV", "FN")
         } else {
             ("LAST-MODIFIED", "SUMMARY")
@@ -497,9 +524,40 @@ fn normalized_property(line: &Line) -> Option<String> {
             parts.join(";")
         }
         "N" | "ADR" => value.trim_end_matches(';').to_string(),
+        // SOGo writes the parameters of a list's member lines back in an
+        // order of its own (docs/sogo-lists.md).
+        "CARD" => {
+            return Some(format!(
+                "{}:{value}",
+                sorted_params(head.trim_end_matches(':'))
+            ));
+        }
         _ => return Some(text),
     };
     Some(format!("{head}{value}"))
+}
+
+/// `NAME;B=2;A=1` as `NAME;A=1;B=2` (parameters split outside quotes).
+fn sorted_params(head: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in head.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ';' if !quoted => {
+                parts.push(&head[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&head[start..]);
+    let name = parts.remove(0);
+    parts.sort_unstable();
+    std::iter::once(name)
+        .chain(parts)
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 /// SHA-256 of a canonical form: each component's property lines sorted, child
@@ -580,13 +638,45 @@ mod tests {
     }
 
     #[test]
-    fn a_sogo_list_is_no_item_yet() {
-        // SOGo's contact lists (docs/sogo-lists.md) are no vCard: the DAV
-        // store keeps them from the engine until lists are synced (issue 15).
+    fn a_lists_members_hash_alike_in_any_parameter_order() {
+        let list = |card: &str| {
+            Item::parse(format!(
+                "BEGIN:VLIST\r\nVERSION:1.0\r\nUID:l\r\nFN:L\r\n{card}\r\nEND:VLIST\r\n"
+            ))
+            .unwrap()
+        };
+        let sent = list("CARD;EMAIL=a@example.org;FN=\"Doe; Ann\":a.vcf");
+        let served = list("CARD;FN=\"Doe; Ann\";EMAIL=a@example.org:a.vcf");
+        assert_eq!(sent.content_hash(), served.content_hash());
+        let other = list("CARD;FN=\"Doe; Ann\";EMAIL=b@example.org:a.vcf");
+        assert_ne!(sent.content_hash(), other.content_hash());
+        let moved = list("CARD;FN=\"Doe; Ann\";EMAIL=a@example.org:b.vcf");
+        assert_ne!(sent.content_hash(), moved.content_hash());
+    }
+
+    #[test]
+    fn a_sogo_list_is_an_item_of_its_own_kind() {
+        // SOGo's contact lists (docs/sogo-lists.md) are no vCard.
         let list = "BEGIN:VLIST\r\nVERSION:1.0\r\nUID:list-1\r\nFN:Simpsons\r\n\
+                    CATEGORIES:Family\r\nREV:20261201T101010Z\r\n\
                     CARD;EMAIL=homer@example.com;FN=Homer Simpson:m1.vcf\r\nEND:VLIST\r\n";
-        // (calcard reads it as a calendar without a main component.)
-        assert_eq!(Item::parse(list), Err(ItemError::NoMainComponent));
+        let item = Item::parse(list).unwrap();
+        assert_eq!(item.kind(), ItemKind::List);
+        assert_eq!(item.uid(), "list-1");
+        assert_eq!(item.summary(), Some("Simpsons"));
+        assert_eq!(item.categories(), ["Family"]);
+        assert!(item.modified().is_some());
+        let renamed = item.with_summary_note("copy").unwrap();
+        assert_eq!(renamed.summary(), Some("Simpsons (copy)"));
+        assert_eq!(renamed.kind(), ItemKind::List);
+        assert_eq!(item.with_uid("list-2").unwrap().uid(), "list-2");
+        for broken in [
+            "BEGIN:VLIST\r\nUID:x\r\n",
+            "BEGIN:VLIST\r\nFN:x\r\nEND:VLIST\r\n",
+            "BEGIN:VLIST\r\nUID:x\r\nEND:VCARD\r\n",
+        ] {
+            assert!(Item::parse(broken).is_err(), "{broken:?}");
+        }
     }
 
     #[test]

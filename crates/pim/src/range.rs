@@ -12,7 +12,7 @@
 //! wrongly included is merely synced, one wrongly excluded would be lost to
 //! the sync.
 
-use crate::item::{Item, ItemKind};
+use crate::item::Item;
 use calcard::Entry;
 use calcard::common::timezone::Tz;
 use calcard::common::{CalendarScale, PartialDateTime};
@@ -93,7 +93,7 @@ impl Item {
     /// a new one. Monthly and yearly rules, and rules with COUNT, are expanded
     /// from the start (a few hundred occurrences for decades of a monthly one).
     pub fn meets_time_range(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
-        if self.kind() == ItemKind::Contact {
+        if !self.kind().is_calendar() {
             return true;
         }
         if start >= end {

@@ -2,8 +2,8 @@
 
 use crate::names::file_stem_for_uid;
 use crate::{
-    ChangeSet, Changes, Fetched, Href, Listed, Metadata, ReadOptions, ServerFailure, Sink, Store,
-    StoreError, Written, read_in_batches,
+    ChangeSet, Changes, Fetched, Href, LinkedFile, Listed, Metadata, ReadOptions, ServerFailure,
+    Sink, Store, StoreError, Written, read_in_batches,
 };
 use async_trait::async_trait;
 use davsync_dav::{Collection, Created, DavError, Properties, QueryFilter, QueryItem, SyncReport};
@@ -122,19 +122,6 @@ impl DavStore {
         })
     }
 
-    /// Says that `count` SOGo contact lists (`text/x-vlist`, see
-    /// `docs/sogo-lists.md`) of the collection were left out of what the
-    /// engine gets: it does not sync lists yet (issue 15), and a VLIST body
-    /// is no item it can parse (a report error on every run otherwise).
-    fn lists_left_alone(&self, count: usize) {
-        if count > 0 {
-            tracing::warn!(
-                "{}: {count} contact list(s) (SOGo's text/x-vlist) left alone: davsync does not sync lists yet",
-                self.describe()
-            );
-        }
-    }
-
     /// Items per multiget request.
     pub fn with_batch(mut self, batch: usize) -> Self {
         self.batch = batch.max(1);
@@ -240,14 +227,12 @@ impl Store for DavStore {
     }
 
     async fn list(&self) -> Result<Vec<Listed>, StoreError> {
+        // SOGo's contact lists (`text/x-vlist`, `docs/sogo-lists.md`) are
+        // items like contacts: the engine reads them as lists.
         let resources = self.collection.list().await.map_err(server_error)?;
-        // Lists count as listed: a create never targets one (SOGo would
-        // overwrite it), but they are not items of the engine yet.
         *self.listed.lock().expect("listing lock") =
             resources.iter().map(|r| r.href.clone()).collect();
-        let (lists, items): (Vec<_>, Vec<_>) = resources.into_iter().partition(|r| r.is_list());
-        self.lists_left_alone(lists.len());
-        Ok(listed(items))
+        Ok(listed(resources))
     }
 
     async fn list_changes(&self, since: Option<&str>) -> Result<ChangeSet, StoreError> {
@@ -284,9 +269,6 @@ impl Store for DavStore {
                         .lock()
                         .expect("listing lock")
                         .extend(changed.iter().map(|r| r.href.clone()));
-                    let (lists, changed): (Vec<_>, Vec<_>) =
-                        changed.into_iter().partition(|r| r.is_list());
-                    self.lists_left_alone(lists.len());
                     let changed = listed(changed);
                     return Ok(ChangeSet {
                         changes: Changes::Delta { changed, deleted },
@@ -358,21 +340,14 @@ impl Store for DavStore {
                 None => QueryFilter::everything(),
             };
             let mut delivered: HashSet<String> = HashSet::new();
-            let mut lists = 0;
             let mut on_item = |item: QueryItem| {
                 delivered.insert(item.href.clone());
-                // SOGo's query answers carry no media type: the body tells.
-                if item.result.as_ref().is_ok_and(davsync_dav::Body::is_list) {
-                    lists += 1;
-                    return;
-                }
                 sink(match item.result {
                     Ok(body) => self.fetched(item.href, body),
                     Err(e) => Err(store_error(&item.href, "", e)),
                 });
             };
             let queried = self.collection.query(&filter, &mut on_item).await;
-            self.lists_left_alone(lists);
             match queried {
                 Ok(()) => {
                     if options.time_range.is_none() {
@@ -503,6 +478,14 @@ impl Store for DavStore {
             .delete(href, version)
             .await
             .map_err(|e| store_error(href, version, e))
+    }
+
+    async fn fetch_linked(&self, url: &str) -> Result<LinkedFile, StoreError> {
+        self.collection
+            .client()
+            .get_linked(url, self.max_item_size)
+            .await
+            .map_err(server_error)
     }
 
     async fn metadata(&self) -> Result<Metadata, StoreError> {

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use futures_util::future::LocalBoxFuture;
 
 pub use dav::DavStore;
+pub use davsync_dav::{LinkedFile, shown_url};
 pub use names::file_stem_for_uid;
 pub use vdir::VdirStore;
 
@@ -331,6 +332,21 @@ pub trait Store: Send + Sync {
     /// How many requests the store has sent to a server, if it talks to one.
     fn requests(&self) -> Option<u64> {
         None
+    }
+
+    /// Fetches a file an item of this store links to (a contact's photo
+    /// URL), within the store's item size limit. A server store fetches
+    /// http(s) URLs with its proxy and TLS settings, its credentials only
+    /// for its own origin; a store that fetches nothing says so.
+    async fn fetch_linked(&self, url: &str) -> Result<LinkedFile, StoreError> {
+        Err(StoreError::server(
+            ServerFailure::Other,
+            format!(
+                "{}: {} does not fetch linked files",
+                davsync_dav::shown_url(url),
+                self.describe()
+            ),
+        ))
     }
 
     /// Reads the given items; each gets its own result, in the order asked.

@@ -10,7 +10,7 @@ use crate::spool::{Slot, Spool};
 use crate::status::{OutsideRow, RunRecord, SideStatus, StatusDb, StatusRow};
 use crate::time_range::TimeRange;
 use chrono::{DateTime, Utc};
-use davsync_pim::Item;
+use davsync_pim::{CardRef, Item, MemberDirectory};
 use davsync_store::{
     ChangeSet, Changes, Fetched, Href, Listed, Metadata, ReadOptions, ServerFailure, Store,
     StoreError, Written, read_in_batches,
@@ -18,6 +18,7 @@ use davsync_store::{
 use futures_util::stream::{self, StreamExt};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+mod dangling;
 mod detect;
 mod duplicates;
 mod error;
@@ -26,7 +27,9 @@ mod finish;
 mod keep_both;
 mod known;
 mod lines;
+mod links;
 mod map;
+mod members;
 mod metadata;
 mod outside;
 mod plan;
@@ -192,6 +195,9 @@ struct ReadFacts {
     /// server copy, such as `SCHEDULE-AGENT`, would otherwise make a first
     /// pairing a conflict).
     mapped_hash: Option<Hash>,
+    /// Whether it is a list or a group vCard: its writes wait until the
+    /// contacts it names are written.
+    group: bool,
 }
 
 impl Found {
@@ -214,6 +220,8 @@ struct SideView {
     items: HashMap<String, Found>,
     /// UIDs found on this side that do not belong to the profile (filtered out).
     foreign: HashSet<String>,
+    /// Those of them that are lists or groups (counted in the report).
+    foreign_lists: HashSet<String>,
     /// New items outside the time range, by UID: taken up only if the other
     /// side holds the same UID inside it.
     outside: HashMap<String, Found>,
@@ -264,8 +272,26 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
     report.local_store = job.local.describe();
     report.server_store = job.server.describe();
     let mut reader = Reader::new(job);
-    let result = run(job, &mut reader, &mut report).await;
-    finish::finish(job, reader, result, report)
+    let mut result = run(job, &mut reader, &mut report).await;
+    let gone = match &mut result {
+        Ok(kept) => std::mem::take(&mut kept.gone),
+        Err(_) => HashMap::new(),
+    };
+    finish::end_pass(job, reader, result, &mut report);
+    // Contacts deleted while groups name them: the groups are repaired in
+    // the folder, and a second pass takes them to the server.
+    if !gone.is_empty() && report.errors.is_empty() {
+        let mut reader = Reader::new(job);
+        match dangling::repair_groups(job, &reader, &mut report, &gone).await {
+            Ok(0) => {}
+            Ok(_) => {
+                let result = run(job, &mut reader, &mut report).await;
+                finish::end_pass(job, reader, result, &mut report);
+            }
+            Err(e) => finish::end_pass(job, reader, Err(e), &mut report),
+        }
+    }
+    finish::record(job, report)
 }
 
 /// One run, stage by stage: detect what changed, plan (the rails may refuse
@@ -301,10 +327,12 @@ async fn run<'a, 'j>(
     } else {
         executor.execute(ops, &mut snapshot).await?;
     }
+    let gone = std::mem::take(&mut executor.gone);
     Ok(Kept {
         listing,
         selection,
         refused,
+        gone,
     })
 }
 

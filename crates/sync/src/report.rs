@@ -183,6 +183,10 @@ pub struct Report {
     pub unchanged: usize,
     /// New items left out because they are outside the time range.
     pub outside_time_range: usize,
+    /// Lists and groups left alone (`lists = "skip"`, or a filter), among
+    /// the items read this run (an idle run reads none).
+    #[serde(default)]
+    pub lists_skipped: usize,
     /// HTTP requests sent to each side (`[local, server]`; `null` for a folder).
     pub requests: [Option<u64>; 2],
     /// Every item the run touched (or would touch).
@@ -226,6 +230,7 @@ impl Report {
             conflicts: 0,
             unchanged: 0,
             outside_time_range: 0,
+            lists_skipped: 0,
             requests: [None, None],
             items: Vec::new(),
             errors: Vec::new(),

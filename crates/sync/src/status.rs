@@ -149,6 +149,7 @@ impl StatusDb {
                      server_version TEXT NOT NULL,
                      server_hash TEXT NOT NULL
                  );
+                 CREATE INDEX IF NOT EXISTS items_by_server_href ON items (server_href);
                  CREATE TABLE IF NOT EXISTS listing_state (
                      side TEXT PRIMARY KEY NOT NULL,
                      state TEXT NOT NULL
@@ -228,6 +229,19 @@ impl StatusDb {
                 &format!("SELECT {COLUMNS} FROM items WHERE uid = ?1"),
                 [uid],
                 row_of,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The UID of the item the server holds at `href`, if the status knows
+    /// one (how a list's members, which name resources, are resolved).
+    pub fn uid_at_server_href(&self, href: &str) -> Result<Option<String>, StatusError> {
+        self.conn
+            .query_row(
+                "SELECT uid FROM items WHERE server_href = ?1",
+                [href],
+                |r| r.get(0),
             )
             .optional()
             .map_err(|e| self.err(e))

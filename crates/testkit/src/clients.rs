@@ -1,5 +1,5 @@
-//! Real programs reading what davsync wrote: khal (events) and todoman
-//! (tasks) on a folder, and Python's `icalendar` with
+//! Real programs reading what davsync wrote: khal (events), todoman
+//! (tasks) and khard (contacts) on a folder, and Python's `icalendar` with
 //! `recurring-ical-events` as an iCalendar reader independent of davsync's.
 //! `tests/servers/install.sh clients` installs them in a venv of their own
 //! (`$DAVSYNC_CLIENTS_VENV`, else `~/.cache/davsync/clients-venv`).
@@ -104,6 +104,32 @@ pub fn todoman_summaries(folder: &Path) -> Vec<String> {
         .expect("a list of tasks")
         .iter()
         .map(|t| t["summary"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// `(UID, name)` of every contact and group khard lists from `folder` (a
+/// vdir address book), refusing cards it cannot parse; panics when khard
+/// fails or complains. (khard shows no group members.)
+pub fn khard_contacts(folder: &Path) -> Vec<(String, String)> {
+    let scratch = tempfile::tempdir().unwrap();
+    let config = scratch.path().join("khard.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "[addressbooks]\n[[davsync]]\npath = {}\n[general]\ndefault_action = list\n\
+             [contact table]\nshow_uids = yes\n[vcard]\nskip_unparsable = no\n",
+            folder.display()
+        ),
+    )
+    .unwrap();
+    let mut command = Command::new(bin("khard"));
+    command.arg("-c").arg(&config).args(["list", "--parsable"]);
+    run_clean(command, "khard list")
+        .lines()
+        .filter_map(|l| {
+            let mut fields = l.split('\t');
+            Some((fields.next()?.to_string(), fields.next()?.to_string()))
+        })
         .collect()
 }
 

@@ -13,8 +13,8 @@
 
 use async_trait::async_trait;
 use davsync_store::{
-    ChangeSet, Changes, Fetched, Href, Listed, Metadata, ReadOptions, Sink, Store, StoreError,
-    Written,
+    ChangeSet, Changes, Fetched, Href, LinkedFile, Listed, Metadata, ReadOptions, Sink, Store,
+    StoreError, Written,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -86,6 +86,11 @@ pub trait Wrap: Send + Sync {
     /// [`Store::requests`].
     fn requests(&self) -> Option<u64> {
         self.inner().requests()
+    }
+
+    /// [`Store::fetch_linked`].
+    async fn fetch_linked(&self, url: &str) -> Result<LinkedFile, StoreError> {
+        self.inner().fetch_linked(url).await
     }
 
     /// [`Store::get_many`].
@@ -210,6 +215,10 @@ impl<W: Wrap> Store for Forward<W> {
 
     async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
         self.0.get_many(hrefs).await
+    }
+
+    async fn fetch_linked(&self, url: &str) -> Result<LinkedFile, StoreError> {
+        self.0.fetch_linked(url).await
     }
 
     async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
@@ -338,6 +347,13 @@ mod tests {
             self.note("get_many");
             hrefs.iter().map(|h| Ok(fetched(h))).collect()
         }
+        async fn fetch_linked(&self, url: &str) -> Result<LinkedFile, StoreError> {
+            self.note("fetch_linked");
+            Ok(LinkedFile {
+                data: url.as_bytes().to_vec(),
+                media_type: Some("image/png".into()),
+            })
+        }
         async fn create(&self, uid: &str, _body: &str) -> Result<Written, StoreError> {
             self.note("create");
             Ok(written(uid))
@@ -403,6 +419,8 @@ mod tests {
         let got = store.get_many(&["x.ics".into(), "y.ics".into()]).await;
         let got: Vec<Fetched> = got.into_iter().map(Result::unwrap).collect();
         assert_eq!(got, [fetched("x.ics"), fetched("y.ics")]);
+        let photo = store.fetch_linked("https://x/p.png").await.unwrap();
+        assert_eq!(photo.data, b"https://x/p.png");
         assert_eq!(store.create("u", "b").await.unwrap(), written("u"));
         assert_eq!(
             store.update("a.ics", "v1", "b").await.unwrap(),
@@ -427,6 +445,7 @@ mod tests {
                 "create",
                 "delete",
                 "describe",
+                "fetch_linked",
                 "flush",
                 "get_many",
                 "list",

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clients;
 pub mod contract;
 pub mod faults;
+pub mod filehost;
 pub mod folder;
 pub mod forward;
 pub mod items;

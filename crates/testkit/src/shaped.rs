@@ -369,6 +369,10 @@ impl Store for ServerShaped<'_> {
         self.inner.requests()
     }
 
+    async fn fetch_linked(&self, url: &str) -> Result<davsync_store::LinkedFile, StoreError> {
+        self.inner.fetch_linked(url).await
+    }
+
     async fn get_many(&self, hrefs: &[Href]) -> Vec<Result<Fetched, StoreError>> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         let mut fetched = self.inner.get_many(hrefs).await;

@@ -1,5 +1,6 @@
 //! The contact options of a contacts profile (`vcard_version`, `im`,
-//! `group_format`): their checks. Other profiles may not give them.
+//! `group_format`, `lists`, `server_groups`, `group_dangling`, `photo_uri`,
+//! `keep_local_photo`): their checks. Other profiles may not give them.
 
 use super::keys;
 use super::profile::Content;
@@ -25,6 +26,23 @@ pub(super) fn contact_options_of(raw: &RawProfile) -> Result<ContactOptions, Key
                 keys::GROUP_FORMAT.name,
                 raw.group_format.as_ref().map(Spanned::span),
             ),
+            (keys::LISTS.name, raw.lists.as_ref().map(Spanned::span)),
+            (
+                keys::SERVER_GROUPS.name,
+                raw.server_groups.as_ref().map(Spanned::span),
+            ),
+            (
+                keys::GROUP_DANGLING.name,
+                raw.group_dangling.as_ref().map(Spanned::span),
+            ),
+            (
+                keys::PHOTO_URI.name,
+                raw.photo_uri.as_ref().map(Spanned::span),
+            ),
+            (
+                keys::KEEP_LOCAL_PHOTO.name,
+                raw.keep_local_photo.as_ref().map(Spanned::span),
+            ),
         ];
         if let Some((name, Some(at))) = given.into_iter().find(|(_, at)| at.is_some()) {
             return Err((
@@ -48,6 +66,26 @@ pub(super) fn contact_options_of(raw: &RawProfile) -> Result<ContactOptions, Key
             .group_format
             .as_ref()
             .map_or_else(|| from_table(&keys::GROUP_FORMAT), |v| *v.get_ref()),
+        lists: raw
+            .lists
+            .as_ref()
+            .map_or_else(|| from_table(&keys::LISTS), |v| *v.get_ref()),
+        server_groups: raw
+            .server_groups
+            .as_ref()
+            .map_or_else(|| from_table(&keys::SERVER_GROUPS), |v| *v.get_ref()),
+        group_dangling: raw
+            .group_dangling
+            .as_ref()
+            .map_or_else(|| from_table(&keys::GROUP_DANGLING), |v| *v.get_ref()),
+        photo_uri: raw
+            .photo_uri
+            .as_ref()
+            .map_or_else(|| from_table(&keys::PHOTO_URI), |v| *v.get_ref()),
+        keep_local_photo: raw
+            .keep_local_photo
+            .as_ref()
+            .map_or(keys::KEEP_LOCAL_PHOTO.bool_default(), |v| *v.get_ref()),
     };
     // A 3.0 folder holds groups in the Apple shape (vCard 3 has no KIND).
     if options.vcard_version == VcardVersionOption::V3
@@ -68,7 +106,10 @@ pub(super) fn contact_options_of(raw: &RawProfile) -> Result<ContactOptions, Key
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
-    use davsync_sync::mapping::{ContactOptions, GroupFormatOption, ImStyle, VcardVersionOption};
+    use davsync_sync::mapping::{
+        ContactOptions, DanglingOption, GroupFormatOption, ImStyle, ListsOption, PhotoUriOption,
+        ServerGroupsOption, VcardVersionOption,
+    };
     use std::path::Path;
 
     fn profile(content: &str, extra: &str) -> String {
@@ -91,7 +132,9 @@ mod tests {
         );
         let config = parse(&profile(
             "contacts",
-            "vcard_version = \"3.0\"\nim = \"x-props\"\ngroup_format = \"apple\"",
+            "vcard_version = \"3.0\"\nim = \"x-props\"\ngroup_format = \"apple\"\n\
+             lists = \"skip\"\nserver_groups = \"vlist\"\ngroup_dangling = \"drop\"\n\
+             photo_uri = \"inline\"\nkeep_local_photo = true",
         ))
         .unwrap();
         assert_eq!(
@@ -100,6 +143,11 @@ mod tests {
                 vcard_version: VcardVersionOption::V3,
                 im: ImStyle::XProps,
                 group_format: GroupFormatOption::Apple,
+                lists: ListsOption::Skip,
+                server_groups: ServerGroupsOption::Vlist,
+                group_dangling: DanglingOption::Drop,
+                photo_uri: PhotoUriOption::Inline,
+                keep_local_photo: true,
             }
         );
         let config = parse(&profile(
@@ -119,6 +167,11 @@ mod tests {
             ("events", "vcard_version = \"4.0\""),
             ("tasks", "im = \"impp\""),
             ("events", "group_format = \"apple\""),
+            ("events", "lists = \"skip\""),
+            ("tasks", "server_groups = \"vlist\""),
+            ("events", "group_dangling = \"drop\""),
+            ("tasks", "photo_uri = \"inline\""),
+            ("events", "keep_local_photo = true"),
         ] {
             let e = format!("{:#}", parse(&profile(content, key)).unwrap_err());
             let name = key.split(' ').next().unwrap();

@@ -6,7 +6,8 @@ use super::mapping::{RawDescription, RawHtmlDescription, RawPrivateEvents, RawPr
 use super::profile::Content;
 use crate::retention::ReportLevel;
 use davsync_sync::mapping::{
-    GroupFormatOption, ImStyle, Reminders, TaskDates, TimeZones, VcardVersionOption,
+    DanglingOption, GroupFormatOption, ImStyle, ListsOption, PhotoUriOption, Reminders,
+    ServerGroupsOption, TaskDates, TimeZones, VcardVersionOption,
 };
 use davsync_sync::{ConflictPolicy, Mode};
 use serde::Deserialize;
@@ -87,6 +88,11 @@ pub(super) struct RawProfile {
     pub(super) vcard_version: Option<Spanned<VcardVersionOption>>,
     pub(super) im: Option<Spanned<ImStyle>>,
     pub(super) group_format: Option<Spanned<GroupFormatOption>>,
+    pub(super) lists: Option<Spanned<ListsOption>>,
+    pub(super) server_groups: Option<Spanned<ServerGroupsOption>>,
+    pub(super) group_dangling: Option<Spanned<DanglingOption>>,
+    pub(super) photo_uri: Option<Spanned<PhotoUriOption>>,
+    pub(super) keep_local_photo: Option<Spanned<bool>>,
     pub(super) chunk_size: Option<Spanned<i64>>,
     pub(super) max_item_size_mib: Option<Spanned<i64>>,
     pub(super) concurrency: Option<Spanned<i64>>,

@@ -3,6 +3,7 @@
 //! what it leaves out (`settle`, `vouch`), the status rows of items that
 //! may need work, and the scan that reads what changed.
 
+use super::map::Around;
 use super::reader::Reader;
 use super::record::Journal;
 use super::*;
@@ -124,6 +125,7 @@ impl<'s, 'a, 'j> Detector<'s, 'a, 'j> {
             .chain(server.outside.keys())
             .collect::<HashSet<_>>()
             .len();
+        self.report.lists_skipped = local.foreign_lists.union(&server.foreign_lists).count();
         Ok(Detected {
             snapshot: PerSide::new(local, server),
             listing: self.listing,
@@ -219,7 +221,13 @@ impl<'s, 'a, 'j> Detector<'s, 'a, 'j> {
             };
             let folder_form = self
                 .reader
-                .map_to(Side::Local, Item::clone(&item), None, None)
+                .map_to(
+                    Side::Local,
+                    Item::clone(&item),
+                    None,
+                    Around::default(),
+                    None,
+                )
                 .ok()
                 .map(|mapped| Hash::new(mapped.content_hash()));
             let spooled = self.reader.park(item.body());

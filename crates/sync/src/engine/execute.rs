@@ -25,6 +25,11 @@ pub(super) struct Executor<'s, 'a, 'j> {
     /// Sides that keep a listing state (their writes are noted for the
     /// next delta, see [`StatusDb::note_written`]).
     pub(super) keeps_state: PerSide<bool>,
+    /// Contacts being deleted, with what is known of them (groups naming
+    /// them are repaired after the run, see `dangling.rs`).
+    pub(super) deleting: HashMap<String, CardRef>,
+    /// Those deleted.
+    pub(super) gone: HashMap<String, CardRef>,
 }
 
 impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
@@ -42,29 +47,45 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
             report,
             journal,
             keeps_state: PerSide::from_fn(|side| listing.new_state[side].is_some()),
+            deleting: HashMap::new(),
+            gone: HashMap::new(),
         }
     }
 
     /// Runs the plan a chunk at a time (stopping before the next chunk
-    /// when the job is asked to stop).
+    /// when the job is asked to stop). Lists and groups come last, in
+    /// chunks of their own: their server form names the resources of their
+    /// member contacts, which are written by then.
     pub(super) async fn execute(
         &mut self,
         ops: Vec<Op>,
         snapshot: &mut Snapshot,
     ) -> Result<(), EngineError> {
         let planned = ops.len();
-        let mut ops = ops.into_iter().peekable();
-        while ops.peek().is_some() {
-            let done = planned - ops.len();
-            self.job.tell(Progress::Done { done, planned });
-            if self.job.stopping() {
-                return Err(EngineError::Stopped { done, planned });
+        let is_group = |op: &Op| {
+            snapshot.iter().any(|(_, view)| {
+                view.items
+                    .get(op.uid())
+                    .and_then(|f| f.read.as_ref())
+                    .is_some_and(|r| r.group)
+            })
+        };
+        let (groups, contacts): (Vec<Op>, Vec<Op>) = ops.into_iter().partition(is_group);
+        let mut done = 0;
+        for part in [contacts, groups] {
+            let mut ops = part.into_iter().peekable();
+            while ops.peek().is_some() {
+                self.job.tell(Progress::Done { done, planned });
+                if self.job.stopping() {
+                    return Err(EngineError::Stopped { done, planned });
+                }
+                let chunk: Vec<Op> = ops
+                    .by_ref()
+                    .take(self.job.options.batch_size.max(1))
+                    .collect();
+                done += chunk.len();
+                self.execute_chunk(chunk, snapshot).await?;
             }
-            let chunk: Vec<Op> = ops
-                .by_ref()
-                .take(self.job.options.batch_size.max(1))
-                .collect();
-            self.execute_chunk(chunk, snapshot).await?;
         }
         self.job.tell(Progress::Done {
             done: planned,
@@ -194,12 +215,15 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
                 self.prepare_copy(uid, to, op.target.as_deref(), snapshot)
                     .await?,
             ))),
-            Action::Delete { on } => Ok(Prepared::Write(Sent::new(PreparedWrite {
-                uid: uid.to_string(),
-                side: on,
-                target: op.target.as_deref().cloned(),
-                content: None,
-            }))),
+            Action::Delete { on } => {
+                self.note_deleting(uid, on, snapshot).await;
+                Ok(Prepared::Write(Sent::new(PreparedWrite {
+                    uid: uid.to_string(),
+                    side: on,
+                    target: op.target.as_deref().cloned(),
+                    content: None,
+                })))
+            }
             Action::Link => {
                 let local = self.reader.load(Side::Local, uid, snapshot).await?;
                 let server = self.reader.load(Side::Server, uid, snapshot).await?;

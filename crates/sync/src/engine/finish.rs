@@ -14,16 +14,20 @@ pub(super) struct Kept {
     pub(super) selection: Selection,
     /// Whether a safety rail refused the plan (nothing is kept then).
     pub(super) refused: bool,
+    /// Contacts the run deleted, with what was known of them (see
+    /// `dangling.rs`).
+    pub(super) gone: HashMap<String, CardRef>,
 }
 
-/// Ends a run: reports how it stopped, keeps what a clean run keeps, and
-/// records the run in the status database (unless it was a dry run).
-pub(super) fn finish(
+/// Ends a pass of the run's stages: reports how it stopped, keeps what a
+/// clean pass keeps (a run makes a second pass after repairing groups, see
+/// `dangling.rs`).
+pub(super) fn end_pass(
     job: &SyncJob<'_>,
     reader: Reader<'_, '_>,
     result: Result<Kept, EngineError>,
-    mut report: Report,
-) -> Report {
+    report: &mut Report,
+) {
     let offline = matches!(&result, Err(e) if e.server_failure() == Some(ServerFailure::Offline));
     if let Err(stopped) = &result {
         let message = Message {
@@ -31,7 +35,7 @@ pub(super) fn finish(
             ..Message::run(stopped.to_string())
         };
         if offline {
-            skipped_offline(job, &mut report, message);
+            skipped_offline(job, report, message);
         } else if matches!(stopped, EngineError::Stopped { .. }) {
             report.warnings.push(message);
         } else {
@@ -39,7 +43,7 @@ pub(super) fn finish(
         }
     }
     if !offline && !job.options.dry_run {
-        reached(job, &mut report);
+        reached(job, report);
     }
     let Reader {
         mut trust, outside, ..
@@ -49,14 +53,19 @@ pub(super) fn finish(
         job,
         &mut trust,
         kept.as_mut().map(|k| &mut k.listing),
-        &mut report,
+        report,
     );
     // A listing state is kept only after a clean run: otherwise the next run
     // must see the same changes again (never advance past what was not applied).
     let clean = report.errors.is_empty() && report.items.iter().all(|i| i.outcome == Outcome::Done);
     if let Some(kept) = kept.filter(|k| clean && !k.refused && !job.options.dry_run) {
-        keep(job, &kept, &outside, &mut report);
+        keep(job, &kept, &outside, report);
     }
+}
+
+/// Ends a run: its requests and result, and its record in the status
+/// database (unless it was a dry run).
+pub(super) fn record(job: &SyncJob<'_>, mut report: Report) -> Report {
     report.requests = [job.local.requests(), job.server.requests()];
     report.finish();
     if !job.options.dry_run {

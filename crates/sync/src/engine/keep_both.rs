@@ -4,6 +4,7 @@
 //! after making it never makes a second one.
 
 use super::execute::Executor;
+use super::map::Around;
 use super::plan::Op;
 use super::writes::{Prepared, PreparedWrite, Sent};
 use super::*;
@@ -31,11 +32,10 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
         let copies = if exists {
             None
         } else {
-            Some(Box::new(self.prepare_keep_copy(
-                &copy_uid,
-                loser,
-                &loser_item,
-            )?))
+            Some(Box::new(
+                self.prepare_keep_copy(&copy_uid, loser, &loser_item, snapshot)
+                    .await?,
+            ))
         };
         let main = Sent::new(
             self.prepare_copy(uid, loser, op.target.as_deref(), snapshot)
@@ -46,11 +46,12 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
 
     /// The writes that keep `item` (the losing version, as held on `side`)
     /// as a new item with its own UID on both sides, so that nothing is lost.
-    pub(super) fn prepare_keep_copy(
+    pub(super) async fn prepare_keep_copy(
         &mut self,
         copy_uid: &str,
         side: Side,
         item: &Item,
+        snapshot: &mut Snapshot,
     ) -> Result<[Sent; 2], Failure> {
         let note = format!(
             "conflict copy: {side} version of {}",
@@ -61,9 +62,20 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
             .and_then(|i| i.with_summary_note(&note))
             .map_err(|e| Failure::new(side, None, format!("cannot make the conflict copy: {e}")))?;
         let other = side.other();
+        // A list's members are the original's.
+        let members = if item.is_group_or_list() {
+            Some(self.members_of(other, item, None, snapshot).await)
+        } else {
+            None
+        };
+        let linked = self.fetch_links(other, item).await;
+        let around = Around {
+            members: members.as_ref().map(|m| m as &dyn MemberDirectory),
+            linked: linked.as_ref(),
+        };
         let mapped = self
             .reader
-            .map_to(other, copy.clone(), None, Some(self.report))?;
+            .map_to(other, copy.clone(), None, around, Some(self.report))?;
         let create = |side: Side, body: Item| {
             Sent::new(PreparedWrite {
                 uid: copy_uid.to_string(),

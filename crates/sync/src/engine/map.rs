@@ -6,7 +6,16 @@
 
 use super::reader::Reader;
 use super::*;
-use crate::mapping::{MapContext, MapWarnings};
+use crate::mapping::{LinkedFiles, MapContext, MapWarnings};
+
+/// What the map stage is given about an item besides its status row and
+/// the receiving side's copy: the directory a list's members resolve
+/// through, the files it links to that were fetched.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Around<'x> {
+    pub(super) members: Option<&'x dyn MemberDirectory>,
+    pub(super) linked: Option<&'x LinkedFiles>,
+}
 
 impl<'a, 'j> Reader<'a, 'j> {
     /// `item` as it is to be written on `to`, over `current` (what `to`
@@ -19,6 +28,7 @@ impl<'a, 'j> Reader<'a, 'j> {
         to: Side,
         item: Item,
         current: Option<&Item>,
+        around: Around<'_>,
         report: Option<&mut Report>,
     ) -> Result<Item, Failure> {
         let warnings = MapWarnings::default();
@@ -26,6 +36,8 @@ impl<'a, 'j> Reader<'a, 'j> {
             row: self.known.rows.get(item.uid()),
             current,
             warnings: report.is_some().then_some(&warnings),
+            members: around.members,
+            linked: around.linked,
         };
         let uid = item.uid().to_string();
         let mapped = self

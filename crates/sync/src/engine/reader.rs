@@ -7,6 +7,7 @@
 //! and the trust in each store's versions.
 
 use super::detect::side_status;
+use super::map::Around;
 use super::*;
 use crate::mapping::MapContext;
 
@@ -167,8 +168,13 @@ impl<'a, 'j> Reader<'a, 'j> {
             row,
             current: None,
             warnings: None,
+            members: None,
+            linked: None,
         };
         if !self.job.mapping.admits(side, &item, &context) {
+            if item.is_group_or_list() {
+                view.foreign_lists.insert(uid.clone());
+            }
             view.foreign.insert(uid);
             return;
         }
@@ -223,7 +229,7 @@ impl<'a, 'j> Reader<'a, 'j> {
         // nothing for it).
         let mapped_hash = match side {
             Side::Local => self
-                .map_to(Side::Server, item.clone(), None, None)
+                .map_to(Side::Server, item.clone(), None, Around::default(), None)
                 .ok()
                 .map(|mapped| Hash::new(mapped.content_hash())),
             Side::Server => None,
@@ -239,6 +245,7 @@ impl<'a, 'j> Reader<'a, 'j> {
                 modified: item.modified().or(modified),
                 summary: item.summary().map(str::to_string),
                 mapped_hash,
+                group: item.is_group_or_list(),
             })),
             item: if spooled.is_some() {
                 None

@@ -23,9 +23,13 @@ impl<'a, 'j> Reader<'a, 'j> {
             }
             // A lossy mapping merges into the target, which is read too.
             let lossy = self.job.mapping.lossy(side.other());
+            // A contact to delete is read first when groups may name it
+            // (`dangling.rs`).
+            let repairs = self.job.mapping.member_repair().is_some();
             let needs = |op: &&Op| match op.action() {
                 Action::Copy { to } => to != side || lossy,
                 Action::Link | Action::KeepBoth { .. } => true,
+                Action::Delete { on } => on == side && repairs,
                 _ => false,
             };
             let wanted: Vec<(String, String)> = chunk

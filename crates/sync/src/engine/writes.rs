@@ -3,6 +3,7 @@
 
 use super::duplicates;
 use super::execute::Executor;
+use super::map::Around;
 use super::plan::Target;
 use super::*;
 
@@ -131,9 +132,27 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
         } else {
             None
         };
-        let mapped = self
-            .reader
-            .map_to(to, source.clone(), current.as_ref(), Some(self.report))?;
+        // A list's members are resolved against what the server holds.
+        let members = if source.is_group_or_list() {
+            Some(
+                self.members_of(to, &source, current.as_ref(), snapshot)
+                    .await,
+            )
+        } else {
+            None
+        };
+        let linked = self.fetch_links(to, &source).await;
+        let around = Around {
+            members: members.as_ref().map(|m| m as &dyn MemberDirectory),
+            linked: linked.as_ref(),
+        };
+        let mapped = self.reader.map_to(
+            to,
+            source.clone(),
+            current.as_ref(),
+            around,
+            Some(self.report),
+        )?;
         Ok(PreparedWrite {
             uid: uid.to_string(),
             side: to,
@@ -172,6 +191,9 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
         let Some((source, mapped)) = content else {
             if let Some(target) = &target {
                 self.note_written(side, &target.href)?;
+            }
+            if let Some(card) = self.deleting.remove(&uid) {
+                self.gone.insert(uid.clone(), card);
             }
             return self.forget(&uid);
         };

@@ -180,6 +180,8 @@ mod tests {
             row: Some(&row),
             current: None,
             warnings: None,
+            members: None,
+            linked: None,
         };
         let sticky = Mapping::new().with(CategoryFilter {
             category: "Work".into(),

@@ -2,12 +2,15 @@
 //! which their transforms join a [`Mapping`].
 
 use super::{
-    GroupFormat, GroupFormatOption, ImMapping, ImStyle, Mapping, VcardVersionMapping,
+    DanglingOption, GroupFormat, GroupFormatOption, ImMapping, ImStyle, Lists, ListsOption,
+    Mapping, PhotoUriOption, Photos, ServerForm, ServerGroupsOption, VcardVersionMapping,
     VcardVersionOption,
 };
+use davsync_pim::GroupShape;
 
-/// `vcard_version`, `group_format` and `im` of a contacts profile. The
-/// default changes nothing: contacts sync byte for byte.
+/// The contact options of a contacts profile. The default changes nothing
+/// but SOGo's lists (which become groups in the folder): contacts sync byte
+/// for byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ContactOptions {
     /// `vcard_version`.
@@ -16,6 +19,16 @@ pub struct ContactOptions {
     pub group_format: GroupFormatOption,
     /// `im`.
     pub im: ImStyle,
+    /// `lists`.
+    pub lists: ListsOption,
+    /// `server_groups`.
+    pub server_groups: ServerGroupsOption,
+    /// `group_dangling`.
+    pub group_dangling: DanglingOption,
+    /// `photo_uri`.
+    pub photo_uri: PhotoUriOption,
+    /// `keep_local_photo`.
+    pub keep_local_photo: bool,
 }
 
 impl Default for ContactOptions {
@@ -24,18 +37,54 @@ impl Default for ContactOptions {
             vcard_version: VcardVersionOption::Keep,
             group_format: GroupFormatOption::Keep,
             im: ImStyle::Keep,
+            lists: ListsOption::Sync,
+            server_groups: ServerGroupsOption::Auto,
+            group_dangling: DanglingOption::Keep,
+            photo_uri: PhotoUriOption::Keep,
+            keep_local_photo: false,
+        }
+    }
+}
+
+impl ContactOptions {
+    /// The shape of groups in the folder: `group_format`'s, else the one
+    /// `vcard_version = "3.0"` implies, else vCard 4.
+    pub fn folder_shape(&self) -> GroupShape {
+        match (self.group_format.shape(), self.vcard_version) {
+            (Some(shape), _) => shape,
+            (None, VcardVersionOption::V3) => GroupShape::Apple,
+            (None, _) => GroupShape::Vcard4,
+        }
+    }
+
+    /// The form of groups on the server; `sogo`: whether the server is
+    /// known to be SOGo (where `"auto"` means a `VLIST`).
+    pub fn server_form(&self, sogo: bool) -> ServerForm {
+        match self.server_groups {
+            ServerGroupsOption::Auto if sogo => ServerForm::Vlist,
+            ServerGroupsOption::Auto => ServerForm::Auto,
+            ServerGroupsOption::Vlist => ServerForm::Vlist,
+            ServerGroupsOption::Vcard4 => ServerForm::Group(GroupShape::Vcard4),
+            ServerGroupsOption::Apple => ServerForm::Group(GroupShape::Apple),
         }
     }
 }
 
 impl Mapping {
-    /// Adds the transforms of `options`. On the way to the folder: the
-    /// version first (which gives groups its version's shape), then the
-    /// group shape the folder wants, then IM addresses; on the way to the
-    /// server the reverse, so the server's group shape and version are put
-    /// back last.
-    pub fn with_contact_options(self, options: &ContactOptions) -> Mapping {
-        let mut m = self;
+    /// Adds the transforms of `options` (`sogo`: see
+    /// [`ContactOptions::server_form`]). On the way to the folder: lists
+    /// become groups first, then the version (which gives groups its
+    /// version's shape), then the group shape the folder wants, then IM
+    /// addresses, then photos (inlined in the folder's version); on the way
+    /// to the server the reverse, so the server's group shape and version
+    /// are put back last, and a list last of all.
+    pub fn with_contact_options(self, options: &ContactOptions, sogo: bool) -> Mapping {
+        let mut m = self.with(Lists {
+            lists: options.lists,
+            server: options.server_form(sogo),
+            folder: options.folder_shape(),
+            dangling: options.group_dangling.dangling(),
+        });
         if let Some(version) = options.vcard_version.version() {
             m = m.with(VcardVersionMapping { version });
         }
@@ -45,7 +94,12 @@ impl Mapping {
         if options.im != ImStyle::Keep {
             m = m.with(ImMapping { style: options.im });
         }
-        m
+        // Always: a folder inlined with `photo_uri = "inline"` sends its
+        // links back after the option is set back to "keep".
+        m.with(Photos {
+            uri: options.photo_uri,
+            keep_local: options.keep_local_photo,
+        })
     }
 }
 
@@ -74,6 +128,7 @@ mod tests {
                         vcard_version,
                         group_format,
                         im,
+                        ..ContactOptions::default()
                     });
                 }
             }
@@ -85,7 +140,7 @@ mod tests {
     /// unchanged one is the server card, an edited one comes back as it
     /// was.
     fn check(options: &ContactOptions, server: &Item) {
-        let m = Mapping::new().with_contact_options(options);
+        let m = Mapping::new().with_contact_options(options, false);
         let local = map(&m, Side::Local, server, None);
         testing::assert_idempotent(&m, &local, None);
         assert_eq!(
@@ -106,7 +161,7 @@ mod tests {
 
     #[test]
     fn the_default_changes_nothing() {
-        let m = Mapping::new().with_contact_options(&ContactOptions::default());
+        let m = Mapping::new().with_contact_options(&ContactOptions::default(), false);
         for (_, card) in contacts() {
             assert_eq!(map(&m, Side::Local, &card, None).body(), card.body());
         }

@@ -4,7 +4,7 @@
 
 use super::{MapContext, Transform};
 use crate::planner::Side;
-use davsync_pim::{Component, Item, ItemError, ItemKind, unescape_text};
+use davsync_pim::{Component, Item, ItemError, unescape_text};
 
 /// The properties that hold an item's description.
 const DESCRIPTIONS: [&str; 2] = ["DESCRIPTION", "X-ALT-DESC"];
@@ -26,7 +26,7 @@ impl Transform for DropDescription {
     }
 
     fn map(&self, to: Side, item: Item, context: &MapContext<'_>) -> Result<Item, ItemError> {
-        if item.kind() == ItemKind::Contact {
+        if !item.kind().is_calendar() {
             return Ok(item);
         }
         match (to, context.current) {
@@ -90,7 +90,7 @@ impl Transform for HtmlDescription {
     }
 
     fn map(&self, to: Side, item: Item, context: &MapContext<'_>) -> Result<Item, ItemError> {
-        if item.kind() == ItemKind::Contact {
+        if !item.kind().is_calendar() {
             return Ok(item);
         }
         match (to, context.current) {

@@ -18,7 +18,8 @@ impl Transform for KindFilter {
     }
 
     fn admits(&self, _side: Side, item: &Item, _context: &MapContext<'_>) -> bool {
-        item.kind() == self.0
+        // A contacts profile takes SOGo's lists too.
+        item.kind() == self.0 || (self.0 == ItemKind::Contact && item.kind() == ItemKind::List)
     }
 }
 

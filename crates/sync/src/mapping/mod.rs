@@ -5,7 +5,7 @@
 
 use crate::planner::Side;
 use crate::status::StatusRow;
-use davsync_pim::{Item, ItemError};
+use davsync_pim::{Dangling, Item, ItemError, MemberDirectory};
 use std::cell::RefCell;
 
 mod category;
@@ -14,7 +14,9 @@ mod description;
 mod groups;
 mod im;
 mod kind;
+mod lists;
 mod options;
+mod photos;
 mod privacy;
 mod property_map;
 mod reminders;
@@ -31,7 +33,9 @@ pub use description::{DropDescription, HtmlDescription, html_to_text, looks_like
 pub use groups::{GroupFormat, GroupFormatOption};
 pub use im::{ImMapping, ImStyle};
 pub use kind::KindFilter;
+pub use lists::{DanglingOption, Lists, ListsOption, ServerForm, ServerGroupsOption};
 pub use options::CalendarOptions;
+pub use photos::{LinkedFiles, PhotoUriOption, Photos};
 pub use privacy::{BUSY_KEEPS, ClassMapping, PrivateEvents, PrivateMode, is_private};
 pub use property_map::{Direction, PROTECTED, PropertyMap, PropertyRule, property_name};
 pub use reminders::{Clock, Reminders, RemindersMapping};
@@ -43,7 +47,7 @@ pub use timezones::{TimeZoneMapping, TimeZones};
 pub use vcard_version::{VcardVersionMapping, VcardVersionOption};
 
 /// What a transform may know besides the item it maps.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct MapContext<'a> {
     /// The item's status row: how it was synced last time (`None` for an
     /// item new to the profile). A sticky filter, say, keeps an item it
@@ -58,6 +62,12 @@ pub struct MapContext<'a> {
     /// Where the transforms' warnings about the item go (the engine puts
     /// them in the report); `None`: logged only.
     pub warnings: Option<&'a MapWarnings>,
+    /// Which contacts a list's members name on the server (the engine
+    /// gives it for lists and groups; without it no member is resolved).
+    pub members: Option<&'a dyn MemberDirectory>,
+    /// The files the item links to that the engine fetched for the
+    /// transforms that asked ([`Transform::links`]), by link.
+    pub linked: Option<&'a LinkedFiles>,
 }
 
 impl MapContext<'_> {
@@ -125,6 +135,19 @@ pub trait Transform: Send + Sync {
         false
     }
 
+    /// What becomes of a group's member whose contact a run deleted, when
+    /// this transform syncs groups (`None`: it does not speak of groups).
+    fn member_repair(&self) -> Option<Dangling> {
+        None
+    }
+
+    /// The links (http(s) URLs) of `item` whose files `map` towards `to`
+    /// wants: the engine fetches them through the item's own store and
+    /// hands them over in [`MapContext::linked`].
+    fn links(&self, _to: Side, _item: &Item) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Changes an item on its way to `to`. Must be idempotent and leave an
     /// item mapped back and forth as it was (a run after a mapped write has
     /// nothing to do).
@@ -168,6 +191,24 @@ impl Mapping {
         self.transforms.iter().any(|t| t.lossy(to))
     }
 
+    /// What becomes of a group's member whose contact a run deleted (see
+    /// [`Transform::member_repair`]); `None`: groups are not synced.
+    pub fn member_repair(&self) -> Option<Dangling> {
+        self.transforms.iter().find_map(|t| t.member_repair())
+    }
+
+    /// The links of `item` the transforms want fetched for its way to `to`
+    /// (see [`Transform::links`]), each once.
+    pub fn links(&self, to: Side, item: &Item) -> Vec<String> {
+        let mut links: Vec<String> = Vec::new();
+        for link in self.transforms.iter().flat_map(|t| t.links(to, item)) {
+            if !links.contains(&link) {
+                links.push(link);
+            }
+        }
+        links
+    }
+
     /// Whether an item on `side` belongs to the profile (all transforms agree).
     pub fn admits(&self, side: Side, item: &Item, context: &MapContext<'_>) -> bool {
         self.transforms
@@ -191,9 +232,9 @@ impl Mapping {
             && self.lossy(to.other())
         {
             let plain = MapContext {
-                row: context.row,
                 current: None,
                 warnings: None,
+                ..*context
             };
             if let Ok(written) = self.map_each(to.other(), current.clone(), &plain)
                 && written.content_hash() == item.content_hash()

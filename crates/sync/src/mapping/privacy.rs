@@ -3,7 +3,7 @@
 
 use super::{MapContext, Transform};
 use crate::planner::Side;
-use davsync_pim::{Item, ItemError, ItemKind};
+use davsync_pim::{Item, ItemError};
 
 /// A CLASS value in upper case, trimmed.
 fn norm(value: &str) -> String {
@@ -18,7 +18,7 @@ fn private_class(value: &str) -> bool {
 /// Whether an event or task is private: a main component (the series or an
 /// exception) has CLASS PRIVATE or CONFIDENTIAL.
 pub fn is_private(item: &Item) -> bool {
-    item.kind() != ItemKind::Contact
+    item.kind().is_calendar()
         && item
             .property_values("CLASS")
             .iter()
@@ -74,7 +74,7 @@ impl Transform for ClassMapping {
     }
 
     fn map(&self, to: Side, item: Item, context: &MapContext<'_>) -> Result<Item, ItemError> {
-        if item.kind() == ItemKind::Contact || !self.is_active() {
+        if !item.kind().is_calendar() || !self.is_active() {
             return Ok(item);
         }
         match to {

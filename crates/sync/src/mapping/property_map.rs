@@ -4,7 +4,7 @@
 
 use super::{MapContext, Transform};
 use crate::planner::Side;
-use davsync_pim::{Item, ItemError, ItemKind, escape_text};
+use davsync_pim::{Item, ItemError, escape_text};
 
 /// Which way a rule works.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,7 +176,7 @@ impl Transform for PropertyMap {
     }
 
     fn map(&self, to: Side, item: Item, context: &MapContext<'_>) -> Result<Item, ItemError> {
-        if item.kind() == ItemKind::Contact {
+        if !item.kind().is_calendar() {
             return Ok(item);
         }
         let apply = |item: Item, rule: &PropertyRule| rule.apply(to, item, context.current);

@@ -3,7 +3,7 @@
 
 use super::{MapContext, Transform};
 use crate::planner::Side;
-use davsync_pim::{Item, ItemError, ItemKind, Property};
+use davsync_pim::{Item, ItemError, Property};
 
 /// Whether a property is one RFC 6638 schedules through: ORGANIZER or ATTENDEE.
 fn scheduled(p: &Property<'_>) -> bool {
@@ -51,7 +51,7 @@ fn mentions(item: &Item, name: &str) -> bool {
 
 /// Whether `item` is a calendar object (the options leave contacts alone).
 fn calendar(item: &Item) -> bool {
-    item.kind() != ItemKind::Contact
+    item.kind().is_calendar()
 }
 
 /// `schedule_agent_client`: ORGANIZER and ATTENDEE get `SCHEDULE-AGENT=CLIENT`

@@ -157,6 +157,8 @@ pub(crate) fn map(m: &Mapping, to: Side, item: &Item, current: Option<&Item>) ->
         row: None,
         current,
         warnings: None,
+        members: None,
+        linked: None,
     };
     m.map(to, item.clone(), &context)
         .unwrap_or_else(|e| panic!("{e}\n{}", item.body()))

@@ -389,6 +389,59 @@ pub(crate) const GROUP_FORMAT: Key = key(
      `X-ADDRESSBOOKSERVER-MEMBER`); the server keeps its own shape; contacts only",
 );
 
+/// `lists`.
+pub(crate) const LISTS: Key = key(
+    "lists",
+    ValueType::OneOf(&["sync", "skip"]),
+    DefaultValue::Str("sync"),
+    PROFILE,
+    "contact lists and groups (SOGo's lists, vCard groups): synced like contacts, or left \
+     alone on both sides and counted in the run report; contacts only",
+);
+
+/// `server_groups`.
+pub(crate) const SERVER_GROUPS: Key = key(
+    "server_groups",
+    ValueType::OneOf(&["auto", "vlist", "vcard4", "apple"]),
+    DefaultValue::Str("auto"),
+    PROFILE,
+    "the form of groups on the server: SOGo's lists (`VLIST`), vCard 4 groups or Apple's; \
+     `auto`: lists on SOGo (a URL with `/SOGo/`), elsewhere as the folder holds them; \
+     contacts only",
+);
+
+/// `group_dangling`.
+pub(crate) const GROUP_DANGLING: Key = key(
+    "group_dangling",
+    ValueType::OneOf(&["keep", "drop"]),
+    DefaultValue::Str("keep"),
+    PROFILE,
+    "a group member that names no contact of the address book (a deleted one): kept as an \
+     e-mail (`mailto:`) member with its last-known name, or dropped; contacts only",
+);
+
+/// `photo_uri`.
+pub(crate) const PHOTO_URI: Key = key(
+    "photo_uri",
+    ValueType::OneOf(&["keep", "inline"]),
+    DefaultValue::Str("keep"),
+    PROFILE,
+    "a contact photo the server gives as an http(s) link: kept as the link, or fetched \
+     (with the server's proxy and TLS settings, its password only for its own host) and \
+     stored in the folder's copy, within `max_item_size_mib`; an unchanged one goes back as \
+     the link; contacts only",
+);
+
+/// `keep_local_photo`.
+pub(crate) const KEEP_LOCAL_PHOTO: Key = key(
+    "keep_local_photo",
+    ValueType::Bool,
+    DefaultValue::Bool(false),
+    PROFILE,
+    "true: a contact's photo in the folder is kept when the server's copy has another one \
+     or none (phones downscale photos); contacts only",
+);
+
 /// `chunk_size`.
 pub(crate) const CHUNK_SIZE: Key = key(
     "chunk_size",
@@ -798,6 +851,11 @@ pub(crate) const KEYS: &[Key] = &[
     VCARD_VERSION,
     IM,
     GROUP_FORMAT,
+    LISTS,
+    SERVER_GROUPS,
+    GROUP_DANGLING,
+    PHOTO_URI,
+    KEEP_LOCAL_PHOTO,
     CHUNK_SIZE,
     MAX_ITEM_SIZE_MIB,
     CONCURRENCY,

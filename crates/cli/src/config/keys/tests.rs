@@ -112,7 +112,16 @@ fn a_vdir_store_refuses_exactly_the_keys_the_table_gives_servers_only() {
 }
 
 /// The keys of contacts profiles only (an events profile refuses them).
-const CONTACT_KEYS: [&str; 3] = ["vcard_version", "im", "group_format"];
+const CONTACT_KEYS: [&str; 8] = [
+    "vcard_version",
+    "im",
+    "group_format",
+    "lists",
+    "server_groups",
+    "group_dangling",
+    "photo_uri",
+    "keep_local_photo",
+];
 
 /// `source`'s events profile made a contacts profile (a carddav server).
 fn as_contacts(source: &str) -> String {

@@ -130,6 +130,8 @@ fn the_richer_side_keeps_its_alarms() {
         row: None,
         current: Some(&local),
         warnings: None,
+        members: None,
+        linked: None,
     };
     let back = m.map(Side::Local, edited, &context).unwrap();
     assert_eq!(back.alarm_count(), 2);
@@ -143,6 +145,8 @@ fn the_richer_side_keeps_its_alarms() {
         row: None,
         current: Some(&item(GOOGLE)),
         warnings: None,
+        members: None,
+        linked: None,
     };
     assert_eq!(
         m.map(Side::Local, own.clone(), &context).unwrap().body(),
@@ -243,7 +247,7 @@ proptest! {
             let server = m.map(Side::Server, original.clone(), &none()).unwrap();
             prop_assert!(server.alarm_count() <= original.alarm_count());
             prop_assert_eq!(without_alarm_text(server.body()), without_alarm_text(&body));
-            let context = MapContext { row: None, current: Some(&original), warnings: None };
+            let context = MapContext { row: None, current: Some(&original), warnings: None, members: None, linked: None };
             let back = m.map(Side::Local, server, &context).unwrap();
             prop_assert_eq!(back.content_hash(), original.content_hash());
         }

@@ -42,6 +42,8 @@ fn thunderbird_task_goes_floating_and_comes_back() {
         row: None,
         current: Some(&local),
         warnings: None,
+        members: None,
+        linked: None,
     };
     let back = m(TaskDates::Floating)
         .map(Side::Local, server.clone(), &context)
@@ -120,7 +122,7 @@ proptest! {
         prop_assert_eq!(once.body(), twice.body());
         prop_assert!(!once.body().contains("TZID"));
         prop_assert!(once.body().contains("SUMMARY:gen\r\n"));
-        let context = MapContext { row: None, current: Some(&local), warnings: None };
+        let context = MapContext { row: None, current: Some(&local), warnings: None, members: None, linked: None };
         let back = mapping.map(Side::Local, once, &context).unwrap();
         // The DST gap hour (a Berlin wall-clock time that does not exist) may
         // come back as another spelling of the same instant.
@@ -142,6 +144,8 @@ fn a_recurring_task_keeps_its_zones_with_a_warning() {
         row: None,
         current: None,
         warnings: Some(&warnings),
+        members: None,
+        linked: None,
     };
     let copy = m(TaskDates::Floating)
         .map(Side::Server, task.clone(), &context)

@@ -141,6 +141,8 @@ fn the_folder_copy_comes_back_unchanged() {
                 row: None,
                 current: Some(&local),
                 warnings: None,
+                members: None,
+                linked: None,
             };
             let back = m(mode).map(Side::Local, server.clone(), &context).unwrap();
             assert_eq!(back.body(), body);
@@ -218,7 +220,7 @@ proptest! {
             let twice = m(mode).map(Side::Server, once.clone(), &none()).unwrap();
             prop_assert_eq!(once.body(), twice.body());
             prop_assert!(once.body().contains("SUMMARY:Generated\\, with a comma\r\n"));
-            let context = MapContext { row: None, current: Some(&local), warnings: None };
+            let context = MapContext { row: None, current: Some(&local), warnings: None, members: None, linked: None };
             let back = m(mode).map(Side::Local, once.clone(), &context).unwrap();
             prop_assert_eq!(back.body(), local.body());
             // Same instants over the first ten days (the first occurrence in UTC).
@@ -271,6 +273,8 @@ fn all_options_together_round_trip() {
                     row: None,
                     current: Some(&local),
                     warnings: None,
+                    members: None,
+                    linked: None,
                 };
                 let back = mapping.map(Side::Local, server, &context).unwrap();
                 assert_eq!(
