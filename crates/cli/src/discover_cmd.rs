@@ -15,6 +15,8 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod network;
+
 /// The environment variable naming a DNS server for SRV/TXT look-ups.
 pub(crate) const DNS_SERVER_VAR: &str = "DAVSYNC_DNS_SERVER";
 
@@ -55,6 +57,8 @@ pub(crate) struct DiscoverArgs {
     /// With --write: the folder under which each profile gets its local folder.
     #[arg(long, value_name = "DIR", requires = "write")]
     local_root: Option<PathBuf>,
+    #[command(flatten)]
+    network: network::NetworkArgs,
 }
 
 const DISCOVER_HELP: &str = "\
@@ -68,8 +72,10 @@ calendar-home-set and addressbook-home-set, then every collection in them.
 \"events\" for a calendar of events, \"tasks\" for a task list, both (NAME and NAME-tasks) for a
 calendar that takes both, \"contacts\" for an address book; mode \"to-local\" for a collection you
 may only read. The local folder is DIR/NAME, with vdirsyncer's `displayname` and `color` files.
-The password option given here is written as the profile's password key (never the password).
-Collections already configured (same URL and content) are skipped.
+The password option given here is written as the profile's password key (never the password),
+and the TLS and proxy options as the store keys of the same names (--tls-ca-file is
+tls_ca_file; paths made absolute). Collections already configured (same URL and content) are
+skipped.
 
 Testing and special setups: DAVSYNC_DNS_SERVER=IP[:PORT] sends the SRV/TXT queries to that DNS
 server instead of the system's resolvers.
@@ -134,9 +140,13 @@ pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
             password: String::new(),
         },
     };
+    let probe_url = match &start {
+        Start::Url(url) => url.clone(),
+        Start::Email(_) => format!("https://{host}/"),
+    };
     let options = DiscoveryOptions {
         dns_server: dns_server_from_env()?,
-        ..DiscoveryOptions::default()
+        client: args.network.client_options(&probe_url, &user)?,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -596,7 +606,7 @@ fn plan_profiles(
 fn render_profiles(
     planned: &[Planned],
     user: &str,
-    password_key: Option<String>,
+    store_keys: &[String],
     start: &Start,
 ) -> String {
     let mut out = format!(
@@ -634,7 +644,7 @@ fn render_profiles(
             toml_str(&p.url),
             toml_str(user)
         );
-        if let Some(key) = &password_key {
+        for key in store_keys {
             server.push_str(", ");
             server.push_str(key);
         }
@@ -682,7 +692,9 @@ fn write_profiles(
     } else {
         None
     };
-    let addition = render_profiles(&written.added, user, password_key, start);
+    let mut store_keys: Vec<String> = password_key.into_iter().collect();
+    store_keys.extend(args.network.keys()?);
+    let addition = render_profiles(&written.added, user, &store_keys, start);
     let mut new_text = old.clone();
     if !new_text.is_empty() && !new_text.ends_with('\n') {
         new_text.push('\n');
@@ -866,7 +878,7 @@ mod tests {
         let text = render_profiles(
             &w.added,
             "alice",
-            Some("password_env = \"PW\"".into()),
+            &["password_env = \"PW\"".to_string()],
             &Start::Url("http://h/".into()),
         );
         let cfg = Config::parse(&text, &root.path().join("c.toml")).unwrap();
@@ -887,7 +899,7 @@ mod tests {
             collection(Some("Work"), "https://h/dav/cal/work/", &["VEVENT"]),
         ];
         let w = plan_profiles(&collections, &existing, root.path());
-        let text = render_profiles(&w.added, "alice", None, &Start::Url("https://h/".into()));
+        let text = render_profiles(&w.added, "alice", &[], &Start::Url("https://h/".into()));
         let cfg = Config::parse(&text, &root.path().join("c.toml")).unwrap();
         let flags: Vec<(&str, bool)> = cfg
             .profiles

@@ -141,7 +141,7 @@ enum Command {
     Check(check_cmd::CheckArgs),
     /// Find the calendars, task lists and address books on a server; with
     /// --write, add a profile for each to the configuration file.
-    Discover(discover_cmd::DiscoverArgs),
+    Discover(Box<discover_cmd::DiscoverArgs>),
     /// Show what the configuration file may hold: `davsync config keys [--json]`.
     ///
     /// `config keys` lists every key with its type, default, where it is

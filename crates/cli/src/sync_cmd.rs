@@ -238,6 +238,16 @@ pub(crate) fn dav_collection(
     dav: &DavStoreConfig,
     logins: &Logins,
 ) -> Result<Collection, DavError> {
+    let client = DavClient::new(
+        &dav.url,
+        logins.server.as_ref(),
+        &client_options(dav, logins),
+    )?;
+    Collection::new(client, &dav.url, dav.kind)
+}
+
+/// How the HTTP client of a server store talks to its server.
+pub(crate) fn client_options(dav: &DavStoreConfig, logins: &Logins) -> ClientOptions {
     let network = &dav.network;
     let proxy = match &network.proxy {
         ProxyConfig::System => ProxyOption::System,
@@ -247,7 +257,7 @@ pub(crate) fn dav_collection(
             credentials: logins.proxy.clone(),
         },
     };
-    let options = ClientOptions {
+    ClientOptions {
         timeout: dav.timeout,
         connect_timeout: dav.connect_timeout,
         close_connection: network.close_connection,
@@ -258,9 +268,7 @@ pub(crate) fn dav_collection(
         accept_invalid_xml_chars: network.accept_invalid_xml_chars,
         lenient_headers: network.lenient_headers,
         ..ClientOptions::default()
-    };
-    let client = DavClient::new(&dav.url, logins.server.as_ref(), &options)?;
-    Collection::new(client, &dav.url, dav.kind)
+    }
 }
 
 /// The login on a proxy given by its URL: the password fetched from its source.

@@ -3,6 +3,7 @@
 //! collection's properties.
 
 use crate::client::{DavClient, DavError, Repeated, check_status};
+use crate::membership::{self, Entry};
 use libdav::PropertyName;
 use libdav::caldav::GetCalendarResources;
 use libdav::carddav::GetAddressBookResources;
@@ -261,9 +262,7 @@ impl Collection {
 
     /// Whether `href` names an item directly inside this collection.
     pub fn owns(&self, href: &str) -> bool {
-        href.strip_prefix(&self.href).is_some_and(|rest| {
-            !rest.is_empty() && !rest.contains('/') && rest != "." && rest != ".."
-        })
+        crate::membership::is_member(&self.href, href)
     }
 
     /// Every item with its ETag and media type (PROPFIND Depth 1).
@@ -271,6 +270,24 @@ impl Collection {
     /// ETag are left out; SOGo's contact lists are in ([`Resource::is_list`]).
     pub async fn list(&self) -> Result<Vec<Resource>, DavError> {
         let response = self.client.run(&ListResources::new(&self.href)).await?;
+        let entries: Vec<Entry<'_>> = response
+            .resources
+            .iter()
+            .map(|r| Entry {
+                href: &r.href,
+                collection: r.resource_type.is_collection,
+                of_kind: Some(match self.kind {
+                    CollectionKind::Calendar => r.resource_type.is_calendar,
+                    CollectionKind::AddressBook => r.resource_type.is_address_book,
+                }),
+            })
+            .collect();
+        membership::check(&self.href, self.kind, &entries).map_err(|message| {
+            DavError::Protocol {
+                url: self.client.url_of(&self.href),
+                message,
+            }
+        })?;
         Ok(response
             .resources
             .into_iter()
@@ -417,6 +434,8 @@ impl Collection {
         let mut truncated = false;
         let mut changed = Vec::new();
         let mut deleted = Vec::new();
+        // (href, is a collection) of every response, for the membership check.
+        let mut seen: Vec<(String, bool)> = Vec::new();
         for response in root.children().filter(|n| dav(n, "response")) {
             let raw = response
                 .children()
@@ -435,6 +454,7 @@ impl Collection {
                 })
                 .transpose()?;
             if self.is_self(&href) {
+                seen.push((href.clone(), true));
                 truncated |= status.is_some_and(|s| s.as_u16() == 507)
                     || response
                         .descendants()
@@ -457,6 +477,7 @@ impl Collection {
                 .descendants()
                 .filter(|n| dav(n, "resourcetype"))
                 .any(|r| r.descendants().any(|n| dav(&n, "collection")));
+            seen.push((href.clone(), is_collection));
             if !self.owns(&href) {
                 continue;
             }
@@ -478,6 +499,15 @@ impl Collection {
                 }
             }
         }
+        let entries: Vec<Entry<'_>> = seen
+            .iter()
+            .map(|(href, collection)| Entry {
+                href,
+                collection: *collection,
+                of_kind: None,
+            })
+            .collect();
+        membership::check(&self.href, self.kind, &entries)?;
         Ok(SyncPage {
             report: SyncReport::Changes {
                 token,

@@ -12,6 +12,7 @@ pub mod discovery;
 pub mod fuzzing;
 mod inspect;
 mod linked;
+mod membership;
 mod query;
 pub mod tls;
 

@@ -351,6 +351,11 @@ impl Store for DavStore {
             match queried {
                 Ok(()) => {
                     if options.time_range.is_none() {
+                        // Nothing at all: the listing says whether the URL is
+                        // the collection's own (a query answer cannot tell).
+                        if delivered.is_empty() {
+                            self.list().await?;
+                        }
                         *self.listed.lock().expect("listing lock") = delivered;
                     }
                 }

@@ -844,3 +844,146 @@ fn email_discovery_uses_dns_srv_and_txt() {
     );
     assert!(!none.stderr.contains(OWN_PASSWORD));
 }
+
+/// `discover` against the HTTPS Radicale (its own CA): refused without a
+/// TLS option, found with `--tls-ca-file` or `--tls-fingerprint`, and
+/// `--write` puts the option into the profiles, with which `sync` works.
+#[test]
+fn tls_options_reach_a_self_signed_server_and_are_written() {
+    let tls = servers::get("radicale-tls");
+    let dir = tempfile::tempdir().unwrap();
+    let base = [
+        "discover",
+        "--url",
+        &tls.base_url,
+        "--user",
+        &tls.user,
+        "--password-env",
+        PASSWORD_VAR,
+        "--json",
+    ];
+    let refused = run(dir.path(), &base, &tls.password, &[]);
+    refused.expect_code(1);
+    assert!(
+        refused.stderr.contains("certificate"),
+        "{}",
+        refused.describe()
+    );
+
+    let ca = tls.env["DAV_CA_FILE"].clone();
+    let mut with_ca = base.to_vec();
+    with_ca.extend(["--tls-ca-file", &ca]);
+    let found = run(dir.path(), &with_ca, &tls.password, &[]);
+    found.expect_code(0);
+    collection(&json_of(&found), &tls.calendar_url);
+
+    let pin = tls.env["DAV_CERT_SHA256"].clone();
+    let mut pinned = base.to_vec();
+    pinned.extend(["--tls-fingerprint", &pin]);
+    let found = run(dir.path(), &pinned, &tls.password, &[]);
+    found.expect_code(0);
+    collection(&json_of(&found), &tls.calendar_url);
+
+    // Relative to where discover runs; written absolute.
+    let ca_copy = dir.path().join("server-ca.pem");
+    std::fs::copy(&ca, &ca_copy).unwrap();
+    let root = dir.path().join("cals").to_string_lossy().to_string();
+    let mut write = with_ca.clone();
+    write.truncate(write.len() - 2);
+    write.extend([
+        "--tls-ca-file",
+        "server-ca.pem",
+        "--write",
+        "--local-root",
+        &root,
+    ]);
+    let d = davsync(dir.path());
+    let out = d
+        .command(&write)
+        .current_dir(dir.path())
+        .env(PASSWORD_VAR, &tls.password)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+    let key = format!("tls_ca_file = {}", toml_string(&ca_copy.to_string_lossy()));
+    assert!(config.contains(&key), "{config}");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let profile = added_for(&json, &tls.calendar_url)[0].0.clone();
+    let synced = run(
+        dir.path(),
+        &["sync", "--json", &profile],
+        &tls.password,
+        &[],
+    );
+    synced.expect_code(0);
+}
+
+/// `discover` through the proxy that wants a login: `--proxy`,
+/// `--proxy-username` and `--proxy-password-env` as the store keys of the
+/// same names; a wrong proxy password is the proxy's refusal.
+#[test]
+fn proxy_options_take_discovery_through_a_proxy() {
+    let server = servers::get("radicale");
+    let proxy = servers::proxies();
+    let dir = tempfile::tempdir().unwrap();
+    let port = server
+        .base_url
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
+    let log = &proxy["PROXY_AUTH_LOG"];
+    let seen = || {
+        std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .matches(&format!("127.0.0.1:{port}"))
+            .count()
+    };
+    let before = seen();
+    let args = [
+        "discover",
+        "--url",
+        &server.base_url,
+        "--user",
+        &server.user,
+        "--password-env",
+        PASSWORD_VAR,
+        "--json",
+        "--proxy",
+        &proxy["PROXY_AUTH_URL"],
+        "--proxy-username",
+        &proxy["PROXY_USER"],
+        "--proxy-password-env",
+        "DISCOVER_PROXY_PW",
+    ];
+    let found = run(
+        dir.path(),
+        &args,
+        &server.password,
+        &[("DISCOVER_PROXY_PW", proxy["PROXY_PASSWORD"].as_str())],
+    );
+    found.expect_code(0);
+    collection(&json_of(&found), &server.calendar_url);
+    assert!(seen() > before, "the proxy saw no request to the server");
+    let refused = run(
+        dir.path(),
+        &args,
+        &server.password,
+        &[("DISCOVER_PROXY_PW", "not-the-proxy-password")],
+    );
+    // (tinyproxy answers a wrong login with 401, not 407.)
+    refused.expect_code(1);
+    assert!(
+        refused.stderr.contains("407") || refused.stderr.contains("401"),
+        "{}",
+        refused.describe()
+    );
+    assert!(!refused.stderr.contains("not-the-proxy-password"));
+}

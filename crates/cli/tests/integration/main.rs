@@ -23,3 +23,4 @@ mod secrets;
 mod server_kill;
 mod servers;
 mod service;
+mod wrong_url;

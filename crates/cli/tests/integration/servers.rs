@@ -19,7 +19,7 @@ pub(crate) const PASSWORD_VAR: &str = "DAVSYNC_TEST_DAV_PASSWORD";
 pub(crate) struct Setup {
     _dir: tempfile::TempDir,
     root: PathBuf,
-    server: Server,
+    pub(crate) server: Server,
     runtime: tokio::runtime::Runtime,
 }
 

@@ -10,3 +10,4 @@ mod query;
 mod redirects;
 mod sogo_lists;
 mod tls;
+mod wrong_urls;
