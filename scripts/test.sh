@@ -18,10 +18,10 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== real servers (Radicale, Radicale with a small REPORT limit, Radicale over HTTPS, Xandikos, SOGo, sabre/dav, tinyproxy)"
+echo "== real servers (Radicale, Radicale with a small REPORT limit, Radicale over HTTPS, Xandikos, SOGo, DAViCal, Cyrus, sabre/dav, tinyproxy)"
 tests/servers/install.sh
 tests/servers/dns.sh install   # dnsmasq, for the DNS SRV discovery test
-SERVERS="radicale radicale-small radicale-tls xandikos sogo sabredav tinyproxy"
+SERVERS="radicale radicale-small radicale-tls xandikos sogo davical cyrus sabredav tinyproxy"
 servers_dir=$(mktemp -d "${TMPDIR:-/tmp}/davsync-servers.XXXXXX")
 stop_servers() {
   for name in $SERVERS; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the real DAV test servers need (see README.md beside this file).
 #
-#   tests/servers/install.sh [radicale|radicale-tls|xandikos|sogo|sabredav|tinyproxy|clients ...]  (all when none named)
+#   tests/servers/install.sh [radicale|radicale-tls|xandikos|sogo|davical|cyrus|sabredav|tinyproxy|clients ...]  (all when none named)
 #
 # Idempotent: a second run finds everything in place and does nothing (well under a second).
 #  - apt packages: only the missing ones are installed; `apt-get update` runs only then. A
@@ -27,7 +27,7 @@ log() { printf 'install.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 if [ "$#" -eq 0 ]; then
-  set -- radicale radicale-tls xandikos sogo sabredav tinyproxy clients
+  set -- radicale radicale-tls xandikos sogo davical cyrus sabredav tinyproxy clients
 fi
 
 # curl: start.sh polls with it; procps: pgrep, for start.sh and stop.sh.
@@ -49,7 +49,14 @@ for server in "$@"; do
     xandikos) py_wanted+=("xandikos==$XANDIKOS_VERSION") ;;
     # sogo's package pulls in memcached, gnustep and sope; postgresql is only "suggested".
     sogo) apt_wanted+=(sogo postgresql memcached) ;;
-    *) die "unknown server '$server' (expected radicale, radicale-small, radicale-tls, xandikos, sogo, sabredav, tinyproxy or clients)" ;;
+    # DAViCal 1.1 served by `php -S`. php-cgi comes first: apt then takes it for the `php`
+    # dependency of davical (php8.2 wants libapache2-mod-php | php-fpm | php-cgi) instead of
+    # pulling in Apache's module. PostgreSQL is only "recommended" by davical.
+    davical) apt_wanted+=(php-cgi php-cli php-pgsql php-xml postgresql davical) ;;
+    # Cyrus IMAP 3.6 with its CalDAV/CardDAV module; sasl2-bin has saslpasswd2 (sasldb).
+    # (cyrus-common pulls in an MTA, exim4 by default: policy-rc.d keeps it from starting.)
+    cyrus) apt_wanted+=(cyrus-imapd cyrus-caldav sasl2-bin libsasl2-modules) ;;
+    *) die "unknown server '$server' (expected radicale, radicale-small, radicale-tls, xandikos, sogo, davical, cyrus, sabredav, tinyproxy or clients)" ;;
   esac
 done
 

@@ -3,12 +3,12 @@
 # by side, runs smoke.sh against each, stops them, and checks that none of their processes is
 # left. Prints the time each step took.
 #
-#   tests/servers/selftest.sh [radicale|xandikos|sogo ...]
+#   tests/servers/selftest.sh [radicale|xandikos|sogo|davical|cyrus ...]
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [ "$#" -eq 0 ]; then
-  set -- radicale xandikos sogo
+  set -- radicale xandikos sogo davical cyrus
 fi
 
 now() { date +%s.%N; }

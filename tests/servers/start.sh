@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts one real DAV server on 127.0.0.1 with all its state in STATE_DIR (see README.md).
 #
-#   tests/servers/start.sh radicale|radicale-small|radicale-tls|xandikos|sogo|sabredav|tinyproxy STATE_DIR
+#   tests/servers/start.sh radicale|radicale-small|radicale-tls|xandikos|sogo|davical|cyrus|sabredav|tinyproxy STATE_DIR
 #
 # Waits until the server answers DAV requests for alice, makes sure alice's calendar and
 # address book exist, writes STATE_DIR/env (KEY=value lines, shell-sourceable) and prints it.
@@ -18,13 +18,13 @@ DAV_PASSWORD=alice-secret-pw
 log() { printf 'start.sh: %s\n' "$*" >&2; }
 
 if [ "$#" -ne 2 ]; then
-  echo "usage: $0 radicale|radicale-small|radicale-tls|xandikos|sogo|sabredav|tinyproxy STATE_DIR" >&2
+  echo "usage: $0 radicale|radicale-small|radicale-tls|xandikos|sogo|davical|cyrus|sabredav|tinyproxy STATE_DIR" >&2
   exit 2
 fi
 NAME="$1"
 case "$NAME" in
-  radicale | radicale-small | radicale-tls | xandikos | sogo | sabredav | tinyproxy) ;;
-  *) log "unknown server '$NAME' (expected radicale, radicale-small, radicale-tls, xandikos, sogo, sabredav or tinyproxy)"; exit 2 ;;
+  radicale | radicale-small | radicale-tls | xandikos | sogo | davical | cyrus | sabredav | tinyproxy) ;;
+  *) log "unknown server '$NAME' (expected radicale, radicale-small, radicale-tls, xandikos, sogo, davical, cyrus, sabredav or tinyproxy)"; exit 2 ;;
 esac
 mkdir -p "$2"
 STATE_DIR="$(cd "$2" && pwd)"
@@ -283,57 +283,85 @@ start_xandikos() {
 }
 
 # ------------------------------------------------------------------------------------------
-# SOGo: sogod (as user sogo) + a private PostgreSQL cluster + a private memcached, all under
-# STATE_DIR/sogo, which belongs to the user that runs them.
-start_sogo() {
-  local dir="$STATE_DIR/sogo" pg_bin run_as=() pg_port mc_port port pid db_url deadline
-  command -v sogod >/dev/null || { log "no sogod: run tests/servers/install.sh sogo"; return 1; }
-  pg_bin="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)"
-  [ -x "$pg_bin/initdb" ] || { log "no PostgreSQL server binaries: run tests/servers/install.sh sogo"; return 1; }
-  command -v memcached >/dev/null || { log "no memcached: run tests/servers/install.sh sogo"; return 1; }
+# For the servers that run as a user of their own (SOGo, DAViCal's PostgreSQL, Cyrus).
 
+# own_dir USER GROUP DIR: makes DIR (below STATE_DIR) belong to USER, who runs the server's
+# processes (as root; postgres, initdb and sogod refuse to run as root, Cyrus would switch to
+# its user by itself), and
+# lets USER reach it: STATE_DIR and any parent folder that is closed to USER (e.g. the 0700
+# temporary folder of a test) get o+x (traverse, not list). Sets RUN_AS, the command prefix
+# that runs as USER (empty when not root: everything then runs as the caller).
+own_dir() {
+  local user="$1" group="$2" dir="$3" d
+  RUN_AS=()
   mkdir -p "$dir"
   if [ "$(id -u)" -eq 0 ]; then
-    # sogod, postgres and initdb refuse to run as root: run them all as the package's user sogo.
-    run_as=(setpriv --reuid=sogo --regid=sogo --init-groups --)
-    chown sogo:sogo "$dir"
-    # sogo must be able to reach STATE_DIR/sogo: let it traverse (not list) STATE_DIR and any
-    # parent folder that is closed to it, e.g. the 0700 temporary folder of a test.
-    local d="$STATE_DIR"
+    RUN_AS=(setpriv --reuid="$user" --regid="$group" --init-groups --)
+    chown "$user:$group" "$dir"
+    d="$STATE_DIR"
     while [ "$d" != / ]; do
-      if ! setpriv --reuid=sogo --regid=sogo --init-groups -- test -x "$d"; then
-        [ "$d" = "$STATE_DIR" ] || log "letting user sogo traverse $d (chmod o+x)"
+      if ! "${RUN_AS[@]}" test -x "$d"; then
+        [ "$d" = "$STATE_DIR" ] || log "letting user $user traverse $d (chmod o+x)"
         chmod o+x "$d"
       fi
       d="$(dirname "$d")"
     done
-    if ! "${run_as[@]}" test -w "$dir"; then
-      log "user sogo cannot write $dir (is a parent folder closed to other users?)"
+    if ! "${RUN_AS[@]}" test -w "$dir"; then
+      log "user $user cannot write $dir (is a parent folder closed to other users?)"
       return 1
     fi
   fi
   chmod 700 "$dir"
-  # Everything below runs as (and is created by) that user.
-  local sh=("${run_as[@]}" env HOME="$dir" LC_ALL=C)
+}
 
-  pg_port="$(free_port)"
-  mc_port="$(free_port)"
-  port="$(free_port)"
+# pg_bin: prints the newest PostgreSQL server bin folder (empty when there is none).
+pg_bin() {
+  find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1
+}
 
-  # --- PostgreSQL: private cluster, TCP on 127.0.0.1 only, no unix socket, trust auth.
+# start_postgres DIR SUPERUSER: a private PostgreSQL cluster in DIR/pgdata (initdb with that
+# superuser name on the first start), TCP on 127.0.0.1 only on a free port, no unix socket,
+# trust auth, fsync off; runs as RUN_AS (see own_dir), which must own DIR. Its data folder
+# goes to STATE_DIR/pg_data_dir for stop.sh. Sets PG_PORT and PSQL (psql as SUPERUSER).
+start_postgres() {
+  local dir="$1" superuser="$2" bin pid
+  bin="$(pg_bin)"
+  local sh=(${RUN_AS[@]+"${RUN_AS[@]}"} env HOME="$dir" LC_ALL=C)
+  PG_PORT="$(free_port)"
   LOGS+=("$dir/postgres.log")
   echo "$dir/pgdata" >"$STATE_DIR/pg_data_dir"
   if [ ! -f "$dir/pgdata/PG_VERSION" ]; then
-    "${sh[@]}" "$pg_bin/initdb" -D "$dir/pgdata" -U sogo -A trust -E UTF8 --no-sync \
+    "${sh[@]}" "$bin/initdb" -D "$dir/pgdata" -U "$superuser" -A trust -E UTF8 --no-sync \
       >"$dir/initdb.log" 2>&1 || { LOGS+=("$dir/initdb.log"); return 1; }
   fi
-  "${sh[@]}" "$pg_bin/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -w -t "$TIMEOUT" \
-    -o "-h 127.0.0.1 -p $pg_port -c unix_socket_directories= -c fsync=off -c full_page_writes=off -c shared_buffers=16MB -c max_connections=40" \
+  "${sh[@]}" "$bin/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -w -t "$TIMEOUT" \
+    -o "-h 127.0.0.1 -p $PG_PORT -c unix_socket_directories= -c fsync=off -c full_page_writes=off -c shared_buffers=16MB -c max_connections=40" \
     start >/dev/null
   pid="$(head -n 1 "$dir/pgdata/postmaster.pid")"
   record_pid "$pid" postgres
+  PSQL=("${sh[@]}" "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$superuser")
+}
 
-  local psql=("${sh[@]}" "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U sogo)
+# ------------------------------------------------------------------------------------------
+# SOGo: sogod (as user sogo) + a private PostgreSQL cluster + a private memcached, all under
+# STATE_DIR/sogo, which belongs to the user that runs them.
+start_sogo() {
+  local dir="$STATE_DIR/sogo" pg_port mc_port port pid db_url deadline
+  command -v sogod >/dev/null || { log "no sogod: run tests/servers/install.sh sogo"; return 1; }
+  [ -x "$(pg_bin)/initdb" ] || { log "no PostgreSQL server binaries: run tests/servers/install.sh sogo"; return 1; }
+  command -v memcached >/dev/null || { log "no memcached: run tests/servers/install.sh sogo"; return 1; }
+
+  own_dir sogo sogo "$dir"
+  # Everything below runs as (and is created by) that user.
+  local sh=(${RUN_AS[@]+"${RUN_AS[@]}"} env HOME="$dir" LC_ALL=C)
+
+  # --- PostgreSQL (its superuser is named sogo)
+  start_postgres "$dir" sogo
+  pg_port="$PG_PORT"
+  local psql=("${PSQL[@]}")
+  mc_port="$(free_port)"
+  port="$(free_port)"
+
   if [ "$("${psql[@]}" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'sogo'")" != 1 ]; then
     "${psql[@]}" -d postgres -c 'CREATE DATABASE sogo'
   fi
@@ -423,6 +451,184 @@ EOF
   for pid in $(pgrep -P "$sogod_pid" || true); do
     record_pid "$pid" sogod-worker
   done
+}
+
+# ------------------------------------------------------------------------------------------
+# DAViCal 1.1 (Debian's, PHP) served by `php -S` with a router file + a private PostgreSQL
+# cluster (run as user postgres), all under STATE_DIR/davical. DAViCal reads its settings from
+# the package's /etc/davical/config.php (untouched: `dbname=davical user=davical_app`, no host
+# or port); PGHOST and PGPORT in the environment of `php -S` point libpq at the private cluster.
+DAVICAL=/usr/share/davical
+start_davical() {
+  local dir="$STATE_DIR/davical" port have
+  command -v php >/dev/null && [ -f "$DAVICAL/htdocs/caldav.php" ] && [ -x "$DAVICAL/dba/create-database.sh" ] ||
+    { log "no php or DAViCal: run tests/servers/install.sh davical"; return 1; }
+  php -r 'exit(extension_loaded("pdo_pgsql") ? 0 : 1);' ||
+    { log "php has no pdo_pgsql: run tests/servers/install.sh davical"; return 1; }
+  [ -x "$(pg_bin)/initdb" ] || { log "no PostgreSQL server binaries: run tests/servers/install.sh davical"; return 1; }
+
+  own_dir postgres postgres "$dir"
+  start_postgres "$dir" postgres
+  local pgenv=(env PGHOST=127.0.0.1 PGPORT="$PG_PORT")
+
+  # The database, made by DAViCal's own script (roles davical_dba and davical_app, the schema,
+  # the base data with the user admin). A database left half-made by an interrupted first start
+  # (no admin user yet) is made again.
+  have="$("${PSQL[@]}" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'davical'")"
+  if [ "$have" = 1 ]; then
+    local complete
+    complete="$("${PSQL[@]}" -d davical -tAc "SELECT to_regclass('public.usr') IS NOT NULL")"
+    if [ "$complete" = t ]; then
+      complete="$("${PSQL[@]}" -d davical -tAc "SELECT EXISTS (SELECT 1 FROM usr WHERE user_no = 1)")"
+    fi
+    if [ "$complete" != t ]; then
+      log "DAViCal's database is incomplete (interrupted first start?): making it again"
+      "${PSQL[@]}" -d postgres -c 'DROP DATABASE davical'
+      have=""
+    fi
+  fi
+  if [ "$have" != 1 ]; then
+    LOGS+=("$dir/create-database.log")
+    # (as root, which only talks to PostgreSQL over TCP as its superuser postgres)
+    "${pgenv[@]}" PGUSER=postgres TMPDIR="$dir" DBAOPTS="--dbhost 127.0.0.1 --dbport $PG_PORT" \
+      "$DAVICAL/dba/create-database.sh" davical admin-secret-pw </dev/null >"$dir/create-database.log" 2>&1 ||
+      { log "DAViCal's create-database.sh failed"; return 1; }
+  fi
+  # alice: the password in `usr` with `**` in front is plain text; the principal as DAViCal's
+  # own sign-up makes it. Her collections are made below with MKCALENDAR and extended MKCOL
+  # (DAViCal makes a user's home collections only when its admin pages or an external
+  # authentication make the user).
+  "${PSQL[@]}" -d davical <<EOF
+SET client_min_messages = warning;
+INSERT INTO usr (active, email_ok, updated, username, password, fullname, email)
+SELECT TRUE, current_date, current_date, '$DAV_USER', '**$DAV_PASSWORD', 'Alice Example', 'alice@example.org'
+WHERE NOT EXISTS (SELECT 1 FROM usr WHERE lower(username) = '$DAV_USER');
+UPDATE usr SET password = '**$DAV_PASSWORD', active = TRUE
+WHERE lower(username) = '$DAV_USER' AND password IS DISTINCT FROM '**$DAV_PASSWORD';
+INSERT INTO principal (type_id, user_no, displayname, default_privileges)
+SELECT 1, u.user_no, u.fullname, privilege_to_bits(ARRAY['read-free-busy', 'schedule-deliver'])
+FROM usr u WHERE lower(u.username) = '$DAV_USER'
+AND NOT EXISTS (SELECT 1 FROM principal p WHERE p.user_no = u.user_no);
+EOF
+
+  # `php -S` runs DAViCal's htdocs from that folder (its includes are relative); the router
+  # hands /.well-known/* to caldav.php (which redirects caldav and carddav to /caldav.php/)
+  # and everything else to the file it names (/caldav.php/alice/… with PATH_INFO).
+  cat >"$dir/router.php" <<'EOF'
+<?php
+// Written by tests/servers/start.sh: the router of `php -S` for DAViCal.
+$path = parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH);
+if (is_string($path) && preg_match('{^/\.well-known/}', $path)) {
+    $_SERVER['SCRIPT_NAME'] = '/caldav.php';
+    $_SERVER['SCRIPT_FILENAME'] = $_SERVER['DOCUMENT_ROOT'] . '/caldav.php';
+    $_SERVER['PHP_SELF'] = '/caldav.php' . $path;
+    $_SERVER['PATH_INFO'] = $path;
+    require $_SERVER['DOCUMENT_ROOT'] . '/caldav.php';
+    return true;
+}
+return false;
+EOF
+  port="$(free_port)"
+  LOGS+=("$dir/php.log")
+  # Four workers: davsync sends up to four requests at once.
+  (cd "$DAVICAL/htdocs" && exec "${pgenv[@]}" PHP_CLI_SERVER_WORKERS=4 \
+    php -S "127.0.0.1:$port" -t "$DAVICAL/htdocs" "$dir/router.php") \
+    </dev/null >"$dir/php.log" 2>&1 &
+  record_pid "$!" php
+
+  BASE_URL="http://127.0.0.1:$port/"
+  PRINCIPAL_URL="${BASE_URL}caldav.php/$DAV_USER/"
+  CALENDAR_URL="${PRINCIPAL_URL}calendar/"
+  ADDRESSBOOK_URL="${PRINCIPAL_URL}addresses/"
+  wait_for "$PRINCIPAL_URL" "${PIDS[@]}"
+  ensure_collection calendar "$CALENDAR_URL"
+  ensure_collection addressbook "$ADDRESSBOOK_URL"
+}
+
+# ------------------------------------------------------------------------------------------
+# Cyrus IMAP 3.6 (Debian's) with its CalDAV/CardDAV module: `master` (as user cyrus) with a
+# private imapd.conf and cyrus.conf under STATE_DIR/cyrus, services `http` and `imap` on free
+# loopback ports, alice in a private sasldb. Every service command names the imapd.conf:
+# master does not hand its -C on, and a service without it would use /etc/imapd.conf and the
+# system's /var/lib/cyrus.
+CYRUS_BIN=/usr/lib/cyrus/bin
+start_cyrus() {
+  local dir="$STATE_DIR/cyrus" http_port imap_port master deadline conf
+  [ -x "$CYRUS_BIN/master" ] && [ -x "$CYRUS_BIN/httpd" ] && [ -x "$CYRUS_BIN/imapd" ] ||
+    { log "no Cyrus (master, httpd, imapd): run tests/servers/install.sh cyrus"; return 1; }
+  command -v saslpasswd2 >/dev/null || { log "no saslpasswd2: run tests/servers/install.sh cyrus"; return 1; }
+
+  own_dir cyrus mail "$dir"
+  local sh=(${RUN_AS[@]+"${RUN_AS[@]}"} env HOME="$dir" LC_ALL=C)
+  "${sh[@]}" mkdir -p "$dir/conf/socket" "$dir/conf/proc" "$dir/conf/lock" "$dir/spool" "$dir/sieve"
+  http_port="$(free_port)"
+  imap_port="$(free_port)"
+  conf="$dir/imapd.conf"
+  "${sh[@]}" tee "$conf" >/dev/null <<EOF
+# Written by tests/servers/start.sh: one Cyrus of the davsync tests, all its state in $dir.
+configdirectory: $dir/conf
+defaultpartition: default
+partition-default: $dir/spool
+sievedir: $dir/sieve
+proc_path: $dir/conf/proc
+mboxname_lockpath: $dir/conf/lock
+lmtpsocket: $dir/conf/socket/lmtp
+idlesocket: $dir/conf/socket/idle
+notifysocket: $dir/conf/socket/notify
+hashimapspool: false
+servername: localhost
+syslog_prefix: davsync-cyrus
+# IMAP LOGIN and HTTP Basic without TLS, checked against the sasldb below.
+allowplaintext: yes
+sasl_pwcheck_method: auxprop
+sasl_auxprop_plugin: sasldb
+sasl_sasldb_path: $dir/sasldb2
+# A user's mailbox (and so their DAV home) is made at their first IMAP login.
+autocreate_quota: 0
+autocreate_users: anyone
+httpmodules: caldav carddav
+EOF
+  "${sh[@]}" tee "$dir/cyrus.conf" >/dev/null <<EOF
+# Written by tests/servers/start.sh.
+START {
+  recover cmd="ctl_cyrusdb -C $conf -r"
+}
+SERVICES {
+  imap cmd="imapd -C $conf" listen="127.0.0.1:$imap_port" prefork=0
+  http cmd="httpd -C $conf" listen="127.0.0.1:$http_port" prefork=0
+}
+EVENTS {
+  checkpoint cmd="ctl_cyrusdb -C $conf -c" period=30
+}
+EOF
+  printf '%s' "$DAV_PASSWORD" |
+    "${sh[@]}" saslpasswd2 -p -c -f "$dir/sasldb2" -u localhost "$DAV_USER"
+
+  # Cyrus logs to syslog (lost on a machine without /dev/log); master.log has only what the
+  # processes write to stderr.
+  LOGS+=("$dir/master.log")
+  "${sh[@]}" "$CYRUS_BIN/master" -C "$conf" -M "$dir/cyrus.conf" -p "$dir/master.pid" -D \
+    </dev/null >"$dir/master.log" 2>&1 &
+  master="$!"
+  record_pid "$master" cyrus-master
+
+  # One IMAP login (curl logs in and lists the mailboxes) makes alice's mailbox; before it,
+  # every DAV request of hers gets 500.
+  deadline=$((SECONDS + TIMEOUT))
+  until curl -s -o /dev/null --max-time 10 -u "$DAV_USER:$DAV_PASSWORD" "imap://127.0.0.1:$imap_port/"; do
+    kill -0 "$master" 2>/dev/null || { log "Cyrus's master exited"; return 1; }
+    [ "$SECONDS" -lt "$deadline" ] || { log "timeout waiting for an IMAP login to Cyrus"; return 1; }
+    sleep 0.2
+  done
+
+  BASE_URL="http://127.0.0.1:$http_port/"
+  PRINCIPAL_URL="${BASE_URL}dav/principals/user/$DAV_USER/"
+  # Cyrus makes these two on the first DAV access (caldav_create_default, carddav's Default).
+  CALENDAR_URL="${BASE_URL}dav/calendars/user/$DAV_USER/Default/"
+  ADDRESSBOOK_URL="${BASE_URL}dav/addressbooks/user/$DAV_USER/Default/"
+  wait_for "$PRINCIPAL_URL" "${PIDS[@]}"
+  ensure_collection calendar "$CALENDAR_URL"
+  ensure_collection addressbook "$ADDRESSBOOK_URL"
 }
 
 # sabre/dav 1.8 (Debian's php-sabre-dav, the 2013 branch) with its stock PDO backends on SQLite,

@@ -122,6 +122,17 @@ pub enum DavError {
         /// The URL requested.
         url: String,
     },
+    /// A write refused for what the item holds: the server named the
+    /// precondition it failed (`valid-calendar-data`, …) in a `DAV:error` body.
+    #[error("{url}: the server refused this item ({status}, {condition})")]
+    Refused {
+        /// The URL requested.
+        url: String,
+        /// The status.
+        status: http::StatusCode,
+        /// The precondition, and the server's words if it gave any.
+        condition: String,
+    },
     /// 404.
     #[error("{url}: not found (404)")]
     NotFound {

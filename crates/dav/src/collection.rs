@@ -518,9 +518,10 @@ impl Collection {
         })
     }
 
-    /// Reads `hrefs` with one multiget. Every href gets an answer: its body, a
-    /// `NotFound` when the server says it is gone, or an error when the server
-    /// did not mention it at all (never to be read as a deletion). An answer
+    /// Reads `hrefs` with one multiget. Every href gets an answer: its body, or
+    /// a `NotFound` when the server says it is gone; an href the answer leaves
+    /// out (DAViCal does so for a missing item, a server with a cap for what
+    /// is over it) is read alone with a `GET`. An answer
     /// over the client's size limit is asked for again in halves, down to
     /// the item too large by itself, which is then that item's error alone.
     pub async fn multiget(
@@ -575,17 +576,52 @@ impl Collection {
             };
             by_href.insert(resource.href, result);
         }
-        Ok(hrefs
-            .iter()
-            .map(|href| {
-                by_href.remove(href).unwrap_or_else(|| {
-                    Err(DavError::Protocol {
-                        url: self.client.url_of(href),
-                        message: "the server's multiget answer does not include this item".into(),
-                    })
-                })
-            })
-            .collect())
+        let mut out = Vec::with_capacity(hrefs.len());
+        for href in hrefs {
+            out.push(match by_href.remove(href) {
+                Some(result) => result,
+                // DAViCal leaves a missing item out of its answer rather
+                // than answer 404 for it, and a server that caps its answers
+                // leaves out what is over the cap: each is asked for alone.
+                None => self.get(href).await,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Reads one item with a `GET`: its body and ETag, `NotFound` for a
+    /// 404 or 410.
+    pub async fn get(&self, href: &str) -> Result<Body, DavError> {
+        let url = self.client.url_of(href);
+        let uri: http::Uri = url.parse().map_err(|_| DavError::InvalidUrl(url.clone()))?;
+        let request = http::Request::get(uri)
+            .body(String::new())
+            .map_err(|_| DavError::InvalidUrl(url.clone()))?;
+        let response = self.client.send(request).await?;
+        check_status(&url, response.parts.status)?;
+        if !response.parts.status.is_success() {
+            return Err(DavError::Status {
+                url,
+                status: response.parts.status,
+            });
+        }
+        let etag = response
+            .parts
+            .headers
+            .get(http::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .ok_or_else(|| DavError::Protocol {
+                url: url.clone(),
+                message: "the server's multiget answer does not include this item, and its GET \
+                          answer has no ETag"
+                    .into(),
+            })?;
+        let data = String::from_utf8(response.body).map_err(|_| DavError::Protocol {
+            url,
+            message: "the item is not UTF-8 text".into(),
+        })?;
+        Ok(Body { data, etag })
     }
 
     /// Creates an item at `href` with `If-None-Match: *` (a SOGo list too: a
@@ -624,6 +660,26 @@ impl Collection {
         let url = prepared.uri().to_string();
         let response = self.client.send(prepared).await?;
         let status = response.parts.status;
+        // Another item of the collection has this UID: RFC 4791's
+        // `no-uid-conflict` (409, or 403 as CardDAV's), or Cyrus's
+        // `unique-scheduling-object-resource` (403). As a 409.
+        if status.as_u16() == 403 {
+            let body = String::from_utf8_lossy(&response.body);
+            if body.contains("no-uid-conflict")
+                || body.contains("unique-scheduling-object-resource")
+            {
+                return Err(DavError::Conflict { url });
+            }
+            // Cyrus refuses a timed event without length with
+            // `valid-calendar-data` and says why: the report should too.
+            if let Some(condition) = failed_precondition(&body) {
+                return Err(DavError::Refused {
+                    url,
+                    status,
+                    condition,
+                });
+            }
+        }
         check_status(&url, status)?;
         if !status.is_success() {
             return Err(DavError::Status { url, status });
@@ -716,10 +772,83 @@ impl Collection {
     }
 }
 
+/// The precondition a `DAV:error` body names (its first element), with the
+/// server's words (a `responsedescription` beside it, or the text in it;
+/// trimmed, at most 200 characters).
+fn failed_precondition(body: &str) -> Option<String> {
+    let doc = roxmltree::Document::parse(body).ok()?;
+    let root = doc.root_element();
+    if root.tag_name().name() != "error" {
+        return None;
+    }
+    let is_description = |n: &roxmltree::Node| n.tag_name().name() == "responsedescription";
+    let condition = root
+        .children()
+        .find(|n| n.is_element() && !is_description(n))?;
+    // Only what CalDAV and CardDAV say of an item's content; a missing
+    // privilege (`DAV:need-privileges`) stays a plain 403.
+    if !condition
+        .tag_name()
+        .namespace()
+        .is_some_and(|ns| ns.starts_with("urn:ietf:params:xml:ns:ca"))
+    {
+        return None;
+    }
+    let words = root
+        .children()
+        .find(|n| n.is_element() && is_description(n))
+        .unwrap_or(condition);
+    let text: String = words
+        .descendants()
+        .filter(roxmltree::Node::is_text)
+        .filter_map(|n| n.text())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    let name = condition.tag_name().name();
+    Some(if text.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name}: {text}")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::client::ClientOptions;
+
+    #[test]
+    fn a_refusal_says_the_precondition_and_the_servers_words() {
+        let cyrus = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error xmlns:D=\"DAV:\" \
+                     xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><C:valid-calendar-data/>\
+                     <D:responsedescription>DTEND must occur after DTSTART\
+                     </D:responsedescription></D:error>";
+        assert_eq!(
+            failed_precondition(cyrus).as_deref(),
+            Some("valid-calendar-data: DTEND must occur after DTSTART")
+        );
+        assert_eq!(
+            failed_precondition(
+                "<error xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:carddav\">\
+                 <C:supported-address-data/></error>"
+            )
+            .as_deref(),
+            Some("supported-address-data")
+        );
+        assert_eq!(
+            failed_precondition("<error xmlns=\"DAV:\"><need-privileges/></error>"),
+            None
+        );
+        assert_eq!(failed_precondition("<html>Forbidden</html>"), None);
+        assert_eq!(failed_precondition("not xml"), None);
+    }
 
     fn collection(kind: CollectionKind) -> Collection {
         let client =

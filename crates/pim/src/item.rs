@@ -496,8 +496,9 @@ pub fn parse_timestamp(value: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
-/// Properties that say nothing about the item's content: producers and stamps.
-const VOLATILE: [&str; 2] = ["PRODID", "DTSTAMP"];
+/// Properties that say nothing about the item's content: producers and
+/// stamps (a vCard's `REV`, which DAViCal adds to a card stored without one).
+const VOLATILE: [&str; 3] = ["PRODID", "DTSTAMP", "REV"];
 
 /// A property line with its name in upper case and trailing space removed;
 /// `None` for volatile properties.
@@ -512,6 +513,9 @@ fn normalized_property(line: &Line) -> Option<String> {
     }
     let rest = &line.logical[line.logical.find([';', ':']).unwrap_or(0)..];
     let text = format!("{name}{}", rest.trim_end());
+    // Cyrus serves `TYPE=INTERNET,WORK` as `TYPE=INTERNET;TYPE=WORK`, and
+    // others change the case of TYPE values: one TYPE list, upper case, sorted.
+    let text = types_as_one(&text);
     // Servers rewrite some values without changing their meaning: the parts of a
     // recurrence rule come back in another order (Xandikos), trailing empty
     // components of N and ADR are dropped (SOGo).
@@ -537,8 +541,67 @@ fn normalized_property(line: &Line) -> Option<String> {
     Some(format!("{head}{value}"))
 }
 
-/// `NAME;B=2;A=1` as `NAME;A=1;B=2` (parameters split outside quotes).
-fn sorted_params(head: &str) -> String {
+/// A line's TYPE parameters (`TYPE=a,b`, `TYPE=a;TYPE=b`, any case) as one
+/// `TYPE=A,B` where the first stood; a line with one plain TYPE value (or
+/// none) as it is, so that the hash of most lines stays what it was.
+fn types_as_one(text: &str) -> String {
+    let Some(colon) = value_colon(text) else {
+        return text.to_string();
+    };
+    let (head, value) = text.split_at(colon);
+    let params = split_params(head);
+    let types: Vec<&str> = params
+        .iter()
+        .skip(1)
+        .filter_map(|p| {
+            p.split_once('=')
+                .filter(|(n, _)| n.trim().eq_ignore_ascii_case("TYPE"))
+                .map(|(_, v)| v)
+        })
+        .collect();
+    let plain = types.len() <= 1 && types.iter().all(|v| !v.contains(',') && !v.contains('"'));
+    if plain {
+        return text.to_string();
+    }
+    let mut values: Vec<String> = types
+        .iter()
+        .flat_map(|v| v.trim_matches('"').split(','))
+        .map(|v| v.trim().to_ascii_uppercase())
+        .filter(|v| !v.is_empty())
+        .collect();
+    values.sort_unstable();
+    values.dedup();
+    let mut out: Vec<String> = vec![params[0].to_string()];
+    let mut placed = false;
+    for p in params.iter().skip(1) {
+        let is_type = p
+            .split_once('=')
+            .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case("TYPE"));
+        if !is_type {
+            out.push(p.to_string());
+        } else if !placed {
+            out.push(format!("TYPE={}", values.join(",")));
+            placed = true;
+        }
+    }
+    format!("{}{value}", out.join(";"))
+}
+
+/// The byte offset of the colon that ends a line's name and parameters.
+fn value_colon(text: &str) -> Option<usize> {
+    let mut quoted = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ':' if !quoted => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `NAME;A=1;B="x;y"` as its parts, split at semicolons outside quotes.
+fn split_params(head: &str) -> Vec<&str> {
     let mut parts: Vec<&str> = Vec::new();
     let (mut start, mut quoted) = (0, false);
     for (i, c) in head.char_indices() {
@@ -552,6 +615,12 @@ fn sorted_params(head: &str) -> String {
         }
     }
     parts.push(&head[start..]);
+    parts
+}
+
+/// `NAME;B=2;A=1` as `NAME;A=1;B=2` (parameters split outside quotes).
+fn sorted_params(head: &str) -> String {
+    let mut parts = split_params(head);
     let name = parts.remove(0);
     parts.sort_unstable();
     std::iter::once(name)
@@ -635,6 +704,34 @@ mod tests {
         }
         let plain = Item::parse(event("a", "")).unwrap();
         assert_eq!(plain.with_uid("b").unwrap().uid(), "b");
+    }
+
+    #[test]
+    fn type_lists_hash_alike_in_every_spelling() {
+        let card = |email: &str| {
+            Item::parse(format!(
+                "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u\r\nFN:A\r\n{email}\r\nEND:VCARD\r\n"
+            ))
+            .unwrap()
+        };
+        let sent = card("EMAIL;TYPE=INTERNET,WORK:a@example.org");
+        for same in [
+            "EMAIL;TYPE=INTERNET;TYPE=WORK:a@example.org",
+            "EMAIL;type=work,internet:a@example.org",
+            "EMAIL;TYPE=\"INTERNET,WORK\":a@example.org",
+        ] {
+            assert_eq!(sent.content_hash(), card(same).content_hash(), "{same}");
+        }
+        assert_ne!(
+            sent.content_hash(),
+            card("EMAIL;TYPE=INTERNET,HOME:a@example.org").content_hash()
+        );
+        // A plain single TYPE hashes as before (its case kept).
+        assert_eq!(types_as_one("TEL;TYPE=cell:1"), "TEL;TYPE=cell:1");
+        assert_eq!(
+            types_as_one("EMAIL;PREF=1;TYPE=work;TYPE=internet:x"),
+            "EMAIL;PREF=1;TYPE=INTERNET,WORK:x"
+        );
     }
 
     #[test]

@@ -6,7 +6,10 @@ use crate::{
     Sink, Store, StoreError, Written, read_in_batches,
 };
 use async_trait::async_trait;
-use davsync_dav::{Collection, Created, DavError, Properties, QueryFilter, QueryItem, SyncReport};
+use davsync_dav::{
+    CalendarComponent, Collection, Created, DavError, Properties, QueryFilter, QueryItem,
+    SyncReport,
+};
 use futures_util::future::LocalBoxFuture;
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -332,22 +335,43 @@ impl Store for DavStore {
             // The state is read before the items: changes made meanwhile show up
             // again next time, never get lost.
             let state = encode_state(&props);
-            let filter = match options.time_range {
+            let filters = match options.time_range {
                 Some((start, end)) => {
                     self.list().await?;
-                    QueryFilter::between(start, end)
+                    // Tasks and journal entries unfiltered: DAViCal finds no
+                    // task without dates in any time range (RFC 4791 §9.9 says
+                    // such a task meets every range); the engine judges each
+                    // item it reads against the range itself.
+                    vec![
+                        QueryFilter {
+                            time_range: Some((start, end)),
+                            components: vec![CalendarComponent::Event],
+                        },
+                        QueryFilter {
+                            time_range: None,
+                            components: vec![CalendarComponent::Todo, CalendarComponent::Journal],
+                        },
+                    ]
                 }
-                None => QueryFilter::everything(),
+                None => vec![QueryFilter::everything()],
             };
             let mut delivered: HashSet<String> = HashSet::new();
             let mut on_item = |item: QueryItem| {
-                delivered.insert(item.href.clone());
+                if !delivered.insert(item.href.clone()) {
+                    return;
+                }
                 sink(match item.result {
                     Ok(body) => self.fetched(item.href, body),
                     Err(e) => Err(store_error(&item.href, "", e)),
                 });
             };
-            let queried = self.collection.query(&filter, &mut on_item).await;
+            let mut queried = Ok(());
+            for filter in &filters {
+                queried = self.collection.query(filter, &mut on_item).await;
+                if queried.is_err() {
+                    break;
+                }
+            }
             match queried {
                 Ok(()) => {
                     if options.time_range.is_none() {

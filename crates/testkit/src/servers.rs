@@ -3,6 +3,11 @@
 //! `DAVSYNC_TEST_SERVERS` at their state folders; every server test runs
 //! against each of them. Without that variable server tests fail with a
 //! message saying how to start the servers: they are never skipped.
+//!
+//! [`get`] reads any server that `start.sh` can start, also those not in
+//! [`NAMES`] (`sabredav`, `radicale-tls`, …), from
+//! `$DAVSYNC_TEST_SERVERS/NAME/env`. On Cyrus each call makes a user of its
+//! own (a UID may be in one calendar of a user only).
 
 use crate::cli::toml_string;
 use davsync_dav::{ClientOptions, Collection, CollectionKind, Credentials, DavClient};
@@ -14,12 +19,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The servers every server test runs against.
-pub const NAMES: [&str; 3] = ["radicale", "xandikos", "sogo"];
+pub const NAMES: [&str; 5] = ["radicale", "xandikos", "sogo", "davical", "cyrus"];
 
 /// One running server, as its `env` file describes it.
 #[derive(Debug, Clone)]
 pub struct Server {
-    /// `radicale`, `xandikos` or `sogo`.
+    /// The name `start.sh` knows it by: `radicale`, `xandikos`, `sogo`,
+    /// `davical`, `cyrus`, …
     pub name: String,
     /// Root URL.
     pub base_url: String,
@@ -51,8 +57,8 @@ pub fn state_root() -> PathBuf {
         Some(dir) => PathBuf::from(dir),
         None => panic!(
             "server tests need the real servers: run scripts/test.sh, or start them with \
-             tests/servers/start.sh NAME DIR/NAME (NAME = radicale, xandikos, sogo) and set \
-             DAVSYNC_TEST_SERVERS=DIR"
+             tests/servers/start.sh NAME DIR/NAME (NAME = radicale, xandikos, sogo, davical, \
+             cyrus; sabredav, … for the tests that name them) and set DAVSYNC_TEST_SERVERS=DIR"
         ),
     }
 }
@@ -76,7 +82,7 @@ pub fn get(name: &str) -> Server {
             .cloned()
             .unwrap_or_else(|| panic!("{} has no {k}", path.display()))
     };
-    Server {
+    let server = Server {
         name: name.to_string(),
         base_url: key("DAV_BASE_URL"),
         user: key("DAV_USER"),
@@ -85,7 +91,42 @@ pub fn get(name: &str) -> Server {
         calendar_url: key("DAV_CALENDAR_URL"),
         addressbook_url: key("DAV_ADDRESSBOOK_URL"),
         env,
+    };
+    if name == "cyrus" {
+        // Cyrus refuses a UID that another calendar of the same user holds,
+        // and tests use the same UIDs side by side: each gets a user of its own.
+        own_account(server)
+    } else {
+        server
     }
+}
+
+/// `server` (Cyrus) with a new user of its own (`tests/servers/add-user.sh`).
+fn own_account(mut server: Server) -> Server {
+    static ACCOUNTS: AtomicU64 = AtomicU64::new(0);
+    let user = format!(
+        "t{}x{}",
+        std::process::id(),
+        ACCOUNTS.fetch_add(1, Ordering::Relaxed)
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/servers/add-user.sh");
+    let out = std::process::Command::new(script)
+        .arg(state_root().join(&server.name))
+        .arg(&user)
+        .arg(&server.password)
+        .output()
+        .expect("add-user.sh runs");
+    assert!(
+        out.status.success(),
+        "add-user.sh {user}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let base = server.base_url.clone();
+    server.principal_url = format!("{base}dav/principals/user/{user}/");
+    server.calendar_url = format!("{base}dav/calendars/user/{user}/Default/");
+    server.addressbook_url = format!("{base}dav/addressbooks/user/{user}/Default/");
+    server.user = user;
+    server
 }
 
 /// The two tinyproxy proxies started as `tinyproxy` (`PROXY_URL`,
@@ -140,7 +181,12 @@ impl Server {
         Collection::new(self.client(), url, kind).expect("collection")
     }
 
-    /// A new, empty collection of its own (for tests that sync whole collections).
+    /// A new, empty collection of its own (for tests that sync whole collections),
+    /// made with an extended MKCOL beside the collection of that kind made at
+    /// start, in the same home: `/alice/` (Radicale), `/alice/calendars/` and
+    /// `/alice/contacts/` (Xandikos), `/SOGo/dav/alice/Calendar/` and
+    /// `…/Contacts/` (SOGo), `/caldav.php/alice/` for both kinds (DAViCal),
+    /// `/dav/calendars/user/alice/` and `/dav/addressbooks/user/alice/` (Cyrus).
     pub async fn new_collection(&self, kind: CollectionKind) -> Collection {
         let template = match kind {
             CollectionKind::Calendar => &self.calendar_url,

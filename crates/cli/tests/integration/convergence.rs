@@ -438,7 +438,7 @@ macro_rules! per_server {
     )*};
 }
 
-per_server!(radicale, xandikos, sogo, sabredav);
+per_server!(radicale, xandikos, sogo, sabredav, davical, cyrus);
 
 #[test]
 fn radicale_with_xandikos_converges_automatic() {

@@ -3,6 +3,7 @@
 
 mod check;
 mod cli;
+mod clients;
 mod config_keys;
 mod convergence;
 mod daemon;

@@ -156,3 +156,8 @@ fn sogo_killed_runs_lose_nothing_and_duplicate_nothing() {
 fn xandikos_killed_runs_lose_nothing_and_duplicate_nothing() {
     killed_runs_lose_nothing_and_duplicate_nothing("xandikos");
 }
+
+#[test]
+fn davical_killed_runs_lose_nothing_and_duplicate_nothing() {
+    killed_runs_lose_nothing_and_duplicate_nothing("davical");
+}

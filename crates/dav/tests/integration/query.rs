@@ -301,9 +301,12 @@ macro_rules! per_server {
     )*};
 }
 
-per_server!(radicale, xandikos, sogo);
+per_server!(radicale, xandikos, sogo, davical, cyrus);
 
 #[test]
 fn every_server_is_covered() {
-    assert_eq!(servers::NAMES, ["radicale", "xandikos", "sogo"]);
+    assert_eq!(
+        servers::NAMES,
+        ["radicale", "xandikos", "sogo", "davical", "cyrus"]
+    );
 }
