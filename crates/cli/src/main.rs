@@ -5,6 +5,7 @@ mod check_cmd;
 mod completions_cmd;
 mod config;
 mod config_cmd;
+mod create_cmd;
 mod daemon;
 mod discover_cmd;
 mod files;
@@ -142,6 +143,11 @@ enum Command {
     /// Find the calendars, task lists and address books on a server; with
     /// --write, add a profile for each to the configuration file.
     Discover(Box<discover_cmd::DiscoverArgs>),
+    /// Make the server collection of profiles whose collection does not exist yet.
+    ///
+    /// A calendar for the profiles' contents (events, tasks) or an address book, named
+    /// and coloured after the local folder's `displayname` and `color` files.
+    Create(create_cmd::CreateArgs),
     /// Show what the configuration file may hold: `davsync config keys [--json]`.
     ///
     /// `config keys` lists every key with its type, default, where it is
@@ -268,6 +274,7 @@ fn main() -> ExitCode {
         Command::Man(args) => man_cmd::run(Cli::command(), args),
         Command::Service(args) => service_cmd::run(args, &given),
         Command::Check(args) => load().and_then(|(config, _)| check_cmd::run(&config, args)),
+        Command::Create(args) => load().and_then(|(config, _)| create_cmd::run(&config, args)),
         Command::Sync(args) => {
             load().and_then(|(config, data)| sync_cmd::run(&config, &data, args))
         }

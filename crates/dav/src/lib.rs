@@ -13,6 +13,7 @@ pub mod fuzzing;
 mod inspect;
 mod linked;
 mod membership;
+mod mkcol;
 mod query;
 pub mod tls;
 
@@ -27,4 +28,5 @@ pub use collection::{
 };
 pub use inspect::{Inspection, ResourceType, clock_skew, parse_http_date};
 pub use linked::{LinkedFile, same_origin, shown_url};
+pub use mkcol::NewCollection;
 pub use query::{CalendarComponent, QueryFilter, QueryItem};

@@ -262,6 +262,7 @@ fn man_dir_writes_a_page_per_command_into_a_new_folder() {
         "davsync-service-uninstall",
         "davsync-check",
         "davsync-discover",
+        "davsync-create",
         "davsync-config",
         "davsync-config-keys",
         "davsync-completions",

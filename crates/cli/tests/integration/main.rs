@@ -6,6 +6,7 @@ mod cli;
 mod clients;
 mod config_keys;
 mod convergence;
+mod create;
 mod daemon;
 mod discover;
 mod faults;

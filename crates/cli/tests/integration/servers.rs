@@ -18,7 +18,7 @@ pub(crate) const PASSWORD_VAR: &str = "DAVSYNC_TEST_DAV_PASSWORD";
 
 pub(crate) struct Setup {
     _dir: tempfile::TempDir,
-    root: PathBuf,
+    pub(crate) root: PathBuf,
     pub(crate) server: Server,
     runtime: tokio::runtime::Runtime,
 }
