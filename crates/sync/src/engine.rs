@@ -280,7 +280,7 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
     finish::end_pass(job, reader, result, &mut report);
     // Contacts deleted while groups name them: the groups are repaired in
     // the folder, and a second pass takes them to the server.
-    if !gone.is_empty() && report.errors.is_empty() {
+    if !gone.is_empty() && report.errors.is_empty() && !job.stopping() {
         let mut reader = Reader::new(job);
         match dangling::repair_groups(job, &reader, &mut report, &gone).await {
             Ok(0) => {}

@@ -18,7 +18,7 @@ impl Executor<'_, '_, '_> {
     /// Before `uid` is deleted on `on`: what is known of it, if it is a
     /// contact and the profile syncs groups.
     pub(super) async fn note_deleting(&mut self, uid: &str, on: Side, snapshot: &mut Snapshot) {
-        if self.job.mapping.member_repair().is_none() {
+        if repairs(self.job).is_none() {
             return;
         }
         let Ok(item) = self.reader.load(on, uid, snapshot).await else {

@@ -25,7 +25,7 @@ impl<'a, 'j> Reader<'a, 'j> {
             let lossy = self.job.mapping.lossy(side.other());
             // A contact to delete is read first when groups may name it
             // (`dangling.rs`).
-            let repairs = self.job.mapping.member_repair().is_some();
+            let repairs = super::dangling::repairs(self.job).is_some();
             let needs = |op: &&Op| match op.action() {
                 Action::Copy { to } => to != side || lossy,
                 Action::Link | Action::KeepBoth { .. } => true,
