@@ -61,6 +61,16 @@ impl Collection {
                 collection.client().run(&request).await.map(drop)
             }
         };
+        // A request sent again after a lost answer (SOGo drops busy
+        // connections) finds the collection its first try made: 405 or 409.
+        let result = match result {
+            Err(DavError::Conflict { .. }) | Err(DavError::Status { .. })
+                if collection.is_a(kind).await =>
+            {
+                Ok(())
+            }
+            other => other,
+        };
         match result {
             Ok(()) => {
                 // SOGo makes the calendar but names it after its URL: what
@@ -73,7 +83,23 @@ impl Collection {
                     .color
                     .filter(|_| kind == CollectionKind::Calendar && props.color.is_none());
                 if name.is_some() || color.is_some() {
-                    collection.set_properties(name, color).await?;
+                    match collection.set_properties(name, color).await {
+                        Ok(()) => {}
+                        // SOGo: "Existing name" when another calendar of the
+                        // user has that display name.
+                        Err(DavError::Conflict { url }) => {
+                            return Err(DavError::Protocol {
+                                url,
+                                message: format!(
+                                    "the collection was made, but the server refused the name \
+                                     {:?} (409 Conflict; SOGo refuses a name another collection \
+                                     of the user has)",
+                                    name.unwrap_or_default()
+                                ),
+                            });
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
                 Ok(collection)
             }
@@ -86,5 +112,19 @@ impl Collection {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Whether the collection exists as a calendar or an address book, as `kind` says.
+    async fn is_a(&self, kind: CollectionKind) -> bool {
+        matches!(
+            (self.inspect().await.map(|i| i.resource), kind),
+            (
+                Ok(crate::ResourceType::Calendar { .. }),
+                CollectionKind::Calendar
+            ) | (
+                Ok(crate::ResourceType::AddressBook),
+                CollectionKind::AddressBook
+            )
+        )
     }
 }

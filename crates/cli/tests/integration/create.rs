@@ -53,9 +53,18 @@ fn create_then_sync(name: &str) {
     let events = s.folder("events");
     let tasks = s.folder("tasks");
     let people = s.folder("people");
-    write_file(&events, "displayname", "Projects\n");
+    // Unique names: SOGo refuses a name another calendar of the user has.
+    let tag = cal_url
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let projects = format!("Projects {tag}");
+    let friends = format!("Friends {tag}");
+    write_file(&events, "displayname", &format!("{projects}\n"));
     write_file(&events, "color", "#3A87AD\n");
-    write_file(&people, "displayname", "Friends\n");
+    write_file(&people, "displayname", &format!("{friends}\n"));
     write_file(&events, "kickoff.ics", &event("kickoff", "Kickoff", ""));
     write_file(&tasks, "plan.ics", &task("plan", "Plan"));
     write_file(&people, "ann.vcf", &vcard3("ann", "Ann Example"));
@@ -69,8 +78,9 @@ fn create_then_sync(name: &str) {
     let made = davsync(&s, &config, &["create", "events", "tasks", "people"]);
     made.expect_code(0);
     assert!(
-        made.stdout
-            .contains("events: made a calendar for events and tasks \"Projects\""),
+        made.stdout.contains(&format!(
+            "events: made a calendar for events and tasks \"{projects}\""
+        )),
         "{}",
         made.describe()
     );
@@ -81,14 +91,22 @@ fn create_then_sync(name: &str) {
     );
     assert!(
         made.stdout
-            .contains("people: made an address book \"Friends\""),
+            .contains(&format!("people: made an address book \"{friends}\"")),
         "{}",
         made.describe()
     );
     let props = runtime.block_on(cal.properties()).unwrap();
-    assert_eq!(props.displayname.as_deref(), Some("Projects"), "{name}");
+    assert_eq!(
+        props.displayname.as_deref(),
+        Some(projects.as_str()),
+        "{name}"
+    );
     let props = runtime.block_on(book.properties()).unwrap();
-    assert_eq!(props.displayname.as_deref(), Some("Friends"), "{name}");
+    assert_eq!(
+        props.displayname.as_deref(),
+        Some(friends.as_str()),
+        "{name}"
+    );
 
     let reports = s.sync(&config, &[]);
     for profile in ["events", "tasks", "people"] {

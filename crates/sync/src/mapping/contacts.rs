@@ -88,9 +88,10 @@ impl Mapping {
         if let Some(version) = options.vcard_version.version() {
             m = m.with(VcardVersionMapping { version });
         }
-        if let Some(shape) = options.group_format.shape() {
-            m = m.with(GroupFormat { shape });
-        }
+        m = m.with(GroupFormat {
+            shape: options.folder_shape(),
+            follow_folder: options.group_format == GroupFormatOption::Keep,
+        });
         if options.im != ImStyle::Keep {
             m = m.with(ImMapping { style: options.im });
         }

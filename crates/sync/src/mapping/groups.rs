@@ -1,7 +1,9 @@
 //! The group format option (`group_format`): contact groups in the folder in
 //! the vCard 4 shape (`KIND:group` + `MEMBER`) or Apple's
 //! (`X-ADDRESSBOOKSERVER-KIND:group` + `X-ADDRESSBOOKSERVER-MEMBER`), the
-//! server's in the shape the server holds.
+//! server's in the shape the server holds. With `"keep"` (the default) a
+//! group keeps the shape its folder copy has, and a new one takes vCard 4
+//! (Apple's in a 3.0 folder).
 //!
 //! Towards the folder a group card is converted to the chosen shape
 //! (`davsync_pim`'s `with_group_shape`: the two properties renamed, members
@@ -21,7 +23,7 @@ use davsync_pim::{GroupShape, Item, ItemError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupFormatOption {
-    /// As the server has them (the default: byte for byte).
+    /// As each group is in the folder; new ones vCard 4 (the default).
     Keep,
     /// `KIND:group` + `MEMBER` (RFC 6350).
     Vcard4,
@@ -43,8 +45,10 @@ impl GroupFormatOption {
 /// Converts the folder's groups to one shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GroupFormat {
-    /// The folder's shape.
+    /// The folder's shape (for new groups, when `follow_folder`).
     pub shape: GroupShape,
+    /// A group keeps the shape its folder copy has (`group_format = "keep"`).
+    pub follow_folder: bool,
 }
 
 impl Transform for GroupFormat {
@@ -52,8 +56,11 @@ impl Transform for GroupFormat {
         "group_format"
     }
 
+    /// Towards the folder the server's shape is lost (the server's copy is
+    /// wanted on the way back); following the folder's own shape, the
+    /// folder's copy is wanted on the way in.
     fn lossy(&self, to: Side) -> bool {
-        to == Side::Local
+        to == Side::Local || self.follow_folder
     }
 
     fn map(&self, to: Side, item: Item, context: &MapContext<'_>) -> Result<Item, ItemError> {
@@ -61,6 +68,12 @@ impl Transform for GroupFormat {
             return Ok(item);
         };
         let wanted = match to {
+            Side::Local if self.follow_folder => Some(
+                context
+                    .current
+                    .and_then(Item::group_shape)
+                    .unwrap_or(self.shape),
+            ),
             Side::Local => Some(self.shape),
             Side::Server => context.current.and_then(Item::group_shape),
         };
@@ -82,7 +95,10 @@ mod tests {
     use proptest::prelude::*;
 
     fn check(shape: GroupShape, server: &Item) {
-        let m = only(GroupFormat { shape });
+        let m = only(GroupFormat {
+            shape,
+            follow_folder: false,
+        });
         let local = map(&m, Side::Local, server, None);
         testing::assert_idempotent(&m, &local, None);
         testing::assert_untouched(
@@ -122,6 +138,7 @@ mod tests {
         let server = contact("nextcloud-group");
         let m = only(GroupFormat {
             shape: GroupShape::Apple,
+            follow_folder: false,
         });
         let local = map(&m, Side::Local, &server, None);
         let body = testing::unfolded(&local);
@@ -130,6 +147,40 @@ mod tests {
             "\r\nX-ADDRESSBOOKSERVER-MEMBER;CN=\"Gast, Peter\":mailto:peter@gast.example\r\n"
         ));
         assert_eq!(local.group_members().len(), 3);
+    }
+
+    /// `group_format = "keep"`: a group keeps its folder copy's shape, a new
+    /// one takes the default shape, and the server's copy keeps the server's.
+    #[test]
+    fn keep_follows_the_folders_copy() {
+        let server = contact("nextcloud-group");
+        assert_eq!(server.group_shape(), Some(GroupShape::Vcard4));
+        let m = only(GroupFormat {
+            shape: GroupShape::Vcard4,
+            follow_folder: true,
+        });
+        assert!(m.lossy(Side::Local) && m.lossy(Side::Server));
+        // New: the default shape (the server's here), unchanged.
+        assert_eq!(map(&m, Side::Local, &server, None).body(), server.body());
+        // The folder holds it in Apple's shape: it stays so.
+        let apple = server.with_group_shape(GroupShape::Apple).unwrap();
+        let edited = Item::parse(server.body().replace("\r\nUID:", "\r\nNOTE:x\r\nUID:")).unwrap();
+        let down = map(&m, Side::Local, &edited, Some(&apple));
+        assert_eq!(down.group_shape(), Some(GroupShape::Apple));
+        assert!(down.body().contains("NOTE:x"), "{}", down.body());
+        // Back to the server in the server's shape.
+        let up = map(&m, Side::Server, &down, Some(&edited));
+        assert_eq!(up.group_shape(), Some(GroupShape::Vcard4));
+        assert_eq!(up.content_hash(), edited.content_hash());
+        // An Apple group new to a default (vCard 4) folder comes as vCard 4.
+        let apple_server = only(GroupFormat {
+            shape: GroupShape::Vcard4,
+            follow_folder: true,
+        });
+        assert_eq!(
+            map(&apple_server, Side::Local, &apple, None).group_shape(),
+            Some(GroupShape::Vcard4)
+        );
     }
 
     #[test]

@@ -384,7 +384,8 @@ pub(crate) const GROUP_FORMAT: Key = key(
     ValueType::OneOf(&["keep", "vcard4", "apple"]),
     DefaultValue::Str("keep"),
     PROFILE,
-    "the shape of contact groups in the folder: as the server has them, vCard 4 \
+    "the shape of contact groups in the folder: `keep`: each group as the folder holds it, a \
+     new one in vCard 4 (Apple's with vcard_version 3.0); or every group in vCard 4 \
      (`KIND:group`, `MEMBER`) or Apple's (`X-ADDRESSBOOKSERVER-KIND:group`, \
      `X-ADDRESSBOOKSERVER-MEMBER`); the server keeps its own shape; contacts only",
 );

@@ -54,7 +54,11 @@ fn inline_asks_for_the_links_towards_the_folder_only() {
     assert!(m.links(Side::Server, &server_card()).is_empty());
     let keep = Mapping::new().with_contact_options(&ContactOptions::default(), false);
     assert!(keep.links(Side::Local, &server_card()).is_empty());
-    assert!(!keep.lossy(Side::Local) && !keep.lossy(Side::Server));
+    let plain = Photos {
+        uri: PhotoUriOption::Keep,
+        keep_local: false,
+    };
+    assert!(!plain.lossy(Side::Local) && !plain.lossy(Side::Server));
 }
 
 #[test]
