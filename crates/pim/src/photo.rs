@@ -118,10 +118,7 @@ impl Item {
                 let outcome = match fetched(&link) {
                     None => return,
                     Some(Err(e)) => Err(PhotoSkipped::NotFetched(e)),
-                    Some(Ok(photo)) if link.contains('"') => {
-                        drop(photo);
-                        Err(PhotoSkipped::Unquotable)
-                    }
+                    Some(Ok(_)) if link.contains('"') => Err(PhotoSkipped::Unquotable),
                     Some(Ok(photo)) => image_type(&photo)
                         .map(|t| (t, photo))
                         .ok_or(PhotoSkipped::NotAnImage),
