@@ -18,7 +18,7 @@ pub fn unescape_text(value: &str) -> String {
 
 /// Byte offset of the first colon outside double quotes (the end of name and
 /// parameters), if any.
-fn value_colon(logical: &str) -> Option<usize> {
+pub(crate) fn value_colon(logical: &str) -> Option<usize> {
     let mut in_quotes = false;
     for (i, c) in logical.char_indices() {
         match c {
@@ -32,7 +32,7 @@ fn value_colon(logical: &str) -> Option<usize> {
 
 /// The name and parameters of a line, split at semicolons outside quotes:
 /// `["ATTENDEE", "CN=Ann", "RSVP=TRUE"]`.
-fn head_segments(head: &str) -> Vec<&str> {
+pub(crate) fn head_segments(head: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut in_quotes = false;
     let mut start = 0;

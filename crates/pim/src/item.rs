@@ -545,11 +545,11 @@ fn normalized_property(line: &Line) -> Option<String> {
 /// `TYPE=A,B` where the first stood; a line with one plain TYPE value (or
 /// none) as it is, so that the hash of most lines stays what it was.
 fn types_as_one(text: &str) -> String {
-    let Some(colon) = value_colon(text) else {
+    let Some(colon) = crate::edit::value_colon(text) else {
         return text.to_string();
     };
     let (head, value) = text.split_at(colon);
-    let params = split_params(head);
+    let params = crate::edit::head_segments(head);
     let types: Vec<&str> = params
         .iter()
         .skip(1)
@@ -587,40 +587,9 @@ fn types_as_one(text: &str) -> String {
     format!("{}{value}", out.join(";"))
 }
 
-/// The byte offset of the colon that ends a line's name and parameters.
-fn value_colon(text: &str) -> Option<usize> {
-    let mut quoted = false;
-    for (i, c) in text.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            ':' if !quoted => return Some(i),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// `NAME;A=1;B="x;y"` as its parts, split at semicolons outside quotes.
-fn split_params(head: &str) -> Vec<&str> {
-    let mut parts: Vec<&str> = Vec::new();
-    let (mut start, mut quoted) = (0, false);
-    for (i, c) in head.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            ';' if !quoted => {
-                parts.push(&head[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&head[start..]);
-    parts
-}
-
 /// `NAME;B=2;A=1` as `NAME;A=1;B=2` (parameters split outside quotes).
 fn sorted_params(head: &str) -> String {
-    let mut parts = split_params(head);
+    let mut parts = crate::edit::head_segments(head);
     let name = parts.remove(0);
     parts.sort_unstable();
     std::iter::once(name)

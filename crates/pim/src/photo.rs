@@ -190,6 +190,22 @@ impl Item {
     }
 }
 
+/// The line's parameters but those whose upper-case name `drop` names.
+fn params_without(p: &Property<'_>, drop: impl Fn(&str) -> bool) -> Vec<String> {
+    p.params()
+        .into_iter()
+        .filter(|s| {
+            let name = s
+                .split('=')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_uppercase();
+            !drop(&name)
+        })
+        .collect()
+}
+
 /// Rewrites a linked photo line as the inline photo `data` of type `media`.
 fn inline(
     p: &mut Property<'_>,
@@ -199,22 +215,12 @@ fn inline(
     data: &[u8],
 ) {
     let encoded = base64::engine::general_purpose::STANDARD.encode(data);
-    let mut params: Vec<String> = p
-        .params()
-        .into_iter()
-        .filter(|s| {
-            let name = s
-                .split('=')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_uppercase();
-            // (In 3.0 `TYPE` is the image type, which the new data sets.)
-            let image_type = version != Some(VcardVersion::V4) && name == "TYPE";
-            !(image_type || matches!(name.as_str(), "VALUE" | "MEDIATYPE" | "ENCODING"))
-        })
-        .collect();
-    let value = if version == Some(VcardVersion::V4) {
+    // (In 3.0 `TYPE` is the image type, which the new data sets.)
+    let v4 = version == Some(VcardVersion::V4);
+    let mut params = params_without(p, |name| {
+        (!v4 && name == "TYPE") || matches!(name, "VALUE" | "MEDIATYPE" | "ENCODING")
+    });
+    let value = if v4 {
         format!("data:{media};base64,{encoded}")
     } else {
         let sub = media.trim_start_matches("image/").to_ascii_uppercase();
@@ -230,19 +236,9 @@ fn inline(
 
 /// Rewrites an inline photo line as a plain link line.
 fn link_line(p: &mut Property<'_>, version: Option<VcardVersion>, link: &str) {
-    let mut params: Vec<String> = p
-        .params()
-        .into_iter()
-        .filter(|s| {
-            let name = s
-                .split('=')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_uppercase();
-            !matches!(name.as_str(), "VALUE" | "MEDIATYPE" | "ENCODING" | "TYPE")
-        })
-        .collect();
+    let mut params = params_without(p, |name| {
+        matches!(name, "VALUE" | "MEDIATYPE" | "ENCODING" | "TYPE")
+    });
     if version != Some(VcardVersion::V4) {
         params.push("VALUE=uri".into());
     }
