@@ -223,7 +223,7 @@ proptest! {
             let context = MapContext { row: None, current: Some(&local), warnings: None, members: None, linked: None };
             let back = m(mode).map(Side::Local, once.clone(), &context).unwrap();
             prop_assert_eq!(back.body(), local.body());
-            // Same instants over the first ten days (the first occurrence in UTC).
+            // Same instants over the first ten days (the first occurrence of a series in UTC).
             let probe = |i: &Item| {
                 let start = date.and_hms_opt(0, 0, 0).unwrap().and_utc() - chrono::TimeDelta::days(1);
                 (0..24 * 10)
@@ -233,9 +233,15 @@ proptest! {
                     })
                     .collect::<Vec<_>>()
             };
-            prop_assert_eq!(probe(&local)[..48].to_vec(), probe(&once)[..48].to_vec());
-            if mode == TimeZones::Iana {
+            let first = |probe: Vec<bool>| probe.iter().position(|meets| *meets);
+            if mode == TimeZones::Iana || !body.contains("RRULE") {
                 prop_assert_eq!(probe(&local), probe(&once));
+            } else {
+                // A series in UTC keeps the UTC time of its first occurrence
+                // (README): later ones move by an hour across a daylight-saving
+                // change, which may fall on the item's first day.
+                prop_assert_eq!(first(probe(&local)), first(probe(&once)));
+                prop_assert!(first(probe(&once)).is_some());
             }
         }
     }
