@@ -524,6 +524,9 @@ impl Collection {
     /// is over it) is read alone with a `GET`. An answer
     /// over the client's size limit is asked for again in halves, down to
     /// the item too large by itself, which is then that item's error alone.
+    /// A multiget answered with a 404 as a whole (sabre/dav 1.8 does so when
+    /// one of the hrefs is missing) is asked for again in halves as well,
+    /// down to single items read with a `GET`.
     pub async fn multiget(
         &self,
         hrefs: &[String],
@@ -533,10 +536,18 @@ impl Collection {
         }
         match self.multiget_once(hrefs).await {
             Err(e @ DavError::TooLarge { .. }) if hrefs.len() == 1 => Ok(vec![Err(e)]),
-            Err(DavError::TooLarge { .. }) => {
+            Err(DavError::NotFound { .. }) if hrefs.len() == 1 => {
+                Ok(vec![self.get(&hrefs[0]).await])
+            }
+            Err(e @ (DavError::TooLarge { .. } | DavError::NotFound { .. })) => {
                 let (first, second) = hrefs.split_at(hrefs.len() / 2);
+                let why = if matches!(e, DavError::NotFound { .. }) {
+                    "was answered with a 404 (an item is missing)"
+                } else {
+                    "is over the size limit"
+                };
                 tracing::debug!(
-                    "{}: a multiget of {} items is over the size limit; in halves",
+                    "{}: a multiget of {} items {why}; in halves",
                     self.client.url_of(&self.href),
                     hrefs.len()
                 );

@@ -249,13 +249,23 @@ impl Store for DavStore {
             let report = match self.collection.sync_collection_all(Some(token)).await {
                 Ok(report) => report,
                 // A server that cannot answer the delta (Radicale caps a REPORT at
-                // 10,000 items and answers 400; others truncate with 507): a full
-                // listing, which needs no REPORT, is always possible.
+                // 10,000 items and answers 400; others truncate with 507; a server
+                // without sync-collection, such as sabre/dav 1.8 after a move of
+                // the profile, refuses the REPORT with 403): a full listing, which
+                // needs no REPORT, is always possible (and says so if the
+                // collection itself is forbidden).
                 Err(DavError::Status { status, .. })
-                    if matches!(status.as_u16(), 400 | 413 | 507) =>
+                    if matches!(status.as_u16(), 400 | 413 | 415 | 501 | 507) =>
                 {
                     tracing::info!(
                         "{}: sync-collection refused ({status}); listing everything",
+                        self.describe()
+                    );
+                    SyncReport::InvalidToken
+                }
+                Err(DavError::Forbidden { .. }) => {
+                    tracing::info!(
+                        "{}: sync-collection refused (403); listing everything",
                         self.describe()
                     );
                     SyncReport::InvalidToken

@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The servers every server test runs against.
-pub const NAMES: [&str; 5] = ["radicale", "xandikos", "sogo", "davical", "cyrus"];
+pub const NAMES: [&str; 6] = [
+    "radicale", "xandikos", "sogo", "davical", "cyrus", "sabredav",
+];
 
 /// One running server, as its `env` file describes it.
 #[derive(Debug, Clone)]

@@ -96,7 +96,13 @@ fn a_good_profile_passes_every_check_on_each_server() {
     assert_eq!(json["ok"], true, "{json:#}");
     for profile in json["profiles"].as_array().unwrap() {
         for c in profile["checks"].as_array().unwrap() {
-            assert_eq!(c["status"], "ok", "{c}\n{json:#}");
+            // sabre/dav 1.8 has no sync-collection: said as a warning.
+            let expected = if profile["profile"] == "sabredav" && c["check"] == "sync-collection" {
+                "warning"
+            } else {
+                "ok"
+            };
+            assert_eq!(c["status"], expected, "{c}\n{json:#}");
         }
         assert_eq!(
             profile["checks"].as_array().unwrap().len(),

@@ -462,7 +462,7 @@ macro_rules! per_server {
     )*};
 }
 
-per_server!(radicale, xandikos, sogo);
+per_server!(radicale, xandikos, sogo, davical, cyrus, sabredav);
 
 // Xandikos `serve` checks no password at all.
 #[test]

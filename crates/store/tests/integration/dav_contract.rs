@@ -96,7 +96,7 @@ macro_rules! per_server {
     )*};
 }
 
-per_server!(radicale, xandikos, sogo, davical, cyrus);
+per_server!(radicale, xandikos, sogo, davical, cyrus, sabredav);
 
 /// How a test reads the whole collection.
 #[derive(Clone, Copy, Debug)]
@@ -158,7 +158,10 @@ async fn change_in_the_second_of_a_read(server: &str, read: Read) {
             Read::Listing => store.list_changes(None).await.expect("listing").state,
             Read::Delta => {
                 let delta = store.list_changes(earlier.as_deref()).await.expect("delta");
-                assert!(matches!(delta.changes, Changes::Delta { .. }), "{delta:?}");
+                // sabre/dav 1.8 has no sync tokens: a changed collection tag
+                // is listed in full.
+                let full = server.name == "sabredav";
+                assert_eq!(matches!(delta.changes, Changes::Full(_)), full, "{delta:?}");
                 delta.state
             }
             Read::Everything => {
@@ -263,13 +266,24 @@ async fn delta_shapes(server: &str) {
         .await
         .expect("update");
     let now = direct.etag(&href("edited")).await.expect("etag");
-    let Changes::Delta { changed, deleted } = store
+    let (changed, deleted) = match store
         .list_changes(token.as_deref())
         .await
         .expect("changes")
         .changes
-    else {
-        panic!("{}: a full listing instead of a delta", server.name);
+    {
+        Changes::Delta { changed, deleted } => (changed, deleted),
+        // sabre/dav 1.8 has no sync tokens: a full listing, in which only
+        // the changed item is left.
+        Changes::Full(listed) if server.name == "sabredav" => {
+            let left: Vec<_> = listed
+                .iter()
+                .map(|l| (&l.href[..], &l.version[..]))
+                .collect();
+            assert_eq!(left, [(&href("edited")[..], &now[..])]);
+            return;
+        }
+        Changes::Full(_) => panic!("{}: a full listing instead of a delta", server.name),
     };
     let shape = |name: &str| {
         let href = href(name);
