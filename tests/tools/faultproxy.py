@@ -25,6 +25,16 @@ And a server that lies about its ETags:
                   becomes the same "lie", and `If-Match` is taken away from requests (so the
                   server does what is asked, as a server whose ETags always match would)
 
+And a server that truncates its sync-collection answers (RFC 6578 §3.6):
+
+  --sync-page N   a sync-collection answer of more than N changes is cut to N (sorted by
+                  href), with a 507 for the collection itself and a token of the proxy's
+                  own; asked with that token, the proxy asks the server with the token the
+                  client first gave and answers the next N, and so on; the last page
+                  carries the server's own token. Logged as `sync-page REPORT <path>`
+                  per cut answer. (Nothing may change on the server between the pages.)
+  --page-delay S  each cut answer waits S seconds before it is sent (a kill test's window)
+
 Each fault is logged as one line to --log (`<fault> <method> <path>`), so that a test can check
 that faults really happened. Requests may be kept alive; each is forwarded on a connection of
 its own (with `Connection: close` to the upstream), and the answer goes back with its
@@ -44,6 +54,10 @@ FAULTS = ("drop", "drop_after", "error", "delay", "truncate")
 MAX_HEAD = 64 * 1024
 LIE = '"lie"'
 # <getetag>…</getetag> with any namespace prefix (or none), the value quoted or escaped.
+# The sync token of a request or an answer, and the <response> blocks of a multistatus.
+SYNC_TOKEN = re.compile(rb"(<(?:[A-Za-z][\w.-]*:)?sync-token(?:\s[^>]*)?>)([^<]*)(</(?:[A-Za-z][\w.-]*:)?sync-token>)")
+RESPONSE = re.compile(rb"<((?:[A-Za-z][\w.-]*:)?)response[\s>].*?</\1response>", re.S)
+HREF = re.compile(rb"<(?:[A-Za-z][\w.-]*:)?href(?:\s[^>]*)?>([^<]*)<")
 GETETAG = re.compile(rb"(<(?:[A-Za-z][\w.-]*:)?getetag(?:\s[^>]*)?>)[^<]*(</(?:[A-Za-z][\w.-]*:)?getetag>)")
 
 
@@ -58,6 +72,8 @@ class Proxy:
         self.log = open(args.log, "a", buffering=1) if args.log else None
         self.counts = {f: 0 for f in FAULTS}
         self.requests = 0
+        # The proxy's page tokens: token -> (the token the client first gave, offset).
+        self.pages = {}
 
     def draw(self):
         """The fault for the next request, or None."""
@@ -112,6 +128,17 @@ class Proxy:
         if fault == "delay":
             self.record(fault, method, target)
             await asyncio.sleep(self.rng.uniform(0.1, self.args.max_delay))
+        paged = self.args.sync_page > 0 and method == "REPORT" and b"sync-collection" in body
+        offset = 0
+        if paged:
+            found = SYNC_TOKEN.search(body)
+            asked = found.group(2) if found else b""
+            if asked.decode("utf-8", "replace") in self.pages:
+                first, offset = self.pages[asked.decode()]
+                body = body[: found.start(2)] + first + body[found.end(2):]
+                headers = [(k, str(len(body)) if k == "content-length" else v) for k, v in headers]
+            else:
+                first = asked
         try:
             head, answer = await self.forward(method, target, headers, body)
         except (OSError, asyncio.IncompleteReadError, ValueError) as e:
@@ -119,6 +146,8 @@ class Proxy:
             writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: %d\r\n\r\n" % len(msg) + msg)
             await writer.drain()
             return False
+        if paged and b" 207 " in head.split(b"\r\n", 1)[0]:
+            head, answer = await self.page(method, target, head, answer, first, offset)
         if fault == "drop_after":
             self.record(fault, method, target)
             return False
@@ -130,6 +159,41 @@ class Proxy:
         writer.write(head + answer)
         await writer.drain()
         return not any(k == "connection" and v.lower() == "close" for k, v in headers)
+
+    async def page(self, method, target, head, answer, first, offset):
+        """A sync-collection answer cut to the page at `offset` (see --sync-page)."""
+        blocks = list(RESPONSE.finditer(answer))
+        size = self.args.sync_page
+        if offset == 0 and len(blocks) <= size or not blocks:
+            return head, answer
+        prefix = blocks[0].group(1)
+        ordered = sorted(blocks, key=lambda b: (HREF.search(b.group(0)) or b).group(0))
+        chosen = [b.group(0) for b in ordered[offset:offset + size]]
+        lead, rest = answer[: blocks[0].start()], answer[blocks[-1].end():]
+        if offset + size < len(blocks):
+            token = f"http://faultproxy.invalid/page/{len(self.pages) + 1}"
+            self.pages[token] = (first, offset + size)
+            p = prefix.decode()
+            path = urllib.parse.urlsplit(target).path
+            chosen.append(
+                f"<{p}response><{p}href>{path}</{p}href>"
+                f"<{p}status>HTTP/1.1 507 Insufficient Storage</{p}status></{p}response>".encode()
+            )
+            ours = lambda m: m.group(1) + token.encode() + m.group(3)
+            if SYNC_TOKEN.search(rest):
+                rest = SYNC_TOKEN.sub(ours, rest, count=1)
+            else:
+                lead = SYNC_TOKEN.sub(ours, lead, count=1)
+            self.log_line(f"sync-page {method} {target}")
+            if self.args.page_delay:
+                await asyncio.sleep(self.args.page_delay)
+        answer = lead + b"".join(chosen) + rest
+        head = re.sub(rb"Content-Length: \d+", b"Content-Length: %d" % len(answer), head)
+        return head, answer
+
+    def log_line(self, line):
+        if self.log:
+            self.log.write(line + "\n")
 
     async def forward(self, method, target, headers, body):
         reader, writer = await asyncio.open_connection(self.host, self.port)
@@ -241,6 +305,10 @@ async def main():
     ap.add_argument("--form-feed", action="store_true", help="a form feed in every XML answer")
     ap.add_argument("--bad-header", action="store_true", help="a malformed header line in every answer")
     ap.add_argument("--lie-etags", action="store_true", help="one ETag for everything; If-Match dropped")
+    ap.add_argument("--sync-page", type=int, default=0, metavar="N",
+                    help="sync-collection answers cut to N changes per page (507, then a token of the proxy's)")
+    ap.add_argument("--page-delay", type=float, default=0.0, metavar="S",
+                    help="each cut sync-collection answer waits S seconds")
     args = ap.parse_args()
     if sum(getattr(args, f) for f in FAULTS) > 1:
         ap.error("the rates add up to more than 1")

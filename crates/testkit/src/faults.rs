@@ -1,6 +1,8 @@
 //! A faulty proxy in front of a real server (`tests/tools/faultproxy.py`):
 //! drops connections before or after the server saw the request, delays,
-//! answers 500/503 itself, or cuts answers short, at the rates asked for.
+//! answers 500/503 itself, or cuts answers short, at the rates asked for;
+//! with `--sync-page N`, it pages sync-collection answers as a server that
+//! truncates them does (logged as `sync-page`, see [`FaultProxy::injected`]).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -131,7 +133,7 @@ impl FaultProxy {
     }
 
     /// How many faults of a kind (`drop`, `drop_after`, `error`, `delay`,
-    /// `truncate`) were injected so far.
+    /// `truncate`, `sync-page`) were injected so far.
     pub fn injected(&self, fault: &str) -> usize {
         std::fs::read_to_string(&self.log)
             .unwrap_or_default()

@@ -1,11 +1,11 @@
-//! The real DAV servers of the tests. `scripts/test.sh` starts Radicale,
-//! Xandikos and SOGo once (with `tests/servers/start.sh`) and points
+//! The real DAV servers of the tests. `scripts/test.sh` starts each of them
+//! once (with `tests/servers/start.sh`) and points
 //! `DAVSYNC_TEST_SERVERS` at their state folders; every server test runs
 //! against each of them. Without that variable server tests fail with a
 //! message saying how to start the servers: they are never skipped.
 //!
 //! [`get`] reads any server that `start.sh` can start, also those not in
-//! [`NAMES`] (`sabredav`, `radicale-tls`, …), from
+//! [`NAMES`] (`radicale-tls`, `radicale-small`, …), from
 //! `$DAVSYNC_TEST_SERVERS/NAME/env`. On Cyrus each call makes a user of its
 //! own (a UID may be in one calendar of a user only).
 
@@ -60,7 +60,8 @@ pub fn state_root() -> PathBuf {
         None => panic!(
             "server tests need the real servers: run scripts/test.sh, or start them with \
              tests/servers/start.sh NAME DIR/NAME (NAME = radicale, xandikos, sogo, davical, \
-             cyrus; sabredav, … for the tests that name them) and set DAVSYNC_TEST_SERVERS=DIR"
+             cyrus, sabredav; radicale-tls, … for the tests that name them) and set \
+             DAVSYNC_TEST_SERVERS=DIR"
         ),
     }
 }

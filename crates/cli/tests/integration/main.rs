@@ -25,4 +25,5 @@ mod secrets;
 mod server_kill;
 mod servers;
 mod service;
+mod truncation;
 mod wrong_url;

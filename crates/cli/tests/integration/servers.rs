@@ -1,5 +1,5 @@
 //! End-to-end: `davsync sync` between folders and real servers (Radicale,
-//! Xandikos, SOGo), each test in fresh collections of its own.
+//! Xandikos, SOGo, DAViCal, Cyrus, sabre/dav), each test in fresh collections of its own.
 
 // Test code: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
