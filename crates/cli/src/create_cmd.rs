@@ -2,7 +2,7 @@
 //! collection does not exist yet (a new local folder pushed to a server as
 //! a new calendar or address book).
 
-use crate::config::{Config, Content, Profile, ResolvedStore};
+use crate::config::{Config, Content, DavStoreConfig, Profile, ResolvedStore};
 use crate::sync_cmd::{client_options, logins};
 use anyhow::Result;
 use davsync_dav::{
@@ -23,7 +23,8 @@ const CREATE_HELP: &str = "\
 For each profile, the collection at its server URL is made: a calendar (MKCALENDAR) that takes
 the components of every profile with that URL (events, tasks or both), or an address book
 (extended MKCOL). Its display name and colour come from the local folder's `displayname` and
-`color` files (vdirsyncer's), else the name is the profile's. A collection that exists already
+`color` files (vdirsyncer's), or, when the local side is a collection on a server (a copy of one
+account onto another), from that collection's; else the name is the profile's. A collection that exists already
 is left as it is. Then run `davsync sync`.
 
 Exit status: 0 when every collection exists afterwards, 1 when one could not be made, 2 on a
@@ -78,6 +79,27 @@ fn folder_file(profile: &Profile, name: &str) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// The display name and colour of a `local` side that is a collection on a
+/// server (a copy of one account onto another).
+async fn local_collection_names(
+    local: &DavStoreConfig,
+) -> Result<(Option<String>, Option<String>), String> {
+    let logins = logins(local)?;
+    let client = DavClient::new(
+        &local.url,
+        logins.server.as_ref(),
+        &client_options(local, &logins),
+    )
+    .map_err(|e| e.to_string())?;
+    let properties = Collection::new(client, &local.url, local.kind)
+        .map_err(|e| e.to_string())?
+        .properties()
+        .await
+        .map_err(|e| format!("reading the local collection's name: {e}"))?;
+    let some = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    Ok((some(properties.displayname), some(properties.color)))
+}
+
 async fn create(config: &Config, profile: &Profile) -> Result<Outcome, String> {
     let ResolvedStore::Dav(dav) = &profile.server else {
         return Err("the server store is a folder: there is no collection to make".into());
@@ -128,8 +150,14 @@ async fn create(config: &Config, profile: &Profile) -> Result<Outcome, String> {
             components.push(component);
         }
     }
-    let displayname = folder_file(profile, "displayname").unwrap_or_else(|| profile.name.clone());
-    let color = folder_file(profile, "color");
+    let (displayname, color) = match &profile.local {
+        ResolvedStore::Dav(local) => local_collection_names(local).await?,
+        _ => (
+            folder_file(profile, "displayname"),
+            folder_file(profile, "color"),
+        ),
+    };
+    let displayname = displayname.unwrap_or_else(|| profile.name.clone());
     let new = NewCollection {
         components: &components,
         displayname: Some(&displayname),

@@ -221,6 +221,21 @@ pub struct Properties {
     pub sync_token: Option<String>,
 }
 
+/// `#RRGGBB` as `#RRGGBBFF` (opaque); `None` for any other form.
+fn with_alpha(color: &str) -> Option<String> {
+    let hex = color.strip_prefix('#')?;
+    (hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then(|| format!("{color}FF"))
+}
+
+/// Whether the server answered 400 Bad Request.
+fn is_bad_request(e: &DavError) -> bool {
+    match e {
+        DavError::Status { status, .. } => status.as_u16() == 400,
+        DavError::Protocol { message, .. } => message.contains("400"),
+        _ => false,
+    }
+}
+
 /// A calendar or address book collection.
 #[derive(Debug, Clone)]
 pub struct Collection {
@@ -741,13 +756,28 @@ impl Collection {
         if let Some(color) = color
             && self.kind == CollectionKind::Calendar
         {
-            self.client
-                .run(&SetProperty::new(
-                    &self.href,
-                    &names::CALENDAR_COLOUR,
-                    Some(color),
-                ))
-                .await?;
+            let set = |value: String| {
+                let client = self.client.clone();
+                let href = self.href.clone();
+                async move {
+                    client
+                        .run(&SetProperty::new(
+                            &href,
+                            &names::CALENDAR_COLOUR,
+                            Some(&value),
+                        ))
+                        .await
+                }
+            };
+            match set(color.to_string()).await {
+                // SOGo takes `#RRGGBBAA` only (400 "Bad color format").
+                Err(e) if is_bad_request(&e) && with_alpha(color).is_some() => {
+                    set(with_alpha(color).unwrap_or_default()).await?;
+                }
+                other => {
+                    other?;
+                }
+            }
         }
         Ok(())
     }
@@ -1021,6 +1051,14 @@ mod tests {
                 )
             );
         }
+    }
+
+    #[test]
+    fn a_colour_gets_an_alpha_only_when_it_has_none() {
+        assert_eq!(with_alpha("#3A87AD").as_deref(), Some("#3A87ADFF"));
+        assert_eq!(with_alpha("#3A87ADFF"), None);
+        assert_eq!(with_alpha("blue"), None);
+        assert_eq!(with_alpha("#3A87AZ"), None);
     }
 
     #[test]

@@ -191,6 +191,21 @@ impl Server {
     /// `…/Contacts/` (SOGo), `/caldav.php/alice/` for both kinds (DAViCal),
     /// `/dav/calendars/user/alice/` and `/dav/addressbooks/user/alice/` (Cyrus).
     pub async fn new_collection(&self, kind: CollectionKind) -> Collection {
+        let href = self.unused_href(kind);
+        let client = self.client();
+        match kind {
+            CollectionKind::Calendar => client.run(&CreateCalendar::new(&href)).await.map(drop),
+            CollectionKind::AddressBook => {
+                client.run(&CreateAddressBook::new(&href)).await.map(drop)
+            }
+        }
+        .unwrap_or_else(|e| panic!("{}: cannot create {href}: {e}", self.name));
+        Collection::new(client, &href, kind).expect("collection")
+    }
+
+    /// The path of a collection of `kind` that does not exist yet, where
+    /// [`Server::new_collection`] would make one (for `davsync create`).
+    pub fn unused_href(&self, kind: CollectionKind) -> String {
         let template = match kind {
             CollectionKind::Calendar => &self.calendar_url,
             CollectionKind::AddressBook => &self.addressbook_url,
@@ -208,16 +223,7 @@ impl Server {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
-        let href = format!("{home}{name}/");
-        let client = self.client();
-        match kind {
-            CollectionKind::Calendar => client.run(&CreateCalendar::new(&href)).await.map(drop),
-            CollectionKind::AddressBook => {
-                client.run(&CreateAddressBook::new(&href)).await.map(drop)
-            }
-        }
-        .unwrap_or_else(|e| panic!("{}: cannot create {href}: {e}", self.name));
-        Collection::new(client, &href, kind).expect("collection")
+        format!("{home}{name}/")
     }
 
     /// For a test that runs davsync as a program: a runtime of its own for

@@ -13,17 +13,6 @@ use davsync_testkit::cli::{Davsync, Run};
 use davsync_testkit::folder::write_file;
 use davsync_testkit::items::{event, task, vcard3};
 
-/// A URL beside `template` (a collection of the test user), not taken yet.
-fn beside(template: &str, name: &str) -> String {
-    let trimmed = template.trim_end_matches('/');
-    let home = &trimmed[..=trimmed.rfind('/').unwrap()];
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!("{home}{name}{}x{nanos}/", std::process::id())
-}
-
 fn davsync(s: &Setup, config: &str, args: &[&str]) -> Run {
     let path = s.root.join("config.toml");
     std::fs::write(&path, config).unwrap();
@@ -46,8 +35,9 @@ fn create_then_sync(name: &str) {
         .enable_all()
         .build()
         .unwrap();
-    let cal_url = beside(&s.server.calendar_url, "made");
-    let book_url = beside(&s.server.addressbook_url, "madebook");
+    let client = s.server.client();
+    let cal_url = client.url_of(&s.server.unused_href(CollectionKind::Calendar));
+    let book_url = client.url_of(&s.server.unused_href(CollectionKind::AddressBook));
     let cal = Collection::new(s.server.client(), &cal_url, CollectionKind::Calendar).unwrap();
     let book = Collection::new(s.server.client(), &book_url, CollectionKind::AddressBook).unwrap();
     let events = s.folder("events");

@@ -1,6 +1,7 @@
 //! The integration tests of davsync (the binary), in one test binary (one link instead of
 //! one per file: shorter builds). Each module is one concern, as its `//!` says.
 
+mod account_copy;
 mod check;
 mod cli;
 mod clients;
