@@ -543,6 +543,35 @@ EOF
   wait_for "$PRINCIPAL_URL" "${PIDS[@]}"
   ensure_collection calendar "$CALENDAR_URL"
   ensure_collection addressbook "$ADDRESSBOOK_URL"
+
+  # Shared calendars (for discover): bob made alice his calendar read proxy, carol her write
+  # proxy (a grant on the principal, as DAViCal's admin pages make it); each has a calendar
+  # `shared`. On every start, so that a state folder made before this was added gets them.
+  local who
+  for who in bob carol; do
+    "${PSQL[@]}" -d davical <<EOF
+SET client_min_messages = warning;
+INSERT INTO usr (active, email_ok, updated, username, password, fullname, email)
+SELECT TRUE, current_date, current_date, '$who', '**$who-secret-pw', initcap('$who'), '$who@example.org'
+WHERE NOT EXISTS (SELECT 1 FROM usr WHERE lower(username) = '$who');
+INSERT INTO principal (type_id, user_no, displayname, default_privileges)
+SELECT 1, u.user_no, u.fullname, privilege_to_bits(ARRAY['schedule-deliver'])
+FROM usr u WHERE lower(u.username) = '$who'
+AND NOT EXISTS (SELECT 1 FROM principal p WHERE p.user_no = u.user_no);
+INSERT INTO grants (by_principal, to_principal, privileges, is_group)
+SELECT b.principal_id, a.principal_id,
+       privilege_to_bits(CASE WHEN '$who' = 'carol' THEN ARRAY['read', 'write'] ELSE ARRAY['read'] END), FALSE
+FROM principal b JOIN usr ub ON ub.user_no = b.user_no, principal a JOIN usr ua ON ua.user_no = a.user_no
+WHERE lower(ub.username) = '$who' AND lower(ua.username) = '$DAV_USER'
+AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.by_principal = b.principal_id AND g.to_principal = a.principal_id);
+EOF
+    (DAV_USER="$who" DAV_PASSWORD="$who-secret-pw" ensure_collection calendar "${BASE_URL}caldav.php/$who/shared/") ||
+      return 1
+  done
+  EXTRA_ENV=(
+    "DAV_SHARED_READ_URL=${BASE_URL}caldav.php/bob/shared/"
+    "DAV_SHARED_WRITE_URL=${BASE_URL}caldav.php/carol/shared/"
+  )
 }
 
 # ------------------------------------------------------------------------------------------
@@ -706,7 +735,10 @@ EOF
   ADDRESSBOOK_URL="${BASE_URL}addressbooks/alice/contacts/"
   wait_for "$CALENDAR_URL" "${PIDS[@]}"
   wait_for "$ADDRESSBOOK_URL" "${PIDS[@]}"
-  EXTRA_ENV=("DAV_READONLY_CALENDAR_URL=${BASE_URL}calendars/admin/shared/")
+  EXTRA_ENV=(
+    "DAV_READONLY_CALENDAR_URL=${BASE_URL}calendars/admin/shared/"
+    "DAV_SHARED_READ_URL=${BASE_URL}calendars/admin/shared/"
+  )
 }
 
 # tinyproxy (Debian's), twice: an open proxy, and one that asks for a user name and password.

@@ -275,7 +275,19 @@ fn collection_json(c: &DiscoveredCollection) -> serde_json::Value {
         "components": c.components,
         "read_only": c.read_only,
         "supports_sync": c.supports_sync,
+        "shared_by": c.shared_by,
     })
+}
+
+/// The user a principal URL names: its last path segment
+/// (`…/principals/admin/` → `admin`).
+fn owner_name(principal: &str) -> &str {
+    principal
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(principal)
 }
 
 /// Text for a table cell: one line, no control characters.
@@ -286,7 +298,7 @@ fn cell(text: &str) -> String {
 }
 
 fn table(collections: &[DiscoveredCollection]) -> String {
-    let rows: Vec<[String; 5]> = collections
+    let rows: Vec<[String; 6]> = collections
         .iter()
         .map(|c| {
             [
@@ -294,12 +306,13 @@ fn table(collections: &[DiscoveredCollection]) -> String {
                 cell(c.displayname.as_deref().unwrap_or("-")),
                 cell(c.color.as_deref().unwrap_or("-")),
                 if c.read_only { "yes" } else { "no" }.to_string(),
+                cell(c.shared_by.as_deref().map_or("-", owner_name)),
                 c.url.clone(),
             ]
         })
         .collect();
-    let header = ["KIND", "NAME", "COLOR", "READ-ONLY", "URL"].map(str::to_string);
-    let mut widths = [0usize; 5];
+    let header = ["KIND", "NAME", "COLOR", "READ-ONLY", "SHARED BY", "URL"].map(str::to_string);
+    let mut widths = [0usize; 6];
     for row in std::iter::once(&header).chain(&rows) {
         for (w, text) in widths.iter_mut().zip(row) {
             *w = (*w).max(text.chars().count());
@@ -820,6 +833,7 @@ mod tests {
             description: None,
             components: components.iter().map(|c| c.to_string()).collect(),
             read_only: false,
+            shared_by: None,
             supports_sync: true,
         }
     }

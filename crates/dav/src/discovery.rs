@@ -25,6 +25,10 @@
 //!    type, display name, colour, description, supported components,
 //!    `current-user-privilege-set` and the supported reports of every member.
 //!
+//! 5. **Shared calendars.** The calendar homes of the principals that made
+//!    the user their calendar proxy (`calendar-proxy-read-for`,
+//!    `calendar-proxy-write-for`) are listed the same way (see [`delegation`]).
+//!
 //! DNS goes through `hickory-resolver`: the system's configuration, or one
 //! server named in [`DiscoveryOptions::dns_server`] (for tests and special
 //! setups). Errors name the URL or the DNS name, never a password.
@@ -45,6 +49,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::net::SocketAddr;
+
+mod delegation;
 
 /// How discovery talks to the network.
 #[derive(Debug, Clone, Default)]
@@ -97,6 +103,9 @@ pub struct DiscoveredCollection {
     pub read_only: bool,
     /// Whether it supports the `sync-collection` report.
     pub supports_sync: bool,
+    /// The principal URL of the user who shares it, for a calendar found
+    /// through a calendar proxy (see [`delegation`]); `None` for the user's own.
+    pub shared_by: Option<String>,
 }
 
 impl DiscoveredCollection {
@@ -622,31 +631,50 @@ impl<'a> Run<'a> {
                 &mut self.result.addressbook_home_sets
             };
             if any_home && !list.contains(&url) {
-                list.push(url.clone());
+                list.push(url);
             }
-            if !self.listed.insert(url.clone()) {
-                continue;
+            self.list_home(&o, &p, None).await;
+        }
+        if any_home {
+            self.explore_delegations(origin, path, &principal).await;
+        }
+    }
+
+    /// Lists the calendars and address books in the home set at `path`
+    /// (once per run), as shared by `shared` when it is another user's.
+    async fn list_home(
+        &mut self,
+        origin: &Origin,
+        path: &str,
+        shared: Option<&delegation::Shared>,
+    ) {
+        let url = origin.url(path);
+        if !self.listed.insert(url) {
+            return;
+        }
+        let client = match self.client(origin) {
+            Ok(c) => c,
+            Err(e) => {
+                self.failed(e);
+                return;
             }
-            let client = match self.client(&o) {
-                Ok(c) => c,
-                Err(e) => {
-                    self.failed(e);
-                    continue;
-                }
-            };
-            match client.run(&ListCollections::new(&p)).await {
-                Ok(found) => {
-                    for entry in found {
-                        let url = collection_url(&o, &entry.href);
-                        if self.result.collections.iter().any(|c| c.url == url) {
-                            continue;
-                        }
-                        self.result.collections.push(entry.into_collection(url));
+        };
+        match client.run(&ListCollections::new(path)).await {
+            Ok(found) => {
+                for entry in found {
+                    let url = collection_url(origin, &entry.href);
+                    if self.result.collections.iter().any(|c| c.url == url) {
+                        continue;
                     }
+                    let collection = match shared {
+                        Some(shared) => shared.mark(entry, url),
+                        None => entry.into_collection(url),
+                    };
+                    self.result.collections.push(collection);
                 }
-                Err(e) => {
-                    self.failed(e);
-                }
+            }
+            Err(e) => {
+                self.failed(e);
             }
         }
     }
@@ -909,6 +937,7 @@ impl Entry {
             components,
             read_only,
             supports_sync: self.supports_sync,
+            shared_by: None,
         }
     }
 }

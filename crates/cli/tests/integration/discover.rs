@@ -23,7 +23,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const PASSWORD_VAR: &str = "DAVSYNC_TEST_DISCOVER_PW";
+pub(crate) const PASSWORD_VAR: &str = "DAVSYNC_TEST_DISCOVER_PW";
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn unique() -> String {
@@ -48,7 +48,7 @@ fn davsync(dir: &Path) -> Davsync {
 }
 
 /// Runs davsync with `args`, the password in `PASSWORD_VAR` and `envs`.
-fn run(dir: &Path, args: &[&str], password: &str, envs: &[(&str, &str)]) -> Run {
+pub(crate) fn run(dir: &Path, args: &[&str], password: &str, envs: &[(&str, &str)]) -> Run {
     let d = davsync(dir);
     let mut cmd = d.command(args);
     cmd.env(PASSWORD_VAR, password)
@@ -65,13 +65,13 @@ fn run(dir: &Path, args: &[&str], password: &str, envs: &[(&str, &str)]) -> Run 
     }
 }
 
-fn json_of(run: &Run) -> Value {
+pub(crate) fn json_of(run: &Run) -> Value {
     serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.describe()))
 }
 
 /// The collection with `url` in a `--json` answer.
-fn collection<'a>(json: &'a Value, url: &str) -> &'a Value {
+pub(crate) fn collection<'a>(json: &'a Value, url: &str) -> &'a Value {
     json["collections"]
         .as_array()
         .unwrap()
@@ -257,7 +257,7 @@ fn make_own_collections(server: &Server) -> OwnCollections {
 }
 
 /// The profiles `--write` reported as added for `url`, as (name, content, mode, local).
-fn added_for(json: &Value, url: &str) -> Vec<(String, String, String, PathBuf)> {
+pub(crate) fn added_for(json: &Value, url: &str) -> Vec<(String, String, String, PathBuf)> {
     json["added"]
         .as_array()
         .unwrap_or_else(|| panic!("no `added` in {json:#}"))

@@ -10,6 +10,7 @@ mod convergence;
 mod create;
 mod daemon;
 mod discover;
+mod discover_shared;
 mod faults;
 mod furniture;
 mod kill;
