@@ -319,6 +319,31 @@ impl Item {
 }
 
 impl Item {
+    /// The member contacts a VLIST names as outside members only because
+    /// they were not on the server when davsync wrote it (an
+    /// `X-ADDRESSBOOKSERVER-MEMBER` with `X-DAVSYNC-UID`, or a `urn:uuid:`
+    /// value): once one of them is, the list is to be written again. Empty
+    /// for any other item.
+    pub fn awaited_members(&self) -> Vec<String> {
+        if self.kind() != ItemKind::List {
+            return Vec::new();
+        }
+        let mut awaited = Vec::new();
+        let _ = self.edit_components(|c| {
+            c.edit(|p| {
+                if p.name() != APPLE_MEMBER {
+                    return;
+                }
+                if let Some(uid) = p.param(DAVSYNC_UID) {
+                    awaited.push(param_decode(&uid));
+                } else if let Some(uid) = urn_uid(p.value()) {
+                    awaited.push(uid.to_string());
+                }
+            })
+        });
+        awaited
+    }
+
     /// The group with its members that name a contact of `gone` (deleted,
     /// UID → what was last known of it) made `mailto:` members with that
     /// contact's name and e-mail ([`Dangling::Keep`]; one without an e-mail

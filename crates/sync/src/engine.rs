@@ -18,6 +18,7 @@ use davsync_store::{
 use futures_util::stream::{self, StreamExt};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+mod awaiting;
 mod dangling;
 mod detect;
 mod duplicates;
@@ -289,6 +290,21 @@ pub async fn sync(job: &SyncJob<'_>) -> Report {
                 finish::end_pass(job, reader, result, &mut report);
             }
             Err(e) => finish::end_pass(job, reader, Err(e), &mut report),
+        }
+    }
+    // Server lists written while a member contact was not on the server yet:
+    // once it is, a pass writes them again, naming it.
+    if report.errors.is_empty() && !job.stopping() {
+        match awaiting::mark_due(job) {
+            Ok(0) => {}
+            Ok(_) => {
+                let mut reader = Reader::new(job);
+                let result = run(job, &mut reader, &mut report).await;
+                finish::end_pass(job, reader, result, &mut report);
+            }
+            Err(e) => report
+                .warnings
+                .push(Message::run(format!("lists awaiting members: {e}"))),
         }
     }
     finish::record(job, report)

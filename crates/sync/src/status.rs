@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use std::collections::HashMap;
 use std::path::Path;
 
+mod awaiting;
 mod event_keys;
 pub use event_keys::Keyed;
 

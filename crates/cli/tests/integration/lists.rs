@@ -249,6 +249,53 @@ fn sogo_lists_are_groups_in_the_folder_and_lists_on_the_server() {
     assert!(!s.server_bodies(&book).contains_key("kids"));
 }
 
+/// A group member whose contact cannot go to the server (here: its file is
+/// broken) goes up as an outside member; once the contact is there, the
+/// same run writes the list again, naming it.
+#[test]
+fn sogo_a_list_names_a_member_once_its_contact_is_on_the_server() {
+    let s = Setup::new("sogo");
+    let local = s.folder("local");
+    let book = s.collection(CollectionKind::AddressBook);
+    let config = s.profile("people", "contacts", &local, &book, "");
+    write_file(&local, "homer.vcf", &vcard3("homer", "Homer"));
+    let newbie = vcard3("newbie", "New Bie");
+    write_file(
+        &local,
+        "newbie.vcf",
+        newbie.replace("END:VCARD\r\n", "").as_str(),
+    );
+    write_file(
+        &local,
+        "team.vcf",
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:team\r\nKIND:group\r\nFN:Team\r\n\
+         MEMBER:urn:uuid:homer\r\nMEMBER:urn:uuid:newbie\r\nEND:VCARD\r\n",
+    );
+    let (code, json) = s.sync_with(&config, &s.server.password, &[]);
+    assert_eq!(code, 1, "the broken file is an error: {json:#}");
+    let server = s.server_bodies(&book)["team"].replace("\r\n ", "");
+    assert_eq!(cards(&server), ["homer.vcf"], "{server}");
+    assert!(server.contains("urn:uuid:newbie"), "{server}");
+    let db = davsync_sync::StatusDb::open(&s.root.join("data/status/people.sqlite")).unwrap();
+    assert_eq!(db.awaiting_members().unwrap()["team"], ["newbie"]);
+
+    // The file mended: the contact goes up, and the list after it.
+    write_file(&local, "newbie.vcf", &newbie);
+    let run = &s.sync(&config, &[])["people"];
+    assert_eq!(run["server"]["created"], 1, "{run:#}");
+    assert_eq!(run["server"]["updated"], 1, "{run:#}");
+    let server = s.server_bodies(&book)["team"].replace("\r\n ", "");
+    assert_eq!(cards(&server), ["homer.vcf", "newbie.vcf"], "{server}");
+    assert!(!server.contains("X-ADDRESSBOOKSERVER-MEMBER"), "{server}");
+    assert!(db.awaiting_members().unwrap().is_empty());
+    let (_, group) = local_item(&local, "team");
+    assert_eq!(
+        members(&group),
+        (vec!["homer".into(), "newbie".into()], vec![])
+    );
+    assert_idle(&s, &config, "after the list was written again");
+}
+
 #[test]
 fn sogo_lists_can_be_skipped_and_are_counted() {
     let s = Setup::new("sogo");

@@ -213,6 +213,8 @@ fn a_member_not_on_the_server_is_an_outside_member_until_it_is() {
         assert!(body.contains(&format!("{line}\r\n")), "{line} in\n{body}");
     }
     assert!(!body.contains("KIND"), "{body}");
+    assert_eq!(list.awaited_members(), ["uid-new", "uid-elsewhere"]);
+    assert!(group.awaited_members().is_empty(), "a group awaits nothing");
     // Back: the group as it was.
     let back = list
         .list_to_group(GroupShape::Vcard4, &names, Dangling::Keep)
@@ -229,6 +231,7 @@ fn a_member_not_on_the_server_is_an_outside_member_until_it_is() {
         .group_to_list(&names, Some(&list), Dangling::Keep)
         .unwrap();
     assert!(logical(list.body()).contains("CARD;EMAIL=new@example.org;FN=New One:new.vcf\r\n"));
+    assert_eq!(list.awaited_members(), ["uid-elsewhere"]);
     // A member that is no contact at all goes with `drop`.
     let dropped = group.group_to_list(&names, None, Dangling::Drop).unwrap();
     assert!(!dropped.body().contains("uid-elsewhere"));

@@ -221,6 +221,12 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
                 ),
             );
         }
+        if side == Side::Server && mapped.kind() == davsync_pim::ItemKind::List {
+            self.job
+                .status
+                .set_awaiting_members(&uid, &mapped.awaited_members())
+                .map_err(|e| Failure::new(Side::Local, None, e.to_string()))?;
+        }
         let written_found = Found::unread(
             written.href,
             written.version,
