@@ -3,6 +3,7 @@
 //! `--write` adds one profile per collection to the configuration file.
 
 use crate::UsageError;
+use crate::presets::{self, Inputs, Preset};
 use crate::secrets::{self, KeyNames, PasswordSource};
 use anyhow::{Context, Result, anyhow};
 use clap::ArgGroup;
@@ -25,21 +26,31 @@ pub(crate) const DNS_SERVER_VAR: &str = "DAVSYNC_DNS_SERVER";
 /// Arguments of `davsync discover`.
 #[derive(Debug, clap::Args)]
 #[command(
-    group(ArgGroup::new("start").required(true).args(["url", "email"])),
+    group(ArgGroup::new("start").required(true).multiple(true).args(["url", "email", "preset"])),
     group(ArgGroup::new("password").args(["password_command", "password_env", "password_keyring"])),
     after_long_help = DISCOVER_HELP
 )]
 pub(crate) struct DiscoverArgs {
     /// A URL on the server: its root, its DAV base (SOGo: https://HOST/SOGo/dav/),
-    /// a principal or a collection.
+    /// a principal or a collection. With --preset: discovery starts here instead
+    /// of at the preset's URL.
     #[arg(long, value_name = "URL")]
     url: Option<String>,
     /// An e-mail address: its domain's DNS SRV/TXT records and well-known URLs say
-    /// where the server is.
+    /// where the server is. With --preset: the preset's {email}, and the user name
+    /// when --user is not given.
     #[arg(long, value_name = "ADDRESS")]
     email: Option<String>,
+    /// A server preset (`davsync presets` lists them): discovery starts at its URL,
+    /// and --write gives the new profiles its keys.
+    #[arg(long, value_name = "NAME")]
+    preset: Option<String>,
+    /// With --preset: the server's host name (https is meant), HOST:PORT, or its base
+    /// URL (https://example.org/nextcloud, http://127.0.0.1:5232).
+    #[arg(long, value_name = "HOST", requires = "preset", conflicts_with = "url")]
+    host: Option<String>,
     /// The user name on the server [default with --email: the address].
-    #[arg(long, value_name = "NAME", required_unless_present = "email")]
+    #[arg(long, value_name = "NAME", required_unless_present_any = ["email", "preset"])]
     user: Option<String>,
     /// A shell command whose first line of output is the password.
     #[arg(long, value_name = "CMD")]
@@ -79,6 +90,14 @@ and the TLS and proxy options as the store keys of the same names (--tls-ca-file
 tls_ca_file; paths made absolute). Collections already configured (same URL and content) are
 skipped.
 
+--preset NAME: discovery starts at the preset's URL, made from --host (a host name means https;
+a base URL such as http://127.0.0.1:5232 or https://example.org/nextcloud is taken as it is),
+--user and --email; a missing one is an error naming it. A preset with a CalDAV and a CardDAV
+root discovers both (a root that fails is a warning while the other answers). --url with
+--preset starts at that URL instead; the preset still gives the keys. --write writes the
+preset's keys into each new profile, after a comment `# preset: NAME (davsync presets)`.
+`davsync presets` lists the presets, their URLs and keys.
+
 Testing and special setups: DAVSYNC_DNS_SERVER=IP[:PORT] sends the SRV/TXT queries to that DNS
 server instead of the system's resolvers.
 
@@ -87,32 +106,8 @@ usage or configuration error.";
 
 /// Runs `davsync discover`; `Ok(false)` when discovery failed.
 pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
-    let (start, host) = match (&args.url, &args.email) {
-        (Some(url), _) => {
-            let host = url
-                .parse::<http::Uri>()
-                .ok()
-                .and_then(|u| u.host().map(str::to_string))
-                .with_context(|| format!("{url:?} is not an http:// or https:// URL"))
-                .map_err(UsageError::of)?;
-            (Start::Url(url.trim().to_string()), host)
-        }
-        (None, Some(address)) => {
-            let domain = address
-                .rsplit_once('@')
-                .map(|(_, d)| d.to_ascii_lowercase())
-                .filter(|d| !d.is_empty())
-                .with_context(|| format!("{address:?} is not an e-mail address (NAME@DOMAIN)"))
-                .map_err(UsageError::of)?;
-            (Start::Email(address.trim().to_string()), domain)
-        }
-        (None, None) => return Err(UsageError::of(anyhow!("give --url or --email"))),
-    };
-    let user = match (&args.user, &args.email) {
-        (Some(user), _) => user.clone(),
-        (None, Some(address)) => address.trim().to_string(),
-        (None, None) => return Err(UsageError::of(anyhow!("give --user"))),
-    };
+    let plan = StartPlan::of(args)?;
+    let (host, user) = (plan.host.clone(), plan.user.clone());
     let source = PasswordSource::from_keys(
         args.password_command.clone(),
         args.password_keyring,
@@ -142,7 +137,7 @@ pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
             password: String::new(),
         },
     };
-    let probe_url = match &start {
+    let probe_url = match &plan.starts[0] {
         Start::Url(url) => url.clone(),
         Start::Email(_) => format!("https://{host}/"),
     };
@@ -153,30 +148,59 @@ pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let found = match runtime.block_on(discovery::discover(&start, Some(&credentials), &options)) {
-        Ok(found) => found,
-        Err(e @ (DiscoveryError::InvalidUrl(_) | DiscoveryError::InvalidEmail(_))) => {
-            return Err(e.into());
+    let mut principals: Vec<String> = Vec::new();
+    let mut collections: Vec<DiscoveredCollection> = Vec::new();
+    let mut failures = Vec::new();
+    for start in &plan.starts {
+        match runtime.block_on(discovery::discover(start, Some(&credentials), &options)) {
+            Ok(found) => {
+                for p in found.principals {
+                    if !principals.contains(&p) {
+                        principals.push(p);
+                    }
+                }
+                for c in found.collections {
+                    if !collections.iter().any(|known| known.url == c.url) {
+                        collections.push(c);
+                    }
+                }
+            }
+            Err(e @ (DiscoveryError::InvalidUrl(_) | DiscoveryError::InvalidEmail(_))) => {
+                return Err(e.into());
+            }
+            Err(e) => failures.push((start, e)),
         }
-        Err(e) => {
+    }
+    if failures.len() == plan.starts.len() {
+        for (_, e) in &failures {
             eprintln!("davsync: {e}");
-            if matches!(e, DiscoveryError::NotFound { .. }) && args.url.is_some() {
-                eprintln!(
-                    "davsync: hint: give the server's DAV address, e.g. https://HOST/SOGo/dav/ \
-                     (SOGo), https://HOST/remote.php/dav/ (Nextcloud), or a calendar's URL"
-                );
-            }
-            if matches!(e, DiscoveryError::Unauthorized(_)) {
-                let from = source.as_ref().map_or_else(
-                    || "no password option given".to_string(),
-                    |s| format!("password from {}", s.describe(KeyNames::OPTIONS)),
-                );
-                eprintln!("davsync: (user {user:?}; {from})");
-            }
-            return Ok(false);
         }
-    };
-    let mut collections = found.collections.clone();
+        let any = |f: fn(&DiscoveryError) -> bool| failures.iter().any(|(_, e)| f(e));
+        if any(|e| matches!(e, DiscoveryError::NotFound { .. }))
+            && args.url.is_some()
+            && plan.preset.is_none()
+        {
+            eprintln!(
+                "davsync: hint: give the server's DAV address, e.g. https://HOST/SOGo/dav/ \
+                 (SOGo), https://HOST/remote.php/dav/ (Nextcloud), or a calendar's URL; or a \
+                 preset: `davsync presets`"
+            );
+        }
+        if any(|e| matches!(e, DiscoveryError::Unauthorized(_))) {
+            let from = source.as_ref().map_or_else(
+                || "no password option given".to_string(),
+                |s| format!("password from {}", s.describe(KeyNames::OPTIONS)),
+            );
+            eprintln!("davsync: (user {user:?}; {from})");
+        }
+        return Ok(false);
+    }
+    for (start, e) in &failures {
+        eprintln!(
+            "davsync: warning: nothing found from {start}: {e}; the collections of the other \
+             root are listed"
+        );
+    }
     collections.sort_by_cached_key(|c| {
         (
             c.kind == CollectionKind::AddressBook,
@@ -192,14 +216,14 @@ pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
             &collections,
             &user,
             args,
-            &start,
+            &plan,
         )?),
         _ => None,
     };
 
     if args.json {
         let mut out = json!({
-            "principals": found.principals,
+            "principals": principals,
             "collections": collections.iter().map(collection_json).collect::<Vec<_>>(),
         });
         if let Some(w) = &written {
@@ -218,7 +242,7 @@ pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
     }
 
     let mut out = String::new();
-    for principal in &found.principals {
+    for principal in &principals {
         out.push_str(&format!("Principal: {principal}\n"));
     }
     if collections.is_empty() {
@@ -228,7 +252,9 @@ pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
     }
     if let Some(w) = &written {
         out.push_str(&written_text(w, config_path, source.is_some()));
-        if matches!(start, Start::Email(_)) && args.password_keyring {
+        if (matches!(plan.starts[0], Start::Email(_)) || plan.starts.len() > 1)
+            && args.password_keyring
+        {
             let hosts: HashSet<String> = w
                 .added
                 .iter()
@@ -244,6 +270,102 @@ pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
     }
     print_out(&out)?;
     Ok(true)
+}
+
+/// Where discovery starts, from the options: a URL, an e-mail address, or a
+/// preset's URLs (`--url` instead of them when given).
+#[derive(Debug)]
+pub(super) struct StartPlan {
+    /// One start, or a preset's CalDAV and CardDAV roots.
+    pub(super) starts: Vec<Start>,
+    /// The host of the first start (the e-mail's domain): the keyring's `NAME@HOST`.
+    pub(super) host: String,
+    /// The user name.
+    pub(super) user: String,
+    /// The preset, with `--preset`.
+    pub(super) preset: Option<&'static Preset>,
+}
+
+impl StartPlan {
+    fn of(args: &DiscoverArgs) -> Result<StartPlan> {
+        let user = args
+            .user
+            .as_deref()
+            .or(args.email.as_deref())
+            .map(|u| u.trim().to_string());
+        let Some(name) = &args.preset else {
+            if args.url.is_some() && args.email.is_some() {
+                return Err(UsageError::of(anyhow!(
+                    "give --url or --email, not both (with --preset, --email fills its {{email}})"
+                )));
+            }
+            let start = match (&args.url, &args.email) {
+                (Some(url), _) => Start::Url(url.trim().to_string()),
+                (None, Some(address)) => Start::Email(address.trim().to_string()),
+                (None, None) => return Err(UsageError::of(anyhow!("give --url or --email"))),
+            };
+            let user = user.ok_or_else(|| UsageError::of(anyhow!("give --user")))?;
+            return StartPlan::new(vec![start], user, None);
+        };
+        let preset = presets::find(name)
+            .and_then(Preset::usable)
+            .map_err(UsageError::of)?;
+        let user = user.ok_or_else(|| {
+            UsageError::of(anyhow!(
+                "preset {} needs --user ({}), or --email",
+                preset.name,
+                preset.login
+            ))
+        })?;
+        let starts = match &args.url {
+            Some(url) => vec![Start::Url(url.trim().to_string())],
+            None => preset
+                .urls(Inputs {
+                    host: args.host.as_deref(),
+                    user: Some(&user),
+                    email: args.email.as_deref().map(str::trim),
+                })
+                .map_err(UsageError::of)?
+                .into_iter()
+                .map(|(_, url)| Start::Url(url))
+                .collect(),
+        };
+        StartPlan::new(starts, user, Some(preset))
+    }
+
+    fn new(starts: Vec<Start>, user: String, preset: Option<&'static Preset>) -> Result<StartPlan> {
+        let host = match starts.first() {
+            Some(Start::Url(url)) => url
+                .parse::<http::Uri>()
+                .ok()
+                .and_then(|u| u.host().map(str::to_string))
+                .with_context(|| format!("{url:?} is not an http:// or https:// URL"))
+                .map_err(UsageError::of)?,
+            Some(Start::Email(address)) => address
+                .rsplit_once('@')
+                .map(|(_, d)| d.to_ascii_lowercase())
+                .filter(|d| !d.is_empty())
+                .with_context(|| format!("{address:?} is not an e-mail address (NAME@DOMAIN)"))
+                .map_err(UsageError::of)?,
+            None => return Err(UsageError::of(anyhow!("nothing to start discovery from"))),
+        };
+        Ok(StartPlan {
+            starts,
+            host,
+            user,
+            preset,
+        })
+    }
+
+    /// The starts as the comment of `--write` names them.
+    pub(super) fn describe(&self) -> String {
+        let starts: Vec<String> = self.starts.iter().map(ToString::to_string).collect();
+        let mut out = starts.join(", ");
+        if let Some(p) = self.preset {
+            out.push_str(&format!("; preset {}", p.name));
+        }
+        out
+    }
 }
 
 /// `DAVSYNC_DNS_SERVER`: `IP:PORT`, or an IP (port 53).

@@ -2,12 +2,13 @@
 //! contents, folders; collections already configured skipped), their TOML text,
 //! and the append to the configuration file after the result was parsed.
 
-use super::{DiscoverArgs, cell};
+use super::{DiscoverArgs, StartPlan, cell};
 use crate::UsageError;
-use crate::config::Config;
+use crate::config::{Config, Content};
+use crate::presets::{self, Preset};
 use anyhow::{Context, Result, anyhow};
 use davsync_dav::CollectionKind;
-use davsync_dav::discovery::{DiscoveredCollection, Start};
+use davsync_dav::discovery::DiscoveredCollection;
 use serde_json::json;
 use std::collections::HashSet;
 use std::io::Write as _;
@@ -295,13 +296,14 @@ fn render_profiles(
     planned: &[Planned],
     user: &str,
     store_keys: &[String],
-    start: &Start,
+    started: &str,
+    preset: Option<&Preset>,
 ) -> String {
     let mut out = format!(
         "# Added by `davsync discover` on {} for {} ({}).\n",
         chrono::Local::now().format("%Y-%m-%d %H:%M"),
         cell(user),
-        cell(&start.to_string()),
+        cell(started),
     );
     for p in planned {
         let key = if p.name.contains('.') {
@@ -317,10 +319,12 @@ fn render_profiles(
         if p.read_only {
             out.push_str("mode = \"to-local\"  # read-only on the server\n");
         }
-        if p.content != "contacts" && is_sogo(&p.url) {
-            out.push_str(
+        match preset {
+            Some(preset) => out.push_str(&presets::profile_lines(preset, content_of(p.content))),
+            None if p.content != "contacts" && is_sogo(&p.url) => out.push_str(
                 "sogo_no_notifications = true  # SOGo mails no invitations for synced items\n",
-            );
+            ),
+            None => {}
         }
         out.push_str(&format!(
             "local = {{ type = \"vdir\", path = {} }}\n",
@@ -342,6 +346,15 @@ fn render_profiles(
     out
 }
 
+/// The content a planned profile has.
+fn content_of(content: &str) -> Content {
+    match content {
+        "events" => Content::Events,
+        "tasks" => Content::Tasks,
+        _ => Content::Contacts,
+    }
+}
+
 /// Whether a collection is on a SOGo server (its DAV root is `/SOGo/dav/`):
 /// its calendars get SOGo's notification flag, as the original's SOGo preset does.
 fn is_sogo(url: &str) -> bool {
@@ -354,7 +367,7 @@ pub(super) fn write_profiles(
     collections: &[DiscoveredCollection],
     user: &str,
     args: &DiscoverArgs,
-    start: &Start,
+    plan: &StartPlan,
 ) -> Result<Written> {
     let root = std::path::absolute(root)
         .with_context(|| format!("cannot use {} as the local root", root.display()))?;
@@ -382,7 +395,13 @@ pub(super) fn write_profiles(
     };
     let mut store_keys: Vec<String> = password_key.into_iter().collect();
     store_keys.extend(args.network.keys()?);
-    let addition = render_profiles(&written.added, user, &store_keys, start);
+    let addition = render_profiles(
+        &written.added,
+        user,
+        &store_keys,
+        &plan.describe(),
+        plan.preset,
+    );
     let mut new_text = old.clone();
     if !new_text.is_empty() && !new_text.ends_with('\n') {
         new_text.push('\n');
@@ -553,7 +572,8 @@ mod tests {
             &w.added,
             "alice",
             &["password_env = \"PW\"".to_string()],
-            &Start::Url("http://h/".into()),
+            "http://h/",
+            None,
         );
         let cfg = Config::parse(&text, &root.path().join("c.toml")).unwrap();
         assert_eq!(cfg.profiles.len(), 5);
@@ -573,7 +593,7 @@ mod tests {
             collection(Some("Work"), "https://h/dav/cal/work/", &["VEVENT"]),
         ];
         let w = plan_profiles(&collections, &existing, root.path());
-        let text = render_profiles(&w.added, "alice", &[], &Start::Url("https://h/".into()));
+        let text = render_profiles(&w.added, "alice", &[], "https://h/", None);
         let cfg = Config::parse(&text, &root.path().join("c.toml")).unwrap();
         let flags: Vec<(&str, bool)> = cfg
             .profiles
@@ -590,6 +610,46 @@ mod tests {
             ],
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_preset_writes_its_keys_after_a_comment_naming_it() {
+        let root = tempfile::tempdir().unwrap();
+        let existing = existing_profiles("", Path::new("c.toml")).unwrap();
+        let collections = [
+            collection(Some("Cal"), "https://h/dav/cal/", &["VEVENT", "VTODO"]),
+            collection(Some("Book"), "https://h/dav/book/", &[]),
+            collection(Some("S"), "https://h/SOGo/dav/a/Calendar/s/", &["VEVENT"]),
+        ];
+        let w = plan_profiles(&collections, &existing, root.path());
+        let icloud = crate::presets::find("icloud").unwrap();
+        let text = render_profiles(&w.added, "a", &[], "https://h/", Some(icloud));
+        assert_eq!(
+            text.matches("# preset: icloud (davsync presets)\n").count(),
+            4,
+            "{text}"
+        );
+        // Calendar keys in calendar profiles, contact keys in the contacts profile.
+        assert_eq!(text.matches("\ntimezones = \"iana\"").count(), 3, "{text}");
+        assert_eq!(
+            text.matches("\nserver_groups = \"apple\"").count(),
+            1,
+            "{text}"
+        );
+        // The preset decides: no SOGo guess besides.
+        assert!(!text.contains("sogo_no_notifications"), "{text}");
+        let cfg = Config::parse(&text, &root.path().join("c.toml")).unwrap();
+        assert_eq!(cfg.profiles.len(), 4);
+        let sogo = crate::presets::find("sogo").unwrap();
+        let text = render_profiles(&w.added, "a", &[], "https://h/", Some(sogo));
+        assert_eq!(
+            text.matches("\nsogo_no_notifications = true").count(),
+            3,
+            "{text}"
+        );
+        let cfg = Config::parse(&text, &root.path().join("c.toml")).unwrap();
+        assert!(cfg.profiles.iter().all(|p| p.content == Content::Contacts
+            || (p.mapping.sogo_no_notifications && !p.mapping.schedule_agent_client)));
     }
 
     #[test]
