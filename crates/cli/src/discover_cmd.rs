@@ -3,7 +3,7 @@
 //! `--write` adds one profile per collection to the configuration file.
 
 use crate::UsageError;
-use crate::presets::{self, Inputs, Preset};
+use crate::presets::{self, Inputs, Preset, PresetError};
 use crate::secrets::{self, KeyNames, PasswordSource};
 use anyhow::{Context, Result, anyhow};
 use clap::ArgGroup;
@@ -310,26 +310,35 @@ impl StartPlan {
         let preset = presets::find(name)
             .and_then(Preset::usable)
             .map_err(UsageError::of)?;
-        let user = user.ok_or_else(|| {
-            UsageError::of(anyhow!(
-                "preset {} needs --user ({}), or --email",
-                preset.name,
-                preset.login
-            ))
-        })?;
-        let starts = match &args.url {
-            Some(url) => vec![Start::Url(url.trim().to_string())],
-            None => preset
-                .urls(Inputs {
-                    host: args.host.as_deref(),
-                    user: Some(&user),
-                    email: args.email.as_deref().map(str::trim),
-                })
-                .map_err(UsageError::of)?
-                .into_iter()
-                .map(|(_, url)| Start::Url(url))
-                .collect(),
+        let inputs = Inputs {
+            host: args.host.as_deref(),
+            user: user.as_deref(),
+            email: args.email.as_deref().map(str::trim),
         };
+        let urls = match &args.url {
+            Some(url) => Ok(vec![url.trim().to_string()]),
+            None => preset
+                .urls(inputs)
+                .map(|urls| urls.into_iter().map(|(_, url)| url).collect()),
+        };
+        // Every option missing is named at once, the user name too.
+        let urls = match (urls, &user) {
+            (Err(PresetError::Missing { name, mut missing }), None) => {
+                if !missing.contains(&"--user") {
+                    let at = usize::from(missing.first() == Some(&"--host"));
+                    missing.insert(at, "--user");
+                }
+                Err(PresetError::Missing { name, missing })
+            }
+            (Ok(_), None) => Err(PresetError::Missing {
+                name: preset.name,
+                missing: vec!["--user"],
+            }),
+            (urls, _) => urls,
+        }
+        .map_err(UsageError::of)?;
+        let user = user.unwrap_or_default();
+        let starts = urls.into_iter().map(Start::Url).collect();
         StartPlan::new(starts, user, Some(preset))
     }
 

@@ -275,7 +275,15 @@ fn presets_lists_every_preset() {
 fn mistakes_are_usage_errors_that_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("cal").to_string_lossy().to_string();
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["--preset", "radicale"],
+            "preset radicale needs --host and --user",
+        ),
+        (
+            &["--preset", "davical", "--user", "alice"],
+            "preset davical needs --host",
+        ),
         (
             &["--preset", "nextcloud", "--user", "alice"],
             "preset nextcloud needs --host",
