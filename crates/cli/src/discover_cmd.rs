@@ -7,7 +7,9 @@ use crate::presets::{self, Inputs, Preset, PresetError};
 use crate::secrets::{self, KeyNames, PasswordSource};
 use anyhow::{Context, Result, anyhow};
 use clap::ArgGroup;
-use davsync_dav::discovery::{self, DiscoveredCollection, DiscoveryError, DiscoveryOptions, Start};
+use davsync_dav::discovery::{
+    self, DiscoveredCollection, Discovery, DiscoveryError, DiscoveryOptions, Start,
+};
 use davsync_dav::{CollectionKind, Credentials};
 use serde_json::json;
 use std::collections::HashSet;
@@ -148,29 +150,19 @@ pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let mut principals: Vec<String> = Vec::new();
-    let mut collections: Vec<DiscoveredCollection> = Vec::new();
-    let mut failures = Vec::new();
+    let mut results = Vec::new();
     for start in &plan.starts {
-        match runtime.block_on(discovery::discover(start, Some(&credentials), &options)) {
-            Ok(found) => {
-                for p in found.principals {
-                    if !principals.contains(&p) {
-                        principals.push(p);
-                    }
-                }
-                for c in found.collections {
-                    if !collections.iter().any(|known| known.url == c.url) {
-                        collections.push(c);
-                    }
-                }
-            }
-            Err(e @ (DiscoveryError::InvalidUrl(_) | DiscoveryError::InvalidEmail(_))) => {
-                return Err(e.into());
-            }
-            Err(e) => failures.push((start, e)),
+        let result = runtime.block_on(discovery::discover(start, Some(&credentials), &options));
+        if let Err(e @ (DiscoveryError::InvalidUrl(_) | DiscoveryError::InvalidEmail(_))) = result {
+            return Err(e.into());
         }
+        results.push((start, result));
     }
+    let Merged {
+        principals,
+        mut collections,
+        failures,
+    } = merge(results);
     if failures.len() == plan.starts.len() {
         for (_, e) in &failures {
             eprintln!("davsync: {e}");
@@ -223,6 +215,8 @@ pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
 
     if args.json {
         let mut out = json!({
+            "preset": plan.preset.map(|p| p.name),
+            "started_at": plan.starts.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "principals": principals,
             "collections": collections.iter().map(collection_json).collect::<Vec<_>>(),
         });
@@ -242,6 +236,14 @@ pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
     }
 
     let mut out = String::new();
+    if let Some(preset) = plan.preset {
+        out.push_str(&format!(
+            "Preset: {} ({}), from {}\n",
+            preset.name,
+            preset.server,
+            plan.describe_starts()
+        ));
+    }
     for principal in &principals {
         out.push_str(&format!("Principal: {principal}\n"));
     }
@@ -366,15 +368,54 @@ impl StartPlan {
         })
     }
 
+    /// The starts, comma-separated.
+    fn describe_starts(&self) -> String {
+        let starts: Vec<String> = self.starts.iter().map(ToString::to_string).collect();
+        starts.join(", ")
+    }
+
     /// The starts as the comment of `--write` names them.
     pub(super) fn describe(&self) -> String {
-        let starts: Vec<String> = self.starts.iter().map(ToString::to_string).collect();
-        let mut out = starts.join(", ");
+        let mut out = self.describe_starts();
         if let Some(p) = self.preset {
             out.push_str(&format!("; preset {}", p.name));
         }
         out
     }
+}
+
+/// What the starts found together: principals and collections each once, in
+/// the order found, and the starts that failed.
+struct Merged<'a> {
+    principals: Vec<String>,
+    collections: Vec<DiscoveredCollection>,
+    failures: Vec<(&'a Start, DiscoveryError)>,
+}
+
+fn merge(results: Vec<(&Start, Result<Discovery, DiscoveryError>)>) -> Merged<'_> {
+    let mut merged = Merged {
+        principals: Vec::new(),
+        collections: Vec::new(),
+        failures: Vec::new(),
+    };
+    for (start, result) in results {
+        match result {
+            Ok(found) => {
+                for p in found.principals {
+                    if !merged.principals.contains(&p) {
+                        merged.principals.push(p);
+                    }
+                }
+                for c in found.collections {
+                    if !merged.collections.iter().any(|known| known.url == c.url) {
+                        merged.collections.push(c);
+                    }
+                }
+            }
+            Err(e) => merged.failures.push((start, e)),
+        }
+    }
+    merged
 }
 
 /// `DAVSYNC_DNS_SERVER`: `IP:PORT`, or an IP (port 53).
@@ -466,5 +507,69 @@ fn print_out(text: &str) -> Result<()> {
             Err(e).context("cannot write to stdout")
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(principal: &str, urls: &[&str]) -> Discovery {
+        Discovery {
+            principals: vec![principal.to_string()],
+            collections: urls
+                .iter()
+                .map(|url| DiscoveredCollection {
+                    url: url.to_string(),
+                    kind: CollectionKind::Calendar,
+                    displayname: None,
+                    color: None,
+                    description: None,
+                    components: vec!["VEVENT".into()],
+                    read_only: false,
+                    supports_sync: true,
+                })
+                .collect(),
+            ..Discovery::default()
+        }
+    }
+
+    /// Two roots that find the same principal and collections list them once;
+    /// a root that failed is kept with its error.
+    #[test]
+    fn roots_are_merged_each_collection_once() {
+        let [cal, card, third] = [
+            Start::Url("https://h/caldav/".into()),
+            Start::Url("https://h/carddav/".into()),
+            Start::Url("https://other/".into()),
+        ];
+        let merged = merge(vec![
+            (
+                &cal,
+                Ok(found(
+                    "https://h/p/alice/",
+                    &["https://h/a/", "https://h/b/"],
+                )),
+            ),
+            (
+                &card,
+                Ok(found(
+                    "https://h/p/alice/",
+                    &["https://h/b/", "https://h/c/"],
+                )),
+            ),
+            (
+                &third,
+                Err(DiscoveryError::NotFound {
+                    start: "https://other/".into(),
+                    tried: vec![],
+                }),
+            ),
+        ]);
+        assert_eq!(merged.principals, ["https://h/p/alice/"]);
+        let urls: Vec<&str> = merged.collections.iter().map(|c| c.url.as_str()).collect();
+        assert_eq!(urls, ["https://h/a/", "https://h/b/", "https://h/c/"]);
+        assert_eq!(merged.failures.len(), 1);
+        assert_eq!(merged.failures[0].0, &third);
     }
 }

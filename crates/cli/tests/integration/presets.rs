@@ -104,6 +104,16 @@ fn preset_finds_and_writes(name: &str) {
     let r = run(dir.path(), &args, &server.password);
     r.expect_code(0);
     let json = json_of(&r);
+    assert_eq!(json["preset"], name, "{json:#}");
+    // Where each server of the suite serves DAV for the user.
+    let base = &server.base_url;
+    let expected_start = match name {
+        "sogo" => format!("{base}SOGo/dav/"),
+        "davical" => format!("{base}caldav.php/{}/", server.user),
+        "cyrus" => format!("{base}dav/"),
+        _ => base.clone(),
+    };
+    assert_eq!(json["started_at"], serde_json::json!([expected_start]));
     assert_eq!(json["principals"][0], server.principal_url, "{json:#}");
     let urls: Vec<&str> = json["collections"]
         .as_array()
@@ -161,6 +171,28 @@ fn preset_finds_and_writes(name: &str) {
             books[0]
         );
     }
+
+    // The table says where discovery started.
+    let human: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| !["--json", "--write"].contains(a) && *a != root.as_str())
+        .filter(|a| *a != "--local-root")
+        .collect();
+    let r = run(dir.path(), &human, &server.password);
+    r.expect_code(0);
+    assert!(
+        r.stdout.starts_with(&format!("Preset: {name} (")),
+        "{}",
+        r.describe()
+    );
+    assert!(
+        r.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(&format!("from {expected_start}"))
+    );
 
     // The profiles written load and reach their collections.
     let profile = |section: &str| {
