@@ -3,11 +3,13 @@
 //! `--write` adds one profile per collection to the configuration file.
 
 use crate::UsageError;
-use crate::config::Config;
+use crate::presets::{self, Inputs, Preset, PresetError};
 use crate::secrets::{self, KeyNames, PasswordSource};
 use anyhow::{Context, Result, anyhow};
 use clap::ArgGroup;
-use davsync_dav::discovery::{self, DiscoveredCollection, DiscoveryError, DiscoveryOptions, Start};
+use davsync_dav::discovery::{
+    self, DiscoveredCollection, Discovery, DiscoveryError, DiscoveryOptions, Start,
+};
 use davsync_dav::{CollectionKind, Credentials};
 use serde_json::json;
 use std::collections::HashSet;
@@ -16,6 +18,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod network;
+mod write;
+
+use write::{Planned, write_profiles, written_text};
 
 /// The environment variable naming a DNS server for SRV/TXT look-ups.
 pub(crate) const DNS_SERVER_VAR: &str = "DAVSYNC_DNS_SERVER";
@@ -23,21 +28,31 @@ pub(crate) const DNS_SERVER_VAR: &str = "DAVSYNC_DNS_SERVER";
 /// Arguments of `davsync discover`.
 #[derive(Debug, clap::Args)]
 #[command(
-    group(ArgGroup::new("start").required(true).args(["url", "email"])),
+    group(ArgGroup::new("start").required(true).multiple(true).args(["url", "email", "preset"])),
     group(ArgGroup::new("password").args(["password_command", "password_env", "password_keyring"])),
     after_long_help = DISCOVER_HELP
 )]
 pub(crate) struct DiscoverArgs {
     /// A URL on the server: its root, its DAV base (SOGo: https://HOST/SOGo/dav/),
-    /// a principal or a collection.
+    /// a principal or a collection. With --preset: discovery starts here instead
+    /// of at the preset's URL.
     #[arg(long, value_name = "URL")]
     url: Option<String>,
     /// An e-mail address: its domain's DNS SRV/TXT records and well-known URLs say
-    /// where the server is.
+    /// where the server is. With --preset: the preset's {email}, and the user name
+    /// when --user is not given.
     #[arg(long, value_name = "ADDRESS")]
     email: Option<String>,
+    /// A server preset (`davsync presets` lists them): discovery starts at its URL,
+    /// and --write gives the new profiles its keys.
+    #[arg(long, value_name = "NAME")]
+    preset: Option<String>,
+    /// With --preset: the server's host name (https is meant), HOST:PORT, or its base
+    /// URL (https://example.org/nextcloud, http://127.0.0.1:5232).
+    #[arg(long, value_name = "HOST", requires = "preset", conflicts_with = "url")]
+    host: Option<String>,
     /// The user name on the server [default with --email: the address].
-    #[arg(long, value_name = "NAME", required_unless_present = "email")]
+    #[arg(long, value_name = "NAME", required_unless_present_any = ["email", "preset"])]
     user: Option<String>,
     /// A shell command whose first line of output is the password.
     #[arg(long, value_name = "CMD")]
@@ -77,6 +92,14 @@ and the TLS and proxy options as the store keys of the same names (--tls-ca-file
 tls_ca_file; paths made absolute). Collections already configured (same URL and content) are
 skipped.
 
+--preset NAME: discovery starts at the preset's URL, made from --host (a host name means https;
+a base URL such as http://127.0.0.1:5232 or https://example.org/nextcloud is taken as it is),
+--user and --email; a missing one is an error naming it. A preset with a CalDAV and a CardDAV
+root discovers both (a root that fails is a warning while the other answers). --url with
+--preset starts at that URL instead; the preset still gives the keys. --write writes the
+preset's keys into each new profile, after a comment `# preset: NAME (davsync presets)`.
+`davsync presets` lists the presets, their URLs and keys.
+
 Testing and special setups: DAVSYNC_DNS_SERVER=IP[:PORT] sends the SRV/TXT queries to that DNS
 server instead of the system's resolvers.
 
@@ -85,32 +108,8 @@ usage or configuration error.";
 
 /// Runs `davsync discover`; `Ok(false)` when discovery failed.
 pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
-    let (start, host) = match (&args.url, &args.email) {
-        (Some(url), _) => {
-            let host = url
-                .parse::<http::Uri>()
-                .ok()
-                .and_then(|u| u.host().map(str::to_string))
-                .with_context(|| format!("{url:?} is not an http:// or https:// URL"))
-                .map_err(UsageError::of)?;
-            (Start::Url(url.trim().to_string()), host)
-        }
-        (None, Some(address)) => {
-            let domain = address
-                .rsplit_once('@')
-                .map(|(_, d)| d.to_ascii_lowercase())
-                .filter(|d| !d.is_empty())
-                .with_context(|| format!("{address:?} is not an e-mail address (NAME@DOMAIN)"))
-                .map_err(UsageError::of)?;
-            (Start::Email(address.trim().to_string()), domain)
-        }
-        (None, None) => return Err(UsageError::of(anyhow!("give --url or --email"))),
-    };
-    let user = match (&args.user, &args.email) {
-        (Some(user), _) => user.clone(),
-        (None, Some(address)) => address.trim().to_string(),
-        (None, None) => return Err(UsageError::of(anyhow!("give --user"))),
-    };
+    let plan = StartPlan::of(args)?;
+    let (host, user) = (plan.host.clone(), plan.user.clone());
     let source = PasswordSource::from_keys(
         args.password_command.clone(),
         args.password_keyring,
@@ -140,7 +139,7 @@ pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
             password: String::new(),
         },
     };
-    let probe_url = match &start {
+    let probe_url = match &plan.starts[0] {
         Start::Url(url) => url.clone(),
         Start::Email(_) => format!("https://{host}/"),
     };
@@ -151,30 +150,49 @@ pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let found = match runtime.block_on(discovery::discover(&start, Some(&credentials), &options)) {
-        Ok(found) => found,
-        Err(e @ (DiscoveryError::InvalidUrl(_) | DiscoveryError::InvalidEmail(_))) => {
+    let mut results = Vec::new();
+    for start in &plan.starts {
+        let result = runtime.block_on(discovery::discover(start, Some(&credentials), &options));
+        if let Err(e @ (DiscoveryError::InvalidUrl(_) | DiscoveryError::InvalidEmail(_))) = result {
             return Err(e.into());
         }
-        Err(e) => {
+        results.push((start, result));
+    }
+    let Merged {
+        principals,
+        mut collections,
+        failures,
+    } = merge(results);
+    if failures.len() == plan.starts.len() {
+        for (_, e) in &failures {
             eprintln!("davsync: {e}");
-            if matches!(e, DiscoveryError::NotFound { .. }) && args.url.is_some() {
-                eprintln!(
-                    "davsync: hint: give the server's DAV address, e.g. https://HOST/SOGo/dav/ \
-                     (SOGo), https://HOST/remote.php/dav/ (Nextcloud), or a calendar's URL"
-                );
-            }
-            if matches!(e, DiscoveryError::Unauthorized(_)) {
-                let from = source.as_ref().map_or_else(
-                    || "no password option given".to_string(),
-                    |s| format!("password from {}", s.describe(KeyNames::OPTIONS)),
-                );
-                eprintln!("davsync: (user {user:?}; {from})");
-            }
-            return Ok(false);
         }
-    };
-    let mut collections = found.collections.clone();
+        let any = |f: fn(&DiscoveryError) -> bool| failures.iter().any(|(_, e)| f(e));
+        if any(|e| matches!(e, DiscoveryError::NotFound { .. }))
+            && args.url.is_some()
+            && plan.preset.is_none()
+        {
+            eprintln!(
+                "davsync: hint: give the server's DAV address, e.g. https://HOST/SOGo/dav/ \
+                 (SOGo), https://HOST/remote.php/dav/ (Nextcloud), or a calendar's URL; or a \
+                 preset: `davsync presets`"
+            );
+        }
+        if any(|e| matches!(e, DiscoveryError::Unauthorized(_))) {
+            let from = source.as_ref().map_or_else(
+                || "no password option given".to_string(),
+                |s| format!("password from {}", s.describe(KeyNames::OPTIONS)),
+            );
+            eprintln!("davsync: (user {user:?}; {from})");
+        }
+        return Ok(false);
+    }
+    for (start, e) in &failures {
+        eprintln!(
+            "davsync: warning: nothing found from {start}: {e}; the collections of the other \
+             root are listed"
+        );
+    }
     collections.sort_by_cached_key(|c| {
         (
             c.kind == CollectionKind::AddressBook,
@@ -190,14 +208,16 @@ pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
             &collections,
             &user,
             args,
-            &start,
+            &plan,
         )?),
         _ => None,
     };
 
     if args.json {
         let mut out = json!({
-            "principals": found.principals,
+            "preset": plan.preset.map(|p| p.name),
+            "started_at": plan.starts.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "principals": principals,
             "collections": collections.iter().map(collection_json).collect::<Vec<_>>(),
         });
         if let Some(w) = &written {
@@ -216,7 +236,15 @@ pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
     }
 
     let mut out = String::new();
-    for principal in &found.principals {
+    if let Some(preset) = plan.preset {
+        out.push_str(&format!(
+            "Preset: {} ({}), from {}\n",
+            preset.name,
+            preset.server,
+            plan.describe_starts()
+        ));
+    }
+    for principal in &principals {
         out.push_str(&format!("Principal: {principal}\n"));
     }
     if collections.is_empty() {
@@ -226,7 +254,9 @@ pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
     }
     if let Some(w) = &written {
         out.push_str(&written_text(w, config_path, source.is_some()));
-        if matches!(start, Start::Email(_)) && args.password_keyring {
+        if (matches!(plan.starts[0], Start::Email(_)) || plan.starts.len() > 1)
+            && args.password_keyring
+        {
             let hosts: HashSet<String> = w
                 .added
                 .iter()
@@ -242,6 +272,150 @@ pub(crate) fn run(config_path: &Path, args: &DiscoverArgs) -> Result<bool> {
     }
     print_out(&out)?;
     Ok(true)
+}
+
+/// Where discovery starts, from the options: a URL, an e-mail address, or a
+/// preset's URLs (`--url` instead of them when given).
+#[derive(Debug)]
+pub(super) struct StartPlan {
+    /// One start, or a preset's CalDAV and CardDAV roots.
+    pub(super) starts: Vec<Start>,
+    /// The host of the first start (the e-mail's domain): the keyring's `NAME@HOST`.
+    pub(super) host: String,
+    /// The user name.
+    pub(super) user: String,
+    /// The preset, with `--preset`.
+    pub(super) preset: Option<&'static Preset>,
+}
+
+impl StartPlan {
+    fn of(args: &DiscoverArgs) -> Result<StartPlan> {
+        let user = args
+            .user
+            .as_deref()
+            .or(args.email.as_deref())
+            .map(|u| u.trim().to_string());
+        let Some(name) = &args.preset else {
+            if args.url.is_some() && args.email.is_some() {
+                return Err(UsageError::of(anyhow!(
+                    "give --url or --email, not both (with --preset, --email fills its {{email}})"
+                )));
+            }
+            let start = match (&args.url, &args.email) {
+                (Some(url), _) => Start::Url(url.trim().to_string()),
+                (None, Some(address)) => Start::Email(address.trim().to_string()),
+                (None, None) => return Err(UsageError::of(anyhow!("give --url or --email"))),
+            };
+            let user = user.ok_or_else(|| UsageError::of(anyhow!("give --user")))?;
+            return StartPlan::new(vec![start], user, None);
+        };
+        let preset = presets::find(name)
+            .and_then(Preset::usable)
+            .map_err(UsageError::of)?;
+        let inputs = Inputs {
+            host: args.host.as_deref(),
+            user: user.as_deref(),
+            email: args.email.as_deref().map(str::trim),
+        };
+        let urls = match &args.url {
+            Some(url) => Ok(vec![url.trim().to_string()]),
+            None => preset
+                .urls(inputs)
+                .map(|urls| urls.into_iter().map(|(_, url)| url).collect()),
+        };
+        // Every option missing is named at once, the user name too.
+        let urls = match (urls, &user) {
+            (Err(PresetError::Missing { name, mut missing }), None) => {
+                if !missing.contains(&"--user") {
+                    let at = usize::from(missing.first() == Some(&"--host"));
+                    missing.insert(at, "--user");
+                }
+                Err(PresetError::Missing { name, missing })
+            }
+            (Ok(_), None) => Err(PresetError::Missing {
+                name: preset.name,
+                missing: vec!["--user"],
+            }),
+            (urls, _) => urls,
+        }
+        .map_err(UsageError::of)?;
+        let user = user.unwrap_or_default();
+        let starts = urls.into_iter().map(Start::Url).collect();
+        StartPlan::new(starts, user, Some(preset))
+    }
+
+    fn new(starts: Vec<Start>, user: String, preset: Option<&'static Preset>) -> Result<StartPlan> {
+        let host = match starts.first() {
+            Some(Start::Url(url)) => url
+                .parse::<http::Uri>()
+                .ok()
+                .and_then(|u| u.host().map(str::to_string))
+                .with_context(|| format!("{url:?} is not an http:// or https:// URL"))
+                .map_err(UsageError::of)?,
+            Some(Start::Email(address)) => address
+                .rsplit_once('@')
+                .map(|(_, d)| d.to_ascii_lowercase())
+                .filter(|d| !d.is_empty())
+                .with_context(|| format!("{address:?} is not an e-mail address (NAME@DOMAIN)"))
+                .map_err(UsageError::of)?,
+            None => return Err(UsageError::of(anyhow!("nothing to start discovery from"))),
+        };
+        Ok(StartPlan {
+            starts,
+            host,
+            user,
+            preset,
+        })
+    }
+
+    /// The starts, comma-separated.
+    fn describe_starts(&self) -> String {
+        let starts: Vec<String> = self.starts.iter().map(ToString::to_string).collect();
+        starts.join(", ")
+    }
+
+    /// The starts as the comment of `--write` names them.
+    pub(super) fn describe(&self) -> String {
+        let mut out = self.describe_starts();
+        if let Some(p) = self.preset {
+            out.push_str(&format!("; preset {}", p.name));
+        }
+        out
+    }
+}
+
+/// What the starts found together: principals and collections each once, in
+/// the order found, and the starts that failed.
+struct Merged<'a> {
+    principals: Vec<String>,
+    collections: Vec<DiscoveredCollection>,
+    failures: Vec<(&'a Start, DiscoveryError)>,
+}
+
+fn merge(results: Vec<(&Start, Result<Discovery, DiscoveryError>)>) -> Merged<'_> {
+    let mut merged = Merged {
+        principals: Vec::new(),
+        collections: Vec::new(),
+        failures: Vec::new(),
+    };
+    for (start, result) in results {
+        match result {
+            Ok(found) => {
+                for p in found.principals {
+                    if !merged.principals.contains(&p) {
+                        merged.principals.push(p);
+                    }
+                }
+                for c in found.collections {
+                    if !merged.collections.iter().any(|known| known.url == c.url) {
+                        merged.collections.push(c);
+                    }
+                }
+            }
+            Err(e) => merged.failures.push((start, e)),
+        }
+    }
+    merged
 }
 
 /// `DAVSYNC_DNS_SERVER`: `IP:PORT`, or an IP (port 53).
@@ -335,473 +509,6 @@ fn table(collections: &[DiscoveredCollection]) -> String {
     out
 }
 
-// ---------------------------------------------------------------------------
-// --write
-
-/// A profile to add.
-#[derive(Debug, Clone)]
-struct Planned {
-    name: String,
-    content: &'static str,
-    read_only: bool,
-    local: PathBuf,
-    url: String,
-    server_type: &'static str,
-    displayname: Option<String>,
-    color: Option<String>,
-}
-
-impl Planned {
-    fn mode(&self) -> &'static str {
-        if self.read_only {
-            "to-local"
-        } else {
-            "two-way"
-        }
-    }
-
-    fn to_json(&self) -> serde_json::Value {
-        json!({
-            "profile": self.name,
-            "content": self.content,
-            "mode": self.mode(),
-            "local": self.local.display().to_string(),
-            "url": self.url,
-        })
-    }
-}
-
-/// What `--write` did.
-#[derive(Debug, Default)]
-struct Written {
-    added: Vec<Planned>,
-    /// (url, content, existing profile) of collections already configured.
-    skipped: Vec<(String, &'static str, String)>,
-    /// Collections no profile can sync (calendars of neither events nor tasks).
-    unsupported: Vec<String>,
-}
-
-/// The profiles already in the file, as written (the file need not be valid
-/// for davsync yet: it may have no profiles at all).
-#[derive(Debug, Default)]
-struct Existing {
-    names: HashSet<String>,
-    /// (normalised server URL, content) → profile name.
-    dav: Vec<(String, String, String)>,
-    local_paths: HashSet<String>,
-}
-
-fn existing_profiles(text: &str, file: &Path) -> Result<Existing> {
-    let table: toml::Table = toml::from_str(text).map_err(|e| {
-        UsageError::of(anyhow!(
-            "{}: not valid TOML ({}); nothing was added",
-            file.display(),
-            e.message()
-        ))
-    })?;
-    let mut existing = Existing::default();
-    let Some(profiles) = table.get("profiles").and_then(|p| p.as_table()) else {
-        return Ok(existing);
-    };
-    for (name, profile) in profiles {
-        existing.names.insert(name.clone());
-        let get = |side: &str, key: &str| {
-            profile
-                .get(side)
-                .and_then(|s| s.get(key))
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
-        if let Some(path) = get("local", "path") {
-            existing.local_paths.insert(path);
-        }
-        let content = profile
-            .get("content")
-            .and_then(|c| c.as_str())
-            .unwrap_or("")
-            .to_string();
-        for side in ["server", "local"] {
-            if let Some(url) = get(side, "url") {
-                existing
-                    .dav
-                    .push((normalise_url(&url), content.clone(), name.clone()));
-            }
-        }
-    }
-    Ok(existing)
-}
-
-/// A URL for comparisons: scheme and host in lower case, a final `/`.
-fn normalise_url(url: &str) -> String {
-    let url = url.trim();
-    let (head, path) = match url.find("://") {
-        Some(i) => {
-            let rest = &url[i + 3..];
-            let end = rest.find('/').map_or(url.len(), |j| i + 3 + j);
-            (url[..end].to_ascii_lowercase(), &url[end..])
-        }
-        None => (String::new(), url),
-    };
-    let mut out = format!("{head}{path}");
-    if !out.ends_with('/') {
-        out.push('/');
-    }
-    out
-}
-
-/// A profile name from a display name: ASCII letters (accents dropped, lower
-/// case), digits, `-`, `_` and `.`; anything else becomes `-`.
-fn safe_name(raw: &str) -> String {
-    const FOLD: [(&str, &str); 12] = [
-        ("àáâãåāÀÁÂÃÅĀ", "a"),
-        ("äæÄÆ", "ae"),
-        ("çčÇČ", "c"),
-        ("èéêëēěÈÉÊËĒĚ", "e"),
-        ("ìíîïÌÍÎÏ", "i"),
-        ("ñńÑŃ", "n"),
-        ("òóôõøÒÓÔÕØ", "o"),
-        ("öœÖŒ", "oe"),
-        ("ùúûůÙÚÛŮ", "u"),
-        ("üÜ", "ue"),
-        ("ýÿÝ", "y"),
-        ("ß", "ss"),
-    ];
-    let mut out = String::new();
-    for c in raw.chars() {
-        if c.is_ascii_alphanumeric() || matches!(c, '_' | '.') {
-            out.push(c.to_ascii_lowercase());
-        } else if let Some((_, to)) = FOLD.iter().find(|(from, _)| from.contains(c)) {
-            out.push_str(to);
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let trimmed = out.trim_matches(['-', '.', '_']);
-    // Room for "-tasks" and "-NN" within the 64 characters a name may have.
-    let mut name: String = trimmed.chars().take(48).collect();
-    while name.ends_with(['-', '.', '_']) {
-        name.pop();
-    }
-    name
-}
-
-/// The base of a collection's profile names.
-fn base_name(c: &DiscoveredCollection) -> String {
-    let from_name = c.displayname.as_deref().map(safe_name).unwrap_or_default();
-    if !from_name.is_empty() {
-        return from_name;
-    }
-    let last = c
-        .url
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .map(safe_name)
-        .unwrap_or_default();
-    if !last.is_empty() {
-        return last;
-    }
-    match c.kind {
-        CollectionKind::Calendar => "calendar".into(),
-        CollectionKind::AddressBook => "contacts".into(),
-    }
-}
-
-/// Whether `dir` can become a new profile's folder: missing or empty.
-fn folder_free(dir: &Path) -> bool {
-    match std::fs::read_dir(dir) {
-        Ok(mut entries) => entries.next().is_none(),
-        Err(_) => !dir.exists(),
-    }
-}
-
-/// `key = "value"` value syntax for TOML.
-fn toml_str(value: &str) -> String {
-    toml::Value::String(value.to_string()).to_string()
-}
-
-fn plan_profiles(
-    collections: &[DiscoveredCollection],
-    existing: &Existing,
-    root: &Path,
-) -> Written {
-    let mut written = Written::default();
-    let mut taken: HashSet<String> = existing.names.clone();
-    let free = |name: &str, taken: &HashSet<String>| {
-        let dir = root.join(name);
-        !taken.contains(name)
-            && !existing
-                .local_paths
-                .contains(dir.to_string_lossy().as_ref())
-            && folder_free(&dir)
-    };
-    for c in collections {
-        let mut contents: Vec<&'static str> = Vec::new();
-        match c.kind {
-            CollectionKind::AddressBook => contents.push("contacts"),
-            CollectionKind::Calendar => {
-                if c.holds_events() {
-                    contents.push("events");
-                }
-                if c.holds_tasks() {
-                    contents.push("tasks");
-                }
-            }
-        }
-        if contents.is_empty() {
-            written.unsupported.push(c.url.clone());
-            continue;
-        }
-        let url = normalise_url(&c.url);
-        let both = contents.len() == 2;
-        contents.retain(|content| {
-            match existing
-                .dav
-                .iter()
-                .find(|(u, k, _)| u == &url && k == content)
-            {
-                Some((_, _, profile)) => {
-                    written
-                        .skipped
-                        .push((c.url.clone(), content, profile.clone()));
-                    false
-                }
-                None => true,
-            }
-        });
-        if contents.is_empty() {
-            continue;
-        }
-        let base = base_name(c);
-        // The names of this collection's profiles with the n-th suffix.
-        let names_for = |n: usize| -> Vec<String> {
-            let stem = if n == 1 {
-                base.clone()
-            } else {
-                format!("{base}-{n}")
-            };
-            contents
-                .iter()
-                .map(|content| {
-                    if *content == "tasks" && (both || c.holds_events()) {
-                        format!("{stem}-tasks")
-                    } else {
-                        stem.clone()
-                    }
-                })
-                .collect()
-        };
-        let names = (1..)
-            .map(names_for)
-            .find(|names| names.iter().all(|n| free(n, &taken)))
-            .expect("some suffix is free");
-        for (name, content) in names.into_iter().zip(&contents) {
-            taken.insert(name.clone());
-            written.added.push(Planned {
-                local: root.join(&name),
-                name,
-                content,
-                read_only: c.read_only,
-                url: c.url.clone(),
-                server_type: match c.kind {
-                    CollectionKind::Calendar => "caldav",
-                    CollectionKind::AddressBook => "carddav",
-                },
-                displayname: c.displayname.clone(),
-                color: c.color.clone(),
-            });
-        }
-    }
-    written
-}
-
-/// The TOML text of the planned profiles.
-fn render_profiles(
-    planned: &[Planned],
-    user: &str,
-    store_keys: &[String],
-    start: &Start,
-) -> String {
-    let mut out = format!(
-        "# Added by `davsync discover` on {} for {} ({}).\n",
-        chrono::Local::now().format("%Y-%m-%d %H:%M"),
-        cell(user),
-        cell(&start.to_string()),
-    );
-    for p in planned {
-        let key = if p.name.contains('.') {
-            format!("\"{}\"", p.name)
-        } else {
-            p.name.clone()
-        };
-        out.push_str(&format!("\n[profiles.{key}]\n"));
-        if let Some(name) = &p.displayname {
-            out.push_str(&format!("# {}\n", cell(name)));
-        }
-        out.push_str(&format!("content = \"{}\"\n", p.content));
-        if p.read_only {
-            out.push_str("mode = \"to-local\"  # read-only on the server\n");
-        }
-        if p.content != "contacts" && is_sogo(&p.url) {
-            out.push_str(
-                "sogo_no_notifications = true  # SOGo mails no invitations for synced items\n",
-            );
-        }
-        out.push_str(&format!(
-            "local = {{ type = \"vdir\", path = {} }}\n",
-            toml_str(&p.local.to_string_lossy())
-        ));
-        let mut server = format!(
-            "server = {{ type = \"{}\", url = {}, username = {}",
-            p.server_type,
-            toml_str(&p.url),
-            toml_str(user)
-        );
-        for key in store_keys {
-            server.push_str(", ");
-            server.push_str(key);
-        }
-        server.push_str(" }\n");
-        out.push_str(&server);
-    }
-    out
-}
-
-/// Whether a collection is on a SOGo server (its DAV root is `/SOGo/dav/`):
-/// its calendars get SOGo's notification flag, as the original's SOGo preset does.
-fn is_sogo(url: &str) -> bool {
-    url.contains("/SOGo/dav/")
-}
-
-fn write_profiles(
-    config_path: &Path,
-    root: &Path,
-    collections: &[DiscoveredCollection],
-    user: &str,
-    args: &DiscoverArgs,
-    start: &Start,
-) -> Result<Written> {
-    let root = std::path::absolute(root)
-        .with_context(|| format!("cannot use {} as the local root", root.display()))?;
-    let old = match std::fs::read(config_path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map_err(|_| UsageError::of(anyhow!("{}: not UTF-8 text", config_path.display())))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => {
-            return Err(e).with_context(|| format!("cannot read {}", config_path.display()));
-        }
-    };
-    let existing = existing_profiles(&old, config_path)?;
-    let written = plan_profiles(collections, &existing, &root);
-    if written.added.is_empty() {
-        return Ok(written);
-    }
-    let password_key = if let Some(cmd) = &args.password_command {
-        Some(format!("password_command = {}", toml_str(cmd)))
-    } else if let Some(var) = &args.password_env {
-        Some(format!("password_env = {}", toml_str(var)))
-    } else if args.password_keyring {
-        Some("password_keyring = true".to_string())
-    } else {
-        None
-    };
-    let mut store_keys: Vec<String> = password_key.into_iter().collect();
-    store_keys.extend(args.network.keys()?);
-    let addition = render_profiles(&written.added, user, &store_keys, start);
-    let mut new_text = old.clone();
-    if !new_text.is_empty() && !new_text.ends_with('\n') {
-        new_text.push('\n');
-    }
-    if !new_text.is_empty() {
-        new_text.push('\n');
-    }
-    let appended = new_text[old.len()..].to_string() + &addition;
-    new_text.push_str(&addition);
-    // Prove the result is a valid configuration before touching anything.
-    Config::parse(&new_text, config_path)
-        .with_context(|| {
-            format!(
-                "the profiles found would not make a valid configuration in {}; nothing was written",
-                config_path.display()
-            )
-        })
-        .map_err(UsageError::of)?;
-    for p in &written.added {
-        std::fs::create_dir_all(&p.local)
-            .with_context(|| format!("cannot create {}", p.local.display()))?;
-        if let Some(name) = &p.displayname {
-            std::fs::write(p.local.join("displayname"), name)
-                .with_context(|| format!("cannot write {}/displayname", p.local.display()))?;
-        }
-        if let Some(color) = &p.color {
-            std::fs::write(p.local.join("color"), color)
-                .with_context(|| format!("cannot write {}/color", p.local.display()))?;
-        }
-    }
-    if let Some(parent) = config_path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    // Append: the user's text stays byte for byte (and a symlinked file stays a symlink).
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(config_path)
-        .with_context(|| format!("cannot open {}", config_path.display()))?;
-    file.write_all(appended.as_bytes())
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write {}", config_path.display()))?;
-    Ok(written)
-}
-
-fn written_text(w: &Written, config_path: &Path, has_password_key: bool) -> String {
-    let mut out = String::from("\n");
-    for (url, content, profile) in &w.skipped {
-        out.push_str(&format!(
-            "Already configured: {url} ({content}) in profile {profile}; skipped.\n"
-        ));
-    }
-    for url in &w.unsupported {
-        out.push_str(&format!(
-            "Skipped {url}: a calendar of neither events nor tasks.\n"
-        ));
-    }
-    if w.added.is_empty() {
-        out.push_str(&format!(
-            "Nothing added to {}: every collection found is configured already.\n",
-            config_path.display()
-        ));
-        return out;
-    }
-    out.push_str(&format!(
-        "Added {} profile{} to {}:\n",
-        w.added.len(),
-        if w.added.len() == 1 { "" } else { "s" },
-        config_path.display()
-    ));
-    let width = w.added.iter().map(|p| p.name.len()).max().unwrap_or(0);
-    for p in &w.added {
-        out.push_str(&format!(
-            "  {:width$}  {:8}  {:8}  {}  <->  {}\n",
-            p.name,
-            p.content,
-            p.mode(),
-            p.local.display(),
-            p.url
-        ));
-    }
-    if !has_password_key {
-        out.push_str(&format!(
-            "No password option was given, so the new profiles have no password key: add one of\n  \
-             password_command = \"pass show dav\", password_keyring = true, password_env = \"VAR\"\n\
-             to each new `server = {{ … }}` table in {}.\n",
-            config_path.display()
-        ));
-    }
-    out.push_str("Run `davsync sync` to sync them.\n");
-    out
-}
-
 /// Writes `text` to stdout; a closed pipe (`davsync discover | head`) is no error.
 fn print_out(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
@@ -820,121 +527,63 @@ fn print_out(text: &str) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn collection(name: Option<&str>, url: &str, components: &[&str]) -> DiscoveredCollection {
-        DiscoveredCollection {
-            url: url.into(),
-            kind: if components.is_empty() {
-                CollectionKind::AddressBook
-            } else {
-                CollectionKind::Calendar
-            },
-            displayname: name.map(str::to_string),
-            color: Some("#ff0000".into()),
-            description: None,
-            components: components.iter().map(|c| c.to_string()).collect(),
-            read_only: false,
-            shared_by: None,
-            supports_sync: true,
+    fn found(principal: &str, urls: &[&str]) -> Discovery {
+        Discovery {
+            principals: vec![principal.to_string()],
+            collections: urls
+                .iter()
+                .map(|url| DiscoveredCollection {
+                    url: url.to_string(),
+                    kind: CollectionKind::Calendar,
+                    displayname: None,
+                    color: None,
+                    description: None,
+                    components: vec!["VEVENT".into()],
+                    read_only: false,
+                    supports_sync: true,
+                    shared_by: None,
+                })
+                .collect(),
+            ..Discovery::default()
         }
     }
 
+    /// Two roots that find the same principal and collections list them once;
+    /// a root that failed is kept with its error.
     #[test]
-    fn names_are_safe() {
-        assert_eq!(safe_name("Personal Calendar"), "personal-calendar");
-        assert_eq!(
-            safe_name("  Müller & Söhne / Büro "),
-            "mueller-soehne-buero"
-        );
-        assert_eq!(safe_name("../etc/passwd"), "etc-passwd");
-        assert_eq!(safe_name("日本"), "");
-        assert_eq!(safe_name("a.b_c"), "a.b_c");
-        assert!(safe_name(&"x".repeat(100)).len() <= 48);
-    }
-
-    #[test]
-    fn plan_splits_events_and_tasks_and_never_clobbers() {
-        let root = tempfile::tempdir().unwrap();
-        std::fs::create_dir(root.path().join("work")).unwrap();
-        std::fs::write(root.path().join("work").join("x.ics"), "x").unwrap();
-        let existing = existing_profiles(
-            "[profiles.home]\ncontent = \"events\"\nlocal = { type = \"vdir\", path = \"/x\" }\n\
-             server = { type = \"caldav\", url = \"HTTP://H/cal/old\" }\n",
-            Path::new("c.toml"),
-        )
-        .unwrap();
-        let collections = [
-            collection(Some("Home"), "http://h/cal/home/", &["VEVENT", "VTODO"]),
-            collection(Some("Work"), "http://h/cal/work/", &["VEVENT"]),
-            collection(Some("Todo"), "http://h/cal/todo/", &["VTODO"]),
-            collection(Some("Old"), "http://h/cal/old/", &["VEVENT"]),
-            collection(None, "http://h/card/people/", &[]),
-            collection(Some("Journal"), "http://h/cal/j/", &["VJOURNAL"]),
+    fn roots_are_merged_each_collection_once() {
+        let [cal, card, third] = [
+            Start::Url("https://h/caldav/".into()),
+            Start::Url("https://h/carddav/".into()),
+            Start::Url("https://other/".into()),
         ];
-        let w = plan_profiles(&collections, &existing, root.path());
-        let got: Vec<(&str, &str)> = w
-            .added
-            .iter()
-            .map(|p| (p.name.as_str(), p.content))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("home-2", "events"),
-                ("home-2-tasks", "tasks"),
-                ("work-2", "events"),
-                ("todo", "tasks"),
-                ("people", "contacts"),
-            ]
-        );
-        assert_eq!(w.skipped.len(), 1);
-        assert_eq!(w.skipped[0].2, "home");
-        assert_eq!(w.unsupported, ["http://h/cal/j/"]);
-        let text = render_profiles(
-            &w.added,
-            "alice",
-            &["password_env = \"PW\"".to_string()],
-            &Start::Url("http://h/".into()),
-        );
-        let cfg = Config::parse(&text, &root.path().join("c.toml")).unwrap();
-        assert_eq!(cfg.profiles.len(), 5);
-    }
-
-    #[test]
-    fn sogo_calendars_get_the_notification_flag() {
-        let root = tempfile::tempdir().unwrap();
-        let existing = existing_profiles("", Path::new("c.toml")).unwrap();
-        let collections = [
-            collection(
-                Some("Personal"),
-                "https://h/SOGo/dav/alice/Calendar/personal/",
-                &["VEVENT", "VTODO"],
+        let merged = merge(vec![
+            (
+                &cal,
+                Ok(found(
+                    "https://h/p/alice/",
+                    &["https://h/a/", "https://h/b/"],
+                )),
             ),
-            collection(None, "https://h/SOGo/dav/alice/Contacts/personal/", &[]),
-            collection(Some("Work"), "https://h/dav/cal/work/", &["VEVENT"]),
-        ];
-        let w = plan_profiles(&collections, &existing, root.path());
-        let text = render_profiles(&w.added, "alice", &[], &Start::Url("https://h/".into()));
-        let cfg = Config::parse(&text, &root.path().join("c.toml")).unwrap();
-        let flags: Vec<(&str, bool)> = cfg
-            .profiles
-            .iter()
-            .map(|p| (p.name.as_str(), p.mapping.sogo_no_notifications))
-            .collect();
-        assert_eq!(
-            flags,
-            [
-                ("personal", true),
-                ("personal-2", false),
-                ("personal-tasks", true),
-                ("work", false)
-            ],
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn urls_compare_loosely() {
-        assert_eq!(normalise_url("HTTP://Host:1/a/B"), "http://host:1/a/B/");
-        assert_eq!(normalise_url("http://h/a/"), "http://h/a/");
+            (
+                &card,
+                Ok(found(
+                    "https://h/p/alice/",
+                    &["https://h/b/", "https://h/c/"],
+                )),
+            ),
+            (
+                &third,
+                Err(DiscoveryError::NotFound {
+                    start: "https://other/".into(),
+                    tried: vec![],
+                }),
+            ),
+        ]);
+        assert_eq!(merged.principals, ["https://h/p/alice/"]);
+        let urls: Vec<&str> = merged.collections.iter().map(|c| c.url.as_str()).collect();
+        assert_eq!(urls, ["https://h/a/", "https://h/b/", "https://h/c/"]);
+        assert_eq!(merged.failures.len(), 1);
+        assert_eq!(merged.failures[0].0, &third);
     }
 }

@@ -12,6 +12,8 @@ mod files;
 mod logging;
 mod man_cmd;
 mod paths;
+mod presets;
+mod presets_cmd;
 mod progress;
 mod reports_cmd;
 mod retention;
@@ -142,7 +144,19 @@ enum Command {
     Check(check_cmd::CheckArgs),
     /// Find the calendars, task lists and address books on a server; with
     /// --write, add a profile for each to the configuration file.
+    ///
+    /// With --preset NAME (`davsync presets` lists them), discovery starts at the server's
+    /// documented URL, made from --host, --user and --email, and --write gives the new profiles
+    /// the preset's keys.
     Discover(Box<discover_cmd::DiscoverArgs>),
+    /// List the server presets of `discover --preset`: URLs, user name, keys, notes.
+    ///
+    /// Each preset names where a server's calendars and address books are (a URL template with
+    /// {host}, {user}, {email}), the keys `discover --preset NAME --write` writes into the
+    /// profiles it adds (after what Outlook CalDav Synchronizer sets for that server), what to
+    /// know about the server, and whether the test suite runs against such a server. Needs no
+    /// configuration file.
+    Presets(presets_cmd::PresetsArgs),
     /// Make the server collection of profiles whose collection does not exist yet.
     ///
     /// A calendar for the profiles' contents (events, tasks) or an address book, named
@@ -270,6 +284,7 @@ fn main() -> ExitCode {
             logging::init(verbose, None);
             config_cmd::run(args)
         }
+        Command::Presets(args) => presets_cmd::run(args),
         Command::Completions(args) => completions_cmd::run(Cli::command(), args),
         Command::Man(args) => man_cmd::run(Cli::command(), args),
         Command::Service(args) => service_cmd::run(args, &given),

@@ -21,6 +21,7 @@ mod mapping;
 mod mapping_folders;
 mod offline;
 mod photos;
+mod presets;
 mod progress;
 mod reports;
 mod secrets;
