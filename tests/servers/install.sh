@@ -34,7 +34,8 @@ fi
 # zsh, man-db and systemd: not for a server, but the CLI tests check the zsh completion
 # script (zsh -n), render the man pages (man -l) and check the unit of `davsync service
 # install` (systemd-analyze verify, which needs no running systemd); they fail without them.
-apt_wanted=(curl ca-certificates procps zsh man-db systemd)
+# strace: the durability test records the system calls of a run.
+apt_wanted=(curl ca-certificates procps zsh man-db systemd strace)
 py_wanted=()
 clients=false
 for server in "$@"; do

@@ -7,7 +7,7 @@
 //! server's request meanwhile. The work itself is the plain `*_now` functions.
 
 use crate::names::file_stem_for_uid;
-use crate::platform::{stat_version, sync_dir};
+use crate::platform::{stat_version, sync_dir, sync_files};
 use crate::{Fetched, Href, Listed, Metadata, Store, StoreError, Written};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -16,6 +16,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Default largest item read, as for server items.
 pub const DEFAULT_MAX_ITEM_SIZE: u64 = 10 * 1024 * 1024;
@@ -27,6 +28,9 @@ pub struct VdirStore {
     extension: String,
     trash: Option<PathBuf>,
     max_item_size: u64,
+    /// Files put in place since the last `flush`, whose content is not yet
+    /// known to be on disk (see `flush_now`).
+    unsynced: Arc<Mutex<Vec<PathBuf>>>,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -153,6 +157,7 @@ impl VdirStore {
             extension: extension.trim_start_matches('.').to_string(),
             trash: None,
             max_item_size: DEFAULT_MAX_ITEM_SIZE,
+            unsynced: Arc::default(),
         };
         store.remove_stale_temps();
         Ok(store)
@@ -247,7 +252,10 @@ impl VdirStore {
         }
     }
 
-    /// Writes `body` to a fresh temporary file in the folder, flushed to disk.
+    /// Writes `body` to a fresh temporary file in the folder. Not synced to
+    /// disk here: `flush` makes every file written since the last one durable
+    /// at once, before the engine records any of them (ARCHITECTURE.md,
+    /// "Durability").
     fn write_temp(&self, body: &str) -> Result<PathBuf, StoreError> {
         let tmp = self.path.join(format!(".davsync-{}.tmp", unique_suffix()));
         let result = (|| {
@@ -256,7 +264,7 @@ impl VdirStore {
             // Best effort: a file system that refuses keeps the file racy (and
             // its version confirmed by content), which is safe, only slower.
             let _ = file.set_modified(std::time::SystemTime::now() - WRITTEN_AGE);
-            file.sync_all()
+            Ok::<(), std::io::Error>(())
         })();
         match result {
             Ok(()) => Ok(tmp),
@@ -355,8 +363,16 @@ impl VdirStore {
             let _ = fs::remove_file(&tmp);
             StoreError::io(format!("writing {}", target.display()), e)
         })?;
-        sync_dir(&self.path)
-            .map_err(|e| StoreError::io(format!("syncing {}", self.path.display()), e))
+        self.note_unsynced(target);
+        self.flush_now()
+    }
+
+    /// Remembers a file put in place, for the next `flush`.
+    fn note_unsynced(&self, path: PathBuf) {
+        self.unsynced
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(path);
     }
 
     /// Moves `tmp` to `target` only if `target` does not exist yet.
@@ -446,6 +462,7 @@ impl VdirStore {
                 _ => StoreError::io(format!("creating {}", target.display()), e),
             });
         }
+        self.note_unsynced(target.clone());
         self.written(href, &target, body)
     }
 
@@ -462,6 +479,7 @@ impl VdirStore {
             let _ = fs::remove_file(&tmp);
             StoreError::io(format!("replacing {}", path.display()), e)
         })?;
+        self.note_unsynced(path.clone());
         self.written(href.to_string(), &path, body)
     }
 
@@ -477,9 +495,25 @@ impl VdirStore {
         })
     }
 
+    /// Makes every write since the last flush durable: the files' contents
+    /// (all at once, see `platform::sync_files`), then the folder (their
+    /// names, and the removals).
     fn flush_now(&self) -> Result<(), StoreError> {
-        sync_dir(&self.path)
-            .map_err(|e| StoreError::io(format!("syncing {}", self.path.display()), e))
+        let files = std::mem::take(
+            &mut *self
+                .unsynced
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        let synced = sync_files(&self.path, &files).and_then(|()| sync_dir(&self.path));
+        synced.map_err(|e| {
+            // Kept for the next flush: nothing is recorded after a failed one.
+            self.unsynced
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend(files);
+            StoreError::io(format!("syncing {}", self.path.display()), e)
+        })
     }
 
     fn metadata_now(&self) -> Result<Metadata, StoreError> {

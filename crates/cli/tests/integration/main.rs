@@ -11,6 +11,7 @@ mod create;
 mod daemon;
 mod discover;
 mod discover_shared;
+mod durability;
 mod faults;
 mod furniture;
 mod kill;
