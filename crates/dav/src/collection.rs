@@ -168,7 +168,7 @@ pub struct SyncPage {
 }
 
 /// `text` as XML character data.
-fn xml_escape(text: &str) -> String {
+pub(crate) fn xml_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -418,7 +418,7 @@ impl Collection {
     }
 
     /// Whether `href` names this collection itself (with or without the slash).
-    fn is_self(&self, href: &str) -> bool {
+    pub(crate) fn is_self(&self, href: &str) -> bool {
         href.trim_end_matches('/') == self.href.trim_end_matches('/')
     }
 

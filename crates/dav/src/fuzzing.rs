@@ -99,7 +99,7 @@ pub fn query(
     QueryOutcome {
         responses,
         items,
-        result,
+        result: result.map(drop),
     }
 }
 

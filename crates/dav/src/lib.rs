@@ -7,6 +7,7 @@ mod auth;
 mod client;
 mod collection;
 pub mod discovery;
+mod first_read;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

@@ -376,6 +376,8 @@ enum Node {
     ResourceType,
     IsCollection,
     Data,
+    /// The multistatus's own `DAV:sync-token` (a sync-collection answer).
+    SyncToken,
     Other,
 }
 
@@ -390,6 +392,7 @@ impl Node {
                 | Node::Etag
                 | Node::ContentType
                 | Node::Data
+                | Node::SyncToken
         )
     }
 }
@@ -418,6 +421,7 @@ fn classify(parent: Option<Node>, ns: Ns, local: &str) -> Node {
     match (parent, ns, local) {
         (None, Ns::Dav, "multistatus") => Node::Multistatus,
         (Some(Node::Multistatus), Ns::Dav, "response") => Node::Response,
+        (Some(Node::Multistatus), Ns::Dav, "sync-token") => Node::SyncToken,
         (Some(Node::Response), Ns::Dav, "href") => Node::Href,
         (Some(Node::Response), Ns::Dav, "status") => Node::ResponseStatus,
         (Some(Node::Response), Ns::Dav, "propstat") => Node::Propstat,
@@ -441,6 +445,7 @@ struct Parser {
     text: String,
     response: ParsedResponse,
     propstat: Propstat,
+    sync_token: Option<String>,
 }
 
 impl Parser {
@@ -542,6 +547,9 @@ impl Parser {
             Node::Etag => self.propstat.etag = Some(text.trim().to_string()),
             Node::ContentType => self.propstat.content_type = Some(text.trim().to_string()),
             Node::Data => self.propstat.data = Some(text),
+            Node::SyncToken => {
+                self.sync_token = Some(text.trim().to_string()).filter(|t| !t.is_empty());
+            }
             Node::Propstat => {
                 let p = std::mem::take(&mut self.propstat);
                 match p.status {
@@ -665,14 +673,16 @@ impl Utf8Repair {
 }
 
 /// Parses a multistatus body arriving as `chunks`, handing each `<response>`
-/// to `on_response` when its end tag has been read. At most `limit` bytes are
-/// read for one response (give or take one chunk).
+/// to `on_response` when its end tag has been read; returns the
+/// multistatus's own `DAV:sync-token`, if it has one (a sync-collection
+/// answer). At most `limit` bytes are read for one response (give or take
+/// one chunk).
 pub(crate) async fn parse_multistatus<S>(
     url: &str,
     chunks: S,
     limit: u64,
     on_response: &mut dyn FnMut(ParsedResponse),
-) -> Result<(), DavError>
+) -> Result<Option<String>, DavError>
 where
     S: Stream<Item = Result<Bytes, DavError>> + Send + 'static,
 {
@@ -762,7 +772,10 @@ where
             Ok((_, Event::GeneralRef(reference))) => {
                 parser.reference(&reference).map_err(protocol)?
             }
-            Ok((_, Event::Eof)) => return parser.finish().map_err(protocol),
+            Ok((_, Event::Eof)) => {
+                parser.finish().map_err(protocol)?;
+                return Ok(parser.sync_token);
+            }
             Ok(_) => {}
             Err(quick_xml::Error::Io(e)) => {
                 let failure = budget.failure.lock().ok().and_then(|mut slot| slot.take());

@@ -1,8 +1,9 @@
 //! Sync-collection answers cut short (RFC 6578 §3.6: a 507 for the
 //! collection itself, and a token to go on with), made by the fault proxy's
 //! `--sync-page` in front of Radicale, as no server here truncates: a run
-//! follows the pages to the end, and a run killed between two pages leaves a
-//! state from which the next run brings everything, once.
+//! follows the pages to the end (of a delta, and of a first read), and a
+//! run killed between two pages leaves a state from which the next run
+//! brings everything, once.
 
 // Test code: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -110,4 +111,17 @@ fn truncated_changes_are_followed_within_the_run_and_after_a_kill() {
     );
     assert_eq!(folder_items(&local, "ics"), s.server_items(&cal));
     assert_eq!(writes(&s.sync(&config, &[])["cal"]), 0);
+
+    // A first read without a time range comes by sync-collection too (items
+    // and token in one request), cut and followed the same way.
+    let all_local = s.folder("all");
+    let all = s
+        .profile("all", "events", &all_local, &cal, "time_range = false")
+        .replace(&toml_string(&direct), &toml_string(&proxy.url(&direct)));
+    let pages = proxy.injected("sync-page");
+    let r = &s.sync(&all, &[])["all"];
+    assert_eq!(r["local"]["created"], 21, "{r:#}");
+    assert!(proxy.injected("sync-page") >= pages + 5, "{r:#}");
+    assert_eq!(folder_items(&all_local, "ics"), s.server_items(&cal));
+    assert_eq!(writes(&s.sync(&all, &[])["all"]), 0);
 }

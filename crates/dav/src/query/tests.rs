@@ -12,6 +12,16 @@ fn parse_cut_limit(
     cuts: &[usize],
     limit: u64,
 ) -> (Vec<ParsedResponse>, Result<(), DavError>) {
+    let (got, result) = parse_with_token(body, cuts, limit);
+    (got, result.map(drop))
+}
+
+/// The responses, and the sync token the parse returned.
+fn parse_with_token(
+    body: &[u8],
+    cuts: &[usize],
+    limit: u64,
+) -> (Vec<ParsedResponse>, Result<Option<String>, DavError>) {
     let mut pieces = Vec::new();
     let mut from = 0;
     for &cut in cuts.iter().chain([body.len()].iter()) {
@@ -30,6 +40,32 @@ fn parse_cut_limit(
         ));
     (got, result)
 }
+
+#[test]
+fn a_sync_collection_answer_gives_its_token_beside_the_items() {
+    let body = format!(
+        "<?xml version=\"1.0\"?>\n<D:multistatus xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">\
+         <D:response><D:href>/cal/a.ics</D:href><D:propstat><D:prop><D:getetag>\"1\"</D:getetag>\
+         <C:calendar-data>{ICS_ESCAPED}</C:calendar-data></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>\
+         <D:response><D:href>/cal/</D:href><D:status>HTTP/1.1 507 Insufficient Storage</D:status></D:response>\
+         <D:sync-token> http://example.org/sync/7 </D:sync-token></D:multistatus>"
+    );
+    for cuts in [vec![], vec![40, 400]] {
+        let (got, token) = parse_with_token(body.as_bytes(), &cuts, u64::MAX);
+        assert_eq!(token.unwrap().as_deref(), Some("http://example.org/sync/7"));
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].status.map(|s| s.as_u16()), Some(507));
+    }
+    // A query answer has none.
+    let (_, token) = parse_with_token(
+        b"<D:multistatus xmlns:D=\"DAV:\"></D:multistatus>",
+        &[],
+        u64::MAX,
+    );
+    assert_eq!(token.unwrap(), None);
+}
+
+const ICS_ESCAPED: &str = "BEGIN:VCALENDAR&#13;\nVERSION:2.0&#13;\nEND:VCALENDAR&#13;\n";
 
 fn parse(body: &str) -> Vec<ParsedResponse> {
     let (got, result) = parse_cut(body.as_bytes(), &[]);
