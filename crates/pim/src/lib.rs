@@ -8,6 +8,7 @@ mod groups;
 mod item;
 mod lines;
 mod outline;
+mod parked;
 mod photo;
 mod range;
 mod tz;

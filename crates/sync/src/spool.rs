@@ -1,5 +1,6 @@
-//! A run's scratch file for item bodies: what the scan reads is parked on disk
-//! until its decision runs, so that memory holds one chunk of bodies at a time
+//! A run's scratch file for items: what the scan reads is parked on disk (in
+//! its parked form, `Item::park`: taken back without a second parse) until
+//! its decision runs, so that memory holds one chunk of bodies at a time
 //! however large the collection (50,000 events are about 70 MB of text).
 
 use std::fs::File;

@@ -230,7 +230,7 @@ impl<'s, 'a, 'j> Detector<'s, 'a, 'j> {
                 )
                 .ok()
                 .map(|mapped| Hash::new(mapped.content_hash()));
-            let spooled = self.reader.park(item.body());
+            let spooled = self.reader.park(&item);
             if spooled.is_none() {
                 found.item = Some(item);
             }

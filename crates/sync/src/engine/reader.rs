@@ -234,7 +234,7 @@ impl<'a, 'j> Reader<'a, 'j> {
                 .map(|mapped| Hash::new(mapped.content_hash())),
             Side::Server => None,
         };
-        let spooled = self.park(item.body());
+        let spooled = self.park(&item);
         let found = Found {
             href,
             version,
@@ -265,8 +265,10 @@ impl<'a, 'j> Reader<'a, 'j> {
         }
     }
 
-    /// Parks a body in the run's spool (made on first use); `None` keeps it in memory.
-    pub(super) fn park(&mut self, body: &str) -> Option<Slot> {
+    /// Parks an item in the run's spool (made on first use), in its parked
+    /// form, so that it comes back without a second parse; `None` keeps it
+    /// in memory.
+    pub(super) fn park(&mut self, item: &Item) -> Option<Slot> {
         if self.spool.is_none() {
             match Spool::new(self.job.scratch_dir) {
                 Ok(spool) => self.spool = Some(spool),
@@ -276,6 +278,8 @@ impl<'a, 'j> Reader<'a, 'j> {
                 }
             }
         }
-        self.spool.as_ref().and_then(|spool| spool.put(body))
+        self.spool
+            .as_ref()
+            .and_then(|spool| spool.put(&item.park()))
     }
 }

@@ -79,8 +79,8 @@ impl<'a, 'j> Reader<'a, 'j> {
         gone
     }
 
-    /// Parses a body the scan parked (a failure leaves the item to be read
-    /// again from its store).
+    /// Takes back an item the scan parked, without parsing it again (a
+    /// failure leaves the item to be read again from its store).
     pub(super) fn unpark(&self, found: &mut Found) {
         if found.item.is_some() {
             return;
@@ -91,9 +91,9 @@ impl<'a, 'j> Reader<'a, 'j> {
         let Some(slot) = found.read.as_mut().and_then(|r| r.spooled.take()) else {
             return;
         };
-        match spool.get(slot).map(Item::parse) {
+        match spool.get(slot).map(Item::unpark) {
             Ok(Ok(item)) => found.item = Some(Box::new(item)),
-            Ok(Err(e)) => tracing::warn!("{}: parked body no longer parses: {e}", found.href),
+            Ok(Err(e)) => tracing::warn!("{}: the parked item is unusable: {e}", found.href),
             Err(e) => tracing::warn!("{}: cannot read the parked body: {e}", found.href),
         }
     }
