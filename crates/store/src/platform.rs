@@ -61,7 +61,12 @@ fn sync_all_of(dir: &Path, _files: &[std::path::PathBuf]) -> std::io::Result<()>
 #[cfg(not(target_os = "linux"))]
 fn sync_all_of(dir: &Path, files: &[std::path::PathBuf]) -> std::io::Result<()> {
     for path in files {
-        match File::open(path) {
+        // Windows flushes a file only through a handle that may write to it.
+        let open = std::fs::OpenOptions::new()
+            .read(true)
+            .write(cfg!(windows))
+            .open(path);
+        match open {
             Ok(file) => file.sync_all()?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
