@@ -89,6 +89,36 @@ fn listed(resources: Vec<davsync_dav::Resource>) -> Vec<Listed> {
 }
 
 impl DavStore {
+    /// Hands an item of a first read to `sink`, once per href.
+    fn hand_over(&self, delivered: &mut HashSet<String>, sink: &mut Sink<'_>, item: QueryItem) {
+        if !delivered.insert(item.href.clone()) {
+            return;
+        }
+        sink(match item.result {
+            Ok(body) => self.fetched(item.href, body),
+            Err(e) => Err(store_error(&item.href, "", e)),
+        });
+    }
+
+    /// After a first read that broke off: what it did not hand over, by a
+    /// listing and multigets.
+    async fn read_the_rest(
+        &self,
+        delivered: &HashSet<String>,
+        options: &ReadOptions,
+        sink: &mut Sink<'_>,
+    ) -> Result<(), StoreError> {
+        let rest: Vec<Href> = self
+            .list()
+            .await?
+            .into_iter()
+            .map(|l| l.href)
+            .filter(|href| !delivered.contains(href))
+            .collect();
+        read_in_batches(self, &rest, options, sink).await;
+        Ok(())
+    }
+
     /// A store over `collection`.
     pub fn new(collection: Collection) -> Self {
         DavStore {
@@ -344,15 +374,7 @@ impl Store for DavStore {
             // server can (see `first_read` in the dav crate).
             let mut delivered: HashSet<String> = HashSet::new();
             if options.time_range.is_none() {
-                let mut on_item = |item: QueryItem| {
-                    if !delivered.insert(item.href.clone()) {
-                        return;
-                    }
-                    sink(match item.result {
-                        Ok(body) => self.fetched(item.href, body),
-                        Err(e) => Err(store_error(&item.href, "", e)),
-                    });
-                };
+                let mut on_item = |item: QueryItem| self.hand_over(&mut delivered, sink, item);
                 match self.collection.read_all_with_token(&mut on_item).await {
                     Ok(token) => {
                         if delivered.is_empty() {
@@ -373,14 +395,7 @@ impl Store for DavStore {
                              listing and multigets",
                             self.describe()
                         );
-                        let rest: Vec<Href> = self
-                            .list()
-                            .await?
-                            .into_iter()
-                            .map(|l| l.href)
-                            .filter(|href| !delivered.contains(href))
-                            .collect();
-                        read_in_batches(self, &rest, options, sink).await;
+                        self.read_the_rest(&delivered, options, sink).await?;
                         // No state: a token read now would be later than the
                         // items handed over before the failure, and could
                         // hide a change made to them meanwhile. The next run
@@ -414,15 +429,7 @@ impl Store for DavStore {
                 }
                 None => vec![QueryFilter::everything()],
             };
-            let mut on_item = |item: QueryItem| {
-                if !delivered.insert(item.href.clone()) {
-                    return;
-                }
-                sink(match item.result {
-                    Ok(body) => self.fetched(item.href, body),
-                    Err(e) => Err(store_error(&item.href, "", e)),
-                });
-            };
+            let mut on_item = |item: QueryItem| self.hand_over(&mut delivered, sink, item);
             let mut queried = Ok(());
             for filter in &filters {
                 queried = self.collection.query(filter, &mut on_item).await;
@@ -446,14 +453,7 @@ impl Store for DavStore {
                         "{}: the query failed ({e}); reading the rest with a listing and multigets",
                         self.describe()
                     );
-                    let rest: Vec<Href> = self
-                        .list()
-                        .await?
-                        .into_iter()
-                        .map(|l| l.href)
-                        .filter(|href| !delivered.contains(href))
-                        .collect();
-                    read_in_batches(self, &rest, options, sink).await;
+                    self.read_the_rest(&delivered, options, sink).await?;
                 }
             }
             Ok(state)
