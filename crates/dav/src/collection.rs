@@ -586,9 +586,9 @@ fn failed_precondition(body: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::sync::{merge_sync_round, merged_report};
-    use std::collections::BTreeMap;
     use super::*;
     use crate::client::ClientOptions;
+    use std::collections::BTreeMap;
 
     #[test]
     fn a_refusal_says_the_precondition_and_the_servers_words() {

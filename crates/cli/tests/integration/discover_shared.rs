@@ -23,9 +23,8 @@ fn shared_calendars_are_listed(name: &str, expected: &[Shared]) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("calendars");
     let root_arg = root.to_string_lossy().to_string();
-    let r = run(
-        dir.path(),
-        &[
+    let discover = |extra: &[&str]| {
+        let mut args = vec![
             "discover",
             "--url",
             &server.base_url,
@@ -33,11 +32,11 @@ fn shared_calendars_are_listed(name: &str, expected: &[Shared]) {
             &server.user,
             "--password-env",
             PASSWORD_VAR,
-            "--json",
-        ],
-        &server.password,
-        &[],
-    );
+        ];
+        args.extend_from_slice(extra);
+        run(dir.path(), &args, &server.password, &[])
+    };
+    let r = discover(&["--json"]);
     r.expect_code(0);
     let json = json_of(&r);
     assert_eq!(
@@ -52,20 +51,7 @@ fn shared_calendars_are_listed(name: &str, expected: &[Shared]) {
         assert!(by.ends_with(&format!("/{owner}/")), "{c:#}");
     }
     // The table says who shares each.
-    let table = run(
-        dir.path(),
-        &[
-            "discover",
-            "--url",
-            &server.base_url,
-            "--user",
-            &server.user,
-            "--password-env",
-            PASSWORD_VAR,
-        ],
-        &server.password,
-        &[],
-    );
+    let table = discover(&[]);
     table.expect_code(0);
     assert!(table.stdout.contains("SHARED BY"), "{}", table.describe());
     for (key, owner, _) in expected {
@@ -78,24 +64,7 @@ fn shared_calendars_are_listed(name: &str, expected: &[Shared]) {
     }
 
     // --write: read-only ones are copied to the folder only.
-    let r = run(
-        dir.path(),
-        &[
-            "discover",
-            "--url",
-            &server.base_url,
-            "--user",
-            &server.user,
-            "--password-env",
-            PASSWORD_VAR,
-            "--write",
-            "--local-root",
-            &root_arg,
-            "--json",
-        ],
-        &server.password,
-        &[],
-    );
+    let r = discover(&["--write", "--local-root", &root_arg, "--json"]);
     r.expect_code(0);
     let json = json_of(&r);
     for (key, _, read_only) in expected {

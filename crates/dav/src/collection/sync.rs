@@ -159,7 +159,10 @@ impl Collection {
     /// The `sync-collection` REPORT (RFC 6578 §3.2): libdav's, except that it
     /// asks for `DAV:getcontenttype` beside the ETag, so that SOGo's lists
     /// can be told from contacts without reading them.
-    pub(super) fn sync_request(&self, token: Option<&str>) -> Result<http::Request<String>, DavError> {
+    pub(super) fn sync_request(
+        &self,
+        token: Option<&str>,
+    ) -> Result<http::Request<String>, DavError> {
         let uri = libdav::dav::make_relative_url(self.client.base().clone(), &self.href)
             .map_err(|_| DavError::InvalidUrl(self.href.clone()))?;
         let token = match token {
