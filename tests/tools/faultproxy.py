@@ -35,6 +35,12 @@ And a server that truncates its sync-collection answers (RFC 6578 §3.6):
                   per cut answer. (Nothing may change on the server between the pages.)
   --page-delay S  each cut answer waits S seconds before it is sent (a kill test's window)
 
+And for tests of what runs at once:
+
+  --hold S        every request waits S seconds before it is forwarded
+  --trace         each request is logged when it comes (`begin <requests in flight> <method>
+                  <path>`) and when its answer has gone (`end <method> <path>`)
+
 Each fault is logged as one line to --log (`<fault> <method> <path>`), so that a test can check
 that faults really happened. Requests may be kept alive; each is forwarded on a connection of
 its own (with `Connection: close` to the upstream), and the answer goes back with its
@@ -72,6 +78,7 @@ class Proxy:
         self.log = open(args.log, "a", buffering=1) if args.log else None
         self.counts = {f: 0 for f in FAULTS}
         self.requests = 0
+        self.in_flight = 0
         # The proxy's page tokens: token -> (the token the client first gave, offset).
         self.pages = {}
 
@@ -107,6 +114,20 @@ class Proxy:
             writer.close()
 
     async def handle(self, request, writer):
+        method, target = request[0], request[1]
+        self.in_flight += 1
+        if self.args.trace:
+            self.log_line(f"begin {self.in_flight} {method} {target}")
+        try:
+            if self.args.hold:
+                await asyncio.sleep(self.args.hold)
+            return await self.handle_faults(request, writer)
+        finally:
+            self.in_flight -= 1
+            if self.args.trace:
+                self.log_line(f"end {method} {target}")
+
+    async def handle_faults(self, request, writer):
         method, target, version, headers, body = request
         self.requests += 1
         fault = self.draw()
@@ -305,6 +326,10 @@ async def main():
     ap.add_argument("--form-feed", action="store_true", help="a form feed in every XML answer")
     ap.add_argument("--bad-header", action="store_true", help="a malformed header line in every answer")
     ap.add_argument("--lie-etags", action="store_true", help="one ETag for everything; If-Match dropped")
+    ap.add_argument("--hold", type=float, default=0.0, metavar="S",
+                    help="every request waits S seconds before it is forwarded")
+    ap.add_argument("--trace", action="store_true",
+                    help="log `begin <in flight> <method> <path>` and `end <method> <path>` per request")
     ap.add_argument("--sync-page", type=int, default=0, metavar="N",
                     help="sync-collection answers cut to N changes per page (507, then a token of the proxy's)")
     ap.add_argument("--page-delay", type=float, default=0.0, metavar="S",

@@ -88,7 +88,10 @@ enum Command {
     /// Synchronize profiles (all active ones when none is named).
     ///
     /// Without profile names, every profile runs but those with inactive = true, which are
-    /// listed as skipped; a profile named runs, inactive or not.
+    /// listed as skipped; a profile named runs, inactive or not. Up to max_parallel
+    /// profiles (in [general], default 4) run at once, never two that share a folder or a
+    /// collection; their reports are printed in the order of the profiles (name order, or the
+    /// order named).
     ///
     /// Exit status: 0 when every profile ran without error (or was skipped
     /// offline, within offline_tolerance), 1 when an item or a profile failed

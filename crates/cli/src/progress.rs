@@ -1,10 +1,10 @@
-//! The progress bar of `davsync sync` on a terminal: shown once a run has
-//! many items to move (about 100) or has taken a second, with counts and a
-//! rate; never in `--json` output, with `--quiet`, or when standard error
-//! is not a terminal.
+//! The progress bars of `davsync sync` on a terminal, one line per running
+//! profile: shown once a run has many items to move (about 100) or has
+//! taken a second, with counts and a rate; never in `--json` output, with
+//! `--quiet`, or when standard error is not a terminal.
 
 use davsync_sync::{Progress, Side};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::cell::{Cell, RefCell};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -14,11 +14,46 @@ const MANY: usize = 100;
 /// How long a run goes without a bar.
 const A_WHILE: Duration = Duration::from_secs(1);
 
+/// The bars of one `sync` (`None` inside: no bars at all).
+pub(crate) struct Bars(Option<MultiProgress>);
+
+impl Bars {
+    /// Bars when `wanted` (no `--json`, no `--quiet`) and standard error is
+    /// a terminal.
+    pub(crate) fn new(wanted: bool) -> Bars {
+        Bars((wanted && std::io::stderr().is_terminal()).then(MultiProgress::new))
+    }
+
+    /// A bar for `profile`'s run, if there are bars.
+    pub(crate) fn bar(&self, profile: &str) -> Option<Bar> {
+        let multi = self.0.clone()?;
+        Some(Bar {
+            bar: RefCell::new(ProgressBar::hidden()),
+            multi,
+            profile: profile.to_string(),
+            started: Instant::now(),
+            shown: Cell::new(false),
+            phase: Cell::new(None),
+        })
+    }
+
+    /// Runs `print` with the bars out of its way (a summary line printed
+    /// while other profiles still run).
+    pub(crate) fn print(&self, print: impl FnOnce()) {
+        match &self.0 {
+            Some(multi) => multi.suspend(print),
+            None => print(),
+        }
+    }
+}
+
 /// One profile's bar (hidden until the run is worth one).
 pub(crate) struct Bar {
     /// The phase's bar: a new one for each phase, so that no line shows
     /// one phase's words with the other's numbers.
     bar: RefCell<ProgressBar>,
+    /// Where the bars of the profiles running at once are drawn.
+    multi: MultiProgress,
     profile: String,
     started: Instant,
     shown: Cell<bool>,
@@ -33,21 +68,6 @@ enum Phase {
 }
 
 impl Bar {
-    /// A bar for `profile` when `wanted` (no `--json`, no `--quiet`) and
-    /// standard error is a terminal.
-    pub(crate) fn new(profile: &str, wanted: bool) -> Option<Bar> {
-        if !wanted || !std::io::stderr().is_terminal() {
-            return None;
-        }
-        Some(Bar {
-            bar: RefCell::new(ProgressBar::hidden()),
-            profile: profile.to_string(),
-            started: Instant::now(),
-            shown: Cell::new(false),
-            phase: Cell::new(None),
-        })
-    }
-
     /// Takes in how the run gets on.
     pub(crate) fn update(&self, progress: Progress) {
         let (phase, position, length) = match progress {
@@ -65,18 +85,23 @@ impl Bar {
         }
         if self.phase.get() != Some(phase) {
             self.phase.set(Some(phase));
-            let bar = ProgressBar::with_draw_target(
-                length.map(|l| l as u64),
-                ProgressDrawTarget::stderr(),
-            )
-            .with_style(style(phase))
-            .with_prefix(self.profile.clone())
-            .with_message(match phase {
-                Phase::Reading(side) => format!("reading the {side} side"),
-                Phase::Writing => "writing".to_string(),
-            })
-            .with_position(position as u64);
-            self.bar.replace(bar).finish_and_clear();
+            // Drawn where the other running profiles' bars are.
+            let bar = self
+                .multi
+                .add(ProgressBar::with_draw_target(
+                    length.map(|l| l as u64),
+                    ProgressDrawTarget::hidden(),
+                ))
+                .with_style(style(phase))
+                .with_prefix(self.profile.clone())
+                .with_message(match phase {
+                    Phase::Reading(side) => format!("reading the {side} side"),
+                    Phase::Writing => "writing".to_string(),
+                })
+                .with_position(position as u64);
+            let old = self.bar.replace(bar);
+            old.finish_and_clear();
+            self.multi.remove(&old);
             return;
         }
         let bar = self.bar.borrow();
@@ -88,7 +113,9 @@ impl Bar {
 
     /// Removes the bar (the summary line follows).
     pub(crate) fn finish(&self) {
-        self.bar.borrow().finish_and_clear();
+        let bar = self.bar.borrow();
+        bar.finish_and_clear();
+        self.multi.remove(&bar);
     }
 }
 

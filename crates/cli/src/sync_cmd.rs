@@ -1,6 +1,8 @@
 //! `davsync sync`: runs profiles, prints what happened, saves the reports the
 //! profile's `reports` level keeps (and prunes old ones and the trash).
 
+mod side_by_side;
+
 use crate::config::{Config, DavStoreConfig, Profile, ProxyConfig, ResolvedStore, Selection};
 use crate::paths::DataDir;
 use crate::retention;
@@ -72,8 +74,10 @@ pub(crate) fn skipped<'c>(selection: &Selection<'c>, json: bool) -> Vec<Skipped<
     skipped
 }
 
-/// Runs the selected profiles; `Ok(false)` when any failed (an inactive
-/// profile left out is no failure).
+/// Runs the selected profiles, up to `max_parallel` at once (never two
+/// that share a folder or a collection), and prints their reports in the
+/// order of the profiles; `Ok(false)` when any failed (an inactive profile
+/// left out is no failure).
 pub(crate) fn run(config: &Config, data_dir: &Path, args: &SyncArgs) -> Result<bool> {
     let selection = config
         .select(&args.profiles)
@@ -84,31 +88,44 @@ pub(crate) fn run(config: &Config, data_dir: &Path, args: &SyncArgs) -> Result<b
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let mut reports = Vec::new();
-    for profile in profiles {
-        let bar = crate::progress::Bar::new(&profile.name, !args.json && !args.quiet);
-        let update = |p: Progress| {
+    let bars = crate::progress::Bars::new(!args.json && !args.quiet);
+    let mut reports = Vec::with_capacity(profiles.len());
+    let run_one = |i: usize| {
+        let profile: &Profile = profiles[i];
+        let (bars, data) = (&bars, &data);
+        async move {
+            let bar = bars.bar(&profile.name);
+            let update = |p: Progress| {
+                if let Some(bar) = &bar {
+                    bar.update(p);
+                }
+            };
+            let options = RunOptions {
+                dry_run: args.dry_run,
+                force: args.force,
+                lock_wait: config.general.lock_wait,
+                stop: None,
+                progress: Some(&update),
+            };
+            let mut report = run_profile(profile, data, &options).await;
             if let Some(bar) = &bar {
-                bar.update(p);
+                bar.finish();
             }
-        };
-        let options = RunOptions {
-            dry_run: args.dry_run,
-            force: args.force,
-            lock_wait: config.general.lock_wait,
-            stop: None,
-            progress: Some(&update),
-        };
-        let mut report = runtime.block_on(run_profile(profile, &data, &options));
-        if let Some(bar) = &bar {
-            bar.finish();
+            keep_report(&mut report, profile, data, args.dry_run);
+            report
         }
-        keep_report(&mut report, profile, &data, args.dry_run);
-        if !args.json {
-            print_human(&report, args.quiet);
-        }
-        reports.push(report);
-    }
+    };
+    runtime.block_on(side_by_side::run_in_order(
+        &profiles,
+        config.general.max_parallel,
+        run_one,
+        |_, report: Report| {
+            if !args.json {
+                bars.print(|| print_human(&report, args.quiet));
+            }
+            reports.push(report);
+        },
+    ));
     let ok = reports.iter().all(|r| !r.has_errors());
     if args.json {
         /// The document `sync --json` prints.

@@ -2,7 +2,8 @@
 //! drops connections before or after the server saw the request, delays,
 //! answers 500/503 itself, or cuts answers short, at the rates asked for;
 //! with `--sync-page N`, it pages sync-collection answers as a server that
-//! truncates them does (logged as `sync-page`, see [`FaultProxy::injected`]).
+//! truncates them does (logged as `sync-page`, see [`FaultProxy::injected`]);
+//! with `--trace`, it logs each request's begin and end ([`FaultProxy::trace`]).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -141,6 +142,45 @@ impl FaultProxy {
             .filter(|l| l.split(' ').next() == Some(fault))
             .count()
     }
+
+    /// With `--trace`: each request's path and the requests in flight when
+    /// it came, and its end, oldest first.
+    pub fn trace(&self) -> Vec<Traced> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                let words: Vec<&str> = l.split(' ').collect();
+                match words.as_slice() {
+                    ["begin", n, _, path] => Some(Traced::Begin {
+                        in_flight: n.parse().expect("a count"),
+                        path: path.to_string(),
+                    }),
+                    ["end", _, path] => Some(Traced::End {
+                        path: path.to_string(),
+                    }),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+}
+
+/// A line of the proxy's `--trace`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Traced {
+    /// A request came.
+    Begin {
+        /// Requests in flight with it.
+        in_flight: usize,
+        /// Its path.
+        path: String,
+    },
+    /// Its answer has gone.
+    End {
+        /// Its path.
+        path: String,
+    },
 }
 
 impl Drop for FaultProxy {

@@ -107,6 +107,18 @@ pub(crate) struct Profile {
     pub server: ResolvedStore,
 }
 
+impl Profile {
+    /// Whether this profile and `other` share a folder or a collection:
+    /// they must not run at the same time, as each would see the other's
+    /// writes half done.
+    pub(crate) fn shares_a_store_with(&self, other: &Profile) -> bool {
+        let theirs = [other.local.place(), other.server.place()];
+        [self.local.place(), self.server.place()]
+            .iter()
+            .any(|p| theirs.contains(p))
+    }
+}
+
 /// The category filter's settings.
 #[derive(Debug, Clone)]
 pub(crate) struct CategoryOptions {

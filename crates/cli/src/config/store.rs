@@ -24,6 +24,21 @@ pub(crate) enum ResolvedStore {
     Dav(Box<DavStoreConfig>),
 }
 
+impl ResolvedStore {
+    /// Where the store keeps its items, the same for two stores on one
+    /// place: the folder's canonical path (as written if it does not exist
+    /// yet), or the collection's URL without a trailing slash.
+    pub(crate) fn place(&self) -> String {
+        match self {
+            ResolvedStore::Vdir { path } => std::fs::canonicalize(path)
+                .unwrap_or_else(|_| path.clone())
+                .display()
+                .to_string(),
+            ResolvedStore::Dav(dav) => dav.url.trim_end_matches('/').to_string(),
+        }
+    }
+}
+
 /// A server collection and how to log in.
 #[derive(Debug, Clone)]
 pub(crate) struct DavStoreConfig {

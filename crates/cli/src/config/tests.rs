@@ -475,3 +475,49 @@ fn mapping_options_are_read_and_refused_for_contacts() {
     let e = error_of(&GOOD.replace("max_delete = 20", "reminders = \"some\""));
     assert!(e.contains("line 9") && e.contains("upcoming"), "{e}");
 }
+
+#[test]
+fn profiles_that_share_a_folder_or_a_collection_are_kept_apart() {
+    let all = Config::parse(
+        r#"
+[profiles.events]
+content = "events"
+local = { type = "vdir", path = "/cal" }
+server = { type = "caldav", url = "https://dav.example.org/cal/" }
+
+[profiles.tasks]
+content = "tasks"
+local = { type = "vdir", path = "/cal" }
+server = { type = "caldav", url = "https://dav.example.org/tasks/" }
+
+[profiles.same_collection]
+content = "events"
+local = { type = "vdir", path = "/elsewhere" }
+server = { type = "caldav", url = "https://dav.example.org/cal" }
+
+[profiles.apart]
+content = "events"
+local = { type = "vdir", path = "/other" }
+server = { type = "caldav", url = "https://dav.example.org/other/" }
+"#,
+        Path::new("/x/config.toml"),
+    )
+    .unwrap()
+    .profiles;
+    let by_name = |n: &str| all.iter().find(|p| p.name == n).unwrap();
+    assert!(
+        by_name("events").shares_a_store_with(by_name("tasks")),
+        "one folder"
+    );
+    assert!(
+        by_name("events").shares_a_store_with(by_name("same_collection")),
+        "one collection, with or without its slash"
+    );
+    assert!(!by_name("tasks").shares_a_store_with(by_name("same_collection")));
+    for other in ["events", "tasks", "same_collection"] {
+        assert!(
+            !by_name("apart").shares_a_store_with(by_name(other)),
+            "{other}"
+        );
+    }
+}

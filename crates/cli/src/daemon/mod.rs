@@ -314,7 +314,7 @@ impl Daemon {
                 .slots
                 .values()
                 .filter(|s| s.running)
-                .any(|s| shares_a_store(&s.profile, &self.slots[&name].profile));
+                .any(|s| s.profile.shares_a_store_with(&self.slots[&name].profile));
             if busy {
                 continue;
             }
@@ -414,82 +414,9 @@ impl Daemon {
     }
 }
 
-/// Whether two profiles share a folder or a collection (they must not run
-/// at the same time: each would see the other's writes half done).
-fn shares_a_store(a: &Profile, b: &Profile) -> bool {
-    let places = |p: &Profile| -> Vec<String> {
-        [&p.local, &p.server]
-            .into_iter()
-            .map(|store| match store {
-                ResolvedStore::Vdir { path } => std::fs::canonicalize(path)
-                    .unwrap_or_else(|_| path.clone())
-                    .display()
-                    .to_string(),
-                ResolvedStore::Dav(dav) => dav.url.trim_end_matches('/').to_string(),
-            })
-            .collect()
-    };
-    let theirs = places(b);
-    places(a).iter().any(|p| theirs.contains(p))
-}
-
 async fn sleep_until(when: Option<Instant>) {
     match when {
         Some(when) => tokio::time::sleep_until(when.into()).await,
         None => std::future::pending().await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn profiles(text: &str) -> Vec<Profile> {
-        Config::parse(text, Path::new("/x/config.toml"))
-            .unwrap()
-            .profiles
-    }
-
-    #[test]
-    fn profiles_that_share_a_folder_or_a_collection_are_kept_apart() {
-        let all = profiles(
-            r#"
-[profiles.events]
-content = "events"
-local = { type = "vdir", path = "/cal" }
-server = { type = "caldav", url = "https://dav.example.org/cal/" }
-
-[profiles.tasks]
-content = "tasks"
-local = { type = "vdir", path = "/cal" }
-server = { type = "caldav", url = "https://dav.example.org/tasks/" }
-
-[profiles.same_collection]
-content = "events"
-local = { type = "vdir", path = "/elsewhere" }
-server = { type = "caldav", url = "https://dav.example.org/cal" }
-
-[profiles.apart]
-content = "events"
-local = { type = "vdir", path = "/other" }
-server = { type = "caldav", url = "https://dav.example.org/other/" }
-"#,
-        );
-        let by_name = |n: &str| all.iter().find(|p| p.name == n).unwrap();
-        assert!(
-            shares_a_store(by_name("events"), by_name("tasks")),
-            "one folder"
-        );
-        assert!(
-            shares_a_store(by_name("events"), by_name("same_collection")),
-            "one collection, with or without its slash"
-        );
-        assert!(!shares_a_store(
-            by_name("tasks"),
-            by_name("same_collection")
-        ));
-        for other in ["events", "tasks", "same_collection"] {
-            assert!(!shares_a_store(by_name("apart"), by_name(other)), "{other}");
-        }
     }
 }

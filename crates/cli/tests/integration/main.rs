@@ -29,5 +29,6 @@ mod secrets;
 mod server_kill;
 mod servers;
 mod service;
+mod side_by_side;
 mod truncation;
 mod wrong_url;

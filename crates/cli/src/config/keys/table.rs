@@ -54,8 +54,8 @@ pub(crate) const MAX_PARALLEL: Key = key(
     ValueType::Int { min: 1, max: 64 },
     DefaultValue::Int(4),
     GENERAL,
-    "how many profiles the daemon syncs at once (profiles that share a folder or a \
-     collection never run at the same time); `sync` runs one after the other",
+    "how many profiles `sync` and the daemon sync at once (profiles that share a folder or \
+     a collection never run at the same time; `sync` prints them in order all the same)",
 );
 
 /// `lock_wait_seconds`.
