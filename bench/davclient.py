@@ -169,6 +169,29 @@ def sync_collection(client, coll_path, token=""):
     return new_token, changed, data
 
 
+def sync_collection_with_data(client, coll_path, kind):
+    """sync-collection REPORT from the empty token asking for the items' data too (the first
+    read in one request); returns (token, raw answer)."""
+    data_prop = "<C:calendar-data/>" if is_calendar(kind) else "<CR:address-data/>"
+    body = ('<?xml version="1.0" encoding="utf-8"?>'
+            f'<D:sync-collection xmlns:D="DAV:" xmlns:C="{CALDAV_NS}" xmlns:CR="{CARDDAV_NS}">'
+            '<D:sync-token/><D:sync-level>1</D:sync-level>'
+            f'<D:prop><D:getetag/>{data_prop}</D:prop></D:sync-collection>')
+    data = report(client, coll_path, body)
+    m = SYNC_TOKEN_RE.search(data)
+    return (m.group(1).decode() if m else ""), data
+
+
+def sync_token(client, coll_path):
+    """PROPFIND Depth 0 for the collection's sync-token."""
+    body = ('<?xml version="1.0" encoding="utf-8"?>'
+            '<D:propfind xmlns:D="DAV:"><D:prop><D:sync-token/></D:prop></D:propfind>')
+    _, _, data = client.request("PROPFIND", coll_path, body,
+                                {"Depth": "0", "Content-Type": "application/xml; charset=utf-8"})
+    m = SYNC_TOKEN_RE.search(data)
+    return m.group(1).decode() if m else ""
+
+
 def getctag(client, coll_path):
     body = ('<?xml version="1.0" encoding="utf-8"?>'
             '<D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/">'

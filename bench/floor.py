@@ -13,6 +13,15 @@ answer (no interpreter start-up, nothing written to disk: the floor is the serve
                                  in DIR as davsync writes one: temporary file, fsync, link to its
                                  name; the folder synced once per 100 (a reference, not a floor:
                                  it shows what the disk adds to the server's part)
+    floor.py download-sync-write URL KIND DIR [--chunk 100]
+                                 (e1) one sync-collection from the empty token asking for the data
+                                 (items and token in one request), then the items written to DIR
+                                 as files made durable once per chunk: each chunk's files written
+                                 (temporary file, rename, no fsync each), then syncfs(2) once (an
+                                 fsync of each file where there is no syncfs) and the folder synced
+    floor.py download-query-token-write URL KIND DIR [--chunk 100]
+                                 (e2) one calendar-/addressbook-query, a PROPFIND for the sync
+                                 token, then the files as in (e1)
     floor.py nochange-sync  URL --token T                one sync-collection with the last token
     floor.py nochange-ctag  URL                          one PROPFIND Depth 0 for getctag
     floor.py changes        URL KIND --token T           sync-collection, then multiget of what changed
@@ -72,6 +81,54 @@ def write_items(data, folder, ext):
     return n
 
 
+def _syncfs():
+    """syncfs(2) of libc, or None where there is none."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.syncfs
+    except (OSError, AttributeError):
+        return None
+
+
+SYNCFS = _syncfs()
+
+
+def write_items_per_chunk(data, folder, ext, chunk):
+    """Writes every item of an answer to `folder`, durable once per `chunk` files (as davsync
+    does from issue 17 on); returns how many."""
+    pending = []
+
+    def durable():
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            if SYNCFS is None or SYNCFS(dfd) != 0:
+                for path in pending:
+                    fd = os.open(path, os.O_RDONLY)
+                    os.fsync(fd)
+                    os.close(fd)
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+        pending.clear()
+
+    n = 0
+    for i, m in enumerate(ITEM_DATA.finditer(data)):
+        body = html.unescape(m.group(1).decode("utf-8")).encode("utf-8")
+        tmp = os.path.join(folder, f".tmp{i}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, body)
+        os.close(fd)
+        final = os.path.join(folder, f"{i}{ext}")
+        os.rename(tmp, final)
+        pending.append(final)
+        n += 1
+        if n % chunk == 0:
+            durable()
+    durable()
+    return n
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode")
@@ -81,6 +138,7 @@ def main():
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--inflight", type=int, default=4)
     ap.add_argument("--token", default="")
+    ap.add_argument("--chunk", type=int, default=100, help="files made durable at once in (e1), (e2)")
     ap.add_argument("--names", help="file with the names (one a line) of DIR's files to send")
     a = ap.parse_args()
 
@@ -92,7 +150,7 @@ def main():
     token = ""
 
     files = []
-    if a.dir and a.mode != "download-query-write":
+    if a.dir and not a.mode.endswith("-write"):
         names = (open(a.names).read().split() if a.names else
                  sorted(n for n in os.listdir(a.dir) if n.endswith((".ics", ".vcf"))))
         for n in names:
@@ -130,6 +188,17 @@ def main():
         requests = 1
         nbytes = len(data)
         items = write_items(data, a.dir, ".ics" if a.kind == "events" else ".vcf")
+    elif a.mode == "download-sync-write":
+        token, data = dc.sync_collection_with_data(client, path, a.kind)
+        requests = 1
+        nbytes = len(data)
+        items = write_items_per_chunk(data, a.dir, ".ics" if a.kind == "events" else ".vcf", a.chunk)
+    elif a.mode == "download-query-token-write":
+        data = dc.report(client, path, dc.query_body(a.kind))
+        token = dc.sync_token(client, path)
+        requests = 2
+        nbytes = len(data)
+        items = write_items_per_chunk(data, a.dir, ".ics" if a.kind == "events" else ".vcf", a.chunk)
     elif a.mode == "nochange-sync":
         token, changed, data = dc.sync_collection(client, path, a.token)
         requests = 1

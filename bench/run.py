@@ -36,6 +36,12 @@ DEFAULT_TOOLS = ("floor", "davsync", "vdirsyncer")  # + baseline when --baseline
 DAVSYNC_TOOLS = ("davsync", "baseline")  # the two davsync binaries: --davsync and --baseline
 ROW = {"davsync": "davsync", "baseline": "davsync (baseline)", "vdirsyncer": "vdirsyncer"}
 LARGE = 20000  # blocks from this size on use --repeat-large
+# The reference rows (e): the items and a sync token, then the files durable once per chunk.
+REFERENCE_E = (
+    ("reference (e1) sync-collection with data + files, durable per chunk", "download-sync-write"),
+    ("reference (e2) query + token PROPFIND + files, durable per chunk", "download-query-token-write"),
+)
+PROFILE_ITEMS = 10  # events in each collection of the many-profiles scenario
 
 SCENARIOS = [
     ("download", "Initial download into an empty folder"),
@@ -240,10 +246,11 @@ class Harness:
         self.record(key, row, m)
         return m
 
-    def davsync(self, key, inst, expect=None, tool="davsync"):
-        """Runs one of the two davsync binaries: tool "davsync" (--davsync) or "baseline" (--baseline)."""
+    def davsync(self, key, inst, expect=None, tool="davsync", row=None):
+        """Runs one of the two davsync binaries: tool "davsync" (--davsync) or "baseline" (--baseline);
+        the profiles inst["profiles"] (default: all) of inst["config"]."""
         binary = self.a.baseline if tool == "baseline" else self.a.davsync
-        cmd = [binary, "--config", inst["config"], "sync", "--json"]
+        cmd = [binary, "--config", inst["config"], "sync", "--json"] + inst.get("profiles", [])
         self.rad.mark()
         r = run_measured(cmd, self.env, self.a.timeout)
         reqs = self.rad.requests_since_mark()
@@ -251,13 +258,18 @@ class Harness:
              "ok": r["rc"] == 0}
         try:
             doc = json.loads(r["out"])
+            if len(doc["reports"]) > 1:
+                m["profiles"] = len(doc["reports"])
+                m["ok"] = m["ok"] and doc.get("ok", False)
             rep = doc["reports"][0]
             m["counts"] = {"local": rep.get("local"), "server": rep.get("server")}
-            own = rep.get("requests")
-            if isinstance(own, list):
-                own = sum(x for x in own if isinstance(x, int))
-            elif isinstance(own, dict):
-                own = sum(x for x in own.values() if isinstance(x, int))
+            own = None
+            for each in doc["reports"]:
+                asked = each.get("requests")
+                if isinstance(asked, list):
+                    own = (own or 0) + sum(x for x in asked if isinstance(x, int))
+                elif isinstance(asked, dict):
+                    own = (own or 0) + sum(x for x in asked.values() if isinstance(x, int))
             if own is not None:
                 m["own_requests"] = own
             if rep.get("errors"):
@@ -273,7 +285,7 @@ class Harness:
             if got.get(field) != n:
                 m["note"] = f"expected {side} {field} {n}, got {got}"
                 self.note(key, f"{ROW[tool]}: {m['note']}")
-        self.record(key, ROW[tool], m)
+        self.record(key, row or ROW[tool], m)
         return m
 
     def vdirsyncer(self, key, inst):
@@ -403,6 +415,79 @@ class Harness:
     def delete_collection(self, name):
         self.setup.client.request("DELETE", f"/{USER}/{name}/", ok=None)
 
+    # -- many profiles, nothing to do
+    def run_profiles_block(self, count):
+        """`count` idle profiles in one `davsync sync` (up to max_parallel at once) against one idle
+        profile alone and the same profiles one at a time (max_parallel = 1)."""
+        a = self.a
+        key = ("profiles", count, "idle")
+        tools = [t for t in a.tools if t in DAVSYNC_TOOLS]
+        if not tools:
+            return
+        log(f"== {count} profiles")
+        data_dir = os.path.join(self.work, "data", f"profiles-{count}")
+        gen.generate_events(PROFILE_ITEMS, data_dir, a.seed)
+        names = [f"prof{i:02}" for i in range(count)]
+        for nm in names:
+            self.make_filled_collection(nm, "events", data_dir)
+            self.warm(nm, "events")
+        configs = {}
+        for t in tools:
+            base = os.path.join(self.work, t, "profiles")
+            self.discard(base)
+            os.makedirs(base)
+            body = ""
+            for nm in names:
+                local = os.path.join(base, nm)
+                os.makedirs(local)
+                body += (f'[profiles.{nm}]\ncontent = "events"\ntime_range = false\n'
+                         f'local = {{ type = "vdir", path = "{local}" }}\n'
+                         f'server = {{ type = "caldav", url = "{self.rad.url(nm)}", username = "{USER}", '
+                         'password_env = "DAV_PASSWORD" }\n\n')
+            for parallel in (1, 4):
+                cfg = os.path.join(base, f"config-{parallel}.toml")
+                with open(cfg, "w") as f:
+                    f.write(f'[general]\ndata_dir = "{base}/state"\nmax_parallel = {parallel}\n\n{body}')
+                configs[(t, parallel)] = cfg
+            # the first runs (downloads), not timed
+            r = subprocess.run([a.baseline if t == "baseline" else a.davsync, "--config", configs[(t, 4)], "sync",
+                                "--quiet"], env=self.env, capture_output=True, timeout=a.timeout)
+            if r.returncode != 0:
+                self.note(key, f"{ROW[t]}: the first runs failed: {last_lines(r.stdout.decode() + r.stderr.decode())}")
+                return
+        self.sizes[key[:2]] = {"bytes": 0, "vevents": PROFILE_ITEMS}
+        self.repeats[key[:2]] = a.repeat
+        for r in range(a.repeat):
+            if "floor" in a.tools:
+                token, _, _ = dc.sync_collection(self.setup.client, f"/{USER}/{names[0]}/", "")
+                self.floor(key, "floor one sync-collection with the last token", "nochange-sync",
+                           self.rad.url(names[0]), "events", ["--token", token])
+            for t in self.order(tools, r):
+                one = {"config": configs[(t, 4)], "profiles": [names[0]]}
+                self.davsync(key, one, tool=t, row=f"{ROW[t]}: one idle profile")
+                self.davsync(key, {"config": configs[(t, 4)]}, tool=t,
+                             row=f"{ROW[t]}: {count} idle profiles, max_parallel = 4")
+                self.davsync(key, {"config": configs[(t, 1)]}, tool=t,
+                             row=f"{ROW[t]}: {count} idle profiles, max_parallel = 1")
+        for t in tools:
+            sums = {row: self.summarize(ms) for row, ms in self.results.get(key, {}).items()}
+            one = sums.get(f"{ROW[t]}: one idle profile", {}).get("median")
+            many = sums.get(f"{ROW[t]}: {count} idle profiles, max_parallel = 4", {}).get("median")
+            if one and many:
+                target = 2 * one + 0.05 * count
+                self.note(key, f"{ROW[t]}: {count} profiles at max_parallel = 4 took {many:.3f} s; the target "
+                               f"(2 × one idle profile + 50 ms per profile) is {target:.3f} s: "
+                               f"{'met' if many <= target else 'missed'} ({many / target:.2f} of it)")
+        self.note(key, f"{count} profiles, each its own collection of {PROFILE_ITEMS} events and its own folder, "
+                       "all downloaded before; every run finds nothing to do")
+        self.write()
+        for nm in names:
+            self.delete_collection(nm)
+        self.discard(data_dir)
+        for t in tools:
+            self.discard(os.path.join(self.work, t, "profiles"))
+        self.empty_trash()
+
     # -- one content kind at one size
     def run_block(self, kind, n):
         a = self.a
@@ -473,6 +558,16 @@ class Harness:
                                    "writes one (temporary file, fsync, link; the folder synced every 100 files); "
                                    "it shows what the disk adds")
                     self.discard(folder)
+                    for label, mode in REFERENCE_E:
+                        folder = os.path.join(self.work, "reference-e")
+                        self.discard(folder)
+                        os.makedirs(folder)
+                        self.floor(key, label, mode, url, kind, data_dir=folder)
+                        self.discard(folder)
+                    self.note(key, "reference (e) is the honest floor of a client that keeps the files and syncs "
+                                   "incrementally later: the cheaper of (e1) and (e2), the items and a sync token "
+                                   "fetched, then each item written to a file (temporary file, rename) and each "
+                                   "chunk of 100 made durable at once (syncfs, then the folder), as davsync does")
                 elif t in DAVSYNC_TOOLS:
                     inst = self.new_davsync(f"{kind}-{n}", kind, self.rad.url(coll[t]), tool=t)
                     m = self.davsync(key, inst, expect=("local", "created", n), tool=t)
@@ -727,6 +822,14 @@ class Harness:
                 for t in notes:
                     L.append(f"- {t}")
                 L.append("")
+        for key in [k for k in self.results if k[0] == "profiles"]:
+            L.append(f"## {key[1]} idle profiles in one `davsync sync` ({self.repeats.get(key[:2], a.repeat)} "
+                     f"run{'s' if self.repeats.get(key[:2], a.repeat) > 1 else ''} each)\n")
+            L.extend(self.table(self.results[key]))
+            L.append("")
+            for t in self.notes.get(key, []):
+                L.append(f"- {t}")
+            L.append("")
         with open(a.out, "w") as f:
             f.write("\n".join(L).rstrip() + "\n")
         raw = {"started": f"{self.started:%Y-%m-%dT%H:%M:%SZ}", "command": a.cmdline, "machine": m,
@@ -747,8 +850,9 @@ class Harness:
                "davsync and vdirsyncer against the best floor of each table below (median seconds; "
                "÷: ratio of the medians; requests and peak RSS of davsync / vdirsyncer).\n",
                "| data | scenario | floor s | davsync s | vdirsyncer s | davsync ÷ floor | davsync ÷ vdirsyncer "
-               "| requests (floor / davsync / vdirsyncer) | peak RSS MiB (davsync / vdirsyncer) |",
-               "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+               "| davsync ÷ reference (e) | requests (floor / davsync / vdirsyncer) "
+               "| peak RSS MiB (davsync / vdirsyncer) |",
+               "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
         titles = dict(SCENARIOS)
         short = {"download": "download", "nochange": "no change", "server1": "1 % changed on server",
                  "local1": "1 % changed locally", "upload": "upload"}
@@ -762,6 +866,9 @@ class Harness:
                 floors = [(s_["median"], s_.get("requests")) for row, s_ in sums.items()
                           if row.startswith("floor") and "median" in s_]
                 best = min(floors) if floors else None
+                refs_e = [s_["median"] for row, s_ in sums.items()
+                          if row.startswith("reference (e") and "median" in s_]
+                ref_e = min(refs_e) if refs_e else None
                 d = sums.get("davsync", {})
                 vd = sums.get("vdirsyncer", {})
 
@@ -787,6 +894,7 @@ class Harness:
                 out.append(
                     f"| {label} | {short[scen]} | {f'{best[0]:.3f}' if best else '–'} | {sec(d)} | {sec(vd)} "
                     f"| {ratio(d, best[0] if best else None)} | {ratio(d, vd.get('median'))} "
+                    f"| {ratio(d, ref_e)} "
                     f"| {req(best[1] if best else None)} / {req(d.get('requests'))} / {req(vd.get('requests'))} "
                     f"| {rss(d)} / {rss(vd)} |")
                 any_row = True
@@ -931,6 +1039,8 @@ class Harness:
             blocks.sort(key=lambda b: b[1] >= LARGE)
             for kind, n in blocks:
                 self.run_block(kind, n)
+            if a.profiles:
+                self.run_profiles_block(a.profiles)
             self.finished = True
         finally:
             for srv in (self.rad, self.setup):
@@ -963,6 +1073,9 @@ def main():
     ap.add_argument("--radicale-limit", choices=("raised", "default"), default="raised",
                     help="Radicale's max_expand_occurrence: raised (default) or Radicale's own 10000")
     ap.add_argument("--max-occurrence", type=int, default=100_000_000, help=argparse.SUPPRESS)
+    ap.add_argument("--profiles", type=int,
+                    help="the many-profiles scenario: that many idle profiles in one sync (default 50; "
+                         "--quick: 10; 0: none)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=int, default=3600, help="seconds one measured run may take")
     ap.add_argument("--work", default=os.environ.get("BENCH_WORK", "/tmp/davsync-bench"),
@@ -989,11 +1102,13 @@ def main():
         a.contacts = int_list(a.contacts) if a.contacts else [200]
         a.repeat = a.repeat or 1
         a.upload_max = a.upload_max or 200
+        a.profiles = 10 if a.profiles is None else a.profiles
     else:
         a.events = int_list(a.events) if a.events is not None else [1000, 10000, 50000]
         a.contacts = int_list(a.contacts) if a.contacts is not None else [10000]
         a.repeat = a.repeat or 3
         a.upload_max = a.upload_max or 1000
+        a.profiles = 50 if a.profiles is None else a.profiles
     if a.tools is None:
         a.tools = ",".join(TOOLS if a.baseline else DEFAULT_TOOLS)
     a.tools = [t for t in a.tools.split(",") if t]

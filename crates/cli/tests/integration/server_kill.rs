@@ -1,9 +1,12 @@
-//! Crash safety against real servers (Radicale, Xandikos, SOGo): runs of `davsync sync`
+//! Crash safety against real servers (Radicale, SOGo, DAViCal): runs of `davsync sync`
 //! between a folder and a fresh collection, killed with SIGKILL at random
 //! moments while both sides keep changing between runs (the server's side
 //! through the DAV API, as another client would), lose nothing, duplicate
 //! nothing (no UID at two hrefs on the server, in two files locally), and a
-//! clean run afterwards converges to exactly what the edits say.
+//! clean run afterwards converges to exactly what the edits say. (Xandikos
+//! was here too; it was left out to keep CI within its time: three servers
+//! of different kinds remain, and Xandikos meets a second client at random
+//! moments in the convergence tests.)
 //!
 //! The randomness comes from a seeded generator; the seed is printed in every
 //! failure message. `DAVSYNC_KILL_SEED=<n>` replays another seed and
@@ -150,11 +153,6 @@ fn radicale_killed_runs_lose_nothing_and_duplicate_nothing() {
 #[test]
 fn sogo_killed_runs_lose_nothing_and_duplicate_nothing() {
     killed_runs_lose_nothing_and_duplicate_nothing("sogo");
-}
-
-#[test]
-fn xandikos_killed_runs_lose_nothing_and_duplicate_nothing() {
-    killed_runs_lose_nothing_and_duplicate_nothing("xandikos");
 }
 
 #[test]
