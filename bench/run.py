@@ -730,7 +730,30 @@ class Harness:
             for line in f:
                 if line.startswith("MemTotal"):
                     mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-        return {"nproc": os.cpu_count(), "cpu": cpu, "mem": mem, "kernel": platform.release()}
+        return {"nproc": os.cpu_count(), "cpu": cpu, "mem": mem, "kernel": platform.release(),
+                "disk": self.disk()}
+
+    def disk(self):
+        """The device and file system the folders and Radicale's storage are on (from df -T), and
+        whether the kernel takes the device for a spinning one (its rotational flag)."""
+        try:
+            os.makedirs(self.work, exist_ok=True)
+            line = subprocess.run(["df", "-T", self.work], capture_output=True, text=True,
+                                  timeout=30).stdout.strip().splitlines()[-1].split()
+        except (OSError, IndexError, subprocess.SubprocessError):
+            return "?"
+        device, fstype = line[0], line[1]
+        kind = ""
+        base = os.path.basename(device)
+        for name in (base, base.rstrip("0123456789"), re.sub(r"p\d+$", "", base)):
+            try:
+                with open(f"/sys/block/{name}/queue/rotational") as f:
+                    # (a virtual disk often says 1 whatever is below it)
+                    kind = f", the kernel's rotational flag {f.read().strip()}"
+                break
+            except OSError:
+                continue
+        return f"{device} ({fstype}{kind}), mounted at {line[-1]}"
 
     def versions(self):
         def out(cmd):
@@ -771,6 +794,7 @@ class Harness:
                  f"{(time.time() - self.t_start) / 60:.1f} min")
         L.append(f"- command: `{a.cmdline}`")
         L.append(f"- machine: {m['nproc']} cores ({m['cpu']}), {m['mem']} memory, Linux {m['kernel']}")
+        L.append(f"- disk: the folders, the status databases and Radicale's storage on {m['disk']}")
         L.append(f"- davsync: {v['davsync']} (`{v['davsync_binary']}`)")
         if "davsync_baseline" in v:
             L.append(f"- davsync (baseline): {v['davsync_baseline']} (`{v['davsync_baseline_binary']}`); "
