@@ -2,7 +2,7 @@
 # Runs every test of davsync: formatting, lints, then the whole test suite
 # (unit, property, storage-contract, CLI and kill tests on real folders and
 # real servers), then a short fuzzing run of every parser of outside input
-# (scripts/fuzz.sh; FUZZ_SECONDS per target, default 25). Needs the Rust
+# (scripts/fuzz.sh; FUZZ_SECONDS per target, default 15). Needs the Rust
 # toolchain, Python 3 and, as root, Debian's apt (for the servers); uses
 # cargo-nextest when it is installed, installs cargo-fuzz when it is missing.
 set -euo pipefail
@@ -49,5 +49,5 @@ fi
 stop_servers
 trap - EXIT
 
-echo "== fuzzing (scripts/fuzz.sh: every parser of outside input, 25 s each)"
-scripts/fuzz.sh "${FUZZ_SECONDS:-25}"
+echo "== fuzzing (scripts/fuzz.sh: every parser of outside input, 15 s each)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
