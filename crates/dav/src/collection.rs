@@ -507,15 +507,32 @@ impl Collection {
 
     /// Display name, colour, ctag and sync token.
     pub async fn properties(&self) -> Result<Properties, DavError> {
-        let wanted = [
+        self.properties_of(&[
             &names::DISPLAY_NAME,
             &names::CALENDAR_COLOUR,
             &GETCTAG,
             &names::SYNC_TOKEN,
-        ];
+        ])
+        .await
+    }
+
+    /// Display name and colour only (ctag and token left `None`): the
+    /// token and the ctag can cost a server a pass over every item (Radicale
+    /// took 2.3 s for them on 7,000 events), which a run that already has
+    /// its token must not pay again for the name and colour.
+    pub async fn display_properties(&self) -> Result<Properties, DavError> {
+        self.properties_of(&[&names::DISPLAY_NAME, &names::CALENDAR_COLOUR])
+            .await
+    }
+
+    /// The properties `wanted` (of those [`Properties`] holds).
+    async fn properties_of(
+        &self,
+        wanted: &[&PropertyName<'_, '_>],
+    ) -> Result<Properties, DavError> {
         let response = self
             .client
-            .run(&GetProperties::new(&self.href, &wanted))
+            .run(&GetProperties::new(&self.href, wanted))
             .await?;
         let mut props = Properties::default();
         for (name, value) in response.values {

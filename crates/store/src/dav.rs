@@ -579,7 +579,11 @@ impl Store for DavStore {
         let cached = self.properties.lock().expect("properties lock").clone();
         let props = match cached {
             Some(props) => props,
-            None => self.collection.properties().await.map_err(server_error)?,
+            None => self
+                .collection
+                .display_properties()
+                .await
+                .map_err(server_error)?,
         };
         Ok(Metadata {
             displayname: props.displayname,

@@ -5,6 +5,7 @@ mod digest;
 mod faults;
 mod lenient;
 mod multiget;
+mod properties;
 mod proxy;
 mod query;
 mod redirects;
