@@ -3,11 +3,10 @@
 //! collection's properties.
 
 use crate::client::{DavClient, DavError, Repeated, check_status};
-use crate::membership::{self, Entry};
 use libdav::PropertyName;
 use libdav::caldav::GetCalendarResources;
 use libdav::carddav::GetAddressBookResources;
-use libdav::dav::{Delete, GetProperties, ListResources, PutResource, SetProperty};
+use libdav::dav::{Delete, GetProperties, PutResource, SetProperty};
 use libdav::names;
 use std::collections::HashMap;
 
@@ -214,46 +213,6 @@ impl Collection {
     /// Whether `href` names an item directly inside this collection.
     pub fn owns(&self, href: &str) -> bool {
         crate::membership::is_member(&self.href, href)
-    }
-
-    /// Every item with its ETag and media type (PROPFIND Depth 1).
-    /// Sub-collections, items of other media types and entries without an
-    /// ETag are left out; SOGo's contact lists are in ([`Resource::is_list`]).
-    pub async fn list(&self) -> Result<Vec<Resource>, DavError> {
-        let response = self.client.run(&ListResources::new(&self.href)).await?;
-        let entries: Vec<Entry<'_>> = response
-            .resources
-            .iter()
-            .map(|r| Entry {
-                href: &r.href,
-                collection: r.resource_type.is_collection,
-                of_kind: Some(match self.kind {
-                    CollectionKind::Calendar => r.resource_type.is_calendar,
-                    CollectionKind::AddressBook => r.resource_type.is_address_book,
-                }),
-            })
-            .collect();
-        membership::check(&self.href, self.kind, &entries).map_err(|message| {
-            DavError::Protocol {
-                url: self.client.url_of(&self.href),
-                message,
-            }
-        })?;
-        Ok(response
-            .resources
-            .into_iter()
-            .filter(|r| !r.resource_type.is_collection)
-            .filter(|r| r.status.is_none_or(|s| s.is_success()))
-            .filter(|r| self.kind.accepts(r.content_type.as_deref()))
-            .filter(|r| self.owns(&r.href))
-            .filter_map(|r| {
-                Some(Resource {
-                    etag: r.etag?,
-                    href: r.href,
-                    content_type: r.content_type,
-                })
-            })
-            .collect())
     }
 
     /// Reads `hrefs` with one multiget. Every href gets an answer: its body, or

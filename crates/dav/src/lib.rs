@@ -13,6 +13,7 @@ mod first_read;
 pub mod fuzzing;
 mod inspect;
 mod linked;
+mod listing;
 mod membership;
 mod mkcol;
 mod query;

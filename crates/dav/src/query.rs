@@ -309,6 +309,21 @@ impl Collection {
     }
 }
 
+/// Refuses text holding a character XML 1.0 forbids (C0 controls but tab,
+/// line feed and carriage return), as a conforming parser must.
+fn forbidden_char(text: &[u8]) -> Result<(), String> {
+    match text
+        .iter()
+        .find(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+    {
+        Some(b) => Err(format!(
+            "the answer holds a character XML 1.0 forbids (U+{b:04X}); \
+             accept_invalid_xml_chars = true reads such answers"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// An href as the rest of the crate has it: a path (the scheme and authority
 /// of an absolute URL dropped), percent-normalised like libdav does.
 pub(crate) fn normalise_href(raw: &str) -> Option<String> {
@@ -340,6 +355,10 @@ pub(crate) struct ParsedResponse {
     pub content_type: Option<String>,
     /// `DAV:resourcetype` holds `DAV:collection`.
     pub is_collection: bool,
+    /// `DAV:resourcetype` holds `CALDAV:calendar` (listings check the kind).
+    pub is_calendar: bool,
+    /// `DAV:resourcetype` holds `CARDDAV:addressbook`.
+    pub is_address_book: bool,
     /// `calendar-data` / `address-data` from a successful propstat, entities
     /// resolved and line ends XML-normalised.
     pub data: Option<String>,
@@ -357,6 +376,8 @@ struct Propstat {
     etag: Option<String>,
     content_type: Option<String>,
     is_collection: bool,
+    is_calendar: bool,
+    is_address_book: bool,
     data: Option<String>,
     names_data: bool,
 }
@@ -375,6 +396,8 @@ enum Node {
     ContentType,
     ResourceType,
     IsCollection,
+    IsCalendar,
+    IsAddressBook,
     Data,
     /// The multistatus's own `DAV:sync-token` (a sync-collection answer).
     SyncToken,
@@ -431,6 +454,8 @@ fn classify(parent: Option<Node>, ns: Ns, local: &str) -> Node {
         (Some(Node::Prop), Ns::Dav, "getcontenttype") => Node::ContentType,
         (Some(Node::Prop), Ns::Dav, "resourcetype") => Node::ResourceType,
         (Some(Node::ResourceType), Ns::Dav, "collection") => Node::IsCollection,
+        (Some(Node::ResourceType), Ns::CalDav, "calendar") => Node::IsCalendar,
+        (Some(Node::ResourceType), Ns::CardDav, "addressbook") => Node::IsAddressBook,
         (Some(Node::Prop), Ns::CalDav, "calendar-data")
         | (Some(Node::Prop), Ns::CardDav, "address-data") => Node::Data,
         _ => Node::Other,
@@ -478,6 +503,8 @@ impl Parser {
             Node::Propstat => self.propstat = Propstat::default(),
             Node::Data => self.propstat.names_data = true,
             Node::IsCollection => self.propstat.is_collection = true,
+            Node::IsCalendar => self.propstat.is_calendar = true,
+            Node::IsAddressBook => self.propstat.is_address_book = true,
             _ => {}
         }
         if node.captures() {
@@ -565,6 +592,8 @@ impl Parser {
                         r.etag = p.etag.filter(|e| !e.is_empty()).or(r.etag.take());
                         r.content_type = p.content_type.or(r.content_type.take());
                         r.is_collection |= p.is_collection;
+                        r.is_calendar |= p.is_calendar;
+                        r.is_address_book |= p.is_address_book;
                         r.data = p.data.or(r.data.take());
                     }
                 }
@@ -676,15 +705,21 @@ impl Utf8Repair {
 /// to `on_response` when its end tag has been read; returns the
 /// multistatus's own `DAV:sync-token`, if it has one (a sync-collection
 /// answer). At most `limit` bytes are read for one response (give or take
-/// one chunk).
-pub(crate) async fn parse_multistatus<S>(
+/// one chunk). A character XML 1.0 forbids (a control character such as a
+/// form feed) fails the answer: a client that accepts them has them removed
+/// from the chunks before they come here (`accept_invalid_xml_chars`).
+///
+/// (Generic over `on_response` rather than `dyn`: the future is `Send`
+/// when the callback is, as the store's listing must be.)
+pub(crate) async fn parse_multistatus<S, F>(
     url: &str,
     chunks: S,
     limit: u64,
-    on_response: &mut dyn FnMut(ParsedResponse),
+    on_response: &mut F,
 ) -> Result<Option<String>, DavError>
 where
     S: Stream<Item = Result<Bytes, DavError>> + Send + 'static,
+    F: FnMut(ParsedResponse) + ?Sized,
 {
     let budget = Arc::new(Budget::default());
     let counter = Arc::clone(&budget);
@@ -767,8 +802,14 @@ where
                     on_response(response);
                 }
             }
-            Ok((_, Event::Text(text))) => parser.text(&text.xml10_content()),
-            Ok((_, Event::CData(data))) => parser.text(&data.xml10_content()),
+            Ok((_, Event::Text(text))) => {
+                forbidden_char(text.as_bytes()).map_err(protocol)?;
+                parser.text(&text.xml10_content());
+            }
+            Ok((_, Event::CData(data))) => {
+                forbidden_char(data.as_bytes()).map_err(protocol)?;
+                parser.text(&data.xml10_content());
+            }
             Ok((_, Event::GeneralRef(reference))) => {
                 parser.reference(&reference).map_err(protocol)?
             }

@@ -120,6 +120,7 @@ fn expected_sample() -> Vec<ParsedResponse> {
         ParsedResponse {
             hrefs: vec!["/cal/".into()],
             is_collection: true,
+            is_calendar: true,
             ..Default::default()
         },
         ParsedResponse {
@@ -483,4 +484,13 @@ fn request_bodies() {
     };
     assert_eq!(tasks.calendar_bodies().len(), 1);
     roxmltree::Document::parse(ADDRESSBOOK_QUERY).expect("well-formed");
+}
+
+#[test]
+fn a_character_xml_forbids_fails_the_answer() {
+    let body = sample().replace("</d:multistatus>", "\u{c}</d:multistatus>");
+    assert!(body.contains('\u{c}'));
+    let (_, result) = parse_cut(body.as_bytes(), &[]);
+    let err = result.expect_err("a form feed is not XML 1.0");
+    assert!(err.to_string().contains("U+000C"), "{err}");
 }

@@ -35,7 +35,10 @@ async fn invalid_xml_characters_are_refused_or_dropped_on_request() {
     let server = servers::get("radicale");
     let proxy = proxy(&server, "--form-feed");
     let strict = calendar(&proxy, &server, ClientOptions::default());
+    // The listing (davsync's streaming parser) and the properties (libdav's).
     let err = strict.list().await.expect_err("a form feed is not XML 1.0");
+    assert!(err.to_string().contains("U+000C"), "{err}");
+    let err = strict.properties().await.expect_err("nor here");
     assert!(err.to_string().contains("unexpected response"), "{err}");
     let lenient = calendar(
         &proxy,

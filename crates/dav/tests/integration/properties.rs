@@ -12,12 +12,17 @@ use davsync_testkit::servers;
 async fn name_and_colour_alone(name: &str) {
     let server = servers::get(name);
     let cal = server.new_collection(CollectionKind::Calendar).await;
-    cal.set_properties(Some("Work"), Some("#3366CC"))
+    // A name of its own: SOGo refuses (409) a name another calendar has.
+    let title = format!(
+        "Work {}",
+        cal.href().trim_end_matches('/').rsplit('/').next().unwrap()
+    );
+    cal.set_properties(Some(&title), Some("#3366CC"))
         .await
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     let all = cal.properties().await.unwrap();
     let shown = cal.display_properties().await.unwrap();
-    assert_eq!(all.displayname.as_deref(), Some("Work"), "{name}");
+    assert_eq!(all.displayname.as_deref(), Some(title.as_str()), "{name}");
     assert!(
         all.color
             .as_deref()
