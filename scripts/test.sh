@@ -12,6 +12,14 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Property tests: enough cases to find real bugs, bounded so CI stays fast.
 export PROPTEST_CASES="${PROPTEST_CASES:-256}"
 
+# The servers and clients install (mostly downloads and dpkg) while clippy
+# compiles: CI time. Its output is printed when it is waited for.
+echo "== installing the servers and clients in the background (tests/servers/install.sh, dns.sh)"
+install_log=$(mktemp "${TMPDIR:-/tmp}/davsync-install.XXXXXX")
+(tests/servers/install.sh && tests/servers/dns.sh install) >"$install_log" 2>&1 &
+install_pid=$!
+trap 'kill "$install_pid" 2>/dev/null || true' EXIT
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -19,8 +27,15 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== real servers (Radicale, Radicale with a small REPORT limit, Radicale over HTTPS, Xandikos, SOGo, DAViCal, Cyrus, sabre/dav, tinyproxy)"
-tests/servers/install.sh
-tests/servers/dns.sh install   # dnsmasq, for the DNS SRV discovery test
+install_status=0
+wait "$install_pid" || install_status=$?
+cat "$install_log"
+rm -f "$install_log"
+trap - EXIT
+if [ "$install_status" -ne 0 ]; then
+  echo "installing the servers failed (exit $install_status)" >&2
+  exit "$install_status"
+fi
 SERVERS="radicale radicale-small radicale-tls xandikos sogo davical cyrus sabredav tinyproxy"
 servers_dir=$(mktemp -d "${TMPDIR:-/tmp}/davsync-servers.XXXXXX")
 stop_servers() {
