@@ -5,6 +5,7 @@
 #   scripts/fuzz.sh            # 30 s per target (CI runs this, from scripts/test.sh)
 #   scripts/fuzz.sh 600        # the longer run: 10 minutes per target
 #   scripts/fuzz.sh 60 item    # only some targets
+#   scripts/fuzz.sh --build-only   # install cargo-fuzz and build the targets, run nothing
 #
 # Installs cargo-fuzz (a pinned version) when it is missing. cargo-fuzz needs
 # nightly-only compiler flags (-Z sanitizer=address, sanitizer coverage);
@@ -20,6 +21,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_FUZZ_VERSION=0.13.1
+build_only=false
+if [ "${1:-}" = "--build-only" ]; then
+  build_only=true
+  shift
+fi
 seconds="${1:-30}"
 shift || true
 targets=("$@")
@@ -41,6 +47,10 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 echo "== cargo fuzz build (sanitizer: $sanitizer)"
 cargo fuzz build -s "$sanitizer"
+if $build_only; then
+  echo "fuzz targets built (sanitizer: $sanitizer)"
+  exit 0
+fi
 
 failed=()
 for target in "${targets[@]}"; do

@@ -54,15 +54,31 @@ export DAVSYNC_TEST_SERVERS="$servers_dir"
 
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then
-  # (nextest skips doctests; the crates have none: examples live in tests/)
-  cargo nextest run --workspace --locked --no-fail-fast
+  runner=(cargo nextest run)   # (nextest skips doctests; the crates have none: examples live in tests/)
 else
-  cargo test --workspace --locked --no-fail-fast
+  runner=(cargo test)
 fi
+"${runner[@]}" --workspace --locked --no-run
+# While the tests run (much of it waiting on servers), cargo-fuzz installs and
+# the fuzz targets build at the lowest priority, in their own target folder:
+# CI time. Their output is printed before the fuzzing starts.
+fuzz_log=$(mktemp "${TMPDIR:-/tmp}/davsync-fuzz-build.XXXXXX")
+nice -n 19 scripts/fuzz.sh --build-only >"$fuzz_log" 2>&1 &
+fuzz_pid=$!
+trap 'kill "$fuzz_pid" 2>/dev/null || true; stop_servers' EXIT
+"${runner[@]}" --workspace --locked --no-fail-fast
 
 # The servers are not needed any more.
 stop_servers
 trap - EXIT
 
 echo "== fuzzing (scripts/fuzz.sh: every parser of outside input, 15 s each)"
+fuzz_status=0
+wait "$fuzz_pid" || fuzz_status=$?
+cat "$fuzz_log"
+rm -f "$fuzz_log"
+if [ "$fuzz_status" -ne 0 ]; then
+  echo "building the fuzz targets failed (exit $fuzz_status)" >&2
+  exit "$fuzz_status"
+fi
 scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
