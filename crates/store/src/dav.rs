@@ -1,5 +1,7 @@
 //! The CalDAV/CardDAV store: one server collection behind the `Store` trait.
 
+mod href_set;
+
 use crate::names::file_stem_for_uid;
 use crate::{
     ChangeSet, Changes, Fetched, Href, LinkedFile, Listed, Metadata, ReadOptions, ServerFailure,
@@ -11,7 +13,8 @@ use davsync_dav::{
     SyncReport,
 };
 use futures_util::future::LocalBoxFuture;
-use std::collections::{HashMap, HashSet};
+use href_set::HrefSet;
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// Items per multiget request.
@@ -22,7 +25,7 @@ pub struct DavStore {
     collection: Collection,
     /// Hrefs of the last listing: a create never targets one of them, even on
     /// servers that ignore `If-None-Match: *`.
-    listed: Mutex<HashSet<String>>,
+    listed: Mutex<HrefSet>,
     /// Properties read by the last `list_changes`, so `metadata` needs no request.
     properties: Mutex<Option<Properties>>,
     batch: usize,
@@ -90,8 +93,8 @@ fn listed(resources: Vec<davsync_dav::Resource>) -> Vec<Listed> {
 
 impl DavStore {
     /// Hands an item of a first read to `sink`, once per href.
-    fn hand_over(&self, delivered: &mut HashSet<String>, sink: &mut Sink<'_>, item: QueryItem) {
-        if !delivered.insert(item.href.clone()) {
+    fn hand_over(&self, delivered: &mut HrefSet, sink: &mut Sink<'_>, item: QueryItem) {
+        if !delivered.insert(&item.href) {
             return;
         }
         sink(match item.result {
@@ -104,7 +107,7 @@ impl DavStore {
     /// listing and multigets.
     async fn read_the_rest(
         &self,
-        delivered: &HashSet<String>,
+        delivered: &HrefSet,
         options: &ReadOptions,
         sink: &mut Sink<'_>,
     ) -> Result<(), StoreError> {
@@ -123,7 +126,7 @@ impl DavStore {
     pub fn new(collection: Collection) -> Self {
         DavStore {
             collection,
-            listed: Mutex::new(HashSet::new()),
+            listed: Mutex::new(HrefSet::default()),
             properties: Mutex::new(None),
             batch: DEFAULT_MULTIGET_BATCH,
             max_item_size: crate::vdir::DEFAULT_MAX_ITEM_SIZE,
@@ -264,7 +267,7 @@ impl Store for DavStore {
         // items like contacts: the engine reads them as lists.
         let resources = self.collection.list().await.map_err(server_error)?;
         *self.listed.lock().expect("listing lock") =
-            resources.iter().map(|r| r.href.clone()).collect();
+            resources.iter().map(|r| r.href.as_str()).collect();
         Ok(listed(resources))
     }
 
@@ -311,7 +314,7 @@ impl Store for DavStore {
                     self.listed
                         .lock()
                         .expect("listing lock")
-                        .extend(changed.iter().map(|r| r.href.clone()));
+                        .extend(changed.iter().map(|r| r.href.as_str()));
                     let changed = listed(changed);
                     return Ok(ChangeSet {
                         changes: Changes::Delta { changed, deleted },
@@ -372,7 +375,7 @@ impl Store for DavStore {
         Box::pin(async move {
             // Without a time range: items and token in one request where the
             // server can (see `first_read` in the dav crate).
-            let mut delivered: HashSet<String> = HashSet::new();
+            let mut delivered = HrefSet::default();
             if options.time_range.is_none() {
                 let mut on_item = |item: QueryItem| self.hand_over(&mut delivered, sink, item);
                 match self.collection.read_all_with_token(&mut on_item).await {
@@ -509,10 +512,7 @@ impl Store for DavStore {
         match self.collection.create(&href, body).await {
             Ok(Created::New(etag)) => {
                 let version = self.etag_after_write(&href, etag).await?;
-                self.listed
-                    .lock()
-                    .expect("listing lock")
-                    .insert(href.clone());
+                self.listed.lock().expect("listing lock").insert(&href);
                 Ok(Written { href, version })
             }
             Ok(Created::Replaced(_)) => Err(StoreError::server(
