@@ -698,6 +698,12 @@ fn add_hints(report: &mut Report) {
                 certificate (or its CA) as tls_ca_file, or its SHA-256 as tls_fingerprint, \
                 in the profile's server store"
                 .to_string(),
+            // Radicale takes about two minutes to answer a first read of
+            // 100,000 events, before it sends a byte.
+            (None, Some(ServerFailure::Timeout)) => "a server may take longer than that to \
+                answer for a large collection: raise timeout_seconds (default 90) in the \
+                profile's server store"
+                .to_string(),
             _ => continue,
         };
         message.message = format!("{}; {hint}", message.message);
@@ -719,5 +725,36 @@ fn located(m: &Message) -> String {
         m.message.clone()
     } else {
         format!("{}: {}", at.join(" "), m.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(kind: ServerFailure) -> Message {
+        let mut message = Message::run("listing the server store: timed out");
+        message.kind = Some(kind);
+        message
+    }
+
+    #[test]
+    fn a_timeout_names_the_setting_that_gives_more_time() {
+        let mut report = Report::new("work", false);
+        report.errors.push(failure(ServerFailure::Timeout));
+        report.warnings.push(failure(ServerFailure::Other));
+        add_hints(&mut report);
+        assert!(
+            report.errors[0]
+                .message
+                .ends_with("raise timeout_seconds (default 90) in the profile's server store"),
+            "{}",
+            report.errors[0].message
+        );
+        // A failure of another kind gets no such advice.
+        assert_eq!(
+            report.warnings[0].message,
+            "listing the server store: timed out"
+        );
     }
 }
