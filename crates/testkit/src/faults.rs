@@ -152,8 +152,9 @@ impl FaultProxy {
             .filter_map(|l| {
                 let words: Vec<&str> = l.split(' ').collect();
                 match words.as_slice() {
-                    ["begin", n, _, path] => Some(Traced::Begin {
+                    ["begin", n, method, path] => Some(Traced::Begin {
                         in_flight: n.parse().expect("a count"),
+                        method: method.to_string(),
                         path: path.to_string(),
                     }),
                     ["end", _, path] => Some(Traced::End {
@@ -173,6 +174,8 @@ pub enum Traced {
     Begin {
         /// Requests in flight with it.
         in_flight: usize,
+        /// Its method.
+        method: String,
         /// Its path.
         path: String,
     },

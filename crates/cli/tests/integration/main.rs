@@ -30,5 +30,6 @@ mod server_kill;
 mod servers;
 mod service;
 mod side_by_side;
+mod slow_server;
 mod truncation;
 mod wrong_url;
