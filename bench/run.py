@@ -353,7 +353,9 @@ class Harness:
                     f'content = "{kind}"\n{"time_range = false" if kind == "events" else ""}\n'
                     f'local = {{ type = "vdir", path = "{local}" }}\n'
                     f'server = {{ type = "{"caldav" if kind == "events" else "carddav"}", url = "{url}", '
-                    f'username = "{USER}", password_env = "DAV_PASSWORD" }}\n')
+                    # Radicale needs about 2 minutes to begin answering a first read of
+                    # 100,000 events: more than the default timeout of 90 s.
+                    f'username = "{USER}", password_env = "DAV_PASSWORD", timeout_seconds = 3600 }}\n')
         return {"base": base, "local": local, "config": cfg, "ext": ".ics" if kind == "events" else ".vcf"}
 
     def new_vdirsyncer(self, name, kind, url):
