@@ -23,8 +23,8 @@ pub const DEFAULT_MULTIGET_BATCH: usize = 100;
 /// A calendar or address book on a server.
 pub struct DavStore {
     collection: Collection,
-    /// Hrefs of the last listing: a create never targets one of them, even on
-    /// servers that ignore `If-None-Match: *`.
+    /// Hrefs of the last listing (as digests): a create never targets one of
+    /// them, even on servers that ignore `If-None-Match: *`.
     listed: Mutex<HrefSet>,
     /// Properties read by the last `list_changes`, so `metadata` needs no request.
     properties: Mutex<Option<Properties>>,

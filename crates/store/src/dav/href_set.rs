@@ -1,6 +1,6 @@
 //! A set of hrefs held as 128-bit digests: 16 bytes an href, where the href
-//! itself is about 60 bytes and an allocation (at 100,000 items, the
-//! difference is some 8 MB of a first download's peak).
+//! itself is about 60 bytes and an allocation (a first download's heap peak:
+//! 1.5 MB less at 20,000 items).
 
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
