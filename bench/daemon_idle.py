@@ -80,6 +80,36 @@ def count_runs(log):
     return len(parse_runs(log))
 
 
+def run_end_times(log):
+    """When each run of the daemon's log files ended (its line's time stamp), in seconds."""
+    times = []
+    logs_dir = os.path.dirname(log)
+    if not os.path.isdir(logs_dir):
+        return times
+    for name in sorted(os.listdir(logs_dir)):
+        with open(os.path.join(logs_dir, name)) as f:
+            for line in f:
+                m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)Z.*daemon: p\d+: \w+;", line)
+                if m:
+                    stamp = m.group(1)
+                    whole, _, frac = stamp.partition(".")
+                    t = time.mktime(time.strptime(whole, "%Y-%m-%dT%H:%M:%S"))
+                    times.append(t + (float("0." + frac) if frac else 0.0))
+    return sorted(times)
+
+
+def cycles(times, interval_s):
+    """The run ends grouped into cycles (a gap of more than half the interval starts a new
+    one): (runs, seconds from the first end to the last) of each."""
+    out = []
+    for t in times:
+        if out and t - out[-1][-1] <= interval_s / 2:
+            out[-1].append(t)
+        else:
+            out.append([t])
+    return [(len(c), c[-1] - c[0]) for c in out]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--server-env", required=True)
@@ -139,6 +169,9 @@ def main():
         daemon.terminate()
         daemon.wait(timeout=60)
         runs = parse_runs(log)[first:]
+        interval_s = float(args.interval.rstrip("s")) if args.interval.endswith("s") else 60.0
+        # Whole cycles only: the first (uploads) and a cut one at the end are left out.
+        spans = [c for c in cycles(run_end_times(log), interval_s)[1:] if c[0] == args.profiles]
         idle = [r for r in runs if r[1] == "ok" and r[3] == 0]
         requests = sorted({r[2] for r in idle})
         span = t1 - t0
@@ -153,6 +186,10 @@ def main():
             f"{1000 * (cpu1 - cpu0) / max(1, len(runs)):.1f} ms",
             f"- memory: VmRSS {mem.get('VmRSS', 0) / 1024:.1f} MiB, peak VmHWM {mem.get('VmHWM', 0) / 1024:.1f} MiB",
             f"- server requests per idle run (per collection and cycle): {requests}",
+            f"- each later cycle of all {args.profiles} profiles (max_parallel 4): their runs ended within "
+            + (", ".join(f"{span:.3f}" for _, span in spans) or "(no whole cycle)") + " s "
+            "(the first run's end to the last's; the schedule spreads profiles apart on purpose, "
+            "up to a tenth of the interval each run, so the spread grows from cycle to cycle)",
             f"- command: bench/daemon_idle.py --profiles {args.profiles} --interval {args.interval} --seconds {args.seconds} --davsync {args.davsync}",
         ]
         text = "\n".join(lines) + "\n"
