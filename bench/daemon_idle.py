@@ -56,8 +56,16 @@ def memory_kib(pid):
     return out
 
 
+RUN_LINE = re.compile(
+    r"(?:(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z)?.*"
+    r"daemon: (p\d+): (\w+); local \+(\d+) ~(\d+) -(\d+), "
+    r"server \+(\d+) ~(\d+) -(\d+); requests (\d+)"
+)
+
+
 def parse_runs(log):
-    """(profile, result, server requests, writes) of each run in the daemon's log files."""
+    """(profile, result, server requests, writes, when it ended in seconds or None) of each run
+    in the daemon's log files."""
     runs = []
     logs_dir = os.path.dirname(log)
     if not os.path.isdir(logs_dir):
@@ -65,14 +73,14 @@ def parse_runs(log):
     for name in sorted(os.listdir(logs_dir)):
         with open(os.path.join(logs_dir, name)) as f:
             for line in f:
-                m = re.search(
-                    r"daemon: (p\d+): (\w+); local \+(\d+) ~(\d+) -(\d+), "
-                    r"server \+(\d+) ~(\d+) -(\d+); requests (\d+)",
-                    line,
-                )
+                m = RUN_LINE.match(line)
                 if m:
-                    writes = sum(int(m.group(k)) for k in range(3, 9))
-                    runs.append((m.group(1), m.group(2), int(m.group(9)), writes))
+                    ended = None
+                    if m.group(1):
+                        ended = time.mktime(time.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S"))
+                        ended += float(m.group(2) or 0)
+                    writes = sum(int(m.group(k)) for k in range(5, 11))
+                    runs.append((m.group(3), m.group(4), int(m.group(11)), writes, ended))
     return runs
 
 
@@ -80,22 +88,9 @@ def count_runs(log):
     return len(parse_runs(log))
 
 
-def run_end_times(log):
-    """When each run of the daemon's log files ended (its line's time stamp), in seconds."""
-    times = []
-    logs_dir = os.path.dirname(log)
-    if not os.path.isdir(logs_dir):
-        return times
-    for name in sorted(os.listdir(logs_dir)):
-        with open(os.path.join(logs_dir, name)) as f:
-            for line in f:
-                m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)Z.*daemon: p\d+: \w+;", line)
-                if m:
-                    stamp = m.group(1)
-                    whole, _, frac = stamp.partition(".")
-                    t = time.mktime(time.strptime(whole, "%Y-%m-%dT%H:%M:%S"))
-                    times.append(t + (float("0." + frac) if frac else 0.0))
-    return sorted(times)
+def seconds(duration):
+    """`10s`, `5m`, `1h` in seconds."""
+    return float(duration[:-1]) * {"s": 1, "m": 60, "h": 3600}[duration[-1]]
 
 
 def cycles(times, interval_s):
@@ -169,9 +164,9 @@ def main():
         daemon.terminate()
         daemon.wait(timeout=60)
         runs = parse_runs(log)[first:]
-        interval_s = float(args.interval.rstrip("s")) if args.interval.endswith("s") else 60.0
         # Whole cycles only: the first (uploads) and a cut one at the end are left out.
-        spans = [c for c in cycles(run_end_times(log), interval_s)[1:] if c[0] == args.profiles]
+        ends = sorted(r[4] for r in parse_runs(log) if r[4] is not None)
+        spans = [c for c in cycles(ends, seconds(args.interval))[1:] if c[0] == args.profiles]
         idle = [r for r in runs if r[1] == "ok" and r[3] == 0]
         requests = sorted({r[2] for r in idle})
         span = t1 - t0
