@@ -8,7 +8,8 @@
 use crate::client::DavError;
 use crate::client::check_status;
 use crate::collection::{Collection, CollectionKind, MAX_SYNC_ROUNDS};
-use crate::query::{QueryItem, parse_multistatus};
+use crate::multistatus::parse_multistatus;
+use crate::query::QueryItem;
 
 /// The REPORT's body: everything since `token` (none: everything), with data.
 fn request_body(kind: CollectionKind, token: Option<&str>) -> String {
@@ -64,15 +65,13 @@ impl Collection {
             }
             let mut truncated = false;
             let mut without_data = false;
-            let mut on_response = |parsed: crate::query::ParsedResponse| {
+            let mut on_response = |parsed: crate::multistatus::ParsedResponse| {
                 if without_data {
                     return;
                 }
-                if parsed
-                    .hrefs
-                    .iter()
-                    .any(|h| crate::query::normalise_href(h).is_some_and(|h| self.is_self(&h)))
-                {
+                if parsed.hrefs.iter().any(|h| {
+                    crate::multistatus::normalise_href(h).is_some_and(|h| self.is_self(&h))
+                }) {
                     truncated |= parsed.status.is_some_and(|s| s.as_u16() == 507);
                     return;
                 }

@@ -8,7 +8,8 @@
 
 use crate::client::{ClientOptions, DavClient, DavError, strip_invalid_xml};
 use crate::collection::{Collection, CollectionKind, SyncPage};
-use crate::query::{QueryItem, parse_multistatus};
+use crate::multistatus::parse_multistatus;
+use crate::query::QueryItem;
 use bytes::Bytes;
 use libdav::requests::DavRequest;
 use libdav::{PropertyName, names};

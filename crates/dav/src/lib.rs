@@ -16,6 +16,7 @@ mod linked;
 mod listing;
 mod membership;
 mod mkcol;
+mod multistatus;
 mod query;
 pub mod tls;
 

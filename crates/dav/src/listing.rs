@@ -6,7 +6,7 @@
 use crate::client::{DavError, check_status};
 use crate::collection::{Collection, CollectionKind, Resource};
 use crate::membership::{self, Entry};
-use crate::query::{ParsedResponse, normalise_href, parse_multistatus};
+use crate::multistatus::{ParsedResponse, normalise_href, parse_multistatus};
 
 /// The PROPFIND body of a listing.
 const LIST_BODY: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\

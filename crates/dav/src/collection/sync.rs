@@ -221,7 +221,7 @@ impl Collection {
                 .find(|n| dav(n, "href"))
                 .and_then(|n| n.text())
                 .ok_or("missing href in response")?;
-            let href = crate::query::normalise_href(raw)
+            let href = crate::multistatus::normalise_href(raw)
                 .ok_or_else(|| format!("unusable href {raw:?} in response"))?;
             let status = response
                 .descendants()
