@@ -3,6 +3,7 @@
 //! the backends that fulfil it.
 
 pub mod dav;
+mod digest;
 mod names;
 mod platform;
 pub mod vdir;
@@ -13,6 +14,7 @@ use futures_util::future::LocalBoxFuture;
 
 pub use dav::DavStore;
 pub use davsync_dav::{LinkedFile, shown_url};
+pub use digest::digest128;
 pub use names::file_stem_for_uid;
 pub use vdir::VdirStore;
 

@@ -38,6 +38,7 @@ mod quiet;
 mod reader;
 mod record;
 mod scan;
+mod shelf;
 mod sources;
 mod trust;
 mod verify;
@@ -321,6 +322,7 @@ async fn run<'a, 'j>(
     duplicates::look_for_duplicates(job, reader, report).await?;
     let Detected {
         mut snapshot,
+        shelf,
         listing,
         journal,
         selection,
@@ -342,6 +344,9 @@ async fn run<'a, 'j>(
         executor.report_plan(&ops, !refused, &snapshot);
     } else {
         executor.execute(ops, &mut snapshot).await?;
+        if let Some(shelf) = shelf {
+            executor.execute_shelf(shelf, &mut snapshot).await?;
+        }
     }
     let gone = std::mem::take(&mut executor.gone);
     Ok(Kept {

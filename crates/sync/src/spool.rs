@@ -15,6 +15,18 @@ pub(crate) struct Slot {
     len: u32,
 }
 
+impl Slot {
+    /// Where the body starts, and its length in bytes.
+    pub(crate) fn parts(self) -> (u64, u32) {
+        (self.offset, self.len)
+    }
+
+    /// The slot `parts` told.
+    pub(crate) fn from_parts(offset: u64, len: u32) -> Slot {
+        Slot { offset, len }
+    }
+}
+
 /// An unnamed temporary file (deleted by the system when the run ends or
 /// dies), created readable by its owner only: it holds user data.
 pub(crate) struct Spool {

@@ -6,6 +6,7 @@
 use super::map::Around;
 use super::reader::Reader;
 use super::record::Journal;
+use super::shelf::Shelf;
 use super::*;
 
 /// What the profile takes up (mode, filters) as text, and whether it
@@ -54,6 +55,9 @@ pub(super) struct Listing {
 pub(super) struct Detected {
     /// What both sides hold now, by UID.
     pub(super) snapshot: Snapshot,
+    /// A first download's server items, when they wait on the shelf rather
+    /// than in the snapshot.
+    pub(super) shelf: Option<Shelf>,
     /// Each side's listing.
     pub(super) listing: Listing,
     /// The create journal as detection found it.
@@ -104,11 +108,17 @@ impl<'s, 'a, 'j> Detector<'s, 'a, 'j> {
         // profile whose last clean run ended with nothing on either side
         // kept a listing state, and asks for the changes since, as any.
         let first = self.reader.known.total == 0 && db.state(Side::Server)?.is_none();
+        let mut shelf = None;
         let (mut local, mut server) = if first {
-            (
-                self.read_everything(Side::Local).await?,
-                self.read_everything(Side::Server).await?,
-            )
+            let local = self.read_everything(Side::Local).await?;
+            let server = if self.shelves_the_server(&local) {
+                let (view, shelved) = self.read_onto_shelf(Side::Server).await?;
+                shelf = Some(shelved);
+                view
+            } else {
+                self.read_everything(Side::Server).await?
+            };
+            (local, server)
         } else {
             self.changes_since_last_run().await?
         };
@@ -128,10 +138,56 @@ impl<'s, 'a, 'j> Detector<'s, 'a, 'j> {
         self.report.lists_skipped = local.foreign_lists.union(&server.foreign_lists).count();
         Ok(Detected {
             snapshot: PerSide::new(local, server),
+            shelf,
             listing: self.listing,
             journal: self.journal,
             selection: self.selection,
         })
+    }
+
+    /// Whether a first sync reads the server onto the shelf (see
+    /// `shelf.rs`): the folder holds nothing of the profile (`local`, read in
+    /// full), and every server item can only be copied into it.
+    fn shelves_the_server(&self, local: &SideView) -> bool {
+        let takes_in = matches!(
+            self.job.options.mode,
+            Mode::TwoWay | Mode::ToLocal | Mode::ToLocalMerge
+        );
+        takes_in
+            && !self.job.options.dry_run
+            && local.items.is_empty()
+            && local.outside.is_empty()
+            && self.reader.untouchable.is_empty()
+    }
+
+    /// [`read_everything`](Self::read_everything) onto a [`Shelf`]: each
+    /// item as it arrives is read as usual, then parked whole. The view
+    /// keeps what is not the profile's and what is outside the time range.
+    async fn read_onto_shelf(&mut self, side: Side) -> Result<(SideView, Shelf), EngineError> {
+        let store = self.job.store(side);
+        let mut view = SideView::default();
+        let mut shelf = Shelf::default();
+        let options = self.job.read_options();
+        let mut sink = |result| {
+            self.reader
+                .take_read(self.report, side, None, None, result, &mut view);
+            for (uid, found) in view.items.drain() {
+                shelf.put(self.reader, self.report, side, uid, found);
+            }
+            let read = shelf.len() + view.outside.len() + view.foreign.len();
+            if read.is_multiple_of(100) && read > 0 {
+                self.job.tell(Progress::Read { side, read });
+            }
+        };
+        let state = store.read_all(&options, &mut sink).await;
+        self.listing.new_state[side] = state.map_err(|e| self.listing_error(side, e))?;
+        self.listing.full[side] = true;
+        tracing::info!(
+            "{}: first download of {} items, written a chunk at a time as read",
+            store.describe(),
+            shelf.len()
+        );
+        Ok((view, shelf))
     }
 
     /// Both sides' changes since the last clean run, made to answer for what
@@ -405,10 +461,7 @@ impl<'s, 'a, 'j> Detector<'s, 'a, 'j> {
                         view.items.insert(row.uid.clone(), found);
                     }
                     Some(other) if other.href != known.href => {
-                        let message = format!(
-                            "UID {} is held by both {} and {}; both are left alone until one is removed",
-                            row.uid, known.href, other.href
-                        );
+                        let message = super::shelf::held_twice(&row.uid, &known.href, &other.href);
                         self.report.item_message(
                             false,
                             side,

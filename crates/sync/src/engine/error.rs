@@ -35,6 +35,10 @@ pub enum EngineError {
         /// Operations planned.
         planned: usize,
     },
+    /// The run's scratch file failed to give back the facts of an item of
+    /// a first download it held (see `shelf.rs`).
+    #[error("the scratch file of this first download: {0}; the rest was not written")]
+    Scratch(std::io::Error),
     /// A side's writes could not be made durable, so the status rows naming
     /// them were not recorded.
     #[error("{side} store: {source}; the status of this chunk was not recorded")]
@@ -53,7 +57,7 @@ impl EngineError {
             EngineError::Listing { source, .. } | EngineError::Flush { source, .. } => {
                 source.server_failure()
             }
-            EngineError::Status(_) | EngineError::Stopped { .. } => None,
+            EngineError::Status(_) | EngineError::Stopped { .. } | EngineError::Scratch(_) => None,
         }
     }
 }

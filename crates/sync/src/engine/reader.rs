@@ -73,10 +73,7 @@ impl<'a, 'j> Reader<'a, 'j> {
         view: &mut SideView,
     ) {
         if let Some(other) = view.items.get(&uid) {
-            let message = format!(
-                "UID {uid} is held by both {} and {}; both are left alone until one is removed",
-                other.href, item.href
-            );
+            let message = super::shelf::held_twice(&uid, &other.href, &item.href);
             report.item_message(false, side, Some(&item.href), Some(&uid), message);
             self.untouchable.insert(uid);
             return;

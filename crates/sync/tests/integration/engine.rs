@@ -4,6 +4,7 @@
 // Test code: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
+use crate::fixture::{Fixture, StopOnWrite, fill, mode};
 use async_trait::async_trait;
 use davsync_pim::ItemKind;
 use davsync_pim::{Item, ItemError};
@@ -15,114 +16,14 @@ use davsync_sync::engine::Refusal;
 use davsync_sync::report::{DuplicateGroup, Outcome, Report};
 use davsync_sync::{
     Action, CategoryFilter, ConflictPolicy, Duplicates, KindFilter, MapContext, Mapping, Mode,
-    Side, StatusDb, SyncJob, SyncOptions, Transform,
+    Side, StatusDb, SyncOptions, Transform,
 };
 use davsync_testkit::folder::{content_by_uid, files, write_file};
 use davsync_testkit::forward::{Forward, ReadAllFuture, Wrap, read_all_by_listing};
 use davsync_testkit::items::{self, event_on, weekly_from};
 use davsync_testkit::shaped::{DeltaShape, ServerShaped, TokenLog};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_path_buf();
-        std::fs::create_dir(root.join("local")).unwrap();
-        std::fs::create_dir(root.join("server")).unwrap();
-        Fixture { _dir: dir, root }
-    }
-
-    fn local(&self) -> PathBuf {
-        self.root.join("local")
-    }
-
-    fn server(&self) -> PathBuf {
-        self.root.join("server")
-    }
-
-    fn store(&self, path: &Path) -> VdirStore {
-        VdirStore::open(path, "ics").unwrap()
-    }
-
-    fn run_with(&self, local: &dyn Store, server: &dyn Store, options: SyncOptions) -> Report {
-        self.run_stoppable(local, server, options, None)
-    }
-
-    fn run_stoppable(
-        &self,
-        local: &dyn Store,
-        server: &dyn Store,
-        options: SyncOptions,
-        stop: Option<&AtomicBool>,
-    ) -> Report {
-        let mapping = Mapping::new().with(KindFilter(ItemKind::Event));
-        self.run_mapped(local, server, &mapping, options, stop)
-    }
-
-    fn run_mapped(
-        &self,
-        local: &dyn Store,
-        server: &dyn Store,
-        mapping: &Mapping,
-        options: SyncOptions,
-        stop: Option<&AtomicBool>,
-    ) -> Report {
-        let status = StatusDb::open(&self.root.join("status.sqlite")).unwrap();
-        let job = SyncJob {
-            name: "test",
-            local,
-            server,
-            mapping,
-            status: &status,
-            options,
-            scratch_dir: Some(&self.root),
-            stop,
-            progress: None,
-        };
-        tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap()
-            .block_on(davsync_sync::sync(&job))
-    }
-
-    /// A run of the two folders with `mapping` and the default options.
-    fn run_mapping(&self, mapping: &Mapping) -> Report {
-        let (local, server) = (self.store(&self.local()), self.store(&self.server()));
-        self.run_mapped(&local, &server, mapping, SyncOptions::default(), None)
-    }
-
-    fn run(&self, options: SyncOptions) -> Report {
-        self.run_with(
-            &self.store(&self.local()),
-            &self.store(&self.server()),
-            options,
-        )
-    }
-}
-
-fn mode(mode: Mode) -> SyncOptions {
-    SyncOptions {
-        mode,
-        ..SyncOptions::default()
-    }
-}
-
-fn fill(dir: &Path, n: usize) {
-    for i in 0..n {
-        write_file(
-            dir,
-            &format!("e{i}.ics"),
-            &items::event(&format!("e{i}"), &format!("Event {i}"), ""),
-        );
-    }
-}
 
 #[test]
 fn unparseable_files_are_reported_and_never_deleted_even_when_replicating() {
@@ -1352,22 +1253,6 @@ fn an_offline_server_is_a_warning_up_to_the_tolerance_then_an_error() {
 
 /// A folder that asks the run to stop as its first item is written (a
 /// daemon told to end while a run is under way).
-struct StopOnWrite<'s> {
-    inner: VdirStore,
-    stop: &'s AtomicBool,
-}
-
-#[async_trait]
-impl Wrap for StopOnWrite<'_> {
-    fn inner(&self) -> &dyn Store {
-        &self.inner
-    }
-    async fn create(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
-        self.stop.store(true, Ordering::SeqCst);
-        self.inner.create(uid, body).await
-    }
-}
-
 #[test]
 fn a_run_asked_to_stop_ends_after_its_chunk_and_the_next_goes_on() {
     use davsync_sync::report::RunResult;

@@ -2,4 +2,6 @@
 //! one per file: shorter builds). Each module is one concern, as its `//!` says.
 
 mod engine;
+mod first_download;
+mod fixture;
 mod state_machine;
