@@ -2,6 +2,9 @@
 //! in for the server, a status database beside them, and runs of the engine
 //! on them.
 
+// Test code: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use async_trait::async_trait;
 use davsync_pim::ItemKind;
 use davsync_store::{Store, VdirStore};
