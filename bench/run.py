@@ -118,7 +118,9 @@ class Radicale:
         self.proc = subprocess.Popen(cmd,
                                      stdin=subprocess.DEVNULL, stdout=self.logf, stderr=subprocess.STDOUT)
         self.base = f"http://127.0.0.1:{self.port}/"
-        self.client = dc.Client(self.base, USER, PASSWORD)
+        # Setting up: Radicale's first sync token of 100,000 events takes it
+        # more than the client's default 600 s.
+        self.client = dc.Client(self.base, USER, PASSWORD, timeout=3600)
         deadline = time.time() + 60
         while True:
             if self.proc.poll() is not None:
