@@ -81,3 +81,53 @@ fn sync_all_of(dir: &Path, files: &[std::path::PathBuf]) -> std::io::Result<()> 
     let _ = dir;
     Ok(())
 }
+
+/// Moves `from` to `to` unless `to` exists, in one call where the system has
+/// one (Linux's `renameat2` with `RENAME_NOREPLACE`): `Ok(false)` when it
+/// cannot (another system, or a file system without the flag), and the
+/// caller links and unlinks instead; an `AlreadyExists` error when `to` is
+/// there.
+#[cfg(target_os = "linux")]
+pub(crate) fn rename_no_replace(from: &Path, to: &Path) -> std::io::Result<bool> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    use rustix::io::Errno;
+    match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+        Ok(()) => Ok(true),
+        Err(Errno::EXIST) => Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists)),
+        Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// See the Linux version: elsewhere the caller links and unlinks.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn rename_no_replace(_from: &Path, _to: &Path) -> std::io::Result<bool> {
+    Ok(false)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rename_that_refuses_to_replace_keeps_both_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (
+            dir.path().join("a"),
+            dir.path().join("b"),
+            dir.path().join("c"),
+        );
+        std::fs::write(&a, "a").unwrap();
+        std::fs::write(&b, "b").unwrap();
+        let err = rename_no_replace(&a, &b).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "a");
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "b");
+        assert!(
+            rename_no_replace(&a, &c).unwrap(),
+            "ext4 and tmpfs have the flag"
+        );
+        assert!(!a.exists());
+        assert_eq!(std::fs::read_to_string(&c).unwrap(), "a");
+    }
+}

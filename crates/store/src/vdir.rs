@@ -375,8 +375,14 @@ impl VdirStore {
             .push(path);
     }
 
-    /// Moves `tmp` to `target` only if `target` does not exist yet.
+    /// Moves `tmp` to `target` only if `target` does not exist yet: one
+    /// rename that refuses to replace where the system has it (a first
+    /// download of 50,000 items makes 50,000 fewer directory changes than
+    /// with a link and an unlink), else a hard link and an unlink.
     fn place_new(&self, tmp: &Path, target: &Path) -> std::io::Result<()> {
+        if crate::platform::rename_no_replace(tmp, target)? {
+            return Ok(());
+        }
         match fs::hard_link(tmp, target) {
             Ok(()) => {
                 fs::remove_file(tmp)?;
