@@ -4,7 +4,6 @@
 //! however large the collection (50,000 events are about 70 MB of text).
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -28,9 +27,36 @@ impl Slot {
 }
 
 /// An unnamed temporary file (deleted by the system when the run ends or
-/// dies), created readable by its owner only: it holds user data.
+/// dies), created readable by its owner only: it holds user data. What is
+/// put in is gathered in memory and written a block at a time (a first
+/// download puts two records an item: a system call each would cost more
+/// than the rest of the spool's work).
 pub(crate) struct Spool {
-    file: Mutex<(File, u64)>,
+    file: Mutex<Inner>,
+}
+
+struct Inner {
+    file: File,
+    /// Bytes in the file.
+    written: u64,
+    /// Bytes put since, to be written at `written`.
+    pending: Vec<u8>,
+}
+
+/// What the spool gathers before it writes.
+const BLOCK: usize = 1 << 20;
+
+impl Inner {
+    /// Writes what is pending.
+    fn write_pending(&mut self) -> std::io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        write_at(&self.file, &self.pending, self.written)?;
+        self.written += self.pending.len() as u64;
+        self.pending.clear();
+        Ok(())
+    }
 }
 
 impl Spool {
@@ -44,36 +70,80 @@ impl Spool {
             None => tempfile::tempfile()?,
         };
         Ok(Spool {
-            file: Mutex::new((file, 0)),
+            file: Mutex::new(Inner {
+                file,
+                written: 0,
+                pending: Vec::new(),
+            }),
         })
     }
 
     /// Appends `body`; `None` when it cannot be parked (the caller keeps it in
     /// memory instead: a full disk slows the run down, it does not fail it).
+    /// A failure to write what was put before shows when that is taken back.
     pub(crate) fn put(&self, body: &str) -> Option<Slot> {
         let len = u32::try_from(body.len()).ok()?;
-        let mut guard = self.file.lock().ok()?;
-        let (file, end) = &mut *guard;
-        let offset = *end;
-        file.seek(SeekFrom::Start(offset)).ok()?;
-        file.write_all(body.as_bytes()).ok()?;
-        *end += u64::from(len);
+        let mut inner = self.file.lock().ok()?;
+        if inner.pending.len() + body.len() > BLOCK {
+            inner.write_pending().ok()?;
+        }
+        let offset = inner.written + inner.pending.len() as u64;
+        inner.pending.extend_from_slice(body.as_bytes());
         Some(Slot { offset, len })
     }
 
     /// Reads back a body parked by `put`.
     pub(crate) fn get(&self, slot: Slot) -> std::io::Result<String> {
-        let mut guard = self
+        let mut inner = self
             .file
             .lock()
             .map_err(|_| std::io::Error::other("spool lock poisoned"))?;
-        let (file, _) = &mut *guard;
-        file.seek(SeekFrom::Start(slot.offset))?;
         let mut bytes = vec![0; slot.len as usize];
-        file.read_exact(&mut bytes)?;
-        String::from_utf8(bytes)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        let end = slot.offset + u64::from(slot.len);
+        if end > inner.written {
+            if slot.offset >= inner.written {
+                // Still in memory.
+                let start = (slot.offset - inner.written) as usize;
+                let pending = inner
+                    .pending
+                    .get(start..start + bytes.len())
+                    .ok_or_else(|| std::io::Error::other("no such slot in the spool"))?;
+                bytes.copy_from_slice(pending);
+                return utf8(bytes);
+            }
+            inner.write_pending()?;
+        }
+        read_at(&inner.file, &mut bytes, slot.offset)?;
+        utf8(bytes)
     }
+}
+
+fn utf8(bytes: Vec<u8>) -> std::io::Result<String> {
+    String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+#[cfg(unix)]
+fn write_at(file: &File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, bytes: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, bytes, offset)
+}
+
+#[cfg(not(unix))]
+fn write_at(mut file: &File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    file.seek(SeekFrom::Start(offset))?;
+    file.write_all(bytes)
+}
+
+#[cfg(not(unix))]
+fn read_at(mut file: &File, bytes: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(bytes)
 }
 
 #[cfg(test)]
@@ -92,6 +162,15 @@ mod tests {
         ];
         let slots: Vec<Slot> = bodies.iter().map(|b| spool.put(b).unwrap()).collect();
         for (body, slot) in bodies.iter().zip(&slots).rev() {
+            assert_eq!(spool.get(*slot).unwrap(), *body);
+        }
+        // Bodies across the block size: some written, some still gathered.
+        let big: Vec<String> = (0..40).map(|i| format!("{i:>3}").repeat(10_000)).collect();
+        let big_slots: Vec<Slot> = big.iter().map(|b| spool.put(b).unwrap()).collect();
+        for (body, slot) in big.iter().zip(&big_slots).rev() {
+            assert_eq!(spool.get(*slot).unwrap(), *body);
+        }
+        for (body, slot) in bodies.iter().zip(&slots) {
             assert_eq!(spool.get(*slot).unwrap(), *body);
         }
         // The file is unnamed: nothing is left in the folder.
