@@ -31,11 +31,6 @@ pub struct VdirStore {
     /// Files put in place since the last `flush`, whose content is not yet
     /// known to be on disk (see `flush_now`).
     unsynced: Arc<Mutex<Vec<PathBuf>>>,
-    /// Held while a file is created, replaced or deleted: the writes of a
-    /// chunk run side by side, and several threads changing one folder at
-    /// once only contend for its lock in the kernel, spinning (a first
-    /// download of 20,000 events: a fifth of the machine's time).
-    changing: Arc<Mutex<()>>,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -163,7 +158,6 @@ impl VdirStore {
             trash: None,
             max_item_size: DEFAULT_MAX_ITEM_SIZE,
             unsynced: Arc::default(),
-            changing: Arc::default(),
         };
         store.remove_stale_temps();
         Ok(store)
@@ -455,10 +449,6 @@ impl VdirStore {
     }
 
     fn create_now(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
-        let _one_at_a_time = self
-            .changing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let stem = file_stem_for_uid(uid);
         let tmp = self.write_temp(body)?;
         let mut href = format!("{stem}.{}", self.extension);
@@ -483,10 +473,6 @@ impl VdirStore {
     }
 
     fn update_now(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
-        let _one_at_a_time = self
-            .changing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let path = self.item_path(href)?;
         self.check_version(href, &path, version)?;
         self.keep_in_trash(href, &path)?;
@@ -504,10 +490,6 @@ impl VdirStore {
     }
 
     fn delete_now(&self, href: &str, version: &str) -> Result<(), StoreError> {
-        let _one_at_a_time = self
-            .changing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let path = self.item_path(href)?;
         self.check_version(href, &path, version)?;
         self.keep_in_trash(href, &path)?;
