@@ -183,7 +183,7 @@ impl<'s, 'a, 'j> Detector<'s, 'a, 'j> {
         self.listing.new_state[side] = state.map_err(|e| self.listing_error(side, e))?;
         self.listing.full[side] = true;
         tracing::info!(
-            "{}: first download of {} items, written a chunk at a time as read",
+            "{}: first download of {} items, to be written a chunk at a time",
             store.describe(),
             shelf.len()
         );
