@@ -78,10 +78,7 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
         for part in [contacts, groups] {
             let mut ops = part.into_iter().peekable();
             while ops.peek().is_some() {
-                self.job.tell(Progress::Done { done, planned });
-                if self.job.stopping() {
-                    return Err(EngineError::Stopped { done, planned });
-                }
+                self.before_chunk(done, planned)?;
                 let chunk: Vec<Op> = ops
                     .by_ref()
                     .take(self.job.options.batch_size.max(1))
@@ -94,6 +91,16 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
             done: planned,
             planned,
         });
+        Ok(())
+    }
+
+    /// Tells how far the run got, and ends it here if it was asked to stop
+    /// (what is done is committed: the next run goes on from there).
+    pub(super) fn before_chunk(&self, done: usize, planned: usize) -> Result<(), EngineError> {
+        self.job.tell(Progress::Done { done, planned });
+        if self.job.stopping() {
+            return Err(EngineError::Stopped { done, planned });
+        }
         Ok(())
     }
 

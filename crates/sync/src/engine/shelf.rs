@@ -122,10 +122,7 @@ impl Executor<'_, '_, '_> {
         for part in [entries, groups] {
             let mut part = part.into_iter().peekable();
             while part.peek().is_some() {
-                self.job.tell(Progress::Done { done, planned });
-                if self.job.stopping() {
-                    return Err(EngineError::Stopped { done, planned });
-                }
+                self.before_chunk(done, planned)?;
                 let mut size = 0;
                 for entry in part.by_ref().take(self.job.options.batch_size.max(1)) {
                     let (uid, found) = match entry.at {
