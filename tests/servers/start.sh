@@ -397,7 +397,10 @@ EOF
   record_pid "$!" memcached
 
   # --- sogod: GNUstep defaults (domain "sogod") in $dir/GNUstep/Defaults/sogod.plist; they win
-  # over /etc/sogo/sogo.conf.
+  # over /etc/sogo/sogo.conf. Four workers and a listen queue of 64: each worker answers one
+  # request at a time, and with two of them and SOPE's default queue of 5, tests running side
+  # by side (each sending up to four requests at once) on a busy 2-core CI machine saw their
+  # connections time out for 45 s ("No child available to handle incoming request!").
   db_url="postgresql://sogo:sogo@127.0.0.1:$pg_port/sogo"
   "${sh[@]}" mkdir -p "$dir/GNUstep/Defaults"
   sed "s|^GNUSTEP_USER_DEFAULTS_DIR=.*|GNUSTEP_USER_DEFAULTS_DIR=$dir/GNUstep/Defaults|" \
@@ -405,7 +408,8 @@ EOF
   "${sh[@]}" tee "$dir/GNUstep/Defaults/sogod.plist" >/dev/null <<EOF
 {
   WOPort = "127.0.0.1:$port";
-  WOWorkersCount = 2;
+  WOWorkersCount = 4;
+  WOListenQueueSize = 64;
   WOLogFile = "$dir/sogod.log";
   WOPidFile = "$dir/sogod.pid";
   SOGoProfileURL = "$db_url/sogo_user_profile";

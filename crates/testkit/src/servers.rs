@@ -6,8 +6,9 @@
 //!
 //! [`get`] reads any server that `start.sh` can start, also those not in
 //! [`NAMES`] (`radicale-tls`, `radicale-small`, …), from
-//! `$DAVSYNC_TEST_SERVERS/NAME/env`. On Cyrus each call makes a user of its
-//! own (a UID may be in one calendar of a user only).
+//! `$DAVSYNC_TEST_SERVERS/NAME/env`. On Cyrus and SOGo each call makes a
+//! user of its own (on Cyrus a UID may be in one calendar of a user only; on
+//! SOGo a user's colours are one record, written back whole).
 
 use crate::cli::toml_string;
 use davsync_dav::{ClientOptions, Collection, CollectionKind, Credentials, DavClient};
@@ -95,16 +96,21 @@ pub fn get(name: &str) -> Server {
         addressbook_url: key("DAV_ADDRESSBOOK_URL"),
         env,
     };
-    if name == "cyrus" {
+    match name {
         // Cyrus refuses a UID that another calendar of the same user holds,
-        // and tests use the same UIDs side by side: each gets a user of its own.
-        own_account(server)
-    } else {
-        server
+        // and tests use the same UIDs side by side. SOGo keeps the colours of
+        // all of a user's calendars in one settings record that each request
+        // reads and writes back whole: of eight colours set at once on eight
+        // calendars of one user, two stayed (measured), so tests setting
+        // colours side by side undid each other's. Each test gets a user of
+        // its own on both.
+        "cyrus" | "sogo" => own_account(server),
+        _ => server,
     }
 }
 
-/// `server` (Cyrus) with a new user of its own (`tests/servers/add-user.sh`).
+/// `server` (Cyrus or SOGo) with a new user of its own
+/// (`tests/servers/add-user.sh`).
 fn own_account(mut server: Server) -> Server {
     static ACCOUNTS: AtomicU64 = AtomicU64::new(0);
     let user = format!(
@@ -125,9 +131,15 @@ fn own_account(mut server: Server) -> Server {
         String::from_utf8_lossy(&out.stderr)
     );
     let base = server.base_url.clone();
-    server.principal_url = format!("{base}dav/principals/user/{user}/");
-    server.calendar_url = format!("{base}dav/calendars/user/{user}/Default/");
-    server.addressbook_url = format!("{base}dav/addressbooks/user/{user}/Default/");
+    if server.name == "sogo" {
+        server.principal_url = format!("{base}SOGo/dav/{user}/");
+        server.calendar_url = format!("{base}SOGo/dav/{user}/Calendar/personal/");
+        server.addressbook_url = format!("{base}SOGo/dav/{user}/Contacts/personal/");
+    } else {
+        server.principal_url = format!("{base}dav/principals/user/{user}/");
+        server.calendar_url = format!("{base}dav/calendars/user/{user}/Default/");
+        server.addressbook_url = format!("{base}dav/addressbooks/user/{user}/Default/");
+    }
     server.user = user;
     server
 }
