@@ -135,19 +135,12 @@ impl StatusDb {
             });
         }
         // WAL keeps every committed row through a crash of the process; NORMAL
-        // sync is enough for that and avoids an fsync per item. A chunk's rows
-        // land on random leaves of four indexes (UIDs, hrefs, event keys), so
-        // a page cache of at most 8 MiB (SQLite's default is 2) and a
-        // checkpoint every 8,000 pages instead of 1,000: a first download of
-        // 20,000 events read 113,000 pages back and checkpointed 90 times
-        // with the defaults, and took 2-3 s longer (of 12-17 s).
+        // sync is enough for that and avoids an fsync per item.
         db.conn
             .execute_batch(
                 "PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = NORMAL;
                  PRAGMA busy_timeout = 5000;
-                 PRAGMA cache_size = -8192;
-                 PRAGMA wal_autocheckpoint = 8000;
                  CREATE TABLE IF NOT EXISTS items (
                      uid TEXT PRIMARY KEY NOT NULL,
                      local_href TEXT NOT NULL,
