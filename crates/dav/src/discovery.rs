@@ -55,7 +55,7 @@ mod delegation;
 mod dns;
 
 use collections::*;
-pub(crate) use collections::{is, propstat_ok, text_of};
+pub(crate) use collections::{is, ok_props, text_of};
 use dns::*;
 
 /// How discovery talks to the network.

@@ -6,7 +6,7 @@
 
 use crate::client::{DavError, check_status};
 use crate::collection::{Collection, CollectionKind};
-use crate::discovery::{is, propstat_ok, text_of};
+use crate::discovery::{is, ok_props, text_of};
 use chrono::{DateTime, TimeDelta, Utc};
 use libdav::dav::Propfind;
 use libdav::requests::DavRequest;
@@ -190,12 +190,7 @@ pub(crate) fn parse_inspection(
             });
         }
     }
-    let props: Vec<roxmltree::Node> = response
-        .children()
-        .filter(|n| is(*n, names::DAV, "propstat") && propstat_ok(*n))
-        .flat_map(|ps| ps.children().filter(|n| is(*n, names::DAV, "prop")))
-        .flat_map(|prop| prop.children().filter(|n| n.is_element()))
-        .collect();
+    let props = ok_props(response);
     let find = |ns: &str, name: &str| props.iter().copied().find(|n| is(*n, ns, name));
     let types: Vec<roxmltree::Node> = find(names::DAV, "resourcetype")
         .map(|t| t.children().filter(|n| n.is_element()).collect())

@@ -109,13 +109,24 @@ pub(crate) fn text_of(node: roxmltree::Node) -> Option<String> {
 }
 
 /// Whether a `propstat` reports success (a missing status counts as success).
-pub(crate) fn propstat_ok(propstat: roxmltree::Node) -> bool {
+fn propstat_ok(propstat: roxmltree::Node) -> bool {
     propstat
         .children()
         .find(|n| is(*n, names::DAV, "status"))
         .and_then(text_of)
         .and_then(|s| s.split_whitespace().nth(1)?.parse::<u16>().ok())
         .is_none_or(|code| (200..300).contains(&code))
+}
+
+/// The properties of a multistatus `response` that the server has: the
+/// elements of its 2xx `propstat`s.
+pub(crate) fn ok_props<'a, 'i>(response: roxmltree::Node<'a, 'i>) -> Vec<roxmltree::Node<'a, 'i>> {
+    response
+        .children()
+        .filter(|n| is(*n, names::DAV, "propstat") && propstat_ok(*n))
+        .flat_map(|ps| ps.children().filter(|n| is(*n, names::DAV, "prop")))
+        .flat_map(|prop| prop.children().filter(|n| n.is_element()))
+        .collect()
 }
 
 pub(crate) fn parse_collections(body: &str) -> Result<Vec<Entry>, ParseResponseError> {
@@ -134,13 +145,7 @@ pub(crate) fn parse_collections(body: &str) -> Result<Vec<Entry>, ParseResponseE
             continue;
         };
         let href = libdav::encoding::normalise_percent_encoded(&href)?.into_owned();
-        // The properties the server has (those in a 2xx propstat).
-        let props: Vec<roxmltree::Node> = response
-            .children()
-            .filter(|n| is(*n, names::DAV, "propstat") && propstat_ok(*n))
-            .flat_map(|ps| ps.children().filter(|n| is(*n, names::DAV, "prop")))
-            .flat_map(|prop| prop.children().filter(|n| n.is_element()))
-            .collect();
+        let props = ok_props(response);
         let find = |ns: &str, name: &str| props.iter().copied().find(|n| is(*n, ns, name));
         let Some(resourcetype) = find(names::DAV, "resourcetype") else {
             continue;
