@@ -54,6 +54,8 @@ mod collections;
 mod delegation;
 mod dns;
 
+#[cfg(feature = "fuzzing")]
+pub(crate) use collections::parse_collections;
 use collections::*;
 pub(crate) use collections::{is, ok_props, text_of};
 use dns::*;
