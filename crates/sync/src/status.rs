@@ -136,6 +136,10 @@ impl StatusDb {
         }
         // WAL keeps every committed row through a crash of the process; NORMAL
         // sync is enough for that and avoids an fsync per item.
+        // `event_keys` has no index by key (earlier versions made one, which
+        // is dropped): each row written paid for it at a random page, and the
+        // duplicate groups' query ran faster without it (100,000 rows: 0.34 s
+        // against 0.65 s), SQLite sorting the keys once.
         db.conn
             .execute_batch(
                 "PRAGMA journal_mode = WAL;
@@ -181,7 +185,7 @@ impl StatusDb {
                      key TEXT NOT NULL,
                      age TEXT NOT NULL
                  );
-                 CREATE INDEX IF NOT EXISTS event_keys_by_key ON event_keys (key);
+                 DROP INDEX IF EXISTS event_keys_by_key;
                  CREATE TABLE IF NOT EXISTS runs (
                      id INTEGER PRIMARY KEY AUTOINCREMENT,
                      started TEXT NOT NULL,

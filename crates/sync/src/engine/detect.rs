@@ -172,7 +172,7 @@ impl<'s, 'a, 'j> Detector<'s, 'a, 'j> {
             self.reader
                 .take_read(self.report, side, None, None, result, &mut view);
             for (uid, found) in view.items.drain() {
-                shelf.put(self.reader, self.report, side, uid, found);
+                shelf.put(self.reader, uid, found);
             }
             let read = shelf.len() + view.outside.len() + view.foreign.len();
             if read.is_multiple_of(100) && read > 0 {
@@ -182,6 +182,7 @@ impl<'s, 'a, 'j> Detector<'s, 'a, 'j> {
         let state = store.read_all(&options, &mut sink).await;
         self.listing.new_state[side] = state.map_err(|e| self.listing_error(side, e))?;
         self.listing.full[side] = true;
+        shelf.sort(self.reader, self.report, side);
         tracing::info!(
             "{}: first download of {} items, to be written a chunk at a time",
             store.describe(),

@@ -1,11 +1,18 @@
 //! A first download into an empty folder, a chunk at a time. The server's
 //! items are parked whole (what reading them told, and their bodies) in the
-//! run's spool as they arrive, and memory keeps a 128-bit digest of each
-//! UID (to find a UID held twice) and where its item lies; then a chunk at a
-//! time is taken back, planned and executed on the usual path. Held in the
-//! snapshot instead, each item costs about 700 bytes from detection to the
-//! end of the run (100,000 events: 70 MB); on the shelf, under 100 (its
-//! place in `entries` and in `uids`, with their spare capacity).
+//! run's spool as they arrive, and memory keeps each UID (end to end in one
+//! string) and where its item lies; once all are read, the items are put in
+//! the order of their UIDs (a UID held twice is found there), the UIDs
+//! dropped, and a chunk at a time is taken back, planned and executed on the
+//! usual path. Held in the snapshot instead, each item costs about 700
+//! bytes from detection to the end of the run (100,000 events: 70 MB); on
+//! the shelf, under 100 while reading and 40 after.
+//!
+//! Why the order of UIDs: the status database keeps its rows in B-trees by
+//! UID, and a chunk of rows in random order touches a page of each tree per
+//! row, rewritten by every commit; in order, a chunk fills pages one after
+//! the other. Measured with the database's statements alone, 100,000 rows
+//! in chunks of 100 took 12.7 s in the order sent and 2.5 s in UID order.
 //!
 //! Only where the plan can hold nothing but copies into the folder: a
 //! first sync (no status rows, no listing state), nothing of the profile in
@@ -18,19 +25,23 @@ use super::execute::Executor;
 use super::plan::Plan;
 use super::reader::Reader;
 use super::*;
-use davsync_store::digest128;
 
-/// A side's items read onto the shelf, in the order they came.
+/// A side's items read onto the shelf; in the order they came until
+/// [`Shelf::sort`], then in the order of their UIDs.
 #[derive(Default)]
 pub(super) struct Shelf {
     entries: Vec<Shelved>,
-    /// Where each UID's item is in `entries`, by the UID's digest.
-    uids: HashMap<u128, u32>,
+    /// The UIDs of `entries`, end to end (each entry knows its span);
+    /// emptied by [`Shelf::sort`].
+    uids: String,
 }
 
 /// One item on the shelf.
 struct Shelved {
     at: Stored,
+    /// Where its UID is in [`Shelf::uids`].
+    uid_start: usize,
+    uid_len: u32,
     /// A list or group vCard: written after the contacts (see
     /// [`Executor::execute`]).
     group: bool,
@@ -44,44 +55,68 @@ enum Stored {
     Held(Box<(String, Found)>),
 }
 
+impl Shelved {
+    fn uid<'u>(&self, uids: &'u str) -> &'u str {
+        &uids[self.uid_start..self.uid_start + self.uid_len as usize]
+    }
+
+    /// Its href, taken back from the spool if parked there.
+    fn href(&self, reader: &Reader<'_, '_>) -> Option<String> {
+        match &self.at {
+            Stored::Held(held) => Some(held.1.href.clone()),
+            Stored::Parked(slot) => take_back(reader, *slot).ok().map(|(_, f)| f.href),
+        }
+    }
+}
+
 impl Shelf {
     /// Items on the shelf.
     pub(super) fn len(&self) -> usize {
         self.entries.len()
     }
 
-    /// Puts an item read on `side` on the shelf; a UID already there is held
-    /// twice: reported, and left alone (with the first), as
-    /// [`Reader::collect`] does.
-    pub(super) fn put(
-        &mut self,
-        reader: &mut Reader<'_, '_>,
-        report: &mut Report,
-        side: Side,
-        uid: String,
-        found: Found,
-    ) {
-        let key = digest128(&uid);
-        if let Some(&first) = self.uids.get(&key) {
-            let other = match &self.entries[first as usize].at {
-                Stored::Held(held) => Some(held.1.href.clone()),
-                Stored::Parked(slot) => take_back(reader, *slot).ok().map(|(_, f)| f.href),
-            };
-            let other = other.unwrap_or_else(|| "another item".to_string());
-            let message = held_twice(&uid, &other, &found.href);
-            report.item_message(false, side, Some(&found.href), Some(&uid), message);
-            reader.untouchable.insert(uid);
-            return;
-        }
+    /// Puts an item read on `side` on the shelf.
+    pub(super) fn put(&mut self, reader: &mut Reader<'_, '_>, uid: String, found: Found) {
         let group = found.read.as_ref().is_some_and(|r| r.group);
         let parked = encode(&uid, &found).and_then(|text| reader.spool.as_ref()?.put(&text));
+        let uid_start = self.uids.len();
+        // A UID is part of an item's body, which is far below 4 GiB.
+        let uid_len = u32::try_from(uid.len()).unwrap_or(u32::MAX);
+        self.uids.push_str(&uid);
         let at = match parked {
             Some(slot) => Stored::Parked(slot),
             None => Stored::Held(Box::new((uid, found))),
         };
-        let index = u32::try_from(self.entries.len()).expect("fewer than 2^32 items");
-        self.uids.insert(key, index);
-        self.entries.push(Shelved { at, group });
+        self.entries.push(Shelved {
+            at,
+            uid_start,
+            uid_len,
+            group,
+        });
+    }
+
+    /// Puts the items in the order of their UIDs, once all are read. A UID
+    /// held twice is reported and left alone (with the first that came), as
+    /// [`Reader::collect`] does.
+    pub(super) fn sort(&mut self, reader: &mut Reader<'_, '_>, report: &mut Report, side: Side) {
+        let Shelf { entries, uids } = self;
+        // Stable: of the items with one UID, the first that came stays.
+        entries.sort_by(|a, b| a.uid(uids).cmp(b.uid(uids)));
+        entries.dedup_by(|later, first| {
+            let uid = later.uid(uids);
+            if uid != first.uid(uids) {
+                return false;
+            }
+            let other = first.href(reader);
+            let other = other.as_deref().unwrap_or("another item");
+            let href = later.href(reader);
+            let href = href.as_deref().unwrap_or("another item");
+            let message = held_twice(uid, other, href);
+            report.item_message(false, side, Some(href), Some(uid), message);
+            reader.untouchable.insert(uid.to_string());
+            true
+        });
+        *uids = String::new();
     }
 }
 
@@ -115,8 +150,7 @@ impl Executor<'_, '_, '_> {
         snapshot: &mut Snapshot,
     ) -> Result<(), EngineError> {
         let planned = shelf.len();
-        let Shelf { mut entries, uids } = shelf;
-        drop(uids);
+        let Shelf { mut entries, .. } = shelf;
         let groups: Vec<Shelved> = entries.extract_if(.., |e| e.group).collect();
         let mut done = 0;
         for part in [entries, groups] {

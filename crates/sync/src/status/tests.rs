@@ -157,6 +157,35 @@ fn newer_schema_is_refused() {
     ));
 }
 
+/// Earlier versions indexed the duplicate keys; the index is dropped on
+/// opening (it cost each write more than it saved the groups' query), and
+/// the keys it held are still there.
+#[test]
+fn the_duplicate_keys_index_of_earlier_versions_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.sqlite");
+    {
+        let db = StatusDb::open(&path).unwrap();
+        db.put(&row("a", "1")).unwrap();
+        db.set_event_key("a", "h", Some("k"), "1|a").unwrap();
+        db.conn
+            .execute_batch("CREATE INDEX event_keys_by_key ON event_keys (key)")
+            .unwrap();
+    }
+    let indexes = |db: &StatusDb| -> i64 {
+        db.conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'event_keys_by_key'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let db = StatusDb::open(&path).unwrap();
+    assert_eq!(indexes(&db), 0);
+    assert!(db.unkeyed().unwrap().is_empty(), "the key is kept");
+}
+
 #[test]
 fn the_offline_streak_and_the_last_full_listings_are_kept() {
     let db = StatusDb::in_memory().unwrap();

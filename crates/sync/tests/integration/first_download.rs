@@ -1,5 +1,5 @@
 //! A first download into an empty folder: read onto the shelf and written a
-//! chunk at a time in the order the server sent it, a UID held twice left
+//! chunk at a time in the order of the UIDs, a UID held twice left
 //! alone as on any run, a stop that the next run goes on from, and a run
 //! without a scratch file.
 
@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A store that lists in full (and so sends a first read) in reverse order of
-/// href: not the order of the UIDs, which a plan of the whole sorts by.
+/// href: not the order of the UIDs, which the shelf writes in.
 struct Reversed(VdirStore);
 
 #[async_trait]
@@ -47,12 +47,12 @@ fn uids(f: &Fixture) -> BTreeSet<String> {
     content_by_uid(&f.local(), "ics").into_keys().collect()
 }
 
-/// Chunk by chunk as the server sent the items (e9, e8, e7 first, where a
-/// plan of the whole would begin with e0): a stop after the first chunk
-/// leaves those three written and recorded, and the next run brings the
-/// rest without writing any twice.
+/// Chunk by chunk in the order of the UIDs (e0, e1, e2 first, where the
+/// server sent e9, e8, e7 first): a stop after the first chunk leaves those
+/// three written and recorded, and the next run brings the rest without
+/// writing any twice.
 #[test]
-fn a_first_download_is_written_a_chunk_at_a_time_in_the_order_sent() {
+fn a_first_download_is_written_a_chunk_at_a_time_in_uid_order() {
     let f = Fixture::new();
     fill(&f.server(), 10);
     let server = Forward(Reversed(f.store(&f.server())));
@@ -74,7 +74,7 @@ fn a_first_download_is_written_a_chunk_at_a_time_in_the_order_sent() {
             .contains("3 of 10 operations done"),
         "{stopped:#?}"
     );
-    let first: BTreeSet<String> = ["e7", "e8", "e9"].map(String::from).into();
+    let first: BTreeSet<String> = ["e0", "e1", "e2"].map(String::from).into();
     assert_eq!(uids(&f), first);
     stop.store(false, Ordering::SeqCst);
     let next = f.run_with(&f.store(&f.local()), &server, options);
