@@ -252,11 +252,12 @@ impl VdirStore {
         }
     }
 
-    /// Writes `body` to a fresh temporary file in the folder. Not synced to
-    /// disk here: `flush` makes every file written since the last one durable
-    /// at once, before the engine records any of them (ARCHITECTURE.md,
-    /// "Durability").
-    fn write_temp(&self, body: &str) -> Result<PathBuf, StoreError> {
+    /// Writes `body` to a fresh temporary file in the folder, and tells its
+    /// metadata (what its version is made of: a rename keeps it). Not synced
+    /// to disk here: `flush` makes every file written since the last one
+    /// durable at once, before the engine records any of them
+    /// (ARCHITECTURE.md, "Durability").
+    fn write_temp(&self, body: &str) -> Result<(PathBuf, fs::Metadata), StoreError> {
         let tmp = self.path.join(format!(".davsync-{}.tmp", unique_suffix()));
         let result = (|| {
             let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
@@ -264,10 +265,10 @@ impl VdirStore {
             // Best effort: a file system that refuses keeps the file racy (and
             // its version confirmed by content), which is safe, only slower.
             let _ = file.set_modified(std::time::SystemTime::now() - WRITTEN_AGE);
-            Ok::<(), std::io::Error>(())
+            file.metadata()
         })();
         match result {
-            Ok(()) => Ok(tmp),
+            Ok(meta) => Ok((tmp, meta)),
             Err(e) => {
                 let _ = fs::remove_file(&tmp);
                 Err(StoreError::io(format!("writing {}", tmp.display()), e))
@@ -292,16 +293,14 @@ impl VdirStore {
         Ok(())
     }
 
-    /// The result of a write of `body` to `path`: the version computed from
-    /// the file's metadata and the body just written (no need to read it back).
-    /// The folder itself is synced by `flush`, once per batch of writes.
-    fn written(&self, href: String, path: &Path, body: &str) -> Result<Written, StoreError> {
-        let meta = fs::metadata(path).map_err(|e| match e.kind() {
-            ErrorKind::NotFound => StoreError::NotFound { href: href.clone() },
-            _ => StoreError::io(format!("reading {}", path.display()), e),
-        })?;
-        let version = version_of(&meta, body.as_bytes());
-        Ok(Written { href, version })
+    /// The result of a write of `body` as `href`: the version computed from
+    /// the metadata of the file written (taken from the open file, not by
+    /// looking its name up again: that is another file if something
+    /// replaced it since) and the body (no need to read it back). The
+    /// folder itself is synced by `flush`, once per batch of writes.
+    fn written(href: String, meta: &fs::Metadata, body: &str) -> Written {
+        let version = version_of(meta, body.as_bytes());
+        Written { href, version }
     }
 
     fn read_one(&self, href: &str) -> Result<Fetched, StoreError> {
@@ -357,7 +356,7 @@ impl VdirStore {
     }
 
     fn write_meta_file(&self, name: &str, value: &str) -> Result<(), StoreError> {
-        let tmp = self.write_temp(&format!("{value}\n"))?;
+        let (tmp, _) = self.write_temp(&format!("{value}\n"))?;
         let target = self.path.join(name);
         fs::rename(&tmp, &target).map_err(|e| {
             let _ = fs::remove_file(&tmp);
@@ -450,7 +449,7 @@ impl VdirStore {
 
     fn create_now(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
         let stem = file_stem_for_uid(uid);
-        let tmp = self.write_temp(body)?;
+        let (tmp, meta) = self.write_temp(body)?;
         let mut href = format!("{stem}.{}", self.extension);
         let mut target = self.path.join(&href);
         let mut result = self.place_new(&tmp, &target);
@@ -468,15 +467,15 @@ impl VdirStore {
                 _ => StoreError::io(format!("creating {}", target.display()), e),
             });
         }
-        self.note_unsynced(target.clone());
-        self.written(href, &target, body)
+        self.note_unsynced(target);
+        Ok(Self::written(href, &meta, body))
     }
 
     fn update_now(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
         let path = self.item_path(href)?;
         self.check_version(href, &path, version)?;
         self.keep_in_trash(href, &path)?;
-        let tmp = self.write_temp(body)?;
+        let (tmp, meta) = self.write_temp(body)?;
         // The window between the check and the rename is as small as a folder allows.
         self.check_version(href, &path, version).inspect_err(|_| {
             let _ = fs::remove_file(&tmp);
@@ -485,8 +484,8 @@ impl VdirStore {
             let _ = fs::remove_file(&tmp);
             StoreError::io(format!("replacing {}", path.display()), e)
         })?;
-        self.note_unsynced(path.clone());
-        self.written(href.to_string(), &path, body)
+        self.note_unsynced(path);
+        Ok(Self::written(href.to_string(), &meta, body))
     }
 
     fn delete_now(&self, href: &str, version: &str) -> Result<(), StoreError> {
