@@ -26,13 +26,10 @@ impl StatusDb {
         key: Option<&str>,
         age: &str,
     ) -> Result<(), StatusError> {
-        self.conn
-            .execute(
-                "INSERT OR REPLACE INTO event_keys VALUES (?1, ?2, ?3, ?4)",
-                params![uid, local_hash, key.unwrap_or(""), age],
-            )
-            .map(drop)
-            .map_err(|e| self.err(e))
+        self.execute_cached(
+            "INSERT OR REPLACE INTO event_keys VALUES (?1, ?2, ?3, ?4)",
+            params![uid, local_hash, key.unwrap_or(""), age],
+        )
     }
 
     /// Items without a key valid for their local content: UID and local href.
