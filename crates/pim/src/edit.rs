@@ -67,7 +67,7 @@ pub struct Property<'a> {
 impl Property<'_> {
     /// The property name in upper case (`ATTENDEE`).
     pub fn name(&self) -> String {
-        self.line.name()
+        self.line.name().into_owned()
     }
 
     /// The whole unfolded line.
@@ -266,7 +266,10 @@ impl Component<'_> {
 
     /// The names of the component's own properties, in order, with repeats.
     pub fn property_names(&self) -> Vec<String> {
-        self.own().into_iter().map(|i| self.doc[i].name()).collect()
+        self.own()
+            .into_iter()
+            .map(|i| self.doc[i].name().into_owned())
+            .collect()
     }
 
     /// Its RECURRENCE-ID (trimmed), which tells a series' exceptions apart.
@@ -368,7 +371,7 @@ impl Component<'_> {
         let mut copied = 0;
         for i in other.own() {
             let line = &other.doc[i];
-            if missing.contains(&line.name()) {
+            if missing.contains(&line.name().into_owned()) {
                 anchor += 1;
                 self.doc.insert(anchor, line.clone());
                 self.end += 1;
@@ -423,7 +426,7 @@ fn main_components(doc: &[Line], kind: ItemKind) -> Vec<(usize, usize, String)> 
     let mut stack: Vec<(String, usize)> = Vec::new();
     for (i, line) in doc.iter().enumerate() {
         match line.component_marker() {
-            Some((true, name)) => stack.push((name, i)),
+            Some((true, name)) => stack.push((name.into_owned(), i)),
             Some((false, _)) => {
                 let Some((name, begin)) = stack.pop() else {
                     continue;

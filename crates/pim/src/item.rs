@@ -187,7 +187,7 @@ impl Item {
         let mut out = std::collections::BTreeSet::new();
         for line in lines::unfold(&self.body) {
             match line.component_marker() {
-                Some((true, name)) => path.push(name),
+                Some((true, name)) => path.push(name.into_owned()),
                 Some((false, _)) => {
                     path.pop();
                 }
@@ -358,7 +358,7 @@ fn check_nesting(doc: &[Line]) -> Result<(), ItemError> {
     let mut stack: Vec<String> = Vec::new();
     for line in doc {
         match line.component_marker() {
-            Some((true, name)) => stack.push(name),
+            Some((true, name)) => stack.push(name.into_owned()),
             Some((false, name)) => match stack.pop() {
                 Some(open) if open == name => {}
                 Some(open) => {
@@ -440,10 +440,10 @@ pub(crate) fn main_ranges(doc: &[Line], kind: ItemKind) -> Vec<(usize, usize)> {
             let is_main = if let Some(card) = kind.card_component() {
                 name == card && stack.is_empty()
             } else {
-                MAIN_COMPONENTS.contains(&name.as_str())
+                MAIN_COMPONENTS.contains(&name.as_ref())
                     && stack.last().map(String::as_str) == Some("VCALENDAR")
             };
-            stack.push(name);
+            stack.push(name.into_owned());
             if is_main {
                 open = Some(i + 1);
             }
@@ -526,7 +526,7 @@ const VOLATILE: [&str; 3] = ["PRODID", "DTSTAMP", "REV"];
 /// `None` for volatile properties.
 fn normalized_property(line: &Line) -> Option<String> {
     let name = line.name();
-    if VOLATILE.contains(&name.as_str()) {
+    if VOLATILE.contains(&name.as_ref()) {
         return None;
     }
     // CLASS:PUBLIC is the default (RFC 5545 §3.8.1.3); SOGo adds it to every item.
@@ -543,7 +543,7 @@ fn normalized_property(line: &Line) -> Option<String> {
     // components of N and ADR are dropped (SOGo).
     let value = line.value().trim_end();
     let head = &text[..text.len() - value.len()];
-    let value = match name.as_str() {
+    let value = match name.as_ref() {
         "RRULE" | "EXRULE" => {
             let mut parts: Vec<&str> = value.split(';').filter(|p| !p.is_empty()).collect();
             parts.sort_unstable();
@@ -638,7 +638,7 @@ fn content_hash(doc: &[Line]) -> String {
             Some((true, name)) => stack.push(Node {
                 props: Vec::new(),
                 children: Vec::new(),
-                name,
+                name: name.into_owned(),
             }),
             Some((false, _)) if stack.len() > 1 => {
                 let mut node = stack.pop().expect("stack has a parent");

@@ -1,6 +1,8 @@
 //! Content lines (RFC 5545 §3.1, RFC 6350 §3.2): unfolding, folding and the few
 //! lossless edits davsync makes, keeping every untouched line byte for byte.
 
+use std::borrow::Cow;
+
 /// One logical content line together with the exact bytes it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Line {
@@ -25,11 +27,13 @@ impl Line {
     }
 
     /// The property name in upper case, without a vCard group prefix (`item1.EMAIL` → `EMAIL`).
-    pub(crate) fn name(&self) -> String {
+    /// Borrowed when the line has it in upper case already (almost always:
+    /// every item's every line is asked its name, often more than once).
+    pub(crate) fn name(&self) -> Cow<'_, str> {
         let end = self.logical.find([';', ':']).unwrap_or(self.logical.len());
         let name = &self.logical[..end];
-        let name = name.rsplit('.').next().unwrap_or(name);
-        name.trim().to_ascii_uppercase()
+        let name = name.rsplit('.').next().unwrap_or(name).trim();
+        upper(name)
     }
 
     /// Byte offset of the colon that separates name and parameters from the value.
@@ -62,13 +66,23 @@ impl Line {
         self.set(format!("{head}{value}"));
     }
 
-    /// `BEGIN:X` → `Some(("BEGIN", "X"))`, likewise for `END`.
-    pub(crate) fn component_marker(&self) -> Option<(bool, String)> {
-        match self.name().as_str() {
-            "BEGIN" => Some((true, self.value().trim().to_ascii_uppercase())),
-            "END" => Some((false, self.value().trim().to_ascii_uppercase())),
-            _ => None,
-        }
+    /// `BEGIN:X` → `Some((true, "X"))`, `END:X` → `Some((false, "X"))`.
+    pub(crate) fn component_marker(&self) -> Option<(bool, Cow<'_, str>)> {
+        let begin = match &*self.name() {
+            "BEGIN" => true,
+            "END" => false,
+            _ => return None,
+        };
+        Some((begin, upper(self.value().trim())))
+    }
+}
+
+/// `text` in upper case, borrowed when it is already.
+fn upper(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(text.to_ascii_uppercase())
+    } else {
+        Cow::Borrowed(text)
     }
 }
 

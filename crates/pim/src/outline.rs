@@ -37,7 +37,7 @@ pub(crate) fn outline(doc: &[Line]) -> Vec<Block> {
     for (i, line) in doc.iter().enumerate() {
         match line.component_marker() {
             Some((true, name)) => stack.push(Block {
-                name,
+                name: name.into_owned(),
                 begin: i,
                 end: i,
                 children: Vec::new(),

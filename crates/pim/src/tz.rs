@@ -271,7 +271,7 @@ impl Item {
                 let line = &doc[i];
                 let name = line.name();
                 recurs |= name == "RRULE" || name == "RDATE";
-                if !DATE_PROPS.contains(&name.as_str()) {
+                if !DATE_PROPS.contains(&name.as_ref()) {
                     continue;
                 }
                 let Some(tzid) = outline::param(line, "TZID") else {
@@ -532,7 +532,7 @@ fn year_span(doc: &[Line], blocks: &[Block]) -> Option<(i32, i32)> {
     for block in blocks.iter().filter(|b| b.name != "VTIMEZONE") {
         for line in &doc[block.begin..=block.end] {
             let name = line.name();
-            if DATE_PROPS.contains(&name.as_str()) {
+            if DATE_PROPS.contains(&name.as_ref()) {
                 for value in line.value().split([',', '/']) {
                     years.extend(year_of(value));
                 }
