@@ -25,7 +25,7 @@ impl Item {
     /// [`duplicate_key`](Self::duplicate_key) and [`age_key`](Self::age_key)
     /// at once (the item's lines are read once).
     pub fn duplicate_key_and_age(&self) -> (Option<String>, String) {
-        let doc = lines::unfold(self.body());
+        let doc = lines::unfold_to_read(self.body());
         let ranges = main_ranges(&doc, self.kind());
         let stamp = |name: &str| {
             ranges

@@ -96,7 +96,7 @@ impl Item {
             return Err(ItemError::Empty);
         }
         let (kind, uid) = validate(&body)?;
-        let lines = lines::unfold(&body);
+        let lines = lines::unfold_to_read(&body);
         check_nesting(&lines)?;
         let facts = Facts::collect(&lines, kind);
         let hash = content_hash(&lines);
@@ -185,7 +185,7 @@ impl Item {
     pub fn content_lines(&self) -> std::collections::BTreeSet<String> {
         let mut path: Vec<String> = Vec::new();
         let mut out = std::collections::BTreeSet::new();
-        for line in lines::unfold(&self.body) {
+        for line in lines::unfold_to_read(&self.body) {
             match line.component_marker() {
                 Some((true, name)) => path.push(name.into_owned()),
                 Some((false, _)) => {

@@ -88,6 +88,17 @@ fn upper(text: &str) -> Cow<'_, str> {
 
 /// Splits a body into logical lines, accepting CRLF, LF and lone CR line ends.
 pub(crate) fn unfold(body: &str) -> Vec<Line> {
+    unfold_with(body, true)
+}
+
+/// [`unfold`] for reading only: the lines keep no copy of their raw text,
+/// which only an edit written back needs (half the allocations of a pass
+/// that hashes or looks up an item's lines).
+pub(crate) fn unfold_to_read(body: &str) -> Vec<Line> {
+    unfold_with(body, false)
+}
+
+fn unfold_with(body: &str, keep_raw: bool) -> Vec<Line> {
     let mut lines: Vec<Line> = Vec::new();
     let mut rest = body;
     while !rest.is_empty() {
@@ -127,7 +138,7 @@ pub(crate) fn unfold(body: &str) -> Vec<Line> {
         }
         lines.push(Line {
             logical: physical.to_string(),
-            raw: Some(raw.to_string()),
+            raw: keep_raw.then(|| raw.to_string()),
         });
     }
     lines
