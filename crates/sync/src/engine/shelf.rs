@@ -6,7 +6,7 @@
 //! dropped, and a chunk at a time is taken back, planned and executed on the
 //! usual path. Held in the snapshot instead, each item costs about 700
 //! bytes from detection to the end of the run (100,000 events: 70 MB); on
-//! the shelf, under 100 while reading and 40 after.
+//! the shelf, under 100 (its entry, its UID while reading, spare capacity).
 //!
 //! Why the order of UIDs: the status database keeps its rows in B-trees by
 //! UID, and a chunk of rows in random order touches a page of each tree per
