@@ -75,7 +75,7 @@ impl Shelf {
         self.entries.len()
     }
 
-    /// Puts an item read on `side` on the shelf.
+    /// Puts an item on the shelf (where it came: [`Shelf::sort`] orders them).
     pub(super) fn put(&mut self, reader: &mut Reader<'_, '_>, uid: String, found: Found) {
         let group = found.read.as_ref().is_some_and(|r| r.group);
         let parked = encode(&uid, &found).and_then(|text| reader.spool.as_ref()?.put(&text));
