@@ -149,6 +149,22 @@ impl Executor<'_, '_, '_> {
         shelf: Shelf,
         snapshot: &mut Snapshot,
     ) -> Result<(), EngineError> {
+        let keys = self.job.options.duplicates.on();
+        if keys {
+            self.job.status.set_key_index_aside()?;
+        }
+        let written = self.write_shelf(shelf, snapshot).await;
+        if keys {
+            self.job.status.restore_key_index()?;
+        }
+        written
+    }
+
+    async fn write_shelf(
+        &mut self,
+        shelf: Shelf,
+        snapshot: &mut Snapshot,
+    ) -> Result<(), EngineError> {
         let planned = shelf.len();
         let Shelf { mut entries, .. } = shelf;
         let groups: Vec<Shelved> = entries.extract_if(.., |e| e.group).collect();

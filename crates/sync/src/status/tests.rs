@@ -157,21 +157,13 @@ fn newer_schema_is_refused() {
     ));
 }
 
-/// Earlier versions indexed the duplicate keys; the index is dropped on
-/// opening (it cost each write more than it saved the groups' query), and
-/// the keys it held are still there.
+/// The index of duplicate keys, set aside for a first download, is made
+/// again by `restore_key_index`, or on opening after a run that stopped
+/// before; the keys are kept throughout.
 #[test]
-fn the_duplicate_keys_index_of_earlier_versions_is_dropped() {
+fn the_duplicate_keys_index_set_aside_comes_back() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.sqlite");
-    {
-        let db = StatusDb::open(&path).unwrap();
-        db.put(&row("a", "1")).unwrap();
-        db.set_event_key("a", "h", Some("k"), "1|a").unwrap();
-        db.conn
-            .execute_batch("CREATE INDEX event_keys_by_key ON event_keys (key)")
-            .unwrap();
-    }
     let indexes = |db: &StatusDb| -> i64 {
         db.conn
             .query_row(
@@ -181,8 +173,19 @@ fn the_duplicate_keys_index_of_earlier_versions_is_dropped() {
             )
             .unwrap()
     };
+    {
+        let db = StatusDb::open(&path).unwrap();
+        assert_eq!(indexes(&db), 1);
+        db.set_key_index_aside().unwrap();
+        assert_eq!(indexes(&db), 0);
+        db.put(&row("a", "1")).unwrap();
+        db.set_event_key("a", "h", Some("k"), "1|a").unwrap();
+        db.restore_key_index().unwrap();
+        assert_eq!(indexes(&db), 1);
+        db.set_key_index_aside().unwrap();
+    }
     let db = StatusDb::open(&path).unwrap();
-    assert_eq!(indexes(&db), 0);
+    assert_eq!(indexes(&db), 1, "made again on opening");
     assert!(db.unkeyed().unwrap().is_empty(), "the key is kept");
 }
 

@@ -10,7 +10,7 @@ use crate::fixture::{Fixture, StopOnWrite, fill, mode};
 use async_trait::async_trait;
 use davsync_store::{ChangeSet, Changes, ReadOptions, Sink, Store, StoreError, VdirStore};
 use davsync_sync::report::RunResult;
-use davsync_sync::{Mode, SyncOptions};
+use davsync_sync::{Duplicates, Mode, SyncOptions};
 use davsync_testkit::folder::{content_by_uid, write_file};
 use davsync_testkit::forward::{Forward, ReadAllFuture, Wrap, read_all_by_listing};
 use davsync_testkit::items;
@@ -141,4 +141,27 @@ fn a_first_download_without_a_scratch_file_keeps_its_items_in_memory() {
         content_by_uid(&f.local(), "ics"),
         content_by_uid(&f.server(), "ics")
     );
+}
+
+/// An events download that keeps duplicate keys sets their index aside
+/// while it writes (see `StatusDb::set_key_index_aside`) and makes it again
+/// at the end: every key is there, and indexed.
+#[test]
+fn a_first_download_leaves_the_duplicate_keys_indexed() {
+    let f = Fixture::new();
+    fill(&f.server(), 5);
+    let options = SyncOptions {
+        batch_size: 2,
+        duplicates: Duplicates::Report,
+        ..mode(Mode::TwoWay)
+    };
+    let report = f.run(options);
+    assert_eq!(report.local.created, 5, "{report:#?}");
+    let db = rusqlite::Connection::open(f.root.join("status.sqlite")).unwrap();
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM sqlite_master WHERE name = 'event_keys_by_key'"),
+        1
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM event_keys"), 5);
 }
