@@ -35,6 +35,12 @@ And a server that truncates its sync-collection answers (RFC 6578 §3.6):
                   per cut answer. (Nothing may change on the server between the pages.)
   --page-delay S  each cut answer waits S seconds before it is sent (a kill test's window)
 
+And a server that gives at most so many items in a query's answer (RFC 4918 §9.1, RFC 4791 §7.8):
+
+  --query-limit N a calendar-query / addressbook-query answer of more than N items is cut to
+                  its first N, with a 507 for the collection itself (as a server says that it
+                  gave fewer items than match). Logged as `query-limit REPORT <path>`.
+
 And for tests of what runs at once:
 
   --hold S        every request waits S seconds before it is forwarded
@@ -169,6 +175,10 @@ class Proxy:
             return False
         if paged and b" 207 " in head.split(b"\r\n", 1)[0]:
             head, answer = await self.page(method, target, head, answer, first, offset)
+        queried = (self.args.query_limit > 0 and method == "REPORT"
+                   and re.search(rb"(calendar|addressbook)-query", body[:400]) is not None)
+        if queried and b" 207 " in head.split(b"\r\n", 1)[0]:
+            head, answer = self.limit(method, target, head, answer)
         if fault == "drop_after":
             self.record(fault, method, target)
             return False
@@ -210,6 +220,24 @@ class Proxy:
                 await asyncio.sleep(self.args.page_delay)
         answer = lead + b"".join(chosen) + rest
         head = re.sub(rb"Content-Length: \d+", b"Content-Length: %d" % len(answer), head)
+        return head, answer
+
+    def limit(self, method, target, head, answer):
+        """A query's answer cut to its first items (see --query-limit)."""
+        blocks = list(RESPONSE.finditer(answer))
+        if len(blocks) <= self.args.query_limit:
+            return head, answer
+        p = blocks[0].group(1).decode()
+        path = urllib.parse.urlsplit(target).path
+        kept = [b.group(0) for b in blocks[:self.args.query_limit]]
+        kept.append(
+            f"<{p}response><{p}href>{path}</{p}href>"
+            f"<{p}status>HTTP/1.1 507 Insufficient Storage</{p}status>"
+            f"<{p}error><{p}number-of-matches-within-limits/></{p}error></{p}response>".encode()
+        )
+        answer = answer[: blocks[0].start()] + b"".join(kept) + answer[blocks[-1].end():]
+        head = re.sub(rb"Content-Length: \d+", b"Content-Length: %d" % len(answer), head)
+        self.log_line(f"query-limit {method} {target}")
         return head, answer
 
     def log_line(self, line):
@@ -334,6 +362,8 @@ async def main():
                     help="sync-collection answers cut to N changes per page (507, then a token of the proxy's)")
     ap.add_argument("--page-delay", type=float, default=0.0, metavar="S",
                     help="each cut sync-collection answer waits S seconds")
+    ap.add_argument("--query-limit", type=int, default=0, metavar="N",
+                    help="query answers cut to their first N items, with a 507 for the collection")
     args = ap.parse_args()
     if sum(getattr(args, f) for f in FAULTS) > 1:
         ap.error("the rates add up to more than 1")

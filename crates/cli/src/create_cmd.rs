@@ -93,7 +93,7 @@ async fn local_collection_names(
     .map_err(|e| e.to_string())?;
     let properties = Collection::new(client, &local.url, local.kind)
         .map_err(|e| e.to_string())?
-        .properties()
+        .display_properties()
         .await
         .map_err(|e| format!("reading the local collection's name: {e}"))?;
     let some = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());

@@ -7,7 +7,6 @@ mod auth;
 mod client;
 mod collection;
 pub mod discovery;
-mod first_read;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

@@ -75,7 +75,7 @@ impl Collection {
             Ok(()) => {
                 // SOGo makes the calendar but names it after its URL: what
                 // the server did not take is set once more.
-                let props = collection.properties().await?;
+                let props = collection.display_properties().await?;
                 let name = new
                     .displayname
                     .filter(|n| props.displayname.as_deref() != Some(*n));

@@ -183,8 +183,10 @@ impl Collection {
     /// fails on a non-2xx status (`DavError::Status` and friends, as for every
     /// request: Radicale answers 400 when the answer would be too large, others
     /// 403, 413 or 507; the caller can fall back to list + multiget), on a
-    /// broken connection, or on malformed XML (`DavError::Protocol`). Items
-    /// handed to `sink` before such a failure stay handed.
+    /// broken connection, on malformed XML, or on an answer the server cut
+    /// short (a 507 for the collection among the items; both
+    /// `DavError::Protocol`). Items handed to `sink` before such a failure
+    /// stay handed.
     pub async fn query(
         &self,
         filter: &QueryFilter,
@@ -234,8 +236,20 @@ impl Collection {
             if !status.is_success() {
                 return Err(DavError::Status { url, status });
             }
+            let mut cut = false;
             let mut on_response = |parsed: ParsedResponse| {
                 responses += 1;
+                // RFC 4918 §9.1 / RFC 4791 §7.8: a server that gives fewer
+                // items than match says so with a 507 for the collection.
+                if parsed.status.is_some_and(|s| s.as_u16() == 507)
+                    && parsed
+                        .hrefs
+                        .iter()
+                        .any(|h| normalise_href(h).is_some_and(|h| self.is_self(&h)))
+                {
+                    cut = true;
+                    return;
+                }
                 for item in self.items_of(parsed) {
                     if dedupe && !seen.insert(item.href.clone()) {
                         continue;
@@ -250,6 +264,16 @@ impl Collection {
                 &mut on_response,
             )
             .await?;
+            if cut {
+                // What came is handed over; the caller reads the rest
+                // another way (a listing and multigets).
+                return Err(DavError::Protocol {
+                    url,
+                    message: "the server cut the query's answer short (507 for the \
+                              collection: more items than it gives in one answer)"
+                        .to_string(),
+                });
+            }
         }
         Ok(responses)
     }

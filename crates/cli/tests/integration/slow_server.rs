@@ -59,7 +59,8 @@ fn a_first_read_that_times_out_ends_the_run_with_the_setting_named() {
     assert!(message.contains("raise timeout_seconds"), "{message}");
     assert!(items_by_uid(&local, "ics").is_empty(), "nothing is written");
 
-    // The collection was asked once: the first read, not a fallback after it.
+    // The collection was asked once: the first read's first request (the
+    // token), not a fallback after it.
     // (The proxy logs a request as it comes, even one the client gave up on;
     // half a second for the last line to be written.)
     std::thread::sleep(Duration::from_millis(500));
@@ -74,5 +75,5 @@ fn a_first_read_that_times_out_ends_the_run_with_the_setting_named() {
         })
         .collect();
     assert_eq!(asked.len(), 1, "{asked:?}");
-    assert!(asked[0].starts_with("REPORT "), "{asked:?}");
+    assert!(asked[0].starts_with("PROPFIND "), "{asked:?}");
 }

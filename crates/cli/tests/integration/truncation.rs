@@ -1,9 +1,10 @@
-//! Sync-collection answers cut short (RFC 6578 §3.6: a 507 for the
-//! collection itself, and a token to go on with), made by the fault proxy's
-//! `--sync-page` in front of Radicale, as no server here truncates: a run
-//! follows the pages to the end (of a delta, and of a first read), and a
-//! run killed between two pages leaves a state from which the next run
-//! brings everything, once.
+//! Answers cut short, made by the fault proxy in front of Radicale, as no
+//! server here truncates: sync-collection answers (RFC 6578 §3.6: a 507 for
+//! the collection itself, and a token to go on with; `--sync-page`), whose
+//! pages a run follows to the end, a run killed between two pages leaving a
+//! state from which the next run brings everything, once; and a first
+//! read's query answer (a 507 for the collection, `--query-limit`), whose
+//! rest a run reads with a listing and multigets.
 
 // Test code: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -111,17 +112,41 @@ fn truncated_changes_are_followed_within_the_run_and_after_a_kill() {
     );
     assert_eq!(folder_items(&local, "ics"), s.server_items(&cal));
     assert_eq!(writes(&s.sync(&config, &[])["cal"]), 0);
+}
 
-    // A first read without a time range comes by sync-collection too (items
-    // and token in one request), cut and followed the same way.
-    let all_local = s.folder("all");
-    let all = s
-        .profile("all", "events", &all_local, &cal, "time_range = false")
-        .replace(&toml_string(&direct), &toml_string(&proxy.url(&direct)));
-    let pages = proxy.injected("sync-page");
-    let r = &s.sync(&all, &[])["all"];
-    assert_eq!(r["local"]["created"], 21, "{r:#}");
-    assert!(proxy.injected("sync-page") >= pages + 5, "{r:#}");
-    assert_eq!(folder_items(&all_local, "ics"), s.server_items(&cal));
-    assert_eq!(writes(&s.sync(&all, &[])["all"]), 0);
+/// A query's answer cut short (a 507 for the collection, as a server with a
+/// limit on a query's matches gives it): the first read takes what came and
+/// reads the rest with a listing and multigets, with and without a time
+/// range; every item comes once, and the next run has nothing to do.
+#[test]
+fn a_first_read_whose_query_is_cut_short_reads_the_rest() {
+    let s = Setup::new("radicale");
+    let cal = s.collection(CollectionKind::Calendar);
+    for i in 0..12 {
+        s.put(
+            &cal,
+            &format!("q{i}"),
+            &event(&format!("q{i}"), "Query", ""),
+        );
+    }
+    let proxy = FaultProxy::start_with(
+        &origin(&s.server.base_url),
+        Rates::default(),
+        1,
+        Duration::ZERO,
+        &["--query-limit", "5"],
+    );
+    let direct = s.server.url_of(&cal);
+    for (name, extra) in [("ranged", ""), ("all", "time_range = false")] {
+        let local = s.folder(name);
+        let config = s
+            .profile(name, "events", &local, &cal, extra)
+            .replace(&toml_string(&direct), &toml_string(&proxy.url(&direct)));
+        let cuts = proxy.injected("query-limit");
+        let r = &s.sync(&config, &[])[name];
+        assert!(proxy.injected("query-limit") > cuts, "{name}: {r:#}");
+        assert_eq!(r["local"]["created"], 12, "{name}: {r:#}");
+        assert_eq!(folder_items(&local, "ics"), s.server_items(&cal), "{name}");
+        assert_eq!(writes(&s.sync(&config, &[])[name]), 0, "{name}");
+    }
 }

@@ -37,7 +37,7 @@ pub struct SyncPage {
 }
 
 /// `text` as XML character data.
-pub(crate) fn xml_escape(text: &str) -> String {
+fn xml_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
