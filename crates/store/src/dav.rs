@@ -329,7 +329,14 @@ impl Store for DavStore {
                 }
             }
         }
-        let props = self.collection.properties().await.map_err(server)?;
+        // A server that gave a tag and no token last time is asked for both
+        // at once (one request for an idle run); others for the token first.
+        let props = if old_ctag.is_some() && old_token.is_none() {
+            self.collection.properties().await
+        } else {
+            self.collection.token_properties().await
+        }
+        .map_err(server)?;
         *self.properties.lock().expect("properties lock") = Some(props.clone());
         // The state is read before the listing: changes made meanwhile show up
         // again next time, never get lost.
@@ -384,7 +391,11 @@ impl Store for DavStore {
     ) -> LocalBoxFuture<'s, Result<Option<String>, StoreError>> {
         Box::pin(async move {
             let mut delivered = HrefSet::default();
-            let props = self.collection.properties().await.map_err(server_error)?;
+            let props = self
+                .collection
+                .token_properties()
+                .await
+                .map_err(server_error)?;
             *self.properties.lock().expect("properties lock") = Some(props.clone());
             // The state is read before the items: changes made meanwhile show up
             // again next time, never get lost.

@@ -29,7 +29,7 @@ async fn digest_is_learnt_and_used_for_reads_and_writes() {
             force_basic: false,
         };
         let calendar = calendar(&server, &server.credentials(), auth);
-        calendar.display_properties().await.expect("in with Digest");
+        calendar.properties().await.expect("in with Digest");
         assert_eq!(calendar.client().requests(), 2, "one 401, then Digest");
         let uid = format!("digest-{preemptive}-{}", std::process::id());
         let href = format!("{}{uid}.ics", calendar.href());
@@ -56,7 +56,7 @@ async fn a_wrong_password_or_forced_basic_is_a_clear_401() {
         password: "not-the-password".into(),
     };
     let err = calendar(&server, &wrong, AuthOptions::default())
-        .display_properties()
+        .properties()
         .await
         .expect_err("wrong password");
     let message = err.to_string();
@@ -70,7 +70,7 @@ async fn a_wrong_password_or_forced_basic_is_a_clear_401() {
         force_basic: true,
     };
     let err = calendar(&server, &server.credentials(), forced)
-        .display_properties()
+        .properties()
         .await
         .expect_err("sabre/dav 1.8 takes Digest only");
     assert!(err.to_string().contains("401"), "{err}");
