@@ -372,7 +372,7 @@ async fn first_read(server: &str, kind: CollectionKind) {
             _ => 2,
         };
         let most = if server.name == "sogo" {
-            least + 1
+            2 * least
         } else {
             least
         };
