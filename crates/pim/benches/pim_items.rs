@@ -121,6 +121,17 @@ fn main() {
             }
         });
         measure(
+            &format!("{kind}: duplicate key and age"),
+            n,
+            bytes,
+            budget,
+            || {
+                for item in &items {
+                    std::hint::black_box(item.duplicate_key_and_age());
+                }
+            },
+        );
+        measure(
             &format!("{kind}: with_category_added"),
             n,
             bytes,

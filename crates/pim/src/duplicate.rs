@@ -23,60 +23,90 @@ impl Item {
     }
 
     /// [`duplicate_key`](Self::duplicate_key) and [`age_key`](Self::age_key)
-    /// at once (the item's lines are read once).
+    /// at once, in one pass over the item's lines (it runs for every event a
+    /// run records: a first download of 10,000 spent 9 % of its CPU here
+    /// when each property was looked for apart).
     pub fn duplicate_key_and_age(&self) -> (Option<String>, String) {
         let doc = lines::unfold_to_read(self.body());
         let ranges = main_ranges(&doc, self.kind());
-        let stamp = |name: &str| {
-            ranges
-                .iter()
-                .flat_map(|(start, end)| doc[*start..*end].iter())
-                .filter(|l| l.name() == name)
-                .filter_map(|l| parse_timestamp(l.value()))
-                .min()
-                .map_or(UNKNOWN.to_string(), |t| {
-                    t.format("%Y%m%dT%H%M%SZ").to_string()
-                })
+        let mut created = None;
+        let mut modified = None;
+        // The first main component that is no exception decides the key.
+        let mut master: Option<Master> = None;
+        for &(start, end) in &ranges {
+            let mut this = Master::default();
+            for line in &doc[start..end] {
+                match line.name().as_ref() {
+                    "CREATED" => earliest(&mut created, line),
+                    "LAST-MODIFIED" => earliest(&mut modified, line),
+                    "RECURRENCE-ID" => this.exception = true,
+                    "DTSTART" => first(&mut this.dtstart, line),
+                    "DTEND" => first(&mut this.dtend, line),
+                    "DURATION" => first(&mut this.duration, line),
+                    "SUMMARY" => first(&mut this.summary, line),
+                    _ => {}
+                }
+            }
+            if master.is_none() && !this.exception {
+                master = Some(this);
+            }
+        }
+        let stamp = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map_or(UNKNOWN.to_string(), |t| {
+                t.format("%Y%m%dT%H%M%SZ").to_string()
+            })
         };
-        let age = format!(
-            "{}|{}|{}",
-            stamp("CREATED"),
-            stamp("LAST-MODIFIED"),
-            self.uid()
-        );
-        (key(&doc, &ranges, self.kind()), age)
+        let age = format!("{}|{}|{}", stamp(created), stamp(modified), self.uid());
+        let key = master
+            .filter(|_| self.kind() == ItemKind::Event)
+            .and_then(|m| m.key());
+        (key, age)
     }
 }
 
-/// The duplicate key of an item's lines (see [`Item::duplicate_key`]).
-fn key(doc: &[Line], ranges: &[(usize, usize)], kind: ItemKind) -> Option<String> {
-    if kind != ItemKind::Event {
-        return None;
+/// What a main component holds of the duplicate key.
+#[derive(Default)]
+struct Master<'a> {
+    exception: bool,
+    dtstart: Option<&'a Line>,
+    dtend: Option<&'a Line>,
+    duration: Option<&'a Line>,
+    summary: Option<&'a Line>,
+}
+
+impl Master<'_> {
+    /// The key (see [`Item::duplicate_key`]); `None` without a start.
+    fn key(&self) -> Option<String> {
+        let dtstart = property(self.dtstart?);
+        let dtend = match (self.dtend, self.duration) {
+            (Some(end), _) => property(end),
+            (None, Some(duration)) => format!("+{}", property(duration)),
+            (None, None) => String::new(),
+        };
+        let summary = self
+            .summary
+            .map(|l| lines::unescape(l.value()).trim().to_string())
+            .unwrap_or_default();
+        Some(format!("{dtstart}\u{1f}{dtend}\u{1f}{summary}"))
     }
-    let (start, end) = ranges.iter().find(|(start, end)| {
-        !doc[*start..*end]
-            .iter()
-            .any(|l| l.name() == "RECURRENCE-ID")
-    })?;
-    let lines = &doc[*start..*end];
-    let dtstart = property(lines, "DTSTART")?;
-    let dtend = property(lines, "DTEND")
-        .or_else(|| property(lines, "DURATION").map(|d| format!("+{d}")))
-        .unwrap_or_default();
-    let summary = lines
-        .iter()
-        .find(|l| l.name() == "SUMMARY")
-        .map(|l| lines::unescape(l.value()).trim().to_string())
-        .unwrap_or_default();
-    Some(format!("{dtstart}\u{1f}{dtend}\u{1f}{summary}"))
+}
+
+/// Keeps the first line of a name.
+fn first<'a>(slot: &mut Option<&'a Line>, line: &'a Line) {
+    slot.get_or_insert(line);
+}
+
+/// Keeps the earliest timestamp of a name.
+fn earliest(slot: &mut Option<chrono::DateTime<chrono::Utc>>, line: &Line) {
+    if let Some(t) = parse_timestamp(line.value()) {
+        *slot = Some(slot.map_or(t, |s| s.min(t)));
+    }
 }
 
 /// A property's parameters and value, upper-cased name left out, trimmed.
-fn property(lines: &[Line], name: &str) -> Option<String> {
-    let line = lines.iter().find(|l| l.name() == name)?;
+fn property(line: &Line) -> String {
     let text = line.logical.trim_end();
-    let rest = &text[text.find([';', ':']).unwrap_or(text.len())..];
-    Some(rest.to_string())
+    text[text.find([';', ':']).unwrap_or(text.len())..].to_string()
 }
 
 #[cfg(test)]
@@ -116,6 +146,37 @@ mod tests {
         assert!(
             key.contains("20260101T100000Z") && key.ends_with("Weekly"),
             "{key}"
+        );
+    }
+
+    #[test]
+    fn a_duration_stands_for_the_end_and_a_task_has_no_key() {
+        let key = event(
+            "a",
+            "DTSTART:20260101T100000Z\r\nDURATION:PT1H\r\nSUMMARY:S\\, x \r\n",
+        )
+        .duplicate_key();
+        assert_eq!(
+            key.as_deref(),
+            Some(":20260101T100000Z\u{1f}+:PT1H\u{1f}S, x")
+        );
+        let task = Item::parse(
+            "BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nUID:t\r\nDTSTART:20260101T100000Z\r\nSUMMARY:S\r\nEND:VTODO\r\nEND:VCALENDAR\r\n",
+        )
+        .unwrap();
+        assert_eq!(task.duplicate_key(), None);
+    }
+
+    #[test]
+    fn the_earliest_stamps_of_all_components_count() {
+        let item = Item::parse(
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:s\r\nRECURRENCE-ID:20260108T100000Z\r\nDTSTART:20260108T120000Z\r\nCREATED:20190101T000000Z\r\nLAST-MODIFIED:20250101T000000Z\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s\r\nDTSTART:20260101T100000Z\r\nCREATED:20200101T000000Z\r\nLAST-MODIFIED:20240101T000000Z\r\nLAST-MODIFIED:20230101T000000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        )
+        .unwrap();
+        assert_eq!(item.age_key(), "20190101T000000Z|20230101T000000Z|s");
+        assert_eq!(
+            item.duplicate_key().as_deref(),
+            Some(":20260101T100000Z\u{1f}\u{1f}")
         );
     }
 
