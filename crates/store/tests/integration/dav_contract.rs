@@ -366,7 +366,8 @@ async fn first_read(server: &str, kind: CollectionKind) {
     } else {
         // The token, then the query. SOGo answers the query for any calendar
         // object with nothing, then one query per component type (three
-        // more); and now and then it drops a kept-alive connection: a retry.
+        // more); and now and then it drops a kept-alive connection: any of
+        // them may be sent twice.
         let least = match (server.name.as_str(), kind) {
             ("sogo", CollectionKind::Calendar) => 5,
             _ => 2,
