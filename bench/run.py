@@ -409,9 +409,13 @@ class Harness:
         client = self.setup.client
         path = f"/{USER}/{name}/"
         dc.sync_collection(client, path, "")
-        hrefs = dc.propfind_hrefs(client, path)
+        self.read_once(path, kind, dc.propfind_hrefs(client, path))
+
+    def read_once(self, path, kind, hrefs):
+        """Reads `hrefs` through the setup instance (multigets of 500), which builds Radicale's
+        item cache of them."""
         for i in range(0, len(hrefs), 500):
-            dc.report(client, path, dc.multiget_body(kind, hrefs[i:i + 500]))
+            dc.report(self.setup.client, path, dc.multiget_body(kind, hrefs[i:i + 500]))
 
     def put_changes(self, name, kind, items):
         """The server-side changes of the 1 % scenario (never timed). `--server-changes files`
@@ -433,9 +437,7 @@ class Harness:
             with open(tmp, "wb") as f:
                 f.write(body)
             os.replace(tmp, target)
-        hrefs = [path + urllib.parse.quote(nm) for nm, _ in items]
-        for i in range(0, len(hrefs), 500):
-            dc.report(self.setup.client, path, dc.multiget_body(kind, hrefs[i:i + 500]))
+        self.read_once(path, kind, [path + urllib.parse.quote(nm) for nm, _ in items])
 
     def delete_collection(self, name):
         self.setup.client.request("DELETE", f"/{USER}/{name}/", ok=None)
