@@ -1,4 +1,5 @@
-//! One calendar object or contact: parsed once, validated with `calcard`, and
+//! One calendar object or contact: parsed once, validated (with `calcard`
+//! where it is not plain, see `item/plain.rs`), and
 //! edited line by line so that whatever davsync does not touch stays byte for byte.
 
 use crate::lines::{self, Line};
@@ -95,8 +96,8 @@ impl Item {
         if body.trim().is_empty() {
             return Err(ItemError::Empty);
         }
-        let (kind, uid) = validate(&body)?;
         let lines = lines::unfold_to_read(&body);
+        let (kind, uid) = validate(&body, &lines)?;
         check_nesting(&lines)?;
         let facts = Facts::collect(&lines, kind);
         let hash = content_hash(&lines);
@@ -315,13 +316,22 @@ impl Item {
     }
 }
 
-/// Checks the body with calcard and finds its kind and UID.
-fn validate(body: &str) -> Result<(ItemKind, String), ItemError> {
+/// Checks the body and finds its kind and UID: a plain item from its lines
+/// (`plain.rs`), any other with calcard.
+fn validate(body: &str, doc: &[Line]) -> Result<(ItemKind, String), ItemError> {
     if crate::vlist::is_vlist(body) {
         // calcard knows no VLIST (it reads one as a calendar without
         // events): the lines are checked here, the nesting by the caller.
         return crate::vlist::validate(body).map(|uid| (ItemKind::List, uid));
     }
+    if let Some(found) = plain::identity(body, doc) {
+        return Ok(found);
+    }
+    by_calcard(body)
+}
+
+/// The kind and UID as `calcard` reads them, or why it cannot.
+fn by_calcard(body: &str) -> Result<(ItemKind, String), ItemError> {
     let mut parser = calcard::Parser::new(body);
     match parser.entry() {
         Entry::ICalendar(cal) => validate_calendar(&cal),
@@ -533,14 +543,24 @@ fn normalized_property(line: &Line) -> Option<String> {
     if name == "CLASS" && line.value().trim().eq_ignore_ascii_case("PUBLIC") {
         return None;
     }
-    let rest = &line.logical[line.logical.find([';', ':']).unwrap_or(0)..];
-    let text = format!("{name}{}", rest.trim_end());
+    let at = line
+        .logical
+        .bytes()
+        .position(|b| b == b';' || b == b':')
+        .unwrap_or(0);
+    let rest = line.logical[at..].trim_end();
+    let mut text = String::with_capacity(name.len() + rest.len());
+    text.push_str(&name);
+    text.push_str(rest);
     // Cyrus serves `TYPE=INTERNET,WORK` as `TYPE=INTERNET;TYPE=WORK`, and
     // others change the case of TYPE values: one TYPE list, upper case, sorted.
-    let text = types_as_one(&text);
+    let text = types_as_one(text);
     // Servers rewrite some values without changing their meaning: the parts of a
     // recurrence rule come back in another order (Xandikos), trailing empty
     // components of N and ADR are dropped (SOGo).
+    if !matches!(name.as_ref(), "RRULE" | "EXRULE" | "N" | "ADR" | "CARD") {
+        return Some(text);
+    }
     let value = line.value().trim_end();
     let head = &text[..text.len() - value.len()];
     let value = match name.as_ref() {
@@ -566,9 +586,14 @@ fn normalized_property(line: &Line) -> Option<String> {
 /// A line's TYPE parameters (`TYPE=a,b`, `TYPE=a;TYPE=b`, any case) as one
 /// `TYPE=A,B` where the first stood; a line with one plain TYPE value (or
 /// none) as it is, so that the hash of most lines stays what it was.
-fn types_as_one(text: &str) -> String {
-    let Some(colon) = crate::edit::value_colon(text) else {
-        return text.to_string();
+fn types_as_one(text: String) -> String {
+    // Most lines have no parameters: a name without quotes, then the colon.
+    let first = text.bytes().position(|b| matches!(b, b';' | b':' | b'"'));
+    if first.is_none_or(|i| text.as_bytes()[i] == b':') {
+        return text;
+    }
+    let Some(colon) = crate::edit::value_colon(&text) else {
+        return text;
     };
     let (head, value) = text.split_at(colon);
     let params = crate::edit::head_segments(head);
@@ -583,7 +608,7 @@ fn types_as_one(text: &str) -> String {
         .collect();
     let plain = types.len() <= 1 && types.iter().all(|v| !v.contains(',') && !v.contains('"'));
     if plain {
-        return text.to_string();
+        return text;
     }
     let mut values: Vec<String> = types
         .iter()
@@ -644,12 +669,19 @@ fn content_hash(doc: &[Line]) -> String {
                 let mut node = stack.pop().expect("stack has a parent");
                 node.props.sort();
                 node.children.sort();
-                let mut text = format!("BEGIN:{}\n", node.name);
-                for p in node.props.iter().chain(node.children.iter()) {
+                let parts = node.props.iter().chain(node.children.iter());
+                let size =
+                    2 * node.name.len() + 11 + parts.clone().map(|p| p.len() + 1).sum::<usize>();
+                let mut text = String::with_capacity(size);
+                text.push_str("BEGIN:");
+                text.push_str(&node.name);
+                text.push('\n');
+                for p in parts {
                     text.push_str(p);
                     text.push('\n');
                 }
-                text.push_str(&format!("END:{}", node.name));
+                text.push_str("END:");
+                text.push_str(&node.name);
                 stack.last_mut().expect("root").children.push(text);
             }
             Some((false, _)) => {}
@@ -669,8 +701,15 @@ fn content_hash(doc: &[Line]) -> String {
         }
     }
     let digest = hasher.finalize();
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(2 * digest.len());
+    for b in digest {
+        for nibble in [b >> 4, b & 0xf] {
+            hex.push(char::from_digit(u32::from(nibble), 16).expect("a nibble is a hex digit"));
+        }
+    }
+    hex
 }
 
+mod plain;
 #[cfg(test)]
 mod tests;

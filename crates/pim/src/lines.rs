@@ -30,10 +30,19 @@ impl Line {
     /// Borrowed when the line has it in upper case already (almost always:
     /// every item's every line is asked its name, often more than once).
     pub(crate) fn name(&self) -> Cow<'_, str> {
-        let end = self.logical.find([';', ':']).unwrap_or(self.logical.len());
+        // Byte searches: both separators are ASCII (a pattern of two chars
+        // searches char by char, a tenth of a parse's time).
+        let end = self
+            .logical
+            .bytes()
+            .position(|b| b == b';' || b == b':')
+            .unwrap_or(self.logical.len());
         let name = &self.logical[..end];
-        let name = name.rsplit('.').next().unwrap_or(name).trim();
-        upper(name)
+        let name = match name.rfind('.') {
+            Some(dot) => &name[dot + 1..],
+            None => name,
+        };
+        upper(name.trim())
     }
 
     /// Byte offset of the colon that separates name and parameters from the value.
