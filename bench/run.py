@@ -560,7 +560,7 @@ class Harness:
             self.make_filled_collection(coll[t], kind, data_dir, seed=seed)
         # (e1) and (e2) each read a copy of their own, as fresh as each client's: on the floor's
         # copy, which (a) to (d) have read just before, Radicale answers them from a warm cache
-        # (at 100,000 events its token PROPFIND took 7.6 s there and 36.7 s on a fresh copy).
+        # (at 100,000 events a token PROPFIND took 7.6 s there and 36.7 s on a fresh copy).
         ref_coll = {}
         ref_token = None  # (e2)'s token from its last download
         if "floor" in tools:
