@@ -543,11 +543,7 @@ fn normalized_property(line: &Line) -> Option<String> {
     if name == "CLASS" && line.value().trim().eq_ignore_ascii_case("PUBLIC") {
         return None;
     }
-    let at = line
-        .logical
-        .bytes()
-        .position(|b| b == b';' || b == b':')
-        .unwrap_or(0);
+    let at = lines::name_end(&line.logical).unwrap_or(0);
     let rest = line.logical[at..].trim_end();
     let mut text = String::with_capacity(name.len() + rest.len());
     text.push_str(&name);

@@ -30,15 +30,9 @@ impl Line {
     /// Borrowed when the line has it in upper case already (almost always:
     /// every item's every line is asked its name, often more than once).
     pub(crate) fn name(&self) -> Cow<'_, str> {
-        // Byte searches: both separators are ASCII (a pattern of two chars
-        // searches char by char, a tenth of a parse's time).
-        let end = self
-            .logical
-            .bytes()
-            .position(|b| b == b';' || b == b':')
-            .unwrap_or(self.logical.len());
+        let end = name_end(&self.logical).unwrap_or(self.logical.len());
         let name = &self.logical[..end];
-        let name = match name.rfind('.') {
+        let name = match name.bytes().rposition(|b| b == b'.') {
             Some(dot) => &name[dot + 1..],
             None => name,
         };
@@ -84,6 +78,13 @@ impl Line {
         };
         Some((begin, upper(self.value().trim())))
     }
+}
+
+/// Where a content line's name ends: its first `;` or `:` (searched byte by
+/// byte, both being ASCII: a pattern of two chars searches char by char, and
+/// every line of every item is asked this, some several times).
+pub(crate) fn name_end(line: &str) -> Option<usize> {
+    line.bytes().position(|b| b == b';' || b == b':')
 }
 
 /// `text` in upper case, borrowed when it is already.

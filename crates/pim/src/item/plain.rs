@@ -16,7 +16,7 @@
 //! [`None`] and goes to `calcard`, which decides as before.
 
 use super::{ItemKind, MAIN_COMPONENTS};
-use crate::lines::Line;
+use crate::lines::{Line, name_end};
 
 /// The kind and UID of a plain item (see the module's comment); `None` when
 /// the item is not plain.
@@ -127,7 +127,7 @@ fn special(line: &str) -> Option<Special<'_>> {
     }
     // The name, split into its words: none may be one of the three in
     // another spelling (`uid`, `item1.UID`, `UID;X=1`, `END :x`).
-    let head = &line[..line.find([':', ';']).unwrap_or(line.len())];
+    let head = &line[..name_end(line).unwrap_or(line.len())];
     if !head.as_bytes().first().is_some_and(|b| is_word_byte(*b)) {
         return None;
     }
