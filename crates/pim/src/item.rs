@@ -2,6 +2,7 @@
 //! where it is not plain, see `item/plain.rs`), and
 //! edited line by line so that whatever davsync does not touch stays byte for byte.
 
+use crate::duplicate::{DuplicateFacts, DuplicateReader};
 use crate::lines::{self, Line};
 use calcard::Entry;
 use calcard::icalendar::{ICalendar, ICalendarComponentType};
@@ -85,6 +86,7 @@ pub struct Item {
     categories: Vec<String>,
     summary: Option<String>,
     hash: String,
+    duplicate: DuplicateFacts,
 }
 
 const MAIN_COMPONENTS: [&str; 3] = ["VEVENT", "VTODO", "VJOURNAL"];
@@ -101,15 +103,7 @@ impl Item {
         check_nesting(&lines)?;
         let facts = Facts::collect(&lines, kind);
         let hash = content_hash(&lines);
-        Ok(Item {
-            body,
-            kind,
-            uid,
-            modified: facts.modified,
-            categories: facts.categories,
-            summary: facts.summary,
-            hash,
-        })
+        Ok(Item::from_facts(body, kind, uid, facts, hash))
     }
 
     /// An item from facts taken from this very body by an earlier parse
@@ -118,19 +112,18 @@ impl Item {
         body: String,
         kind: ItemKind,
         uid: String,
-        modified: Option<DateTime<Utc>>,
-        categories: Vec<String>,
-        summary: Option<String>,
+        facts: Facts,
         hash: String,
     ) -> Item {
         Item {
             body,
             kind,
             uid,
-            modified,
-            categories,
-            summary,
+            modified: facts.modified,
+            categories: facts.categories,
+            summary: facts.summary,
             hash,
+            duplicate: facts.duplicate,
         }
     }
 
@@ -172,6 +165,11 @@ impl Item {
     /// SUMMARY of the first main component, or FN of a vCard.
     pub fn summary(&self) -> Option<&str> {
         self.summary.as_deref()
+    }
+
+    /// What the item holds of its duplicate key and age (see `duplicate.rs`).
+    pub(crate) fn duplicate_facts(&self) -> &DuplicateFacts {
+        &self.duplicate
     }
 
     /// A hash of the normalised content: independent of line folding, line ends,
@@ -468,19 +466,23 @@ pub(crate) fn main_ranges(doc: &[Line], kind: ItemKind) -> Vec<(usize, usize)> {
 }
 
 /// Facts read from the lines of the main components.
-struct Facts {
-    modified: Option<DateTime<Utc>>,
-    categories: Vec<String>,
-    summary: Option<String>,
+pub(crate) struct Facts {
+    pub(crate) modified: Option<DateTime<Utc>>,
+    pub(crate) categories: Vec<String>,
+    pub(crate) summary: Option<String>,
+    pub(crate) duplicate: DuplicateFacts,
 }
 
 impl Facts {
+    /// The facts of `doc`, in one pass over the lines of its main components.
     fn collect(doc: &[Line], kind: ItemKind) -> Facts {
         let mut facts = Facts {
             modified: None,
             categories: Vec::new(),
             summary: None,
+            duplicate: DuplicateFacts::default(),
         };
+        let mut duplicate = DuplicateReader::new(kind);
         let (time_prop, summary_prop) = if !kind.is_calendar() {
             ("REV", "FN")
         } else {
@@ -489,9 +491,13 @@ impl Facts {
         for (start, end) in main_ranges(doc, kind) {
             for line in &doc[start..end] {
                 let name = line.name();
+                duplicate.line(&name, line);
                 if name == time_prop {
                     if let Some(t) = parse_timestamp(line.value()) {
                         facts.modified = Some(facts.modified.map_or(t, |m| m.max(t)));
+                        if kind.is_calendar() {
+                            duplicate.modified(t);
+                        }
                     }
                 } else if name == "CATEGORIES" {
                     for c in lines::split_list(line.value()) {
@@ -504,7 +510,9 @@ impl Facts {
                     facts.summary = Some(lines::unescape(line.value()));
                 }
             }
+            duplicate.end_component();
         }
+        facts.duplicate = duplicate.finish();
         facts
     }
 }
@@ -513,6 +521,33 @@ impl Facts {
 /// or a date alone; a time without zone is taken as UTC.
 pub fn parse_timestamp(value: &str) -> Option<DateTime<Utc>> {
     let value = value.trim();
+    compact_utc(value).or_else(|| any_timestamp(value))
+}
+
+/// `20261124T101010Z` read by hand: the form of nearly every stamp
+/// (LAST-MODIFIED, CREATED, REV), read for every item of a run, without
+/// [`any_timestamp`]'s allocation and tries. `None` for anything else
+/// (a leap second too), which is then read the long way.
+fn compact_utc(value: &str) -> Option<DateTime<Utc>> {
+    let b = value.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || !matches!(b[15], b'Z' | b'z') {
+        return None;
+    }
+    let number = |from: usize, to: usize| {
+        b[from..to].iter().try_fold(0u32, |n, &digit| {
+            digit
+                .is_ascii_digit()
+                .then(|| n * 10 + u32::from(digit - b'0'))
+        })
+    };
+    let year = i32::try_from(number(0, 4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(4, 6)?, number(6, 8)?)?
+        .and_hms_opt(number(9, 11)?, number(11, 13)?, number(13, 15)?)
+        .map(|t| t.and_utc())
+}
+
+/// [`parse_timestamp`] for every form it reads.
+fn any_timestamp(value: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(value) {
         return Some(t.with_timezone(&Utc));
     }

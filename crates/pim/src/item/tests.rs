@@ -222,3 +222,35 @@ fn timestamps() {
     assert!(parse_timestamp("20260101").is_some());
     assert!(parse_timestamp("garbage").is_none());
 }
+
+proptest::proptest! {
+    /// The hand-read compact form agrees with the long way wherever it answers.
+    #[test]
+    fn a_compact_stamp_reads_as_the_long_way_reads_it(
+        digits in proptest::collection::vec(0u8..10, 14),
+        zone in proptest::sample::select(vec!['Z', 'z']),
+        likely in proptest::bool::ANY,
+    ) {
+        let mut text: String = digits.iter().map(|d| char::from(b'0' + d)).collect();
+        if likely {
+            // A plausible date and time, not only digits that mostly fail.
+            let d = &digits;
+            text = format!(
+                "{}{:02}{:02}{:02}{:02}{:02}",
+                &text[..4],
+                1 + (d[4] + d[5]) % 12,
+                1 + (d[6] * 10 + d[7]) % 31,
+                (d[8] * 10 + d[9]) % 25,
+                (d[10] * 10 + d[11]) % 61,
+                (d[12] * 10 + d[13]) % 62,
+            );
+        }
+        text.insert(8, 'T');
+        text.push(zone);
+        let fast = compact_utc(&text);
+        if fast.is_some() {
+            proptest::prop_assert_eq!(fast, any_timestamp(&text), "{}", text);
+        }
+        proptest::prop_assert_eq!(parse_timestamp(&text), any_timestamp(&text), "{}", text);
+    }
+}
