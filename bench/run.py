@@ -315,11 +315,10 @@ class Harness:
     @staticmethod
     def order(tools, r):
         """The tools in the order of repeat r: as given, turned by r places, so that each runs
-        first, second, ... in turn (with as many repeats as tools, each once in each place).
-        A client that runs right after another one pays for what that one left behind: in all
-        six pairs of the two 50,000-event runs of stops 29 and 30, whichever davsync binary ran
-        first was the faster, by 0.5-2.3 s, and vdirsyncer always ran last, (e) always right
-        before davsync."""
+        first, second, ... in turn (with as many repeats as tools, each once in each place), so
+        that whatever a run leaves behind for the next favours no tool. (With a fixed order,
+        vdirsyncer always ran last and (e) right before davsync; in all six pairs of two
+        50,000-event runs, whichever davsync binary ran first was the faster, by 0.5-2.3 s.)"""
         ts = list(tools)
         k = r % len(ts) if ts else 0
         return ts[k:] + ts[:k]
