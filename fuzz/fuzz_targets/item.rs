@@ -1,6 +1,7 @@
 //! Items (crates/pim): `Item::parse` on arbitrary text, iCalendar or vCard,
 //! and on success everything the engine reads of an item (UID, summary,
-//! hashes, content lines, time-range checks) and the edits it makes
+//! hashes, content lines, duplicate key and age, time-range checks), its
+//! parked form (it must come back equal) and the edits it makes
 //! (categories, UID, summary note).
 #![no_main]
 
@@ -26,6 +27,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = item.categories();
     let _ = item.content_hash();
     let _ = item.content_lines();
+    let _ = item.duplicate_key_and_age();
+    let back = Item::unpark(item.park()).expect("a parked item comes back");
+    assert_eq!(back, item, "the parked form changed the item");
     // Ranges: one month, an era, one second, an empty one, one at the edge of time.
     let ranges = [
         (at(2026, 11, 1), at(2026, 12, 1)),
