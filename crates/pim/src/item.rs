@@ -476,12 +476,9 @@ pub(crate) struct Facts {
 impl Facts {
     /// The facts of `doc`, in one pass over the lines of its main components.
     fn collect(doc: &[Line], kind: ItemKind) -> Facts {
-        let mut facts = Facts {
-            modified: None,
-            categories: Vec::new(),
-            summary: None,
-            duplicate: DuplicateFacts::default(),
-        };
+        let mut modified: Option<DateTime<Utc>> = None;
+        let mut categories: Vec<String> = Vec::new();
+        let mut summary = None;
         let mut duplicate = DuplicateReader::new(kind);
         let (time_prop, summary_prop) = if !kind.is_calendar() {
             ("REV", "FN")
@@ -494,7 +491,7 @@ impl Facts {
                 duplicate.line(&name, line);
                 if name == time_prop {
                     if let Some(t) = parse_timestamp(line.value()) {
-                        facts.modified = Some(facts.modified.map_or(t, |m| m.max(t)));
+                        modified = Some(modified.map_or(t, |m| m.max(t)));
                         if kind.is_calendar() {
                             duplicate.modified(t);
                         }
@@ -502,18 +499,22 @@ impl Facts {
                 } else if name == "CATEGORIES" {
                     for c in lines::split_list(line.value()) {
                         let c = lines::unescape(&c);
-                        if !facts.categories.iter().any(|k| same_category(k, &c)) {
-                            facts.categories.push(c);
+                        if !categories.iter().any(|k| same_category(k, &c)) {
+                            categories.push(c);
                         }
                     }
-                } else if name == summary_prop && facts.summary.is_none() {
-                    facts.summary = Some(lines::unescape(line.value()));
+                } else if name == summary_prop && summary.is_none() {
+                    summary = Some(lines::unescape(line.value()));
                 }
             }
             duplicate.end_component();
         }
-        facts.duplicate = duplicate.finish();
-        facts
+        Facts {
+            modified,
+            categories,
+            summary,
+            duplicate: duplicate.finish(),
+        }
     }
 }
 
