@@ -141,37 +141,50 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
             self.send(&mut wave).await;
             self.second_look(&mut wave).await;
         }
-        // The chunk's writes are made durable before their status rows are
-        // written, and the transaction that writes them makes no request.
-        for side in [Side::Local, Side::Server] {
-            if let Err(source) = self.job.store(side).flush().await {
-                return Err(EngineError::Flush { side, source });
+        // The chunk's status rows are recorded while its writes are made
+        // durable, and committed only once they are: no committed row names
+        // a file that a power cut could lose. Until the commit the rows stay
+        // in the database's cache (or, for a very large chunk, in frames of
+        // its write-ahead log that a crash discards). The transaction makes
+        // no request.
+        let job = self.job;
+        let transaction = job.status.transaction()?;
+        let flushed = async {
+            for side in [Side::Local, Side::Server] {
+                if let Err(source) = job.store(side).flush().await {
+                    return Err(EngineError::Flush { side, source });
+                }
             }
-        }
-        let db = self.job.status;
-        let transaction = db.transaction()?;
-        for uid in &settled {
-            self.refresh_status(uid, snapshot);
-        }
-        for (i, (op, line)) in ops.iter().zip(lines).enumerate() {
-            let outcome = match (prepared[i].take(), failed.remove(&i)) {
-                (_, Some(failure)) => Err(failure),
-                (Some(ready), None) => self.record(ready, snapshot),
-                (None, None) => Ok(()),
-            };
-            self.report_outcome(op, line, outcome);
-        }
-        // Done with (their status rows are written): only the chunks still to
-        // run are held.
-        let done = ops
-            .iter()
-            .map(Op::uid)
-            .chain(settled.iter().map(String::as_str));
-        for uid in done {
-            for (_, view) in snapshot.iter_mut() {
-                view.items.remove(uid);
+            Ok(())
+        };
+        let recorded = async {
+            for uid in &settled {
+                self.refresh_status(uid, snapshot);
             }
-        }
+            for (i, (op, line)) in ops.iter().zip(lines).enumerate() {
+                let outcome = match (prepared[i].take(), failed.remove(&i)) {
+                    (_, Some(failure)) => Err(failure),
+                    (Some(ready), None) => self.record(ready, snapshot),
+                    (None, None) => Ok(()),
+                };
+                self.report_outcome(op, line, outcome);
+            }
+            // Done with (their status rows are written): only the chunks
+            // still to run are held.
+            let done = ops
+                .iter()
+                .map(Op::uid)
+                .chain(settled.iter().map(String::as_str));
+            for uid in done {
+                for (_, view) in snapshot.iter_mut() {
+                    view.items.remove(uid);
+                }
+            }
+        };
+        let (flushed, ()) = tokio::join!(flushed, recorded);
+        // A failed flush leaves the transaction uncommitted: its rows are
+        // rolled back, and the next run finds the files and links them.
+        flushed?;
         Ok(transaction.commit()?)
     }
 
