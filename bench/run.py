@@ -607,7 +607,8 @@ class Harness:
                         self.discard(folder)
                     self.note(key, "reference (e) is the honest floor of a client that keeps the files and syncs "
                                    "incrementally later: the cheaper of (e1) and (e2), the items and a sync token "
-                                   "fetched, then each item written to a file (temporary file, rename) and each "
+                                   "fetched, then each item written to a file (unnamed, then linked to its name, where "
+                                   "Linux allows; else a temporary file and a rename) and each "
                                    "chunk of 100 made durable at once (syncfs, then the folder), as davsync does; "
                                    "each on a copy of its own that no one read before its first run, as each "
                                    "client's copy")

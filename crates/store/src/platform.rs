@@ -105,6 +105,56 @@ pub(crate) fn rename_no_replace(_from: &Path, _to: &Path) -> std::io::Result<boo
     Ok(false)
 }
 
+/// A new file in `dir` that has no name yet (Linux's `O_TMPFILE`), to be
+/// written and then given its name by [`name_unnamed`]: a crash before that
+/// leaves nothing behind, and naming it changes the folder once, where a
+/// temporary name and a rename change it twice (a first download of 10,000
+/// files with four at a time: about half the time, measured on ext4).
+/// `Ok(None)` where the system or the file system has no such files.
+#[cfg(target_os = "linux")]
+pub(crate) fn unnamed_file(dir: &Path) -> std::io::Result<Option<File>> {
+    use rustix::fs::{CWD, Mode, OFlags, openat};
+    use rustix::io::Errno;
+    let flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
+    // The mode of a file `File::create` makes (the umask applies).
+    match openat(CWD, dir, flags, Mode::from_raw_mode(0o666)) {
+        Ok(fd) => Ok(Some(File::from(fd))),
+        Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL | Errno::NOSYS) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// See the Linux version: elsewhere there are no unnamed files.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn unnamed_file(_dir: &Path) -> std::io::Result<Option<File>> {
+    Ok(None)
+}
+
+/// Gives a file from [`unnamed_file`] the name `to`, unless `to` exists (an
+/// `AlreadyExists` error). Through `/proc/self/fd`, which needs no
+/// privilege (unlike `AT_EMPTY_PATH`); `Ok(false)` when it cannot be named
+/// so (no `/proc`, say): the caller writes the file the usual way instead.
+#[cfg(target_os = "linux")]
+pub(crate) fn name_unnamed(file: &File, to: &Path) -> std::io::Result<bool> {
+    use rustix::fs::{AtFlags, CWD, linkat};
+    use rustix::io::Errno;
+    use std::os::fd::AsRawFd;
+    let proc = format!("/proc/self/fd/{}", file.as_raw_fd());
+    match linkat(CWD, proc.as_str(), CWD, to, AtFlags::SYMLINK_FOLLOW) {
+        Ok(()) => Ok(true),
+        Err(Errno::EXIST) => Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists)),
+        // The usual way then meets (and reports) a real problem, such as
+        // a folder removed meanwhile.
+        Err(_) => Ok(false),
+    }
+}
+
+/// See the Linux version.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn name_unnamed(_file: &File, _to: &Path) -> std::io::Result<bool> {
+    Ok(false)
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@
 //! server's request meanwhile. The work itself is the plain `*_now` functions.
 
 use crate::names::file_stem_for_uid;
-use crate::platform::{stat_version, sync_dir, sync_files};
+use crate::platform::{name_unnamed, stat_version, sync_dir, sync_files, unnamed_file};
 use crate::{Fetched, Href, Listed, Metadata, Store, StoreError, Written};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Default largest item read, as for server items.
@@ -31,6 +31,9 @@ pub struct VdirStore {
     /// Files put in place since the last `flush`, whose content is not yet
     /// known to be on disk (see `flush_now`).
     unsynced: Arc<Mutex<Vec<PathBuf>>>,
+    /// Whether new files are written unnamed, then named (see
+    /// [`unnamed_file`]); cleared the first time that cannot be done here.
+    unnamed: Arc<AtomicBool>,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -158,6 +161,7 @@ impl VdirStore {
             trash: None,
             max_item_size: DEFAULT_MAX_ITEM_SIZE,
             unsynced: Arc::default(),
+            unnamed: Arc::new(AtomicBool::new(true)),
         };
         store.remove_stale_temps();
         Ok(store)
@@ -449,6 +453,12 @@ impl VdirStore {
 
     fn create_now(&self, uid: &str, body: &str) -> Result<Written, StoreError> {
         let stem = file_stem_for_uid(uid);
+        if self.unnamed.load(Ordering::Relaxed) {
+            match self.create_unnamed(&stem, body)? {
+                Some(written) => return Ok(written),
+                None => self.unnamed.store(false, Ordering::Relaxed),
+            }
+        }
         let (tmp, meta) = self.write_temp(body)?;
         let mut href = format!("{stem}.{}", self.extension);
         let mut target = self.path.join(&href);
@@ -469,6 +479,39 @@ impl VdirStore {
         }
         self.note_unsynced(target);
         Ok(Self::written(href, &meta, body))
+    }
+
+    /// [`VdirStore::create_now`] with a file written unnamed, then named:
+    /// `Ok(None)` where that cannot be done (nothing is left behind then).
+    fn create_unnamed(&self, stem: &str, body: &str) -> Result<Option<Written>, StoreError> {
+        let io = |e| StoreError::io(format!("writing in {}", self.path.display()), e);
+        let Some(mut file) = unnamed_file(&self.path).map_err(io)? else {
+            return Ok(None);
+        };
+        file.write_all(body.as_bytes()).map_err(io)?;
+        // As in `write_temp`: dated back before anyone else can see it.
+        let _ = file.set_modified(std::time::SystemTime::now() - WRITTEN_AGE);
+        let meta = file.metadata().map_err(io)?;
+        let mut href = format!("{stem}.{}", self.extension);
+        let mut target = self.path.join(&href);
+        let mut named = name_unnamed(&file, &target);
+        if matches!(&named, Err(e) if e.kind() == ErrorKind::AlreadyExists) {
+            // As in `create_now`: a name of its own rather than overwrite.
+            href = format!("{stem}-{}.{}", unique_suffix(), self.extension);
+            target = self.path.join(&href);
+            named = name_unnamed(&file, &target);
+        }
+        match named {
+            Ok(true) => {
+                self.note_unsynced(target);
+                Ok(Some(Self::written(href, &meta, body)))
+            }
+            Ok(false) => Ok(None),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                Err(StoreError::AlreadyExists { href })
+            }
+            Err(e) => Err(StoreError::io(format!("creating {}", target.display()), e)),
+        }
     }
 
     fn update_now(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {

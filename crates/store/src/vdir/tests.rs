@@ -96,6 +96,70 @@ async fn written_files_are_settled_and_a_rewrite_right_after_is_seen() {
     assert_eq!(store.list().await.unwrap()[0].version, updated.version);
 }
 
+/// New files are written unnamed and then named where the system has such
+/// files (Linux), under a temporary name and renamed elsewhere (or where the
+/// file system has none): both ways give the same files, versions, modes
+/// and names (a name taken gets one of its own), and leave no temporary
+/// file behind.
+#[cfg(unix)]
+#[tokio::test]
+async fn new_files_come_out_the_same_written_unnamed_or_renamed() {
+    use std::os::unix::fs::PermissionsExt;
+    for unnamed in [true, false] {
+        let (_dir, store) = store();
+        store.unnamed.store(unnamed, Ordering::Relaxed);
+        let a = store.create("u1", "BEGIN:VCALENDAR one").await.unwrap();
+        fs::write(store.path().join("u2.ics"), "not ours").unwrap();
+        let b = store.create("u2", "BEGIN:VCALENDAR two").await.unwrap();
+        assert_eq!(a.href, "u1.ics");
+        assert!(
+            b.href.starts_with("u2-") && b.href.ends_with(".ics"),
+            "{}",
+            b.href
+        );
+        let read = |href: &str| fs::read_to_string(store.path().join(href)).unwrap();
+        assert_eq!(read("u1.ics"), "BEGIN:VCALENDAR one");
+        assert_eq!(read(&b.href), "BEGIN:VCALENDAR two");
+        assert_eq!(read("u2.ics"), "not ours");
+        let mut listed = store.list().await.unwrap();
+        listed.sort_by(|x, y| x.href.cmp(&y.href));
+        let versions: Vec<(&str, &str)> = listed
+            .iter()
+            .filter(|l| l.href != "u2.ics")
+            .map(|l| (l.href.as_str(), l.version.as_str()))
+            .collect();
+        assert_eq!(
+            versions,
+            [
+                (a.href.as_str(), a.version.as_str()),
+                (b.href.as_str(), b.version.as_str())
+            ]
+        );
+        let mode = |name: &str| {
+            fs::metadata(store.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode()
+        };
+        assert_eq!(
+            mode("u1.ics"),
+            mode("u2.ics"),
+            "the mode of a plain new file"
+        );
+        let names: Vec<String> = fs::read_dir(store.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 3, "{names:?}");
+        // Unnamed files were used where this file system has them; else the
+        // store fell back to temporary names for good.
+        let supported = crate::platform::unnamed_file(store.path())
+            .unwrap()
+            .is_some();
+        assert_eq!(store.unnamed.load(Ordering::Relaxed), unnamed && supported);
+    }
+}
+
 /// A panic in the file system work is an error of that operation, and
 /// the caller (the run) goes on.
 #[tokio::test]
