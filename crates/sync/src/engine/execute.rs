@@ -183,7 +183,9 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
         };
         let (flushed, ()) = tokio::join!(flushed, recorded);
         // A failed flush leaves the transaction uncommitted: its rows are
-        // rolled back, and the next run finds the files and links them.
+        // rolled back (the report still tells what was written), the run
+        // ends with the flush's error, and the next run finds the files
+        // equal on both sides and links them.
         flushed?;
         Ok(transaction.commit()?)
     }
