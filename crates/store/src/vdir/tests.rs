@@ -151,11 +151,13 @@ async fn new_files_come_out_the_same_written_unnamed_or_renamed() {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names.len(), 3, "{names:?}");
-        // Unnamed files were used where this file system has them; else the
+        // Unnamed files were used where this file system has them and they
+        // can be named (beside the folder, a probe of both steps); else the
         // store fell back to temporary names for good.
+        let probe = store.path().with_file_name("probe");
         let supported = crate::platform::unnamed_file(store.path())
             .unwrap()
-            .is_some();
+            .is_some_and(|file| crate::platform::name_unnamed(&file, &probe).unwrap());
         assert_eq!(store.unnamed.load(Ordering::Relaxed), unnamed && supported);
     }
 }
