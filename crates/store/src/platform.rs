@@ -132,27 +132,28 @@ pub(crate) fn unnamed_file(_dir: &Path) -> std::io::Result<Option<File>> {
 
 /// Gives a file from [`unnamed_file`] the name `to`, unless `to` exists (an
 /// `AlreadyExists` error). Through `/proc/self/fd`, which needs no
-/// privilege (unlike `AT_EMPTY_PATH`); `Ok(false)` when it cannot be named
-/// so (no `/proc`, say): the caller writes the file the usual way instead.
+/// privilege (unlike `AT_EMPTY_PATH`); an `Unsupported` error when it cannot
+/// be named so (no `/proc`, say): the caller writes the file the usual way
+/// instead.
 #[cfg(target_os = "linux")]
-pub(crate) fn name_unnamed(file: &File, to: &Path) -> std::io::Result<bool> {
+pub(crate) fn name_unnamed(file: &File, to: &Path) -> std::io::Result<()> {
     use rustix::fs::{AtFlags, CWD, linkat};
     use rustix::io::Errno;
     use std::os::fd::AsRawFd;
     let proc = format!("/proc/self/fd/{}", file.as_raw_fd());
     match linkat(CWD, proc.as_str(), CWD, to, AtFlags::SYMLINK_FOLLOW) {
-        Ok(()) => Ok(true),
+        Ok(()) => Ok(()),
         Err(Errno::EXIST) => Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists)),
         // The usual way then meets (and reports) a real problem, such as
         // a folder removed meanwhile.
-        Err(_) => Ok(false),
+        Err(_) => Err(std::io::Error::from(std::io::ErrorKind::Unsupported)),
     }
 }
 
 /// See the Linux version.
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn name_unnamed(_file: &File, _to: &Path) -> std::io::Result<bool> {
-    Ok(false)
+pub(crate) fn name_unnamed(_file: &File, _to: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
 }
 
 #[cfg(all(test, target_os = "linux"))]

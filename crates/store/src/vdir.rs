@@ -460,24 +460,12 @@ impl VdirStore {
             }
         }
         let (tmp, meta) = self.write_temp(body)?;
-        let mut href = format!("{stem}.{}", self.extension);
-        let mut target = self.path.join(&href);
-        let mut result = self.place_new(&tmp, &target);
-        if matches!(&result, Err(e) if e.kind() == ErrorKind::AlreadyExists) {
-            // Another UID maps to this name (a case-insensitive file system, say):
-            // use a name of its own rather than overwrite.
-            href = format!("{stem}-{}.{}", unique_suffix(), self.extension);
-            target = self.path.join(&href);
-            result = self.place_new(&tmp, &target);
-        }
-        if let Err(e) = result {
+        let (href, placed) =
+            self.place_under_new_name(&stem, |target| self.place_new(&tmp, target));
+        if let Err(e) = placed {
             let _ = fs::remove_file(&tmp);
-            return Err(match e.kind() {
-                ErrorKind::AlreadyExists => StoreError::AlreadyExists { href },
-                _ => StoreError::io(format!("creating {}", target.display()), e),
-            });
+            return Err(self.create_error(href, e));
         }
-        self.note_unsynced(target);
         Ok(Self::written(href, &meta, body))
     }
 
@@ -492,25 +480,41 @@ impl VdirStore {
         // As in `write_temp`: dated back before anyone else can see it.
         let _ = file.set_modified(std::time::SystemTime::now() - WRITTEN_AGE);
         let meta = file.metadata().map_err(io)?;
-        let mut href = format!("{stem}.{}", self.extension);
-        let mut target = self.path.join(&href);
-        let mut named = name_unnamed(&file, &target);
-        if matches!(&named, Err(e) if e.kind() == ErrorKind::AlreadyExists) {
-            // As in `create_now`: a name of its own rather than overwrite.
-            href = format!("{stem}-{}.{}", unique_suffix(), self.extension);
-            target = self.path.join(&href);
-            named = name_unnamed(&file, &target);
+        let (href, placed) = self.place_under_new_name(stem, |target| name_unnamed(&file, target));
+        match placed {
+            Ok(()) => Ok(Some(Self::written(href, &meta, body))),
+            Err(e) if e.kind() == ErrorKind::Unsupported => Ok(None),
+            Err(e) => Err(self.create_error(href, e)),
         }
-        match named {
-            Ok(true) => {
-                self.note_unsynced(target);
-                Ok(Some(Self::written(href, &meta, body)))
-            }
-            Ok(false) => Ok(None),
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                Err(StoreError::AlreadyExists { href })
-            }
-            Err(e) => Err(StoreError::io(format!("creating {}", target.display()), e)),
+    }
+
+    /// Puts a new file in place as `STEM.EXT`, or under a name of its own when
+    /// that one is taken (another UID maps to it: a case-insensitive file
+    /// system, say), rather than overwrite; `place` puts it at a path,
+    /// refusing (`AlreadyExists`) one that exists. The href, and whether it
+    /// was placed (it then waits for the next flush).
+    fn place_under_new_name(
+        &self,
+        stem: &str,
+        mut place: impl FnMut(&Path) -> std::io::Result<()>,
+    ) -> (String, std::io::Result<()>) {
+        let mut href = format!("{stem}.{}", self.extension);
+        let mut result = place(&self.path.join(&href));
+        if matches!(&result, Err(e) if e.kind() == ErrorKind::AlreadyExists) {
+            href = format!("{stem}-{}.{}", unique_suffix(), self.extension);
+            result = place(&self.path.join(&href));
+        }
+        if result.is_ok() {
+            self.note_unsynced(self.path.join(&href));
+        }
+        (href, result)
+    }
+
+    /// The error of a create whose file could not be put in place as `href`.
+    fn create_error(&self, href: String, e: std::io::Error) -> StoreError {
+        match e.kind() {
+            ErrorKind::AlreadyExists => StoreError::AlreadyExists { href },
+            _ => StoreError::io(format!("creating {}", self.path.join(&href).display()), e),
         }
     }
 
