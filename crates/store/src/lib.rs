@@ -10,7 +10,8 @@ pub mod vdir;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{BoxFuture, LocalBoxFuture};
+use futures_util::{FutureExt, StreamExt};
 
 pub use dav::DavStore;
 pub use davsync_dav::{LinkedFile, shown_url};
@@ -55,6 +56,37 @@ pub struct Written {
     /// Version after the write.
     pub version: Version,
 }
+
+/// One write of a wave (see [`Store::write_all`]).
+#[derive(Debug, Clone, Copy)]
+pub enum WriteOp<'a> {
+    /// A new item ([`Store::create`]).
+    Create {
+        /// Its UID.
+        uid: &'a str,
+        /// Its text.
+        body: &'a str,
+    },
+    /// An item replaced if it still has its version ([`Store::update`]).
+    Update {
+        /// Its address.
+        href: &'a str,
+        /// The version it must still have.
+        version: &'a str,
+        /// Its new text.
+        body: &'a str,
+    },
+    /// An item deleted if it still has its version ([`Store::delete`]).
+    Delete {
+        /// Its address.
+        href: &'a str,
+        /// The version it must still have.
+        version: &'a str,
+    },
+}
+
+/// What a write of a wave did: what was written, or `None` for a deletion.
+pub type WriteResult = Result<Option<Written>, StoreError>;
 
 /// What changed in a store since an earlier listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -362,6 +394,41 @@ pub trait Store: Send + Sync {
 
     /// Deletes the item at `href` if it still has version `version`.
     async fn delete(&self, href: &str, version: &str) -> Result<(), StoreError>;
+
+    /// Sends a wave of writes, up to `concurrency` at once: one result per
+    /// write, in the order given (`None` for a deletion). By default each is
+    /// sent alone; a folder writes them in groups, a few threads each
+    /// looping over its share, since handing every file to a thread of its
+    /// own cost more than writing it.
+    async fn write_all(&self, writes: &[WriteOp<'_>], concurrency: usize) -> Vec<WriteResult> {
+        // Gathered first: a stream that maps as it goes would hold the
+        // closure, which the `Send` future cannot.
+        let sends: Vec<BoxFuture<'_, WriteResult>> = writes
+            .iter()
+            .map(|write| -> BoxFuture<'_, WriteResult> {
+                match *write {
+                    WriteOp::Create { uid, body } => {
+                        self.create(uid, body).map(|r| r.map(Some)).boxed()
+                    }
+                    WriteOp::Update {
+                        href,
+                        version,
+                        body,
+                    } => self
+                        .update(href, version, body)
+                        .map(|r| r.map(Some))
+                        .boxed(),
+                    WriteOp::Delete { href, version } => {
+                        self.delete(href, version).map(|r| r.map(|()| None)).boxed()
+                    }
+                }
+            })
+            .collect();
+        futures_util::stream::iter(sends)
+            .buffered(concurrency.max(1))
+            .collect()
+            .await
+    }
 
     /// The collection's display name and colour.
     async fn metadata(&self) -> Result<Metadata, StoreError>;

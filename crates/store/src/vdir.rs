@@ -8,7 +8,7 @@
 
 use crate::names::file_stem_for_uid;
 use crate::platform::{name_unnamed, stat_version, sync_dir, sync_files, unnamed_file};
-use crate::{Fetched, Href, Listed, Metadata, Store, StoreError, Written};
+use crate::{Fetched, Href, Listed, Metadata, Store, StoreError, WriteOp, WriteResult, Written};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -98,6 +98,47 @@ fn version_at(path: &Path) -> std::io::Result<String> {
         Ok(version_of(&meta, &fs::read(path)?))
     } else {
         Ok(stat_version(&meta))
+    }
+}
+
+/// A [`WriteOp`] that owns its text, to go to a blocking thread.
+enum OwnedWrite {
+    Create {
+        uid: String,
+        body: String,
+    },
+    Update {
+        href: String,
+        version: String,
+        body: String,
+    },
+    Delete {
+        href: String,
+        version: String,
+    },
+}
+
+impl From<&WriteOp<'_>> for OwnedWrite {
+    fn from(write: &WriteOp<'_>) -> Self {
+        match *write {
+            WriteOp::Create { uid, body } => OwnedWrite::Create {
+                uid: uid.into(),
+                body: body.into(),
+            },
+            WriteOp::Update {
+                href,
+                version,
+                body,
+            } => OwnedWrite::Update {
+                href: href.into(),
+                version: version.into(),
+                body: body.into(),
+            },
+            WriteOp::Delete { href, version } => OwnedWrite::Delete {
+                href: href.into(),
+                version: version.into(),
+            },
+        }
     }
 }
 
@@ -518,6 +559,19 @@ impl VdirStore {
         }
     }
 
+    /// One write of a wave, on the calling thread.
+    fn write_now(&self, write: OwnedWrite) -> WriteResult {
+        match write {
+            OwnedWrite::Create { uid, body } => self.create_now(&uid, &body).map(Some),
+            OwnedWrite::Update {
+                href,
+                version,
+                body,
+            } => self.update_now(&href, &version, &body).map(Some),
+            OwnedWrite::Delete { href, version } => self.delete_now(&href, &version).map(|()| None),
+        }
+    }
+
     fn update_now(&self, href: &str, version: &str, body: &str) -> Result<Written, StoreError> {
         let path = self.item_path(href)?;
         self.check_version(href, &path, version)?;
@@ -673,6 +727,41 @@ impl Store for VdirStore {
             move || store.delete_now(&href, &version),
         )
         .await
+    }
+
+    async fn write_all(&self, writes: &[WriteOp<'_>], concurrency: usize) -> Vec<WriteResult> {
+        // A few threads, each writing its share in turn: handing each file
+        // to a thread of its own and back cost more than writing it.
+        let share = writes.len().div_ceil(concurrency.max(1)).max(1);
+        let groups: Vec<_> = writes
+            .chunks(share)
+            .map(|group| {
+                let group: Vec<OwnedWrite> = group.iter().map(OwnedWrite::from).collect();
+                let (store, count) = (self.clone(), group.len());
+                let written = blocking(
+                    format!("writing {count} items in {}", self.path.display()),
+                    move || Ok(group.into_iter().map(|w| store.write_now(w)).collect()),
+                );
+                async move {
+                    written.await.unwrap_or_else(|e| {
+                        let message = e.to_string();
+                        (0..count)
+                            .map(|_| {
+                                Err(StoreError::Io {
+                                    context: message.clone(),
+                                    source: std::io::Error::other("not written"),
+                                })
+                            })
+                            .collect::<Vec<WriteResult>>()
+                    })
+                }
+            })
+            .collect();
+        futures_util::future::join_all(groups)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     async fn flush(&self) -> Result<(), StoreError> {

@@ -13,9 +13,8 @@ use chrono::{DateTime, Utc};
 use davsync_pim::{CardRef, Item, MemberDirectory};
 use davsync_store::{
     ChangeSet, Changes, Fetched, Href, Listed, Metadata, ReadOptions, ServerFailure, Store,
-    StoreError, Written, read_in_batches,
+    StoreError, WriteOp, WriteResult, Written, read_in_batches,
 };
-use futures_util::stream::{self, StreamExt};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 mod awaiting;

@@ -286,3 +286,89 @@ async fn large_and_binary_items_are_per_item_errors() {
     assert!(matches!(got[0], Err(StoreError::TooLarge { .. })));
     assert!(matches!(got[1], Err(StoreError::NotText { .. })));
 }
+
+/// A wave written in groups gives one result per write, in the order given,
+/// each as the write alone would: creates, an update and a deletion that
+/// hold, and an update and a deletion whose version is stale, refused in
+/// their places; for any number of groups (more than writes, one, none).
+#[tokio::test]
+async fn a_wave_of_writes_answers_each_in_its_place() {
+    for concurrency in [0, 1, 3, 16] {
+        let (_dir, store) = store();
+        let a = store.create("a", "BEGIN:VCALENDAR a").await.unwrap();
+        let b = store.create("b", "BEGIN:VCALENDAR b").await.unwrap();
+        let bodies: Vec<String> = (0..7).map(|i| format!("BEGIN:VCALENDAR n{i}")).collect();
+        let uids: Vec<String> = (0..7).map(|i| format!("n{i}")).collect();
+        let mut ops: Vec<WriteOp<'_>> = uids
+            .iter()
+            .zip(&bodies)
+            .map(|(uid, body)| WriteOp::Create { uid, body })
+            .collect();
+        ops.insert(
+            2,
+            WriteOp::Update {
+                href: &a.href,
+                version: &a.version,
+                body: "BEGIN:VCALENDAR a2",
+            },
+        );
+        ops.insert(
+            4,
+            WriteOp::Update {
+                href: &b.href,
+                version: "0-0-0",
+                body: "BEGIN:VCALENDAR lost",
+            },
+        );
+        ops.insert(
+            6,
+            WriteOp::Delete {
+                href: &b.href,
+                version: &b.version,
+            },
+        );
+        ops.push(WriteOp::Delete {
+            href: &a.href,
+            version: "0-0-0",
+        });
+        let results = store.write_all(&ops, concurrency).await;
+        assert_eq!(results.len(), ops.len(), "{concurrency}");
+        for (op, result) in ops.iter().zip(&results) {
+            match (op, result) {
+                (WriteOp::Create { uid, .. }, Ok(Some(w))) => {
+                    assert_eq!(w.href, format!("{uid}.ics"))
+                }
+                (
+                    WriteOp::Update {
+                        version: "0-0-0", ..
+                    },
+                    Err(StoreError::PreconditionFailed { .. }),
+                )
+                | (
+                    WriteOp::Delete {
+                        version: "0-0-0", ..
+                    },
+                    Err(StoreError::PreconditionFailed { .. }),
+                ) => {}
+                (WriteOp::Update { href, .. }, Ok(Some(w))) => assert_eq!(&w.href, href),
+                (WriteOp::Delete { .. }, Ok(None)) => {}
+                other => panic!("{concurrency}: {other:?}"),
+            }
+        }
+        let mut names: Vec<String> = fs::read_dir(&store.path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".ics"))
+            .collect();
+        names.sort();
+        let mut expected: Vec<String> = uids.iter().map(|u| format!("{u}.ics")).collect();
+        expected.insert(0, "a.ics".into());
+        assert_eq!(names, expected, "{concurrency}");
+        assert_eq!(
+            fs::read_to_string(store.path.join("a.ics")).unwrap(),
+            "BEGIN:VCALENDAR a2"
+        );
+    }
+    let (_dir, store) = store();
+    assert!(store.write_all(&[], 4).await.is_empty());
+}

@@ -215,20 +215,40 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
         prepared
     }
 
-    /// Sends writes with a bounded number in flight and keeps their results.
+    /// Sends writes with a bounded number in flight on each side (both
+    /// sides at once) and keeps their results.
     async fn send(&self, wave: &mut [&mut Sent]) {
-        if wave.is_empty() {
-            return;
+        let concurrency = self.job.options.concurrency.max(1);
+        let per_side = |side: Side| {
+            let (at, ops): (Vec<usize>, Vec<WriteOp<'_>>) = wave
+                .iter()
+                .enumerate()
+                .filter(|(_, sent)| sent.write.side == side)
+                .filter_map(|(i, sent)| sent.write.op().map(|op| (i, op)))
+                .unzip();
+            async move {
+                if ops.is_empty() {
+                    return Vec::new();
+                }
+                let results = self.job.store(side).write_all(&ops, concurrency).await;
+                at.into_iter().zip(results).collect::<Vec<_>>()
+            }
+        };
+        let (local, server) = tokio::join!(per_side(Side::Local), per_side(Side::Server));
+        let mut results: Vec<Option<WriteResult>> = wave.iter().map(|_| None).collect();
+        for (i, result) in local.into_iter().chain(server) {
+            results[i] = Some(result);
         }
-        let results: Vec<Result<Option<Written>, StoreError>> = stream::iter(
-            wave.iter()
-                .map(|sent| sent.write.run(self.job.store(sent.write.side))),
-        )
-        .buffered(self.job.options.concurrency.max(1))
-        .collect()
-        .await;
         for (sent, result) in wave.iter_mut().zip(results) {
-            sent.result = Some(result);
+            sent.result = Some(match (result, sent.write.op().is_some()) {
+                (Some(result), _) => result,
+                // A deletion with nothing to delete.
+                (None, false) => Ok(None),
+                (None, true) => Err(StoreError::server(
+                    ServerFailure::Other,
+                    "the store gave no answer for this write",
+                )),
+            });
         }
     }
 

@@ -86,16 +86,24 @@ pub(super) struct PreparedWrite {
 }
 
 impl PreparedWrite {
-    /// Sends the write; `Ok(None)` for a delete (or nothing to delete).
-    pub(super) async fn run(&self, store: &dyn Store) -> Result<Option<Written>, StoreError> {
+    /// The write to send to its store; `None` for a delete with nothing to
+    /// delete.
+    pub(super) fn op(&self) -> Option<WriteOp<'_>> {
         match (&self.content, &self.target) {
-            (Some((_, mapped)), Some(t)) => store
-                .update(&t.href, &t.version, mapped.body())
-                .await
-                .map(Some),
-            (Some((_, mapped)), None) => store.create(&self.uid, mapped.body()).await.map(Some),
-            (None, Some(t)) => store.delete(&t.href, &t.version).await.map(|()| None),
-            (None, None) => Ok(None),
+            (Some((_, mapped)), Some(t)) => Some(WriteOp::Update {
+                href: &t.href,
+                version: &t.version,
+                body: mapped.body(),
+            }),
+            (Some((_, mapped)), None) => Some(WriteOp::Create {
+                uid: &self.uid,
+                body: mapped.body(),
+            }),
+            (None, Some(t)) => Some(WriteOp::Delete {
+                href: &t.href,
+                version: &t.version,
+            }),
+            (None, None) => None,
         }
     }
 }
