@@ -6,7 +6,8 @@
 //! error, never a panic.
 #![no_main]
 
-#[allow(dead_code)]
+// Only the binary uses some of what the module re-exports.
+#[allow(dead_code, unused_imports)]
 #[path = "../../crates/cli/src/config/mod.rs"]
 mod config;
 #[allow(dead_code)]
