@@ -57,32 +57,58 @@ pub struct Written {
     pub version: Version,
 }
 
-/// One write of a wave (see [`Store::write_all`]).
+/// One write of a wave (see [`Store::write_all`]), its text borrowed (`S`:
+/// `&str`) or owned (`String`, to go to another thread).
 #[derive(Debug, Clone, Copy)]
-pub enum WriteOp<'a> {
+pub enum WriteOp<S> {
     /// A new item ([`Store::create`]).
     Create {
         /// Its UID.
-        uid: &'a str,
+        uid: S,
         /// Its text.
-        body: &'a str,
+        body: S,
     },
     /// An item replaced if it still has its version ([`Store::update`]).
     Update {
         /// Its address.
-        href: &'a str,
+        href: S,
         /// The version it must still have.
-        version: &'a str,
+        version: S,
         /// Its new text.
-        body: &'a str,
+        body: S,
     },
     /// An item deleted if it still has its version ([`Store::delete`]).
     Delete {
         /// Its address.
-        href: &'a str,
+        href: S,
         /// The version it must still have.
-        version: &'a str,
+        version: S,
     },
+}
+
+impl WriteOp<&str> {
+    /// The same write, owning its text.
+    pub fn owned(&self) -> WriteOp<String> {
+        match *self {
+            WriteOp::Create { uid, body } => WriteOp::Create {
+                uid: uid.into(),
+                body: body.into(),
+            },
+            WriteOp::Update {
+                href,
+                version,
+                body,
+            } => WriteOp::Update {
+                href: href.into(),
+                version: version.into(),
+                body: body.into(),
+            },
+            WriteOp::Delete { href, version } => WriteOp::Delete {
+                href: href.into(),
+                version: version.into(),
+            },
+        }
+    }
 }
 
 /// What a write of a wave did: what was written, or `None` for a deletion.
@@ -400,7 +426,7 @@ pub trait Store: Send + Sync {
     /// sent alone; a folder writes them in groups, a few threads each
     /// looping over its share, since handing every file to a thread of its
     /// own cost more than writing it.
-    async fn write_all(&self, writes: &[WriteOp<'_>], concurrency: usize) -> Vec<WriteResult> {
+    async fn write_all(&self, writes: &[WriteOp<&str>], concurrency: usize) -> Vec<WriteResult> {
         // Gathered first: a stream that maps as it goes would hold the
         // closure, which the `Send` future cannot.
         let sends: Vec<BoxFuture<'_, WriteResult>> = writes

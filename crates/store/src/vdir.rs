@@ -101,47 +101,6 @@ fn version_at(path: &Path) -> std::io::Result<String> {
     }
 }
 
-/// A [`WriteOp`] that owns its text, to go to a blocking thread.
-enum OwnedWrite {
-    Create {
-        uid: String,
-        body: String,
-    },
-    Update {
-        href: String,
-        version: String,
-        body: String,
-    },
-    Delete {
-        href: String,
-        version: String,
-    },
-}
-
-impl From<&WriteOp<'_>> for OwnedWrite {
-    fn from(write: &WriteOp<'_>) -> Self {
-        match *write {
-            WriteOp::Create { uid, body } => OwnedWrite::Create {
-                uid: uid.into(),
-                body: body.into(),
-            },
-            WriteOp::Update {
-                href,
-                version,
-                body,
-            } => OwnedWrite::Update {
-                href: href.into(),
-                version: version.into(),
-                body: body.into(),
-            },
-            WriteOp::Delete { href, version } => OwnedWrite::Delete {
-                href: href.into(),
-                version: version.into(),
-            },
-        }
-    }
-}
-
 /// Runs `work` (file system calls) on a blocking thread and waits for it
 /// without blocking the runtime. A panic in `work` becomes an error of the
 /// operation (`what`), not a panic of the run.
@@ -560,15 +519,15 @@ impl VdirStore {
     }
 
     /// One write of a wave, on the calling thread.
-    fn write_now(&self, write: OwnedWrite) -> WriteResult {
+    fn write_now(&self, write: WriteOp<String>) -> WriteResult {
         match write {
-            OwnedWrite::Create { uid, body } => self.create_now(&uid, &body).map(Some),
-            OwnedWrite::Update {
+            WriteOp::Create { uid, body } => self.create_now(&uid, &body).map(Some),
+            WriteOp::Update {
                 href,
                 version,
                 body,
             } => self.update_now(&href, &version, &body).map(Some),
-            OwnedWrite::Delete { href, version } => self.delete_now(&href, &version).map(|()| None),
+            WriteOp::Delete { href, version } => self.delete_now(&href, &version).map(|()| None),
         }
     }
 
@@ -729,14 +688,14 @@ impl Store for VdirStore {
         .await
     }
 
-    async fn write_all(&self, writes: &[WriteOp<'_>], concurrency: usize) -> Vec<WriteResult> {
+    async fn write_all(&self, writes: &[WriteOp<&str>], concurrency: usize) -> Vec<WriteResult> {
         // A few threads, each writing its share in turn: handing each file
         // to a thread of its own and back cost more than writing it.
         let share = writes.len().div_ceil(concurrency.max(1)).max(1);
         let groups: Vec<_> = writes
             .chunks(share)
             .map(|group| {
-                let group: Vec<OwnedWrite> = group.iter().map(OwnedWrite::from).collect();
+                let group: Vec<WriteOp<String>> = group.iter().map(WriteOp::owned).collect();
                 let (store, count) = (self.clone(), group.len());
                 let written = blocking(
                     format!("writing {count} items in {}", self.path.display()),

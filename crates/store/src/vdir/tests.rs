@@ -299,23 +299,26 @@ async fn a_wave_of_writes_answers_each_in_its_place() {
         let b = store.create("b", "BEGIN:VCALENDAR b").await.unwrap();
         let bodies: Vec<String> = (0..7).map(|i| format!("BEGIN:VCALENDAR n{i}")).collect();
         let uids: Vec<String> = (0..7).map(|i| format!("n{i}")).collect();
-        let mut ops: Vec<WriteOp<'_>> = uids
+        let mut ops: Vec<WriteOp<&str>> = uids
             .iter()
             .zip(&bodies)
-            .map(|(uid, body)| WriteOp::Create { uid, body })
+            .map(|(uid, body)| WriteOp::Create {
+                uid: uid.as_str(),
+                body: body.as_str(),
+            })
             .collect();
         ops.insert(
             2,
             WriteOp::Update {
-                href: &a.href,
-                version: &a.version,
+                href: a.href.as_str(),
+                version: a.version.as_str(),
                 body: "BEGIN:VCALENDAR a2",
             },
         );
         ops.insert(
             4,
             WriteOp::Update {
-                href: &b.href,
+                href: b.href.as_str(),
                 version: "0-0-0",
                 body: "BEGIN:VCALENDAR lost",
             },
@@ -323,12 +326,12 @@ async fn a_wave_of_writes_answers_each_in_its_place() {
         ops.insert(
             6,
             WriteOp::Delete {
-                href: &b.href,
-                version: &b.version,
+                href: b.href.as_str(),
+                version: b.version.as_str(),
             },
         );
         ops.push(WriteOp::Delete {
-            href: &a.href,
+            href: a.href.as_str(),
             version: "0-0-0",
         });
         let results = store.write_all(&ops, concurrency).await;

@@ -220,7 +220,7 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
     async fn send(&self, wave: &mut [&mut Sent]) {
         let concurrency = self.job.options.concurrency.max(1);
         let per_side = |side: Side| {
-            let (at, ops): (Vec<usize>, Vec<WriteOp<'_>>) = wave
+            let (at, ops): (Vec<usize>, Vec<WriteOp<&str>>) = wave
                 .iter()
                 .enumerate()
                 .filter(|(_, sent)| sent.write.side == side)

@@ -88,7 +88,7 @@ pub(super) struct PreparedWrite {
 impl PreparedWrite {
     /// The write to send to its store; `None` for a delete with nothing to
     /// delete.
-    pub(super) fn op(&self) -> Option<WriteOp<'_>> {
+    pub(super) fn op(&self) -> Option<WriteOp<&str>> {
         match (&self.content, &self.target) {
             (Some((_, mapped)), Some(t)) => Some(WriteOp::Update {
                 href: &t.href,
