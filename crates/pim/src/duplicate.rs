@@ -122,10 +122,10 @@ impl<'a> DuplicateReader<'a> {
 #[derive(Default)]
 struct Master<'a> {
     exception: bool,
-    dtstart: Option<&'a Line>,
-    dtend: Option<&'a Line>,
-    duration: Option<&'a Line>,
-    summary: Option<&'a Line>,
+    dtstart: Option<&'a Line<'a>>,
+    dtend: Option<&'a Line<'a>>,
+    duration: Option<&'a Line<'a>>,
+    summary: Option<&'a Line<'a>>,
 }
 
 impl Master<'_> {
@@ -146,7 +146,7 @@ impl Master<'_> {
 }
 
 /// Keeps the first line of a name.
-fn first<'a>(slot: &mut Option<&'a Line>, line: &'a Line) {
+fn first<'a>(slot: &mut Option<&'a Line<'a>>, line: &'a Line<'a>) {
     slot.get_or_insert(line);
 }
 

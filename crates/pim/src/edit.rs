@@ -60,7 +60,7 @@ fn unquote(value: &str) -> &str {
 
 /// One property line of a component, as [`Component::edit`] hands it over.
 pub struct Property<'a> {
-    line: &'a mut Line,
+    line: &'a mut Line<'static>,
     removed: bool,
 }
 
@@ -86,7 +86,7 @@ impl Property<'_> {
     }
 
     /// Replaces the whole line by `line` (bytes and all).
-    pub(crate) fn replace(&mut self, line: Line) {
+    pub(crate) fn replace(&mut self, line: Line<'static>) {
         *self.line = line;
     }
 
@@ -208,7 +208,7 @@ impl Property<'_> {
 /// its own property lines (not those of nested components such as VALARM)
 /// and its nested components.
 pub struct Component<'a> {
-    doc: &'a mut Vec<Line>,
+    doc: &'a mut Vec<Line<'static>>,
     /// Index of the BEGIN line.
     begin: usize,
     /// Index of the END line.
@@ -255,7 +255,7 @@ impl Component<'_> {
     }
 
     /// The component's own property lines, in order.
-    pub(crate) fn own_lines(&self) -> Vec<&Line> {
+    pub(crate) fn own_lines(&self) -> Vec<&Line<'static>> {
         self.own().into_iter().map(|i| &self.doc[i]).collect()
     }
 
@@ -473,9 +473,11 @@ impl Item {
         other: Option<&Item>,
         mut f: impl FnMut(&mut Component<'_>, Option<&Component<'_>>),
     ) -> Result<Item, ItemError> {
-        let mut doc = lines::unfold(self.body());
+        let mut doc = lines::unfold_owned(self.body());
         let original = doc.clone();
-        let mut other_doc = other.map(|o| lines::unfold(o.body())).unwrap_or_default();
+        let mut other_doc = other
+            .map(|o| lines::unfold_owned(o.body()))
+            .unwrap_or_default();
         let other_parts = other
             .map(|o| main_components(&other_doc, o.kind()))
             .unwrap_or_default();
@@ -517,7 +519,7 @@ impl Item {
 
     /// The raw values of every own `name` property of the main components.
     pub fn property_values(&self, name: &str) -> Vec<String> {
-        let mut doc = lines::unfold(self.body());
+        let mut doc = lines::unfold_owned(self.body());
         let mut out = Vec::new();
         for (begin, end, name_of) in main_components(&doc.clone(), self.kind()) {
             let component = Component {

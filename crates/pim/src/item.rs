@@ -8,6 +8,7 @@ use calcard::Entry;
 use calcard::icalendar::{ICalendar, ICalendarComponentType};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::fmt;
 
 /// What kind of object an item holds (its main component).
@@ -252,6 +253,7 @@ impl Item {
                 let kept: Vec<String> = lines::split_list(line.value())
                     .into_iter()
                     .filter(|c| !same_category(&lines::unescape(c), category))
+                    .map(str::to_string)
                     .collect();
                 if kept.is_empty() {
                     drop.push(start + offset);
@@ -362,11 +364,11 @@ fn by_calcard(body: &str) -> Result<(ItemKind, String), ItemError> {
 }
 
 /// Components must nest and close: a truncated file is refused, never synced.
-fn check_nesting(doc: &[Line]) -> Result<(), ItemError> {
-    let mut stack: Vec<String> = Vec::new();
+fn check_nesting(doc: &[Line<'_>]) -> Result<(), ItemError> {
+    let mut stack: Vec<Cow<'_, str>> = Vec::with_capacity(8);
     for line in doc {
         match line.component_marker() {
-            Some((true, name)) => stack.push(name.into_owned()),
+            Some((true, name)) => stack.push(name),
             Some((false, name)) => match stack.pop() {
                 Some(open) if open == name => {}
                 Some(open) => {
@@ -498,7 +500,7 @@ impl Facts {
                     }
                 } else if name == "CATEGORIES" {
                     for c in lines::split_list(line.value()) {
-                        let c = lines::unescape(&c);
+                        let c = lines::unescape(c);
                         if !categories.iter().any(|k| same_category(k, &c)) {
                             categories.push(c);
                         }
@@ -569,8 +571,10 @@ fn any_timestamp(value: &str) -> Option<DateTime<Utc>> {
 const VOLATILE: [&str; 3] = ["PRODID", "DTSTAMP", "REV"];
 
 /// A property line with its name in upper case and trailing space removed;
-/// `None` for volatile properties.
-fn normalized_property(line: &Line) -> Option<String> {
+/// `None` for volatile properties. Borrowed from the line when that is all
+/// it is (a name already in upper case, one TYPE value at most: nearly
+/// every line), so that hashing an item allocates per component, not per line.
+fn normalized_property<'l>(line: &'l Line<'_>) -> Option<Cow<'l, str>> {
     let name = line.name();
     if VOLATILE.contains(&name.as_ref()) {
         return None;
@@ -579,11 +583,17 @@ fn normalized_property(line: &Line) -> Option<String> {
     if name == "CLASS" && line.value().trim().eq_ignore_ascii_case("PUBLIC") {
         return None;
     }
-    let at = lines::name_end(&line.logical).unwrap_or(0);
-    let rest = line.logical[at..].trim_end();
-    let mut text = String::with_capacity(name.len() + rest.len());
-    text.push_str(&name);
-    text.push_str(rest);
+    let logical: &'l str = &line.logical;
+    let at = lines::name_end(logical).unwrap_or(0);
+    let rest = logical[at..].trim_end();
+    let text = if logical[..at] == *name {
+        Cow::Borrowed(&logical[..at + rest.len()])
+    } else {
+        let mut text = String::with_capacity(name.len() + rest.len());
+        text.push_str(&name);
+        text.push_str(rest);
+        Cow::Owned(text)
+    };
     // Cyrus serves `TYPE=INTERNET,WORK` as `TYPE=INTERNET;TYPE=WORK`, and
     // others change the case of TYPE values: one TYPE list, upper case, sorted.
     let text = types_as_one(text);
@@ -595,30 +605,33 @@ fn normalized_property(line: &Line) -> Option<String> {
     }
     let value = line.value().trim_end();
     let head = &text[..text.len() - value.len()];
-    let value = match name.as_ref() {
+    let normal = match name.as_ref() {
         "RRULE" | "EXRULE" => {
             let mut parts: Vec<&str> = value.split(';').filter(|p| !p.is_empty()).collect();
             parts.sort_unstable();
-            parts.join(";")
+            let mut normal = String::with_capacity(head.len() + value.len());
+            normal.push_str(head);
+            for (i, part) in parts.into_iter().enumerate() {
+                if i > 0 {
+                    normal.push(';');
+                }
+                normal.push_str(part);
+            }
+            normal
         }
-        "N" | "ADR" => value.trim_end_matches(';').to_string(),
+        "N" | "ADR" => format!("{head}{}", value.trim_end_matches(';')),
         // SOGo writes the parameters of a list's member lines back in an
         // order of its own (docs/sogo-lists.md).
-        "CARD" => {
-            return Some(format!(
-                "{}:{value}",
-                sorted_params(head.trim_end_matches(':'))
-            ));
-        }
+        "CARD" => format!("{}:{value}", sorted_params(head.trim_end_matches(':'))),
         _ => return Some(text),
     };
-    Some(format!("{head}{value}"))
+    Some(Cow::Owned(normal))
 }
 
 /// A line's TYPE parameters (`TYPE=a,b`, `TYPE=a;TYPE=b`, any case) as one
 /// `TYPE=A,B` where the first stood; a line with one plain TYPE value (or
 /// none) as it is, so that the hash of most lines stays what it was.
-fn types_as_one(text: String) -> String {
+fn types_as_one(text: Cow<'_, str>) -> Cow<'_, str> {
     // Most lines have no parameters: a name without quotes, then the colon.
     let first = text.bytes().position(|b| matches!(b, b';' | b':' | b'"'));
     if first.is_none_or(|i| text.as_bytes()[i] == b':') {
@@ -628,6 +641,14 @@ fn types_as_one(text: String) -> String {
         return text;
     };
     let (head, value) = text.split_at(colon);
+    // Parameters without a TYPE (TZID, CN, CUTYPE ...): as they are, unsplit.
+    let names_type = head.match_indices(';').any(|(i, _)| {
+        let name = head[i + 1..].trim_start().as_bytes();
+        name.len() >= 4 && name[..4].eq_ignore_ascii_case(b"TYPE")
+    });
+    if !names_type {
+        return text;
+    }
     let params = crate::edit::head_segments(head);
     let types: Vec<&str> = params
         .iter()
@@ -663,7 +684,7 @@ fn types_as_one(text: String) -> String {
             placed = true;
         }
     }
-    format!("{}{value}", out.join(";"))
+    Cow::Owned(format!("{}{value}", out.join(";")))
 }
 
 /// `NAME;B=2;A=1` as `NAME;A=1;B=2` (parameters split outside quotes).
@@ -679,58 +700,64 @@ fn sorted_params(head: &str) -> String {
 
 /// SHA-256 of a canonical form: each component's property lines sorted, child
 /// components sorted by their canonical text, volatile properties left out.
-fn content_hash(doc: &[Line]) -> String {
-    struct Node {
-        props: Vec<String>,
-        children: Vec<String>,
-        name: String,
-    }
-    let mut stack: Vec<Node> = vec![Node {
-        props: Vec::new(),
-        children: Vec::new(),
-        name: String::new(),
-    }];
+fn content_hash(doc: &[Line<'_>]) -> String {
+    // The properties and child texts of the open components end to end,
+    // each component's from where it began (one vector each, not two per
+    // component): `open` holds each open component's name and starts.
+    let mut props: Vec<Cow<'_, str>> = Vec::with_capacity(doc.len());
+    let mut children: Vec<String> = Vec::new();
+    let mut open: Vec<(Cow<'_, str>, usize, usize)> = Vec::with_capacity(8);
     for line in doc {
         match line.component_marker() {
-            Some((true, name)) => stack.push(Node {
-                props: Vec::new(),
-                children: Vec::new(),
-                name: name.into_owned(),
-            }),
-            Some((false, _)) if stack.len() > 1 => {
-                let mut node = stack.pop().expect("stack has a parent");
-                node.props.sort();
-                node.children.sort();
-                let parts = node.props.iter().chain(node.children.iter());
-                let size =
-                    2 * node.name.len() + 11 + parts.clone().map(|p| p.len() + 1).sum::<usize>();
+            Some((true, name)) => open.push((name, props.len(), children.len())),
+            Some((false, _)) => {
+                let Some((name, p, c)) = open.pop() else {
+                    continue;
+                };
+                props[p..].sort();
+                children[c..].sort();
+                let parts = props[p..]
+                    .iter()
+                    .map(|p| &**p)
+                    .chain(children[c..].iter().map(String::as_str));
+                let size = 2 * name.len() + 11 + parts.clone().map(|p| p.len() + 1).sum::<usize>();
                 let mut text = String::with_capacity(size);
                 text.push_str("BEGIN:");
-                text.push_str(&node.name);
+                text.push_str(&name);
                 text.push('\n');
-                for p in parts {
-                    text.push_str(p);
+                for part in parts {
+                    text.push_str(part);
                     text.push('\n');
                 }
                 text.push_str("END:");
-                text.push_str(&node.name);
-                stack.last_mut().expect("root").children.push(text);
+                text.push_str(&name);
+                props.truncate(p);
+                children.truncate(c);
+                children.push(text);
             }
-            Some((false, _)) => {}
             None => {
                 if let Some(text) = normalized_property(line) {
-                    stack.last_mut().expect("root").props.push(text);
+                    props.push(text);
                 }
             }
         }
     }
     let mut hasher = Sha256::new();
-    // Unclosed components (never valid after `validate`) still hash deterministically.
-    for node in stack.iter().rev() {
-        for p in node.props.iter().chain(node.children.iter()) {
-            hasher.update(p.as_bytes());
+    // Unclosed components (never valid after `validate`) still hash
+    // deterministically: the innermost first, each its properties as they
+    // came, then its children; the lines outside any component last.
+    let mut ends = (props.len(), children.len());
+    for &(_, p, c) in open
+        .iter()
+        .rev()
+        .chain(std::iter::once(&(Cow::Borrowed(""), 0, 0)))
+    {
+        let own = props[p..ends.0].iter().map(|p| &**p);
+        for part in own.chain(children[c..ends.1].iter().map(String::as_str)) {
+            hasher.update(part.as_bytes());
             hasher.update(b"\n");
         }
+        ends = (p, c);
     }
     let digest = hasher.finalize();
     let mut hex = String::with_capacity(2 * digest.len());

@@ -90,7 +90,7 @@ pub(crate) fn params(line: &Line) -> Vec<(String, String)> {
 }
 
 /// The name and parameters of a property line (before the value's colon).
-fn head(line: &Line) -> &str {
+fn head<'l>(line: &'l Line<'_>) -> &'l str {
     let value_len = line.value().len();
     let logical = &line.logical;
     let end = logical.len() - value_len;

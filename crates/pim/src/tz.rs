@@ -323,7 +323,7 @@ impl Item {
                 let text = outline::with_param(line, "TZID", None);
                 let mut edited = Line::new(text);
                 edited.set_value(&value);
-                let logical = edited.logical.clone();
+                let logical = edited.logical.into_owned();
                 doc[i].set(logical);
                 changed = true;
             }
@@ -556,7 +556,7 @@ fn year_span(doc: &[Line], blocks: &[Block]) -> Option<(i32, i32)> {
 /// `chrono-tz`: its observances from the start of the span's first year (or
 /// 1900 with `history`) to two years past its last, the later ones as yearly
 /// rules, so that a series running on keeps a valid zone.
-fn vtimezone(name: &str, span: Option<(i32, i32)>, history: bool) -> Option<Vec<Line>> {
+fn vtimezone(name: &str, span: Option<(i32, i32)>, history: bool) -> Option<Vec<Line<'static>>> {
     let (first, last) = span.unwrap_or((1970, 1970));
     let first = if history {
         HISTORY_FROM.min(first)
@@ -592,7 +592,7 @@ fn vtimezone(name: &str, span: Option<(i32, i32)>, history: bool) -> Option<Vec<
     Some(
         all[begin..=end]
             .iter()
-            .map(|l| Line::new(l.logical.clone()))
+            .map(|l| Line::new(l.logical.to_string()))
             .collect(),
     )
 }

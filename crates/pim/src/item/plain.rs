@@ -31,7 +31,7 @@ pub(super) fn identity(body: &str, doc: &[Line]) -> Option<(ItemKind, String)> {
     {
         return None;
     }
-    let first = doc.first()?.logical.as_str();
+    let first = &*doc.first()?.logical;
     let card = match first {
         "BEGIN:VCALENDAR" => false,
         "BEGIN:VCARD" => true,
@@ -48,7 +48,7 @@ pub(super) fn identity(body: &str, doc: &[Line]) -> Option<(ItemKind, String)> {
     let mut in_main = false;
     let mut main_has_uid = false;
     for (i, line) in doc.iter().enumerate() {
-        let text = line.logical.as_str();
+        let text = &*line.logical;
         match special(text)? {
             Special::None => {}
             Special::Begin(name) => {
