@@ -10,6 +10,7 @@ use futures_util::{Stream, StreamExt};
 use quick_xml::events::{BytesRef, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -219,9 +220,18 @@ impl Parser {
         Ok(node)
     }
 
-    fn text(&mut self, text: &str) {
-        if self.capturing() {
-            self.text.push_str(text);
+    /// Text of the element being read: taken whole when it is the first
+    /// (an item's data is one piece of text, already a string of its own
+    /// when its line ends were normalised: it is moved, not copied into a
+    /// growing buffer).
+    fn text(&mut self, text: Cow<'_, str>) {
+        if !self.capturing() {
+            return;
+        }
+        if self.text.is_empty() {
+            self.text = text.into_owned();
+        } else {
+            self.text.push_str(&text);
         }
     }
 
@@ -230,12 +240,15 @@ impl Parser {
             return Ok(());
         }
         let resolved = match reference.resolve_char_ref() {
-            Ok(Some(c)) => Some(c.to_string()),
-            Ok(None) => quick_xml::escape::resolve_predefined_entity(reference).map(str::to_string),
+            Ok(Some(c)) => {
+                self.text.push(c);
+                return Ok(());
+            }
+            Ok(None) => quick_xml::escape::resolve_predefined_entity(reference),
             Err(_) => None,
         };
         match resolved {
-            Some(s) => self.text.push_str(&s),
+            Some(s) => self.text.push_str(s),
             None => {
                 let message = format!(
                     "unknown entity or bad character reference &{};",
@@ -270,14 +283,14 @@ impl Parser {
             String::new()
         };
         match node {
-            Node::Href => self.response.hrefs.push(text.trim().to_string()),
+            Node::Href => self.response.hrefs.push(trimmed(text)),
             Node::ResponseStatus => self.response.status = self.status(&text),
             Node::PropstatStatus => {
                 self.propstat.status = self.status(&text);
                 self.propstat.bad_status = self.propstat.status.is_none();
             }
-            Node::Etag => self.propstat.etag = Some(text.trim().to_string()),
-            Node::ContentType => self.propstat.content_type = Some(text.trim().to_string()),
+            Node::Etag => self.propstat.etag = Some(trimmed(text)),
+            Node::ContentType => self.propstat.content_type = Some(trimmed(text)),
             Node::Data => self.propstat.data = Some(text),
             Node::SyncToken => {
                 self.sync_token = Some(text.trim().to_string()).filter(|t| !t.is_empty());
@@ -317,6 +330,15 @@ impl Parser {
         } else {
             Ok(())
         }
+    }
+}
+
+/// `text` without space at either end (the same string when it has none).
+fn trimmed(text: String) -> String {
+    if text.trim().len() == text.len() {
+        text
+    } else {
+        text.trim().to_string()
     }
 }
 
@@ -509,11 +531,11 @@ where
             }
             Ok((_, Event::Text(text))) => {
                 forbidden_char(text.as_bytes()).map_err(protocol)?;
-                parser.text(&text.xml10_content());
+                parser.text(text.xml10_content());
             }
             Ok((_, Event::CData(data))) => {
                 forbidden_char(data.as_bytes()).map_err(protocol)?;
-                parser.text(&data.xml10_content());
+                parser.text(data.xml10_content());
             }
             Ok((_, Event::GeneralRef(reference))) => {
                 parser.reference(&reference).map_err(protocol)?
