@@ -47,11 +47,12 @@ impl<'a> Line<'a> {
 
     /// Byte offset of the colon that separates name and parameters from the value.
     fn value_start(&self) -> Option<usize> {
+        // By bytes: both marks are ASCII, never inside a longer character.
         let mut in_quotes = false;
-        for (i, c) in self.logical.char_indices() {
-            match c {
-                '"' => in_quotes = !in_quotes,
-                ':' if !in_quotes => return Some(i + 1),
+        for (i, b) in self.logical.bytes().enumerate() {
+            match b {
+                b'"' => in_quotes = !in_quotes,
+                b':' if !in_quotes => return Some(i + 1),
                 _ => {}
             }
         }
@@ -131,7 +132,9 @@ fn unfold_with(body: &str, keep_raw: bool) -> Vec<Line<'_>> {
     let mut lines: Vec<Line<'_>> = Vec::with_capacity(body.len() / 40 + 4);
     let mut rest = body;
     while !rest.is_empty() {
-        let (physical, consumed) = match rest.find(['\r', '\n']) {
+        // By bytes (both are ASCII): a search for a set of chars decodes
+        // every char of every item read.
+        let (physical, consumed) = match rest.bytes().position(|b| b == b'\r' || b == b'\n') {
             Some(i) => {
                 let bytes = rest.as_bytes();
                 let brk = if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
