@@ -6,7 +6,7 @@ use std::borrow::Cow;
 /// One logical content line together with the exact bytes it came from,
 /// both borrowed from the body read while they are one piece of it (a line
 /// that was not folded: nearly all), so that reading an item allocates
-/// nothing per line.
+/// nothing for such a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Line<'a> {
     /// The unfolded line, without its line break.
