@@ -293,7 +293,7 @@ impl Parser {
             Node::ContentType => self.propstat.content_type = Some(trimmed(text)),
             Node::Data => self.propstat.data = Some(text),
             Node::SyncToken => {
-                self.sync_token = Some(text.trim().to_string()).filter(|t| !t.is_empty());
+                self.sync_token = Some(trimmed(text)).filter(|t| !t.is_empty());
             }
             Node::Propstat => {
                 let p = std::mem::take(&mut self.propstat);

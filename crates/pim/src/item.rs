@@ -747,11 +747,8 @@ fn content_hash(doc: &[Line<'_>]) -> String {
     // deterministically: the innermost first, each its properties as they
     // came, then its children; the lines outside any component last.
     let mut ends = (props.len(), children.len());
-    for &(_, p, c) in open
-        .iter()
-        .rev()
-        .chain(std::iter::once(&(Cow::Borrowed(""), 0, 0)))
-    {
+    let starts = open.iter().rev().map(|&(_, p, c)| (p, c));
+    for (p, c) in starts.chain(std::iter::once((0, 0))) {
         let own = props[p..ends.0].iter().map(|p| &**p);
         for part in own.chain(children[c..ends.1].iter().map(String::as_str)) {
             hasher.update(part.as_bytes());

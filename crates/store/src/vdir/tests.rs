@@ -369,8 +369,8 @@ async fn a_wave_of_writes_answers_each_in_its_place() {
             .collect();
         names.sort();
         let mut expected: Vec<String> = ["a", "c", "d"]
-            .iter()
-            .chain(&uids.iter().map(String::as_str).collect::<Vec<_>>())
+            .into_iter()
+            .chain(uids.iter().map(String::as_str))
             .map(|u| format!("{u}.ics"))
             .collect();
         expected.sort();
