@@ -43,18 +43,24 @@ struct Inner {
     pending: Vec<u8>,
 }
 
-/// What the spool gathers before it writes.
-const BLOCK: usize = 1 << 20;
+/// What the spool gathers before it writes (a first download of 10,000
+/// events: 40 writes).
+const BLOCK: usize = 1 << 18;
 
 impl Inner {
-    /// Writes what is pending.
+    /// Writes what is pending; a buffer that one large body grew past a
+    /// block goes.
     fn write_pending(&mut self) -> std::io::Result<()> {
         if self.pending.is_empty() {
             return Ok(());
         }
         write_at(&self.file, &self.pending, self.written)?;
         self.written += self.pending.len() as u64;
-        self.pending.clear();
+        if self.pending.capacity() > BLOCK {
+            self.pending = Vec::new();
+        } else {
+            self.pending.clear();
+        }
         Ok(())
     }
 }
@@ -87,9 +93,26 @@ impl Spool {
         if inner.pending.len() + body.len() > BLOCK {
             inner.write_pending().ok()?;
         }
+        if inner.pending.capacity() == 0 {
+            // One block at once: grown by doubling from one body's size, the
+            // buffer ended up half again as large as a block.
+            inner.pending.reserve_exact(BLOCK.max(body.len()));
+        }
         let offset = inner.written + inner.pending.len() as u64;
         inner.pending.extend_from_slice(body.as_bytes());
         Some(Slot { offset, len })
+    }
+
+    /// Writes what is pending and lets the buffer go, for a run whose
+    /// reading is over (it takes bodies back, and seldom puts one): the
+    /// buffer would otherwise be held to the end, through the writing,
+    /// where memory peaks. A failed write keeps what is pending in memory.
+    pub(crate) fn settle(&self) {
+        if let Ok(mut inner) = self.file.lock()
+            && inner.write_pending().is_ok()
+        {
+            inner.pending = Vec::new();
+        }
     }
 
     /// Reads back a body parked by `put`.
@@ -175,5 +198,35 @@ mod tests {
         }
         // The file is unnamed: nothing is left in the folder.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    fn buffer(spool: &Spool) -> usize {
+        spool.file.lock().unwrap().pending.capacity()
+    }
+
+    #[test]
+    fn the_buffer_holds_a_block_and_goes_when_settled() {
+        let spool = Spool::new(None).unwrap();
+        let body = "BEGIN:VEVENT\r\nSUMMARY:x\r\nEND:VEVENT\r\n".repeat(30);
+        let mut slots = Vec::new();
+        for _ in 0..2 * BLOCK / body.len() {
+            slots.push(spool.put(&body).unwrap());
+            assert_eq!(buffer(&spool), BLOCK, "one block, never doubled past it");
+        }
+        // A body larger than a block has a buffer of its size, let go once written.
+        let large = "z".repeat(BLOCK + 10);
+        let large_slot = spool.put(&large).unwrap();
+        let after = spool.put(&body).unwrap();
+        assert_eq!(buffer(&spool), BLOCK);
+        spool.settle();
+        assert_eq!(buffer(&spool), 0, "settled: no buffer held");
+        assert_eq!(spool.get(large_slot).unwrap(), large);
+        assert_eq!(spool.get(after).unwrap(), body);
+        for slot in slots {
+            assert_eq!(spool.get(slot).unwrap(), body);
+        }
+        // Put after settling: gathered again, and found.
+        let again = spool.put("again").unwrap();
+        assert_eq!(spool.get(again).unwrap(), "again");
     }
 }

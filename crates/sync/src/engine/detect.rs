@@ -122,6 +122,9 @@ impl<'s, 'a, 'j> Detector<'s, 'a, 'j> {
         } else {
             self.changes_since_last_run().await?
         };
+        if let Some(spool) = &self.reader.spool {
+            spool.settle();
+        }
         self.pair_forms(&local, &mut server);
         self.reader
             .outside

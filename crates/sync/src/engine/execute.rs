@@ -14,6 +14,26 @@ use super::verify::Verified;
 use super::writes::{Prepared, PreparedWrite, Sent};
 use super::*;
 
+/// A chunk whose writes are sent, with what recording them needs once
+/// they are durable.
+pub(super) struct SentChunk {
+    ops: Vec<Op>,
+    lines: Vec<ItemReport>,
+    prepared: Vec<Option<Prepared>>,
+    failed: HashMap<usize, Failure>,
+    settled: Vec<String>,
+}
+
+/// Makes both stores' writes so far durable.
+pub(super) async fn flush_stores(job: &SyncJob<'_>) -> Result<(), EngineError> {
+    for side in [Side::Local, Side::Server] {
+        if let Err(source) = job.store(side).flush().await {
+            return Err(EngineError::Flush { side, source });
+        }
+    }
+    Ok(())
+}
+
 /// The execution stage: runs the plan a chunk at a time, reading targets
 /// back and sources through the reader, and commits each chunk's status.
 pub(super) struct Executor<'s, 'a, 'j> {
@@ -62,6 +82,8 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
         snapshot: &mut Snapshot,
     ) -> Result<(), EngineError> {
         let planned = ops.len();
+        // A report line each, the list made at its size at once.
+        self.report.items.reserve(planned);
         let is_group = |op: &Op| {
             snapshot.iter().any(|(_, view)| {
                 view.items
@@ -115,6 +137,32 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
         chunk: Vec<Op>,
         snapshot: &mut Snapshot,
     ) -> Result<(), EngineError> {
+        let sent = self.send_chunk(chunk, snapshot).await?;
+        // The chunk's status rows are recorded while its writes are made
+        // durable, and committed only once they are: no committed row names
+        // a file that a power cut could lose. Until the commit the rows stay
+        // in the database's cache (or, for a very large chunk, in frames of
+        // its write-ahead log that a crash discards). The transaction makes
+        // no request.
+        let job = self.job;
+        let transaction = job.status.transaction()?;
+        let recorded = async { self.record_chunk(sent, snapshot) };
+        let (flushed, ()) = tokio::join!(flush_stores(job), recorded);
+        // A failed flush leaves the transaction uncommitted: its rows are
+        // rolled back (the report still tells what was written), the run
+        // ends with the flush's error, and the next run finds the files
+        // equal on both sides and links them.
+        flushed?;
+        Ok(transaction.commit()?)
+    }
+
+    /// A chunk verified, prepared and sent: what recording it needs is
+    /// returned.
+    pub(super) async fn send_chunk(
+        &mut self,
+        chunk: Vec<Op>,
+        snapshot: &mut Snapshot,
+    ) -> Result<SentChunk, EngineError> {
         let Verified {
             ops,
             mut failed,
@@ -141,53 +189,47 @@ impl<'s, 'a, 'j> Executor<'s, 'a, 'j> {
             self.send(&mut wave).await;
             self.second_look(&mut wave).await;
         }
-        // The chunk's status rows are recorded while its writes are made
-        // durable, and committed only once they are: no committed row names
-        // a file that a power cut could lose. Until the commit the rows stay
-        // in the database's cache (or, for a very large chunk, in frames of
-        // its write-ahead log that a crash discards). The transaction makes
-        // no request.
-        let job = self.job;
-        let transaction = job.status.transaction()?;
-        let flushed = async {
-            for side in [Side::Local, Side::Server] {
-                if let Err(source) = job.store(side).flush().await {
-                    return Err(EngineError::Flush { side, source });
-                }
+        Ok(SentChunk {
+            ops,
+            lines,
+            prepared,
+            failed,
+            settled,
+        })
+    }
+
+    /// Records a sent chunk's outcomes in order (status rows, report lines)
+    /// in the transaction the caller holds, and drops its items.
+    pub(super) fn record_chunk(&mut self, sent: SentChunk, snapshot: &mut Snapshot) {
+        let SentChunk {
+            ops,
+            lines,
+            mut prepared,
+            mut failed,
+            settled,
+        } = sent;
+        for uid in &settled {
+            self.refresh_status(uid, snapshot);
+        }
+        for (i, (op, line)) in ops.iter().zip(lines).enumerate() {
+            let outcome = match (prepared[i].take(), failed.remove(&i)) {
+                (_, Some(failure)) => Err(failure),
+                (Some(ready), None) => self.record(ready, snapshot),
+                (None, None) => Ok(()),
+            };
+            self.report_outcome(op, line, outcome);
+        }
+        // Done with (their status rows are written): only the chunks still
+        // to run are held.
+        let done = ops
+            .iter()
+            .map(Op::uid)
+            .chain(settled.iter().map(String::as_str));
+        for uid in done {
+            for (_, view) in snapshot.iter_mut() {
+                view.items.remove(uid);
             }
-            Ok(())
-        };
-        let recorded = async {
-            for uid in &settled {
-                self.refresh_status(uid, snapshot);
-            }
-            for (i, (op, line)) in ops.iter().zip(lines).enumerate() {
-                let outcome = match (prepared[i].take(), failed.remove(&i)) {
-                    (_, Some(failure)) => Err(failure),
-                    (Some(ready), None) => self.record(ready, snapshot),
-                    (None, None) => Ok(()),
-                };
-                self.report_outcome(op, line, outcome);
-            }
-            // Done with (their status rows are written): only the chunks
-            // still to run are held.
-            let done = ops
-                .iter()
-                .map(Op::uid)
-                .chain(settled.iter().map(String::as_str));
-            for uid in done {
-                for (_, view) in snapshot.iter_mut() {
-                    view.items.remove(uid);
-                }
-            }
-        };
-        let (flushed, ()) = tokio::join!(flushed, recorded);
-        // A failed flush leaves the transaction uncommitted: its rows are
-        // rolled back (the report still tells what was written), the run
-        // ends with the flush's error, and the next run finds the files
-        // equal on both sides and links them.
-        flushed?;
-        Ok(transaction.commit()?)
+        }
     }
 
     /// Prepares each operation that has not failed yet (a failure to prepare

@@ -10,7 +10,7 @@ use crate::fixture::{Fixture, StopOnWrite, fill, mode};
 use async_trait::async_trait;
 use davsync_store::{ChangeSet, Changes, ReadOptions, Sink, Store, StoreError, VdirStore};
 use davsync_sync::report::RunResult;
-use davsync_sync::{Duplicates, Mode, SyncOptions};
+use davsync_sync::{Duplicates, Mode, StatusDb, SyncOptions};
 use davsync_testkit::folder::{content_by_uid, write_file};
 use davsync_testkit::forward::{Forward, ReadAllFuture, Wrap, read_all_by_listing};
 use davsync_testkit::items;
@@ -76,6 +76,14 @@ fn a_first_download_is_written_a_chunk_at_a_time_in_uid_order() {
     );
     let first: BTreeSet<String> = ["e0", "e1", "e2"].map(String::from).into();
     assert_eq!(uids(&f), first);
+    // Recorded and committed, though the chunk shares its transaction with
+    // the nine that would have followed.
+    let status = StatusDb::open(&f.root.join("status.sqlite")).unwrap();
+    for uid in &first {
+        assert!(status.get(uid).unwrap().is_some(), "{uid} has its row");
+    }
+    assert!(status.get("e3").unwrap().is_none());
+    drop(status);
     stop.store(false, Ordering::SeqCst);
     let next = f.run_with(&f.store(&f.local()), &server, options);
     assert_eq!(next.local.created, 7, "{next:#?}");

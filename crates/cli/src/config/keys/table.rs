@@ -196,7 +196,8 @@ pub(crate) const CHUNK_SIZE: Key = key(
     },
     DefaultValue::Int(100),
     PROFILE,
-    "items read per request (multiget) and written between two commits of the status database",
+    "items read per request (multiget) and written between two commits of the status database \
+     (a first download into a folder: ten chunks between two commits)",
 );
 
 /// `max_item_size_mib`.
