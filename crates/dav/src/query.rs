@@ -5,7 +5,7 @@
 
 use crate::client::{DavError, check_status};
 use crate::collection::{Body, Collection, CollectionKind};
-use crate::multistatus::{ParsedResponse, normalise_href, parse_multistatus};
+use crate::multistatus::{ParsedResponse, normalise_href, parse_multistatus, with_crlf};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
@@ -317,7 +317,7 @@ impl Collection {
             } else {
                 match (&parsed.etag, &parsed.data) {
                     (Some(etag), Some(data)) => Ok(Body {
-                        data: libdav::xmlutils::normalise_newlines(data),
+                        data: with_crlf(data),
                         etag: etag.clone(),
                     }),
                     (_, None) => Err(protocol(match parsed.data_status {

@@ -377,3 +377,19 @@ fn a_character_xml_forbids_fails_the_answer() {
     let err = result.expect_err("a form feed is not XML 1.0");
     assert!(err.to_string().contains("U+000C"), "{err}");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+    #[test]
+    fn with_crlf_ends_lines_as_libdav_does(text in "[a\\r\\né:;]{0,40}") {
+        proptest::prop_assert_eq!(with_crlf(&text), libdav::xmlutils::normalise_newlines(&text));
+    }
+}
+
+#[test]
+fn with_crlf_restores_each_line_end_once() {
+    assert_eq!(with_crlf("A:1\nB:2\r\nC:3"), "A:1\r\nB:2\r\nC:3");
+    assert_eq!(with_crlf("A\n\n"), "A\r\n\r\n");
+    assert_eq!(with_crlf("\r\r\n"), "\r\r\n");
+    assert_eq!(with_crlf(""), "");
+}
