@@ -169,7 +169,9 @@ impl Executor<'_, '_, '_> {
     /// at once and the rows committed; memory holds one chunk as before, and
     /// the file system makes a tenth of the journal commits. A store that
     /// talks to a server gets a commit per chunk: no transaction is held
-    /// while a request is made.
+    /// while a request is made. (Nor does a folder plan the names of its new
+    /// files, `Store::planned_href`: `note_creates` journals nothing there,
+    /// and so opens no transaction inside the one held.)
     async fn write_shelf(
         &mut self,
         shelf: Shelf,
