@@ -167,8 +167,8 @@ impl Executor<'_, '_, '_> {
     /// no request), [`COMMIT_EVERY`] chunks share one transaction: each is
     /// sent and its rows recorded in turn, then their files are made durable
     /// at once and the rows committed; memory holds one chunk as before, and
-    /// the file system makes a tenth of the journal commits. A store that
-    /// talks to a server gets a commit per chunk: no transaction is held
+    /// the folder is flushed a tenth as often. A store that talks to a
+    /// server gets a commit per chunk: no transaction is held
     /// while a request is made. (Nor does a folder plan the names of its new
     /// files, `Store::planned_href`: `note_creates` journals nothing there,
     /// and so opens no transaction inside the one held.)
