@@ -760,7 +760,10 @@ fn transport(url: &str, e: &reqwest::Error) -> DavError {
         message.push_str(&cause.to_string());
         source = cause.source();
     }
-    if message.contains("invalid peer certificate") || message.contains("pinned") {
+    if message.contains("invalid peer certificate")
+        || message.contains("pinned")
+        || message.contains(crate::tls::NO_SYSTEM_ROOTS)
+    {
         message.push_str(
             "; the server's certificate is not trusted. If this is the right server, trust its \
              certificate (or the CA that signed it), or pin its SHA-256 fingerprint",

@@ -9,7 +9,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// How the server's certificate is checked, and what the client shows of itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -86,121 +86,145 @@ fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
     })
 }
 
-/// Applies the TLS settings to a reqwest client builder.
+/// Applies the TLS settings to a reqwest client builder: a rustls
+/// configuration of our own, whose certificate check ([`Verifier`]) loads
+/// the system's roots at the first handshake, not when the client is made.
+/// (reqwest's loads them at once: 17 ms of a run's start reading and parsing
+/// every file of `/etc/ssl/certs`, for nothing when the server is reached
+/// over plain HTTP; and with no roots on the system a client was refused
+/// even for `http://`.)
 pub(crate) fn apply(
-    mut builder: reqwest::ClientBuilder,
+    builder: reqwest::ClientBuilder,
     options: &TlsOptions,
 ) -> Result<reqwest::ClientBuilder, TlsError> {
-    builder = builder.tls_version_min(reqwest::tls::Version::TLS_1_2);
-    if let Some(fingerprint) = options.fingerprint {
-        // Pinning replaces the usual checks: rustls configured here.
-        return Ok(builder.tls_backend_preconfigured(pinned_config(fingerprint, options)?));
-    }
-    if let Some(path) = &options.ca_file {
-        let certs =
-            reqwest::Certificate::from_pem_bundle(&read(path)?).map_err(|_| TlsError::NoPem {
-                path: path.clone(),
-                what: "certificate",
-            })?;
-        if certs.is_empty() {
-            return Err(TlsError::NoPem {
-                path: path.clone(),
-                what: "certificate",
-            });
+    let trust = if options.insecure {
+        Trust::Any
+    } else if let Some(fingerprint) = options.fingerprint {
+        // Pinning replaces the usual checks.
+        Trust::Pinned(fingerprint)
+    } else {
+        let extra = match &options.ca_file {
+            Some(path) => certificates(path)?,
+            None => Vec::new(),
+        };
+        Trust::System {
+            extra,
+            loaded: OnceLock::new(),
         }
-        builder = builder.tls_certs_merge(certs);
-    }
-    if let Some((cert, key)) = &options.client_cert {
-        let mut pem = read(cert)?;
-        pem.push(b'\n');
-        pem.extend(read(key)?);
-        let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
-            TlsError::Setup(format!(
-                "client certificate {} with key {}: {e}",
-                cert.display(),
-                key.display()
-            ))
-        })?;
-        builder = builder.identity(identity);
-    }
-    if options.insecure {
-        builder = builder.tls_danger_accept_invalid_certs(true);
-    }
-    Ok(builder)
-}
-
-fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
-}
-
-fn pinned_config(
-    fingerprint: [u8; 32],
-    options: &TlsOptions,
-) -> Result<rustls::ClientConfig, TlsError> {
-    let provider = provider();
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+    };
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| TlsError::Setup(e.to_string()))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Pinned {
-            fingerprint,
-            provider,
-        }));
+        .with_custom_certificate_verifier(Arc::new(Verifier { trust, provider }));
     let mut config = match &options.client_cert {
-        None => builder.with_no_client_auth(),
+        None => tls.with_no_client_auth(),
         Some((cert, key)) => {
-            let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&read(cert)?)
-                .collect::<Result<_, _>>()
-                .map_err(|_| TlsError::NoPem {
-                    path: cert.clone(),
-                    what: "certificate",
-                })?;
-            if chain.is_empty() {
-                return Err(TlsError::NoPem {
-                    path: cert.clone(),
-                    what: "certificate",
-                });
-            }
+            let chain = certificates(cert)?;
             let key = PrivateKeyDer::from_pem_slice(&read(key)?).map_err(|_| TlsError::NoPem {
                 path: key.clone(),
                 what: "private key",
             })?;
-            builder
-                .with_client_auth_cert(chain, key)
+            tls.with_client_auth_cert(chain, key)
                 .map_err(|e| TlsError::Setup(format!("client certificate: {e}")))?
         }
     };
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
+    // As reqwest offers them: HTTP/2 where the server speaks it.
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(builder.tls_backend_preconfigured(config))
 }
 
-/// Trusts the one certificate whose SHA-256 is pinned (the signatures of the
-/// handshake are still checked against it).
+/// The certificates of a PEM file (at least one).
+fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&read(path)?)
+        .collect::<Result<_, _>>()
+        .map_err(|_| TlsError::NoPem {
+            path: path.to_path_buf(),
+            what: "certificate",
+        })?;
+    if certs.is_empty() {
+        return Err(TlsError::NoPem {
+            path: path.to_path_buf(),
+            what: "certificate",
+        });
+    }
+    Ok(certs)
+}
+
+/// Which server certificates are trusted.
 #[derive(Debug)]
-struct Pinned {
-    fingerprint: [u8; 32],
+enum Trust {
+    /// The system's roots and a CA file's certificates, through the
+    /// platform's verifier, made at the first handshake that needs it.
+    System {
+        extra: Vec<CertificateDer<'static>>,
+        loaded: OnceLock<Result<rustls_platform_verifier::Verifier, rustls::Error>>,
+    },
+    /// The one certificate whose SHA-256 is pinned, whoever signed it.
+    Pinned([u8; 32]),
+    /// Any certificate (`insecure`).
+    Any,
+}
+
+/// Checks the server's certificate as [`Trust`] says; the signatures of the
+/// handshake are checked against it in every case.
+#[derive(Debug)]
+struct Verifier {
+    trust: Trust,
     provider: Arc<CryptoProvider>,
 }
 
-impl ServerCertVerifier for Pinned {
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let seen: [u8; 32] = Sha256::digest(end_entity.as_ref()).into();
-        if seen == self.fingerprint {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General(format!(
-                "the server's certificate has the SHA-256 fingerprint {}, not the pinned {}: \
-                 refused",
-                format_fingerprint(&seen),
-                format_fingerprint(&self.fingerprint)
-            )))
+        match &self.trust {
+            Trust::System { extra, loaded } => {
+                let platform = loaded.get_or_init(|| {
+                    rustls_platform_verifier::Verifier::new_with_extra_roots(
+                        extra.iter().cloned(),
+                        self.provider.clone(),
+                    )
+                });
+                match platform {
+                    Ok(platform) => platform.verify_server_cert(
+                        end_entity,
+                        intermediates,
+                        server_name,
+                        ocsp_response,
+                        now,
+                    ),
+                    // Told as a certificate not trusted (see `client::transport`),
+                    // with what to do.
+                    Err(e) => {
+                        let why = match e {
+                            rustls::Error::General(why) => why.clone(),
+                            other => other.to_string(),
+                        };
+                        Err(rustls::Error::General(format!("{NO_SYSTEM_ROOTS} ({why})")))
+                    }
+                }
+            }
+            Trust::Pinned(fingerprint) => {
+                let seen: [u8; 32] = Sha256::digest(end_entity.as_ref()).into();
+                if seen == *fingerprint {
+                    Ok(ServerCertVerified::assertion())
+                } else {
+                    Err(rustls::Error::General(format!(
+                        "the server's certificate has the SHA-256 fingerprint {}, not the \
+                         pinned {}: refused",
+                        format_fingerprint(&seen),
+                        format_fingerprint(fingerprint)
+                    )))
+                }
+            }
+            Trust::Any => Ok(ServerCertVerified::assertion()),
         }
     }
 
@@ -238,6 +262,11 @@ impl ServerCertVerifier for Pinned {
             .supported_schemes()
     }
 }
+
+/// What a handshake fails with when the system's roots cannot be loaded
+/// (none found, none readable): the client tells it as a certificate that
+/// is not trusted.
+pub(crate) const NO_SYSTEM_ROOTS: &str = "no CA certificate of the system could be loaded";
 
 #[cfg(test)]
 mod tests {

@@ -71,6 +71,17 @@ impl Setup {
 
     /// Runs `davsync sync --json ARGS` with `config`; returns exit code and JSON.
     pub(crate) fn sync_with(&self, config: &str, password: &str, args: &[&str]) -> (i32, Value) {
+        self.sync_with_env(config, password, args, &[])
+    }
+
+    /// [`Setup::sync_with`] with `env` added to davsync's environment.
+    pub(crate) fn sync_with_env(
+        &self,
+        config: &str,
+        password: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> (i32, Value) {
         let path = self.root.join("config.toml");
         std::fs::write(&path, config).unwrap();
         let davsync = Davsync::new(env!("CARGO_BIN_EXE_davsync"), &path, self.root.join("data"));
@@ -79,6 +90,7 @@ impl Setup {
         let out = davsync
             .command(&all)
             .env(PASSWORD_VAR, password)
+            .envs(env.iter().copied())
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -881,6 +893,52 @@ fn an_untrusted_certificate_is_a_typed_error_naming_the_keys_that_trust_it() {
             && message.contains("tls_fingerprint"),
         "{message}"
     );
+}
+
+/// A system without a single CA certificate (a bare container; here the
+/// variables that point rustls at the system's roots, pointed at nothing):
+/// a server over plain HTTP syncs, since the roots are loaded at the first
+/// TLS handshake and not before (they made every client fail once); over
+/// HTTPS the error says the system's roots could not be loaded and names
+/// the keys that trust the server, and a CA file alone then suffices.
+#[test]
+fn without_the_systems_roots_http_syncs_and_https_trusts_a_ca_file() {
+    let no_roots = [
+        ("SSL_CERT_FILE", "/nonexistent/davsync-test/roots.pem"),
+        ("SSL_CERT_DIR", "/nonexistent/davsync-test/certs"),
+    ];
+    let s = Setup::new("radicale");
+    let cal = s.collection(CollectionKind::Calendar);
+    s.put(&cal, "a", &event("a", "Over plain HTTP", ""));
+    let local = s.folder("plain");
+    let config = s.profile("plain", "events", &local, &cal, "time_range = false");
+    let (code, json) = s.sync_with_env(&config, &s.server.password, &[], &no_roots);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(json["reports"][0]["local"]["created"], 1, "{json:#}");
+
+    let s = Setup::new("radicale-tls");
+    let local = s.folder("tls");
+    let cal = s.server.default_collection(CollectionKind::Calendar);
+    let config = s.profile("tls", "events", &local, &cal, "");
+    let (code, json) = s.sync_with_env(&config, &s.server.password, &[], &no_roots);
+    assert_eq!(code, 1, "{json:#}");
+    let error = &json["reports"][0]["errors"][0];
+    assert_eq!(error["kind"], "untrusted-certificate", "{json:#}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("no CA certificate of the system could be loaded")
+            && message.contains("tls_ca_file")
+            && message.contains("tls_fingerprint"),
+        "{message}"
+    );
+    let ca = toml_string(s.server.env("DAV_CA_FILE"));
+    let trusted = config.replacen(
+        "password_env =",
+        &format!("tls_ca_file = {ca}, password_env ="),
+        1,
+    );
+    let (code, json) = s.sync_with_env(&trusted, &s.server.password, &[], &no_roots);
+    assert_eq!(code, 0, "{json:#}");
 }
 
 /// The default time range (60 days back, 365 ahead) against a real server:
