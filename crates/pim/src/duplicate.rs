@@ -29,18 +29,39 @@ impl Item {
     /// CPU here when this went over the lines a second time).
     pub fn duplicate_key_and_age(&self) -> (Option<String>, String) {
         let facts = self.duplicate_facts();
-        let stamp = |t: Option<DateTime<Utc>>| {
-            t.map_or(UNKNOWN.to_string(), |t| {
-                t.format("%Y%m%dT%H%M%SZ").to_string()
-            })
-        };
-        let age = format!(
-            "{}|{}|{}",
-            stamp(facts.created),
-            stamp(facts.first_modified),
-            self.uid()
-        );
+        let mut age = String::with_capacity(2 * UNKNOWN.len() + 2 + self.uid().len());
+        for t in [facts.created, facts.first_modified] {
+            match t {
+                Some(t) => push_stamp(&mut age, t),
+                None => age.push_str(UNKNOWN),
+            }
+            age.push('|');
+        }
+        age.push_str(self.uid());
         (facts.key.clone(), age)
+    }
+}
+
+/// Writes `t` as `20261124T101010Z`, by hand: asked of every event recorded,
+/// where chrono's `format` reads its pattern each time.
+fn push_stamp(out: &mut String, t: DateTime<Utc>) {
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write;
+    let year = t.year();
+    // A leap second (chrono: nanoseconds past a billion) or a year of
+    // other than four digits: as chrono writes them.
+    if (0..=9999).contains(&year) && t.nanosecond() < 1_000_000_000 {
+        let _ = write!(
+            out,
+            "{year:04}{:02}{:02}T{:02}{:02}{:02}Z",
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        );
+    } else {
+        out.push_str(&t.format("%Y%m%dT%H%M%SZ").to_string());
     }
 }
 
@@ -166,6 +187,28 @@ fn property(line: &Line) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stamps_are_written_as_chrono_writes_them() {
+        use chrono::{NaiveDate, TimeZone};
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let times = [
+            day(2026, 11, 24).and_hms_opt(10, 10, 10).unwrap(),
+            day(1, 1, 1).and_hms_opt(0, 0, 0).unwrap(),
+            day(9999, 12, 31).and_hms_opt(23, 59, 59).unwrap(),
+            day(10000, 1, 1).and_hms_opt(0, 0, 0).unwrap(),
+            day(-5, 3, 4).and_hms_opt(1, 2, 3).unwrap(),
+            day(2016, 12, 31)
+                .and_hms_milli_opt(23, 59, 59, 1500)
+                .unwrap(),
+        ];
+        for t in times {
+            let t = Utc.from_utc_datetime(&t);
+            let mut out = String::new();
+            push_stamp(&mut out, t);
+            assert_eq!(out, t.format("%Y%m%dT%H%M%SZ").to_string());
+        }
+    }
 
     fn event(uid: &str, extra: &str) -> Item {
         Item::parse(format!(

@@ -36,13 +36,19 @@ impl<'a> Line<'a> {
     /// Borrowed when the line has it in upper case already (almost always:
     /// every item's every line is asked its name, often more than once).
     pub(crate) fn name(&self) -> Cow<'_, str> {
+        upper(self.bare_name())
+    }
+
+    /// The property name as written, without a vCard group prefix and
+    /// surrounding blanks: [`Line::name`] before its case is made upper.
+    fn bare_name(&self) -> &str {
         let end = name_end(&self.logical).unwrap_or(self.logical.len());
         let name = &self.logical[..end];
         let name = match name.bytes().rposition(|b| b == b'.') {
             Some(dot) => &name[dot + 1..],
             None => name,
         };
-        upper(name.trim())
+        name.trim()
     }
 
     /// Byte offset of the colon that separates name and parameters from the value.
@@ -77,11 +83,17 @@ impl<'a> Line<'a> {
     }
 
     /// `BEGIN:X` → `Some((true, "X"))`, `END:X` → `Some((false, "X"))`.
+    /// Asked of every line by each pass over an item: compared in place, any
+    /// case, the name is neither upper-cased nor compared as a string (a
+    /// tenth of a first download's parsing went there).
     pub(crate) fn component_marker(&self) -> Option<(bool, Cow<'_, str>)> {
-        let begin = match &*self.name() {
-            "BEGIN" => true,
-            "END" => false,
-            _ => return None,
+        let name = self.bare_name();
+        let begin = if name.eq_ignore_ascii_case("BEGIN") {
+            true
+        } else if name.eq_ignore_ascii_case("END") {
+            false
+        } else {
+            return None;
         };
         Some((begin, upper(self.value().trim())))
     }
@@ -132,9 +144,9 @@ fn unfold_with(body: &str, keep_raw: bool) -> Vec<Line<'_>> {
     let mut lines: Vec<Line<'_>> = Vec::with_capacity(body.len() / 40 + 4);
     let mut rest = body;
     while !rest.is_empty() {
-        // By bytes (both are ASCII): a search for a set of chars decodes
-        // every char of every item read.
-        let (physical, consumed) = match rest.bytes().position(|b| b == b'\r' || b == b'\n') {
+        // By bytes (both are ASCII), several at a time: every byte of every
+        // item read passes here.
+        let (physical, consumed) = match memchr::memchr2(b'\r', b'\n', rest.as_bytes()) {
             Some(i) => {
                 let bytes = rest.as_bytes();
                 let brk = if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
