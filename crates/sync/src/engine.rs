@@ -32,6 +32,7 @@ mod map;
 mod members;
 mod metadata;
 mod outside;
+mod parse_ahead;
 mod plan;
 mod quiet;
 mod reader;

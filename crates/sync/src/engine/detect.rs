@@ -4,6 +4,7 @@
 //! may need work, and the scan that reads what changed.
 
 use super::map::Around;
+use super::parse_ahead::ParseAhead;
 use super::reader::Reader;
 use super::record::Journal;
 use super::shelf::Shelf;
@@ -171,9 +172,9 @@ impl<'s, 'a, 'j> Detector<'s, 'a, 'j> {
         let mut view = SideView::default();
         let mut shelf = Shelf::default();
         let options = self.job.read_options();
-        let mut sink = |result| {
+        let mut take = |parsed| {
             self.reader
-                .take_read(self.report, side, None, None, result, &mut view);
+                .take_parsed(self.report, side, None, None, parsed, &mut view);
             for (uid, found) in view.items.drain() {
                 shelf.put(self.reader, uid, found);
             }
@@ -182,7 +183,10 @@ impl<'s, 'a, 'j> Detector<'s, 'a, 'j> {
                 self.job.tell(Progress::Read { side, read });
             }
         };
+        let mut ahead = ParseAhead::start();
+        let mut sink = |result| ahead.put(result).into_iter().for_each(&mut take);
         let state = store.read_all(&options, &mut sink).await;
+        ahead.finish().into_iter().for_each(&mut take);
         self.listing.new_state[side] = state.map_err(|e| self.listing_error(side, e))?;
         self.listing.full[side] = true;
         shelf.sort(self.reader, self.report, side);
@@ -315,12 +319,15 @@ impl<'s, 'a, 'j> Detector<'s, 'a, 'j> {
         let store = self.job.store(side);
         let mut view = SideView::default();
         let options = self.job.read_options();
-        let mut sink = |result| {
+        let mut take = |parsed| {
             self.reader
-                .take_read(self.report, side, None, None, result, &mut view);
+                .take_parsed(self.report, side, None, None, parsed, &mut view);
             self.reader.tell_read(side, &view);
         };
+        let mut ahead = ParseAhead::start();
+        let mut sink = |result| ahead.put(result).into_iter().for_each(&mut take);
         let state = store.read_all(&options, &mut sink).await;
+        ahead.finish().into_iter().for_each(&mut take);
         self.listing.new_state[side] = state.map_err(|e| self.listing_error(side, e))?;
         self.listing.full[side] = true;
         Ok(view)

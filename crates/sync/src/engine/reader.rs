@@ -8,6 +8,7 @@
 
 use super::detect::side_status;
 use super::map::Around;
+use super::parse_ahead::Parsed;
 use super::*;
 use crate::mapping::MapContext;
 
@@ -90,9 +91,9 @@ impl<'a, 'j> Reader<'a, 'j> {
         side: Side,
         asked: Option<&str>,
         owner: Option<String>,
-        result: Result<Fetched, StoreError>,
+        result: Result<Parsed, StoreError>,
     ) -> Option<(Item, String, String, Option<DateTime<Utc>>)> {
-        let fetched = match result {
+        let parsed = match result {
             Ok(f) => f,
             Err(StoreError::NotFound { .. }) => return None,
             Err(e) => {
@@ -116,13 +117,13 @@ impl<'a, 'j> Reader<'a, 'j> {
                 return None;
             }
         };
-        let Fetched {
+        let Parsed {
             href,
             version,
-            body,
             modified,
-        } = fetched;
-        match Item::parse(body) {
+            item,
+        } = parsed;
+        match item {
             Ok(item) => Some((item, href, version, modified)),
             Err(e) => {
                 report.item_message(
@@ -147,6 +148,20 @@ impl<'a, 'j> Reader<'a, 'j> {
         asked: Option<&str>,
         owner: Option<String>,
         result: Result<Fetched, StoreError>,
+        view: &mut SideView,
+    ) {
+        let parsed = result.map(Parsed::parse);
+        self.take_parsed(report, side, asked, owner, parsed, view);
+    }
+
+    /// [`Reader::take_read`] for an item parsed already (see `parse_ahead.rs`).
+    pub(super) fn take_parsed(
+        &mut self,
+        report: &mut Report,
+        side: Side,
+        asked: Option<&str>,
+        owner: Option<String>,
+        result: Result<Parsed, StoreError>,
         view: &mut SideView,
     ) {
         let Some((item, href, version, modified)) =
