@@ -256,7 +256,12 @@ impl Executor<'_, '_, '_> {
             let (uid, found) = match entry.at {
                 Stored::Held(held) => *held,
                 Stored::Parked(slot) => {
-                    take_back(self.reader, slot).map_err(EngineError::Scratch)?
+                    let (uid, mut found) =
+                        take_back(self.reader, slot).map_err(EngineError::Scratch)?;
+                    // Its body was parked just before its facts: taken back
+                    // now, it comes from the same read (see `Spool::get`).
+                    self.reader.unpark(&mut found);
+                    (uid, found)
                 }
             };
             snapshot[Side::Server].items.insert(uid, found);
