@@ -97,21 +97,7 @@ pub(crate) fn apply(
     builder: reqwest::ClientBuilder,
     options: &TlsOptions,
 ) -> Result<reqwest::ClientBuilder, TlsError> {
-    let trust = if options.insecure {
-        Trust::Any
-    } else if let Some(fingerprint) = options.fingerprint {
-        // Pinning replaces the usual checks.
-        Trust::Pinned(fingerprint)
-    } else {
-        let extra = match &options.ca_file {
-            Some(path) => certificates(path)?,
-            None => Vec::new(),
-        };
-        Trust::System {
-            extra,
-            loaded: OnceLock::new(),
-        }
-    };
+    let trust = trust(options)?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let tls = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
@@ -133,6 +119,25 @@ pub(crate) fn apply(
     // As reqwest offers them: HTTP/2 where the server speaks it.
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(builder.tls_backend_preconfigured(config))
+}
+
+/// Which certificates `options` trust. Pinning replaces the usual checks,
+/// and holds even beside `insecure` (which the configuration refuses with it).
+fn trust(options: &TlsOptions) -> Result<Trust, TlsError> {
+    Ok(if let Some(fingerprint) = options.fingerprint {
+        Trust::Pinned(fingerprint)
+    } else if options.insecure {
+        Trust::Any
+    } else {
+        let extra = match &options.ca_file {
+            Some(path) => certificates(path)?,
+            None => Vec::new(),
+        };
+        Trust::System {
+            extra,
+            loaded: OnceLock::new(),
+        }
+    })
 }
 
 /// The certificates of a PEM file (at least one).
@@ -282,5 +287,32 @@ mod tests {
         assert_eq!(parse_fingerprint(&format!("sha256:{hex}")), Some(parsed));
         assert_eq!(parse_fingerprint(&hex[..62]), None);
         assert_eq!(parse_fingerprint(&hex.replace('b', "g")), None);
+    }
+
+    /// A pin is kept whatever else is set; `insecure` trusts anything only
+    /// without one; a CA file is read when the client is made, not later.
+    #[test]
+    fn what_the_options_trust() {
+        let pin = [7u8; 32];
+        let both = TlsOptions {
+            fingerprint: Some(pin),
+            insecure: true,
+            ..TlsOptions::default()
+        };
+        assert!(matches!(trust(&both), Ok(Trust::Pinned(p)) if p == pin));
+        let insecure = TlsOptions {
+            insecure: true,
+            ..TlsOptions::default()
+        };
+        assert!(matches!(trust(&insecure), Ok(Trust::Any)));
+        assert!(matches!(
+            trust(&TlsOptions::default()),
+            Ok(Trust::System { extra, .. }) if extra.is_empty()
+        ));
+        let missing = TlsOptions {
+            ca_file: Some(PathBuf::from("/nonexistent/davsync-ca.pem")),
+            ..TlsOptions::default()
+        };
+        assert!(trust(&missing).is_err());
     }
 }
