@@ -98,10 +98,10 @@ fn calls(trace: &str, folder: &str) -> Vec<Call> {
             "rename" | "renameat" | "renameat2" | "link" | "linkat" if ok => {
                 // The target is the last quoted path.
                 let target = text.rsplit('"').nth(1).unwrap_or("");
-                if let Some(file) = target.strip_prefix(folder) {
-                    if let Some(uid) = file.strip_suffix(".ics") {
-                        out.push(Call::Placed(uid.to_string()));
-                    }
+                if let Some(file) = target.strip_prefix(folder)
+                    && let Some(uid) = file.strip_suffix(".ics")
+                {
+                    out.push(Call::Placed(uid.to_string()));
                 }
             }
             "syncfs" => {
